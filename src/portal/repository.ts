@@ -1,0 +1,220 @@
+import type { Knex } from 'knex';
+import type { Db } from '../platform/database';
+
+export interface AppEntry {
+  code: string;
+  name: string;
+  category: 'A' | 'B' | 'C' | 'D' | 'X';
+  url: string;
+  description: string;
+  requiredRole: string | null;
+  sortOrder: number;
+  active: boolean;
+}
+
+const appColumns = [
+  'code',
+  'name',
+  'category',
+  'url',
+  'description',
+  'required_role as requiredRole',
+  'sort_order as sortOrder',
+  'active',
+];
+
+async function countOf(q: Knex.QueryBuilder): Promise<number> {
+  const row = (await q.clone().count({ count: '*' }).first()) as { count: number | string } | undefined;
+  return Number(row?.count ?? 0);
+}
+
+export function createPortalRepository(db: Db) {
+  return {
+    // --- 應用系統 ---
+    async apps(includeInactive = false): Promise<AppEntry[]> {
+      const q = db('app_catalog').select(appColumns).orderBy(['category', 'sort_order', 'code']);
+      if (!includeInactive) q.where('active', true);
+      return q;
+    },
+    async app(code: string): Promise<AppEntry | undefined> {
+      return db('app_catalog').select(appColumns).where({ code }).first();
+    },
+    async insertApp(a: AppEntry): Promise<void> {
+      await db('app_catalog').insert({
+        code: a.code,
+        name: a.name,
+        category: a.category,
+        url: a.url,
+        description: a.description,
+        required_role: a.requiredRole,
+        sort_order: a.sortOrder,
+        active: a.active,
+      });
+    },
+    async updateApp(code: string, a: Omit<AppEntry, 'code'>): Promise<number> {
+      return db('app_catalog').where({ code }).update({
+        name: a.name,
+        category: a.category,
+        url: a.url,
+        description: a.description,
+        required_role: a.requiredRole,
+        sort_order: a.sortOrder,
+        active: a.active,
+      });
+    },
+    async deleteApp(code: string): Promise<number> {
+      return db('app_catalog').where({ code }).delete();
+    },
+    async favorites(accountId: number): Promise<string[]> {
+      const rows = await db('favorite_app').where({ account_id: accountId }).orderBy('created_at').select('app_code');
+      return rows.map((r: { app_code: string }) => r.app_code);
+    },
+    async addFavorite(accountId: number, code: string): Promise<void> {
+      await db('favorite_app').insert({ account_id: accountId, app_code: code }).onConflict(['account_id', 'app_code']).ignore();
+    },
+    async removeFavorite(accountId: number, code: string): Promise<void> {
+      await db('favorite_app').where({ account_id: accountId, app_code: code }).delete();
+    },
+
+    // --- 最新公告 ---
+    async announcements(opts: { today: string; limit: number; offset: number; all?: boolean }) {
+      const q = db('announcement');
+      if (!opts.all) q.where('publish_on', '<=', opts.today).andWhere((w) => w.whereNull('unpublish_on').orWhere('unpublish_on', '>=', opts.today));
+      const total = await countOf(q);
+      const rows = await q
+        .select('id', 'title', 'category', 'publish_on as publishOn', 'unpublish_on as unpublishOn')
+        .orderBy([{ column: 'publish_on', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .limit(opts.limit)
+        .offset(opts.offset);
+      return { rows, total };
+    },
+    async announcement(id: number) {
+      return db('announcement')
+        .select('id', 'title', 'body', 'category', 'publish_on as publishOn', 'unpublish_on as unpublishOn', 'updated_at as updatedAt')
+        .where({ id })
+        .first();
+    },
+    async insertAnnouncement(a: { title: string; body: string; category: string; publishOn: string; unpublishOn: string | null }, authorId: number) {
+      const [row] = await db('announcement')
+        .insert({ title: a.title, body: a.body, category: a.category, publish_on: a.publishOn, unpublish_on: a.unpublishOn, author_account_id: authorId })
+        .returning('id');
+      return (row as { id: number }).id;
+    },
+    async updateAnnouncement(id: number, a: { title: string; body: string; category: string; publishOn: string; unpublishOn: string | null }) {
+      return db('announcement').where({ id }).update({
+        title: a.title,
+        body: a.body,
+        category: a.category,
+        publish_on: a.publishOn,
+        unpublish_on: a.unpublishOn,
+        updated_at: db.fn.now(),
+      });
+    },
+    async deleteAnnouncement(id: number) {
+      return db('announcement').where({ id }).delete();
+    },
+
+    // --- 主題投票 ---
+    async polls() {
+      return db('poll').select('id', 'title', 'open_from as openFrom', 'open_to as openTo').orderBy('open_from', 'desc');
+    },
+    async poll(id: number) {
+      const poll = (await db('poll').select('id', 'title', 'description', 'open_from as openFrom', 'open_to as openTo').where({ id }).first()) as
+        | { id: number; title: string; description: string; openFrom: string; openTo: string }
+        | undefined;
+      if (!poll) return undefined;
+      const options = await db('poll_option as o')
+        .leftJoin('poll_vote as v', 'v.option_id', 'o.id')
+        .where('o.poll_id', id)
+        .groupBy('o.id')
+        .orderBy('o.sort_order')
+        .select('o.id', 'o.label', db.raw('count(v.account_id)::int as votes'));
+      return { ...poll, options: options as { id: number; label: string; votes: number }[] };
+    },
+    async myVote(pollId: number, accountId: number): Promise<number | null> {
+      const row = await db('poll_vote').where({ poll_id: pollId, account_id: accountId }).first('option_id');
+      return row ? (row.option_id as number) : null;
+    },
+    /** One vote per person: the primary key refuses a second one. */
+    async vote(pollId: number, accountId: number, optionId: number): Promise<boolean> {
+      const rows = await db('poll_vote')
+        .insert({ poll_id: pollId, account_id: accountId, option_id: optionId })
+        .onConflict(['poll_id', 'account_id'])
+        .ignore()
+        .returning('poll_id');
+      return rows.length === 1;
+    },
+
+    // --- 問卷 / 待辦事項 ---
+    async openQuestionnairesFor(accountId: number, today: string) {
+      return db('questionnaire as q')
+        .leftJoin('questionnaire_response as r', (j) => j.on('r.questionnaire_id', 'q.id').andOnVal('r.account_id', accountId))
+        .where('q.open_from', '<=', today)
+        .andWhere('q.open_to', '>=', today)
+        .whereNull('r.account_id')
+        .select('q.id', 'q.title', 'q.open_to as openTo');
+    },
+    async questionnaire(id: number) {
+      return db('questionnaire')
+        .select('id', 'title', 'intro', 'questions', 'open_from as openFrom', 'open_to as openTo')
+        .where({ id })
+        .first();
+    },
+    async answerQuestionnaire(id: number, accountId: number, answers: Record<string, string>): Promise<boolean> {
+      const rows = await db('questionnaire_response')
+        .insert({ questionnaire_id: id, account_id: accountId, answers: JSON.stringify(answers) })
+        .onConflict(['questionnaire_id', 'account_id'])
+        .ignore()
+        .returning('questionnaire_id');
+      return rows.length === 1;
+    },
+
+    // --- 機關組織 ---
+    async searchAgencies(q: string, limit: number, offset: number) {
+      const base = db('agency').where('active', true);
+      if (q) {
+        base.andWhere((w) => w.whereILike('code', `${q.replace(/[\\%_]/g, '\\$&')}%`).orWhereILike('name', `%${q.replace(/[\\%_]/g, '\\$&')}%`));
+      }
+      const total = await countOf(base);
+      const rows = await base.select('code', 'name', 'address', 'phone').orderBy('code').limit(limit).offset(offset);
+      return { rows, total };
+    },
+
+    // --- 現職資料 ---
+    async currentJob(personId: number) {
+      return db('person as p')
+        .join('agency as g', 'g.id', 'p.agency_id')
+        .where('p.id', personId)
+        .select(
+          'p.national_id as nationalId',
+          'p.name',
+          'p.status',
+          'p.title',
+          'p.rank',
+          'p.series',
+          'p.unit',
+          'p.personnel_kind as personnelKind',
+          'p.appointed_on as appointedOn',
+          'p.office_phone as officePhone',
+          'g.code as agencyCode',
+          'g.name as agencyName',
+          'g.address as agencyAddress',
+        )
+        .first();
+    },
+
+    // --- 首頁 counters ---
+    async counters(since: Date) {
+      const { rows } = await db.raw(
+        `SELECT
+           (SELECT count(*) FROM session WHERE expire > now() AND sess->'passport'->'user' IS NOT NULL)::int AS online,
+           (SELECT count(DISTINCT account_id) FROM login_event WHERE at >= ?)::int AS today,
+           (SELECT count(*) FROM login_event)::int AS total`,
+        [since.toISOString()],
+      );
+      return rows[0] as { online: number; today: number; total: number };
+    },
+  };
+}
+
+export type PortalRepository = ReturnType<typeof createPortalRepository>;

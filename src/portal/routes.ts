@@ -1,0 +1,118 @@
+import express, { type Router } from 'express';
+import type { Services } from '../services';
+import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { pageNumber, parseForm } from '../platform/validation';
+import { FormError, NotFoundError } from '../platform/errors';
+import { requireUser } from '../middleware/authGuards';
+import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
+import { agencySearchSchema, voteSchema } from './schemas';
+
+export function portalRoutes(services: Services): Router {
+  const { portal } = services;
+  const router = express.Router();
+
+  // --- 首頁 ---
+  router.get('/', async (req, res) => {
+    const [counters, announcements] = await Promise.all([portal.counters(), portal.latestAnnouncements()]);
+    res.render('portal/home', { title: '首頁', counters, announcements, now: new Date() });
+  });
+
+  router.get('/sitemap', (_req, res) => res.render('portal/sitemap', { title: '網站導覽' }));
+  router.get('/help/first-login', (_req, res) => res.render('help/first-login', { title: '第一次登入說明' }));
+
+  // --- 最新公告 ---
+  router.get('/announcements', async (req, res) => {
+    const result = await portal.announcements(pageNumber(req.query.page));
+    res.render('portal/announcements', { title: '最新公告', result });
+  });
+  router.get('/announcements/:id', async (req, res) => {
+    const id = idParam(req.params.id);
+    if (id === null) throw new NotFoundError('查無此公告');
+    res.render('portal/announcement', { title: '最新公告', announcement: await portal.announcement(id) });
+  });
+
+  // --- 主題投票 ---
+  router.get('/polls', async (_req, res) => res.render('portal/polls', { title: '主題投票', polls: await portal.polls() }));
+  const pollView = async (req: express.Request, id: number) => ({ title: '主題投票', poll: await portal.poll(id, req.user) });
+  router.get('/polls/:id', async (req, res) => {
+    const id = idParam(req.params.id);
+    if (id === null) throw new NotFoundError('查無此投票');
+    res.render('portal/poll', await pollView(req, id));
+  });
+  router.post('/polls/:id', requireUser, async (req, res) => {
+    const id = idParam(req.params.id);
+    if (id === null) throw new NotFoundError('查無此投票');
+    await submitForm(req, res, 'portal/poll', await pollView(req, id), async () => {
+      const { optionId } = parseForm(voteSchema, req.body);
+      await portal.vote(req.user!, id, optionId, ctxOf(req));
+      flash(req, 'success', '投票完成，感謝您的參與。');
+      res.redirect(303, `/polls/${id}`);
+    });
+  });
+
+  // --- 機關組織 / 機關代碼查詢 ---
+  router.get('/agencies', async (req, res) => {
+    const values = { q: typeof req.query.q === 'string' ? req.query.q : '' };
+    try {
+      const { q } = parseForm(agencySearchSchema, { q: values.q });
+      res.render('portal/agencies', { title: '機關代碼查詢', values, result: await portal.agencies(q, pageNumber(req.query.page)) });
+    } catch (err) {
+      if (err instanceof FormError) {
+        return res.status(400).render('portal/agencies', { title: '機關代碼查詢', values, errors: err.errors, result: null });
+      }
+      throw err;
+    }
+  });
+
+  // --- 我的專區 ---
+  router.get('/my', requireUser, async (req, res) => {
+    const [menu, todos] = await Promise.all([portal.appMenu(req.user!), portal.todos(req.user!)]);
+    res.render('portal/my', { title: '我的專區', favorites: menu.favorites, todos, roleLabels: ROLE_LABELS });
+  });
+
+  router.get('/my/apps', requireUser, async (req, res) => {
+    const menu = await portal.appMenu(req.user!);
+    const open = typeof req.query.category === 'string' && APP_CATEGORIES.some((c) => c.code === req.query.category) ? req.query.category : null;
+    res.render('portal/apps', { title: '應用系統', menu, open });
+  });
+
+  router.post('/my/apps/:code/favorite', requireUser, async (req, res) => {
+    const code = String(req.params.code).slice(0, 10);
+    const pinned = req.body?.pinned !== 'false';
+    await portal.setFavorite(req.user!, code, pinned, ctxOf(req));
+    flash(req, 'success', pinned ? `已將 ${code} 設定為常用應用系統。` : `已將 ${code} 自常用應用系統移除。`);
+    const back = typeof req.body?.back === 'string' && req.body.back === 'my' ? '/my' : '/my/apps';
+    res.redirect(303, back);
+  });
+
+  router.get('/my/apps/:code/open', requireUser, async (req, res) => {
+    const app = await portal.usableApp(req.user!, String(req.params.code).slice(0, 10), ctxOf(req));
+    res.redirect(303, app.url);
+  });
+
+  router.get('/my/job', requireUser, async (req, res) => {
+    res.render('portal/job', { title: '現職資料', job: await portal.currentJob(req.user!) });
+  });
+
+  // --- 待辦事項 (questionnaires) ---
+  router.get('/my/todo', requireUser, async (req, res) => {
+    res.render('portal/todo', { title: '待辦事項', todos: await portal.todos(req.user!) });
+  });
+  const qView = async (id: number) => ({ title: '填寫問卷', questionnaire: await portal.questionnaire(id) });
+  router.get('/my/questionnaires/:id', requireUser, async (req, res) => {
+    const id = idParam(req.params.id);
+    if (id === null) throw new NotFoundError('查無此問卷');
+    res.render('portal/questionnaire', await qView(id));
+  });
+  router.post('/my/questionnaires/:id', requireUser, async (req, res) => {
+    const id = idParam(req.params.id);
+    if (id === null) throw new NotFoundError('查無此問卷');
+    await submitForm(req, res, 'portal/questionnaire', await qView(id), async () => {
+      await portal.answerQuestionnaire(req.user!, id, req.body ?? {});
+      flash(req, 'success', '問卷已送出，感謝您的填答。');
+      res.redirect(303, '/my/todo');
+    });
+  });
+
+  return router;
+}

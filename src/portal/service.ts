@@ -1,0 +1,167 @@
+import type { AuditService } from '../platform/audit';
+import { startOfTaipeiDay, taipeiToday } from '../platform/dates';
+import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
+import { hasRole, type SessionUser } from '../auth/sessionUser';
+import type { RequestContext } from '../auth/service';
+import { APP_CATEGORIES, PAGE_SIZE } from './catalog';
+import type { AppEntry, PortalRepository } from './repository';
+
+export interface Page<T> {
+  rows: T[];
+  page: number;
+  pages: number;
+  total: number;
+}
+
+function paged<T>(r: { rows: T[]; total: number }, page: number, size = PAGE_SIZE): Page<T> {
+  return { rows: r.rows, total: r.total, page, pages: Math.max(1, Math.ceil(r.total / size)) };
+}
+
+export function createPortalService(deps: { portal: PortalRepository; audit: AuditService; clock?: () => Date; countersTtlMs?: number }) {
+  const { portal, audit } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const ttl = deps.countersTtlMs ?? 5_000;
+  let counterCache: { at: number; value: { online: number; today: number; total: number } } | null = null;
+  let latestCache: { at: number; value: Awaited<ReturnType<PortalRepository['announcements']>>['rows'] } | null = null;
+
+  const canUse = (user: SessionUser | undefined, app: AppEntry) => !app.requiredRole || hasRole(user, app.requiredRole);
+
+  return {
+    /** 目前線上人數 / 今日總計人數 / 累積上線人數, recomputed at most every few seconds. */
+    async counters() {
+      const now = clock();
+      if (counterCache && now.getTime() - counterCache.at < ttl) return counterCache.value;
+      const value = await portal.counters(startOfTaipeiDay(now));
+      counterCache = { at: now.getTime(), value };
+      return value;
+    },
+
+    async latestAnnouncements() {
+      const now = clock();
+      if (latestCache && now.getTime() - latestCache.at < ttl) return latestCache.value;
+      const { rows } = await portal.announcements({ today: taipeiToday(now), limit: 5, offset: 0 });
+      latestCache = { at: now.getTime(), value: rows };
+      return rows;
+    },
+
+    forgetCaches() {
+      counterCache = null;
+      latestCache = null;
+    },
+
+    async announcements(page: number) {
+      const r = await portal.announcements({ today: taipeiToday(clock()), limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+      return paged(r, page);
+    },
+
+    async announcement(id: number, opts: { includeUnpublished?: boolean } = {}) {
+      const a = await portal.announcement(id);
+      const today = taipeiToday(clock());
+      const visible = a && (opts.includeUnpublished || (a.publishOn <= today && (!a.unpublishOn || a.unpublishOn >= today)));
+      if (!a || !visible) throw new NotFoundError('查無此公告');
+      return a;
+    },
+
+    /** The catalog grouped by category, with what this user may open and has pinned. */
+    async appMenu(user: SessionUser) {
+      const [apps, favorites] = await Promise.all([portal.apps(), portal.favorites(user.accountId)]);
+      const usable = apps.filter((a) => canUse(user, a));
+      return {
+        categories: APP_CATEGORIES.map((c) => ({ ...c, apps: usable.filter((a) => a.category === c.code) })),
+        favorites: favorites.map((code) => usable.find((a) => a.code === code)).filter((a): a is AppEntry => Boolean(a)),
+        favoriteCodes: new Set(favorites),
+      };
+    },
+
+    async usableApp(user: SessionUser, code: string, ctx: RequestContext): Promise<AppEntry> {
+      const app = await portal.app(code);
+      if (!app || !app.active) throw new NotFoundError('查無此應用系統');
+      if (!canUse(user, app)) {
+        await audit.record({
+          actor: { accountId: user.accountId, label: user.name },
+          action: 'app.open',
+          outcome: 'denied',
+          target: { type: 'app', id: code },
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+        });
+        throw new ForbiddenError('您沒有使用此應用系統的權限');
+      }
+      return app;
+    },
+
+    async setFavorite(user: SessionUser, code: string, pinned: boolean, ctx: RequestContext) {
+      await this.usableApp(user, code, ctx);
+      if (pinned) await portal.addFavorite(user.accountId, code);
+      else await portal.removeFavorite(user.accountId, code);
+    },
+
+    async todos(user: SessionUser) {
+      return portal.openQuestionnairesFor(user.accountId, taipeiToday(clock()));
+    },
+
+    async questionnaire(id: number) {
+      const q = await portal.questionnaire(id);
+      if (!q) throw new NotFoundError('查無此問卷');
+      return q as { id: number; title: string; intro: string; questions: { id: string; text: string; options: string[] }[]; openFrom: string; openTo: string };
+    },
+
+    async answerQuestionnaire(user: SessionUser, id: number, body: Record<string, unknown>) {
+      const q = await this.questionnaire(id);
+      const today = taipeiToday(clock());
+      if (q.openFrom > today || q.openTo < today) throw new DomainError('closed', '此問卷不在填答期間', 409);
+      const answers: Record<string, string> = {};
+      const errors: Record<string, string> = {};
+      for (const question of q.questions) {
+        const v = body[`q_${question.id}`];
+        if (typeof v !== 'string' || !question.options.includes(v)) errors[`q_${question.id}`] = `請回答「${question.text}」`;
+        else answers[question.id] = v;
+      }
+      if (Object.keys(errors).length) throw new FormError(errors);
+      if (!(await portal.answerQuestionnaire(id, user.accountId, answers))) throw new DomainError('answered', '您已填寫過此問卷', 409);
+    },
+
+    async polls() {
+      const today = taipeiToday(clock());
+      return (await portal.polls()).map((p: { id: number; title: string; openFrom: string; openTo: string }) => ({
+        ...p,
+        open: p.openFrom <= today && p.openTo >= today,
+      }));
+    },
+
+    async poll(id: number, user?: SessionUser) {
+      const p = await portal.poll(id);
+      if (!p) throw new NotFoundError('查無此投票');
+      const today = taipeiToday(clock());
+      const myVote = user ? await portal.myVote(id, user.accountId) : null;
+      const total = p.options.reduce((s, o) => s + o.votes, 0);
+      return { ...p, open: p.openFrom <= today && p.openTo >= today, myVote, total };
+    },
+
+    async vote(user: SessionUser, pollId: number, optionId: number, ctx: RequestContext) {
+      const p = await this.poll(pollId, user);
+      if (!p.open) throw new DomainError('closed', '此投票不在開放期間', 409);
+      if (!p.options.some((o) => o.id === optionId)) throw new FormError({ optionId: '請選擇一個選項' });
+      if (!(await portal.vote(pollId, user.accountId, optionId))) throw new DomainError('voted', '您已投過票，每人限投一次', 409);
+      await audit.record({
+        actor: { accountId: user.accountId, label: user.name },
+        action: 'poll.vote',
+        target: { type: 'poll', id: pollId },
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+      });
+    },
+
+    async agencies(q: string, page: number) {
+      return paged(await portal.searchAgencies(q, PAGE_SIZE, (page - 1) * PAGE_SIZE), page);
+    },
+
+    async currentJob(user: SessionUser) {
+      const job = await portal.currentJob(user.personId);
+      if (!job) throw new NotFoundError();
+      return job;
+    },
+  };
+}
+
+export type PortalService = ReturnType<typeof createPortalService>;
