@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
-import passport from 'passport';
+import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { rateLimit } from 'express-rate-limit';
 import { csrfSync } from 'csrf-sync';
@@ -62,6 +62,8 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   const sessions = setUpSession(config, databaseUrl);
   app.use(sessions.router);
 
+  // One Passport per app, so several apps (tests, instances) never share strategies.
+  const passport = new Passport();
   passport.use(
     new LocalStrategy({ usernameField: 'account', passwordField: 'password', passReqToCallback: true }, (req, account, password, done) => {
       services.auth
@@ -104,7 +106,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
         res.status(429).render('errors/error', { title: '請求過於頻繁', status: 429, message: '嘗試次數過多，請稍後再試。' }),
     });
 
-  app.use(authRoutes(services, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
+  app.use(authRoutes(services, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
   app.use(portalRoutes(services));
   app.use('/admin', adminRoutes(services));
 

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import type { TestProject } from 'vitest/node';
+import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/database';
+import { seedReference } from '../../seeds/reference';
+import { seedDemo } from '../../seeds/demo';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/**
+ * One fresh PostgreSQL per test run: the embedded server in a temporary folder
+ * (or a new database on TEST_DATABASE_URL's server), migrated and seeded.
+ */
+export default async function setup(project: TestProject) {
+  let url = process.env.TEST_DATABASE_URL;
+  let stop = async () => {};
+  let dir: string | null = null;
+  if (!url) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-test-pg-'));
+    fs.chmodSync(dir, 0o777);
+    const server = await startEmbeddedPostgres(path.join(dir, 'pg'), await freePort(), 'ecpa_test', { persistent: false });
+    url = server.url;
+    stop = server.stop;
+  }
+  const db = createDb(url);
+  await migrate(db);
+  await seedReference(db);
+  await seedDemo(db);
+  await db.destroy();
+  project.provide('databaseUrl', url);
+  return async () => {
+    await stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  };
+}
