@@ -1,5 +1,5 @@
 import express, { type RequestHandler, type Router } from 'express';
-import type { Authenticator } from 'passport';
+import type { Passport } from 'passport';
 import type { Services } from '../services';
 import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { parseForm } from '../platform/validation';
@@ -9,7 +9,7 @@ import { changePasswordSchema, forgotSchema, loginSchema, profileSchema, resetLo
 import { PROFILE_FIRST_MESSAGE } from './service';
 import { resetScope, type SessionUser } from './sessionUser';
 
-export function authRoutes(services: Services, passport: Authenticator, limits: { loginLimiter: RequestHandler; resetLimiter: RequestHandler }): Router {
+export function authRoutes(services: Services, passport: InstanceType<typeof Passport>, limits: { loginLimiter: RequestHandler; resetLimiter: RequestHandler }): Router {
   const { auth, audit } = services;
   const router = express.Router();
 
