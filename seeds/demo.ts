@@ -49,6 +49,7 @@ export interface DemoAccount {
   name: string;
   agencyCode: string;
   roles: string[];
+  nationalId: string;
   firstLogin?: boolean;
   retired?: boolean;
 }
@@ -99,9 +100,7 @@ export async function seedDemo(db: Knex, opts: { people?: number } = {}) {
       });
       return id;
     };
-    const demoIds = DEMO_ACCOUNTS.map((d) =>
-      addPerson(d.name, d.agencyCode, d.retired ? '卸職' : '在職', /^[A-Z]\d{9}$/.test(d.account) ? d.account : undefined),
-    );
+    const demoIds = DEMO_ACCOUNTS.map((d) => addPerson(d.name, d.agencyCode, d.retired ? '卸職' : '在職', d.nationalId));
     for (let i = personRows.length; i < people; i++) {
       const name = r.pick(SURNAMES) + r.pick(GIVEN) + r.pick(GIVEN);
       addPerson(name, r.pick(AGENCIES).code, r.next() < 0.06 ? '卸職' : '在職');
