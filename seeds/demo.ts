@@ -69,6 +69,13 @@ export async function seedDemo(db: Knex, opts: { people?: number } = {}) {
       .insert(AGENCIES.map((a) => ({ code: a.code, name: a.name, address: a.address, phone: a.phone, email_domain: a.domain, parent_code: a.parent ?? null })))
       .returning(['id', 'code']);
     const agencyId = new Map(agencyRows.map((a: { id: number; code: string }) => [a.code, a.id]));
+    // Areas each agency certificate may enter: every agency the portal and 事求人; the cloud
+    // platform for all but the last few, which have not applied for it.
+    await trx('agency_area_grant').insert(
+      agencyRows.flatMap((a: { id: number }, i: number) =>
+        ['portal', 'jobs', ...(i < agencyRows.length - 4 ? ['cloud'] : [])].map((area) => ({ agency_id: a.id, area })),
+      ),
+    );
     const domainOf = new Map(AGENCIES.map((a) => [a.code, a.domain]));
 
     // The personnel master.

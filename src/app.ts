@@ -17,6 +17,7 @@ import { enforceAccountCompletion } from './middleware/authGuards';
 import { errorHandler, notFound } from './middleware/errorHandler';
 import { hasRole, type SessionUser } from './auth/sessionUser';
 import { authRoutes } from './auth/routes';
+import { cardRoutes } from './auth/cardRoutes';
 import { portalRoutes } from './portal/routes';
 import { adminRoutes } from './admin/routes';
 
@@ -53,7 +54,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     }
   });
 
-  app.use(setUpWebSecurity());
+  app.use(setUpWebSecurity(config));
   app.use('/public', express.static(path.join(projectRoot, 'public'), { maxAge: config.production ? '7d' : 0, index: false }));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
@@ -107,6 +108,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     });
 
   app.use(authRoutes(services, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
+  app.use(cardRoutes(services, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));
   app.use(portalRoutes(services));
   app.use('/admin', adminRoutes(services));
 

@@ -24,6 +24,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(50),
   SEED_DEMO: bool.default(true),
+  /** Trust store: ca/{moica,gca,nhi}.pem and crl.pem. Defaults to the demo PKI in DATA_DIR/pki. */
+  PKI_DIR: z.string().optional(),
+  /** Where the smart-card bridge answers on the user's PC. */
+  BRIDGE_ORIGIN: z.string().url().default('http://127.0.0.1:61161'),
+  /** Start the bridge with the demo cards inside `npm start` (development only). */
+  START_BRIDGE: bool.default(true),
+  CHALLENGE_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(300),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -59,5 +66,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     loginRateLimit: e.LOGIN_RATE_LIMIT_PER_15MIN,
     seedDemo: e.SEED_DEMO,
+    pkiDir: path.resolve(e.PKI_DIR ?? path.join(e.DATA_DIR, 'pki')),
+    bridgeOrigin: e.BRIDGE_ORIGIN.replace(/\/$/, ''),
+    startBridge: e.START_BRIDGE && !production,
+    challengeRateLimit: e.CHALLENGE_RATE_LIMIT_PER_15MIN,
   };
 }

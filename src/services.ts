@@ -8,6 +8,9 @@ import { createAuthService } from './auth/service';
 import { createPortalRepository } from './portal/repository';
 import { createPortalService } from './portal/service';
 import { createAdminService } from './admin/service';
+import { createCardRepository } from './auth/cardRepository';
+import { createCardLoginService } from './auth/cardLogin';
+import { TrustStore } from './pki/verify';
 
 /** Builds every service from the database client; tests pass their own clock. */
 export function createServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date } = {}) {
@@ -16,6 +19,8 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
   const accounts = createAccountRepository(db);
   const portal = createPortalRepository(db);
   const portalService = createPortalService({ portal, audit, clock: opts.clock });
+  let trust: TrustStore | null = null;
+  const trustStore = () => (trust ??= TrustStore.fromDirectory(config.pkiDir));
   return {
     db,
     audit,
@@ -24,6 +29,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     auth: createAuthService({ db, accounts, audit, mail, clock: opts.clock }),
     portal: portalService,
     admin: createAdminService({ portal, portalService, audit }),
+    cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, origin: config.publicOrigin, clock: opts.clock }),
   };
 }
 

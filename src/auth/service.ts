@@ -142,7 +142,7 @@ export function createAuthService(deps: {
       const a = await accounts.findById(user.accountId);
       if (!a) throw new NotFoundError();
       const fresh = await sessionUserFor(a, user.method, new Date(user.currentLoginAt));
-      return { ...fresh, lastLoginAt: user.lastLoginAt };
+      return { ...fresh, lastLoginAt: user.lastLoginAt, certificate: user.certificate };
     },
 
     async account(accountId: number) {

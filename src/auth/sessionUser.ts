@@ -2,8 +2,18 @@ import type { AccountRow, RoleGrant } from './repository';
 
 export type LoginMethod = 'password' | 'moica' | 'gca' | 'nhi';
 
+/** The card behind a certificate login, so areas can require one. */
+export interface SessionCertificate {
+  thumbprint: string;
+  cardType: 'moica' | 'gca' | 'nhi';
+  cardNumber: string | null;
+  serialHex: string;
+}
+
 /** What the session keeps about the signed-in user (no DB read per request). */
 export interface SessionUser {
+  /** A person's account, or an agency signed in with its agency certificate (accountId 0). */
+  kind: 'person' | 'agency';
   accountId: number;
   personId: number;
   name: string;
@@ -17,12 +27,20 @@ export interface SessionUser {
   profileIncomplete: boolean;
   lastLoginAt: string | null;
   currentLoginAt: string;
+  certificate: SessionCertificate | null;
 }
 
 export const HR_ROLES = ['hr_staff', 'hr_supervisor', 'hr_password_reset'];
 
-export function toSessionUser(a: AccountRow, roles: RoleGrant[], method: LoginMethod, now: Date): SessionUser {
+export function toSessionUser(
+  a: AccountRow,
+  roles: RoleGrant[],
+  method: LoginMethod,
+  now: Date,
+  certificate: SessionCertificate | null = null,
+): SessionUser {
   return {
+    kind: 'person',
     accountId: a.id,
     personId: a.personId,
     name: a.name,
@@ -36,6 +54,28 @@ export function toSessionUser(a: AccountRow, roles: RoleGrant[], method: LoginMe
     profileIncomplete: !a.username || !a.email,
     lastLoginAt: a.currentLoginAt ? new Date(a.currentLoginAt).toISOString() : null,
     currentLoginAt: now.toISOString(),
+    certificate,
+  };
+}
+
+/** An agency signed in with its 機關憑證: it may reset its own people's passwords. */
+export function agencySessionUser(agency: { id: number; code: string; name: string }, certificate: SessionCertificate, now: Date): SessionUser {
+  return {
+    kind: 'agency',
+    accountId: 0,
+    personId: 0,
+    name: agency.name,
+    username: null,
+    agencyId: agency.id,
+    agencyCode: agency.code,
+    agencyName: agency.name,
+    roles: [{ role: 'hr_password_reset', agencyId: agency.id }],
+    method: 'gca',
+    mustChangePassword: false,
+    profileIncomplete: false,
+    lastLoginAt: null,
+    currentLoginAt: now.toISOString(),
+    certificate,
   };
 }
 

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import express, { type Router } from 'express';
 import helmet from 'helmet';
+import type { Config } from '../config';
 
 /** Request id, strict CSP with a per-response nonce, and the other security headers. */
-export function setUpWebSecurity(): Router {
+export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): Router {
   const router = express.Router();
   router.use((req, res, next) => {
     const incoming = req.get('x-request-id');
@@ -22,7 +23,8 @@ export function setUpWebSecurity(): Router {
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
+          // The environment check asks the smart-card bridge on the user's PC.
+          connectSrc: ["'self'", config.bridgeOrigin],
           formAction: ["'self'"],
           frameAncestors: ["'none'"],
           objectSrc: ["'none'"],

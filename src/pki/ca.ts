@@ -193,7 +193,7 @@ export function parseCrl(der: Buffer): ParsedCrl {
   const revokedSerials = new Set<string>();
   if (parts[i] && parts[i]!.tagClass === asn1.Class.UNIVERSAL && parts[i]!.type === asn1.Type.SEQUENCE) {
     for (const entry of parts[i]!.value as forge.asn1.Asn1[]) {
-      const serial = forge.util.bytesToHex((entry.value as forge.asn1.Asn1[])[0]!.value as string).replace(/^(00)+(?=.)/, '');
+      const serial = forge.util.bytesToHex((entry.value as forge.asn1.Asn1[])[0]!.value as string).replace(/^0+(?=.)/, '');
       revokedSerials.add(serial.toUpperCase());
     }
   }

@@ -1,7 +1,7 @@
 import type { Db } from './database';
 
 export interface AuditEntry {
-  actor?: { accountId: number; label?: string } | null;
+  actor?: { accountId: number | null; label?: string } | null;
   action: string;
   target?: { type: string; id: string | number } | null;
   outcome?: 'ok' | 'denied' | 'failed';
@@ -15,7 +15,7 @@ export function createAuditService(db: Db) {
   return {
     async record(e: AuditEntry, trx: Db = db): Promise<void> {
       await trx('audit_event').insert({
-        actor_account_id: e.actor?.accountId ?? null,
+        actor_account_id: e.actor?.accountId || null,
         actor_label: e.actor?.label?.slice(0, 100) ?? null,
         action: e.action,
         target_type: e.target?.type ?? null,

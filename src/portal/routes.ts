@@ -64,6 +64,12 @@ export function portalRoutes(services: Services): Router {
     }
   });
 
+  // --- 機關憑證 sessions land here ---
+  router.get('/agency', requireUser, (req, res) => {
+    if (req.user!.kind !== 'agency') return res.redirect(303, '/my');
+    res.render('portal/agency', { title: '機關憑證服務' });
+  });
+
   // --- 我的專區 ---
   router.get('/my', requireUser, async (req, res) => {
     const [menu, todos] = await Promise.all([portal.appMenu(req.user!), portal.todos(req.user!)]);

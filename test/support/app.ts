@@ -14,7 +14,16 @@ export const PASSWORD = 'Ecpa#2026';
 /** The real app on the run's test database; `env` overrides configuration. */
 export function buildApp(env: Record<string, string> = {}, opts: { clock?: () => Date } = {}) {
   const url = inject('databaseUrl');
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOGIN_RATE_LIMIT_PER_15MIN: '100000', DATABASE_URL: url, ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOGIN_RATE_LIMIT_PER_15MIN: '100000',
+    CHALLENGE_RATE_LIMIT_PER_15MIN: '100000',
+    DATABASE_URL: url,
+    PKI_DIR: inject('pkiDir'),
+    PUBLIC_ORIGIN: 'http://portal.test',
+    ...env,
+  });
   const logger = createLogger(config.logLevel);
   const db = createDb(url, 5);
   const services = createServices(db, config, logger, opts);

@@ -6,10 +6,12 @@ import type { TestProject } from 'vitest/node';
 import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/database';
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
+import { createDemoPki } from '../../src/pki/demo';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    pkiDir: string;
   }
 }
 
@@ -45,8 +47,13 @@ export default async function setup(project: TestProject) {
   await seedDemo(db);
   await db.destroy();
   project.provide('databaseUrl', url);
+  // The demo PKI as PEM files (the card tests sign with the keys; bridge tests make tokens).
+  const pkiRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-test-pki-'));
+  createDemoPki(path.join(pkiRoot, 'pki'), { softhsmDir: null });
+  project.provide('pkiDir', path.join(pkiRoot, 'pki'));
   return async () => {
     await stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(pkiRoot, { recursive: true, force: true });
   };
 }

@@ -1,0 +1,205 @@
+import crypto from 'node:crypto';
+import type { Db } from '../platform/database';
+import type { AuditService } from '../platform/audit';
+import { DomainError } from '../platform/errors';
+import { CertificateError, verifySignature, type TrustStore } from '../pki/verify';
+import type { CardType, CertificateFacts } from '../pki/profiles';
+import type { AccountRepository } from './repository';
+import type { CardRepository } from './cardRepository';
+import type { RequestContext } from './service';
+import { agencySessionUser, toSessionUser, type SessionCertificate, type SessionUser } from './sessionUser';
+
+export const CHALLENGE_MINUTES = 5;
+
+export type ChallengePurpose = 'login' | 'bind' | 'sign';
+
+/** Seed 004 (三)(四): the activation errors, word for word. */
+export const ACTIVATION_ERRORS = {
+  not_in_master:
+    '此自訂帳號或身分證字號不存在於本總處公務人力資料庫中，如為現職公務人員，請洽人事人員儘速將您的個人資料報送至本總處完成入檔後，方可登入本總處「人事服務網」。',
+  retired: '此身份證字號已停用，可能是此帳號之人事資料為卸職狀態，若有問題請先洽機關所屬人事部門洽詢。',
+  not_holder:
+    '此身份證字號與使用的自然人憑證序號向憑證中心查詢回應並不是同一個使用者，請確定輸入的eCPA自訂帳號或是身分證字號是否正確。',
+} as const;
+
+export const AGENCY_NOT_AUTHORIZED = '此憑證尚未分配權限，請洽系統管理員';
+
+const CHALLENGE_ERRORS = {
+  tbs_malformed: '登入驗證資料格式錯誤，請重新操作。',
+  tbs_unknown: '登入驗證資料不存在，請重新操作。',
+  tbs_used: '此登入驗證資料已使用過，請重新操作。',
+  tbs_expired: '登入驗證已逾時（5 分鐘），請重新操作。',
+  tbs_origin: '登入驗證資料不屬於本網站，請重新操作。',
+  tbs_purpose: '登入驗證資料用途不符，請重新操作。',
+} as const;
+
+/** The verified card behind a signature, before it is mapped to a person or agency. */
+export interface VerifiedCard extends CertificateFacts {
+  cardType: CardType;
+  certB64: string;
+}
+
+export interface SignedResponse {
+  tbs: string;
+  signature: string;
+  certb64: string;
+}
+
+export function sessionCertificate(card: VerifiedCard): SessionCertificate {
+  return { thumbprint: card.thumbprint, cardType: card.cardType, cardNumber: card.cardNumber, serialHex: card.serialHex };
+}
+
+/** Parses the tbs the portal issued: four lines, purpose / origin / nonce / time. */
+export function parseTbs(tbs: string): { purpose: string; origin: string; nonce: string; time: string; digest?: string } | null {
+  const lines = tbs.split('\n');
+  const head = lines[0]?.match(/^ecpa-(login|bind|sign)$/);
+  if (!head) return null;
+  const fields: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const m = /^([a-z]+)=(.*)$/.exec(line);
+    if (!m) return null;
+    fields[m[1]!] = m[2]!;
+  }
+  if (!fields.origin || !fields.nonce || !fields.time || !/^[A-Za-z0-9_-]{43}$/.test(fields.nonce)) return null;
+  return { purpose: head[1]!, origin: fields.origin, nonce: fields.nonce, time: fields.time, digest: fields.digest };
+}
+
+export function createCardLoginService(deps: {
+  db: Db;
+  cards: CardRepository;
+  accounts: AccountRepository;
+  audit: AuditService;
+  trust: () => TrustStore;
+  origin: string;
+  clock?: () => Date;
+}) {
+  const { db, cards, accounts, audit } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  const fail = async (code: string, message: string, ctx: RequestContext, details: Record<string, unknown> = {}): Promise<never> => {
+    await audit.record({ actor: null, action: 'auth.certificate', outcome: 'failed', ip: ctx.ip, requestId: ctx.requestId, details: { reason: code, ...details } });
+    throw new DomainError(code, message, 400);
+  };
+
+  return {
+    /** A single-use, 5-minute tbs naming the purpose, this portal's origin, a 32-byte nonce and the time. */
+    async challenge(purpose: ChallengePurpose, extra: { digest?: string } = {}): Promise<{ tbs: string; expiresAt: Date }> {
+      const now = clock();
+      const nonce = crypto.randomBytes(32).toString('base64url');
+      const lines = [`ecpa-${purpose}`, `origin=${deps.origin}`, `nonce=${nonce}`, `time=${now.toISOString()}`];
+      if (extra.digest) lines.push(`digest=${extra.digest}`);
+      const tbs = lines.join('\n');
+      const expiresAt = new Date(now.getTime() + CHALLENGE_MINUTES * 60_000);
+      await cards.insertChallenge({ nonce, purpose, origin: deps.origin, tbs }, expiresAt);
+      return { tbs, expiresAt };
+    },
+
+    /**
+     * Verifies, in order: the tbs is ours, unused, unexpired and for this origin; the
+     * certificate parses, chains to a trusted CA, is valid, not revoked and may sign;
+     * the signature is over exactly the tbs.
+     */
+    async verify(input: SignedResponse, purpose: ChallengePurpose, ctx: RequestContext): Promise<VerifiedCard> {
+      const parsed = parseTbs(input.tbs);
+      if (!parsed) return fail('tbs_malformed', CHALLENGE_ERRORS.tbs_malformed, ctx);
+      const consumed = await cards.consumeChallenge(parsed.nonce, clock());
+      if (consumed.state !== 'ok') return fail(`tbs_${consumed.state}`, CHALLENGE_ERRORS[`tbs_${consumed.state}`], ctx);
+      if (consumed.tbs !== input.tbs) return fail('tbs_malformed', CHALLENGE_ERRORS.tbs_malformed, ctx);
+      if (parsed.origin !== deps.origin || consumed.origin !== deps.origin) return fail('tbs_origin', CHALLENGE_ERRORS.tbs_origin, ctx, { origin: parsed.origin });
+      if (consumed.purpose !== purpose) return fail('tbs_purpose', CHALLENGE_ERRORS.tbs_purpose, ctx);
+      const certDer = Buffer.from(input.certb64, 'base64');
+      let facts: CertificateFacts & { cardType: CardType };
+      try {
+        facts = deps.trust().check(certDer, clock());
+      } catch (err) {
+        if (err instanceof CertificateError) return fail(err.code, err.message, ctx);
+        throw err;
+      }
+      if (!verifySignature(certDer, Buffer.from(input.tbs, 'utf8'), Buffer.from(input.signature, 'base64'))) {
+        return fail('signature_invalid', '憑證簽章驗證失敗，請重新操作。', ctx, { thumbprint: facts.thumbprint });
+      }
+      return { ...facts, certB64: certDer.toString('base64') };
+    },
+
+    /** After verification: a bound person card signs in; an agency card maps by code; otherwise activation. */
+    async signIn(card: VerifiedCard, ctx: RequestContext): Promise<{ user: SessionUser } | { activate: true }> {
+      const now = clock();
+      if (card.cardType === 'gca') {
+        const agency = card.agencyCode ? await cards.agencyByCode(card.agencyCode) : undefined;
+        if (!agency || !(await cards.agencyMayEnter(agency.id, 'portal'))) {
+          return fail('agency_not_authorized', AGENCY_NOT_AUTHORIZED, ctx, { agencyCode: card.agencyCode });
+        }
+        await audit.record({ actor: { accountId: null, label: agency.name }, action: 'auth.login', target: { type: 'agency', id: agency.code }, ip: ctx.ip, requestId: ctx.requestId, details: { method: 'gca', thumbprint: card.thumbprint } });
+        return { user: agencySessionUser(agency, sessionCertificate(card), now) };
+      }
+      const binding = await cards.bindingByThumbprint(card.thumbprint);
+      if (!binding) return { activate: true };
+      const a = await accounts.findById(binding.accountId);
+      if (!a) return { activate: true };
+      if (a.status !== '在職') return fail('retired', ACTIVATION_ERRORS.retired, ctx, { accountId: a.id });
+      await accounts.recordSuccess(a.id, now, card.cardType, ctx.ip);
+      await cards.touchBinding(binding.id, now);
+      await audit.record({ actor: { accountId: a.id, label: a.name }, action: 'auth.login', target: { type: 'account', id: a.id }, ip: ctx.ip, requestId: ctx.requestId, details: { method: card.cardType, thumbprint: card.thumbprint } });
+      return { user: toSessionUser(a, await accounts.roles(a.id), card.cardType, now, sessionCertificate(card)) };
+    },
+
+    /**
+     * First certificate login (seed 004 (三)): the typed custom account or national ID must be
+     * a serving person of the master and the card's holder; then the card is bound.
+     */
+    async activate(card: VerifiedCard, accountOrId: string, ctx: RequestContext): Promise<SessionUser> {
+      if (card.cardType === 'gca') throw new DomainError('agency_card', AGENCY_NOT_AUTHORIZED, 400);
+      const typed = accountOrId.trim();
+      const person = /^[A-Za-z]\d{9}$/.test(typed) ? await cards.personByNationalId(typed.toUpperCase()) : await cards.personByUsername(typed);
+      if (!person) return fail('not_in_master', ACTIVATION_ERRORS.not_in_master, ctx);
+      if (person.status !== '在職') return fail('retired', ACTIVATION_ERRORS.retired, ctx, { personId: person.id });
+      const holder =
+        card.cardType === 'nhi'
+          ? card.nationalId === person.nationalId
+          : card.subjectName === person.name && card.idLast4 === String(person.nationalId).slice(-4);
+      if (!holder) return fail('not_holder', ACTIVATION_ERRORS.not_holder, ctx, { personId: person.id });
+      const now = clock();
+      const accountId = await db.transaction(async (trx) => {
+        const id = (await cards.accountIdOfPerson(person.id, trx)) ?? (await cards.createCardAccount(person.id, trx));
+        await cards.bind(id, { cardType: card.cardType as 'moica' | 'nhi', issuerDn: card.issuerDn, serialHex: card.serialHex, thumbprint: card.thumbprint, cardNumber: card.cardNumber, notAfter: card.notAfter }, trx);
+        await audit.record({ actor: { accountId: id, label: person.name }, action: 'auth.card_bind', target: { type: 'account', id }, ip: ctx.ip, requestId: ctx.requestId, details: { cardType: card.cardType, thumbprint: card.thumbprint, cardNumber: card.cardNumber, first: true } }, trx);
+        return id;
+      });
+      const a = (await accounts.findById(accountId))!;
+      await accounts.recordSuccess(a.id, now, card.cardType, ctx.ip);
+      return toSessionUser(a, await accounts.roles(a.id), card.cardType, now, sessionCertificate(card));
+    },
+
+    /** 自然人憑證上傳: a signed-in person binds a further card of their own. */
+    async bindAnother(user: SessionUser, card: VerifiedCard, ctx: RequestContext): Promise<void> {
+      const a = await accounts.findById(user.accountId);
+      if (!a || card.cardType === 'gca') throw new DomainError('not_holder', ACTIVATION_ERRORS.not_holder, 400);
+      const holder = card.cardType === 'nhi' ? card.nationalId === a.nationalId : card.subjectName === a.name && card.idLast4 === a.nationalId.slice(-4);
+      if (!holder) return fail('not_holder', ACTIVATION_ERRORS.not_holder, ctx, { accountId: a.id });
+      if (await cards.bindingByThumbprint(card.thumbprint)) throw new DomainError('already_bound', '此憑證已綁定。', 409);
+      await cards.bind(a.id, { cardType: card.cardType, issuerDn: card.issuerDn, serialHex: card.serialHex, thumbprint: card.thumbprint, cardNumber: card.cardNumber, notAfter: card.notAfter });
+      await audit.record({ actor: { accountId: a.id, label: a.name }, action: 'auth.card_bind', target: { type: 'account', id: a.id }, ip: ctx.ip, requestId: ctx.requestId, details: { cardType: card.cardType, thumbprint: card.thumbprint, first: false } });
+    },
+
+    bindings: (accountId: number) => cards.bindings(accountId),
+
+    /**
+     * The signing service other areas use (e.g. the cloud wizard's step 6): a tbs that carries
+     * the document digest, signed by the same card as the login.
+     */
+    async signChallenge(user: SessionUser, digestHex: string) {
+      if (!user.certificate) throw new DomainError('certificate_required', '此功能限使用憑證登入後操作。', 403);
+      if (!/^[0-9a-f]{64}$/.test(digestHex)) throw new DomainError('bad_digest', '文件摘要格式錯誤。', 400);
+      return this.challenge('sign', { digest: digestHex });
+    },
+    async verifyDocumentSignature(user: SessionUser, input: SignedResponse, digestHex: string, ctx: RequestContext): Promise<VerifiedCard> {
+      if (!user.certificate) throw new DomainError('certificate_required', '此功能限使用憑證登入後操作。', 403);
+      const card = await this.verify(input, 'sign', ctx);
+      if (parseTbs(input.tbs)?.digest !== digestHex) return fail('digest_mismatch', '簽章內容與文件不符，請重新操作。', ctx);
+      if (card.thumbprint !== user.certificate.thumbprint) return fail('other_card', '請使用與登入時相同的憑證簽章。', ctx, { thumbprint: card.thumbprint });
+      return card;
+    },
+  };
+}
+
+export type CardLoginService = ReturnType<typeof createCardLoginService>;

@@ -1,0 +1,128 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import forge from 'node-forge';
+import { parseCrl, type ParsedCrl } from './ca';
+import { certificateFacts, certificateFromDer, type CardType, type CertificateFacts } from './profiles';
+
+const { pki } = forge;
+
+/** Seed 004's wording for an invalid card, then what exactly is wrong. */
+const INVALID = '插入之自然人憑證或機關憑證無效，可能為憑證已過期、廢止…等情形，請確認所持憑證之有效性。';
+
+export const CERT_ERRORS = {
+  cert_malformed: `${INVALID}（無法讀取憑證內容）`,
+  cert_untrusted: `${INVALID}（憑證非由受信任的憑證管理中心簽發）`,
+  cert_not_yet_valid: `${INVALID}（憑證尚未生效）`,
+  cert_expired: `${INVALID}（憑證已過期）`,
+  cert_revoked: `${INVALID}（憑證已廢止）`,
+  crl_unavailable: `${INVALID}（暫時無法確認憑證廢止狀態，請稍後再試）`,
+  cert_key_usage: `${INVALID}（憑證用途不符，不可用於數位簽章）`,
+  signature_invalid: '憑證簽章驗證失敗，請重新操作。',
+} as const;
+
+export type CertErrorCode = keyof typeof CERT_ERRORS;
+
+export class CertificateError extends Error {
+  constructor(readonly code: CertErrorCode) {
+    super(CERT_ERRORS[code]);
+    this.name = 'CertificateError';
+  }
+}
+
+interface TrustedCa {
+  type: CardType;
+  cert: forge.pki.Certificate;
+  crl: ParsedCrl | null;
+}
+
+const sameDn = (a: forge.pki.CertificateField[], b: forge.pki.CertificateField[]) =>
+  a.length === b.length && a.every((x, i) => x.type === b[i]!.type && x.value === b[i]!.value);
+
+/** Trusted roots per card type and their CRLs: the trust store is configuration. */
+export class TrustStore {
+  private constructor(private readonly cas: TrustedCa[]) {}
+
+  /** Reads `<dir>/ca/{moica,gca,nhi}.pem` and `<dir>/crl.pem` (several PEM CRLs). */
+  static fromDirectory(dir: string): TrustStore {
+    const crls = fs.existsSync(path.join(dir, 'crl.pem')) ? readPemBlocks(fs.readFileSync(path.join(dir, 'crl.pem'), 'utf8'), 'X509 CRL').map(parseCrl) : [];
+    const cas: TrustedCa[] = [];
+    for (const type of ['moica', 'gca', 'nhi'] as const) {
+      const file = path.join(dir, 'ca', `${type}.pem`);
+      if (!fs.existsSync(file)) continue;
+      const cert = pki.certificateFromPem(fs.readFileSync(file, 'utf8'));
+      // Only CRLs the CA itself signed count.
+      const crl = crls.find((c) => sameDn(c.issuerDn, cert.subject.attributes) && verifyCrlSignature(c, cert)) ?? null;
+      cas.push({ type, cert, crl });
+    }
+    return new TrustStore(cas);
+  }
+
+  get size() {
+    return this.cas.length;
+  }
+
+  /**
+   * Checks a card certificate in the order the portal promises: it parses, chains to a
+   * trusted CA (which gives the card type), is within validity, is not revoked, and
+   * may sign. Returns the facts and the card type.
+   */
+  check(certDer: Buffer, now = new Date()): CertificateFacts & { cardType: CardType } {
+    let cert: forge.pki.Certificate;
+    let facts: CertificateFacts;
+    try {
+      cert = certificateFromDer(certDer);
+      facts = certificateFacts(certDer);
+    } catch {
+      throw new CertificateError('cert_malformed');
+    }
+    const ca = this.cas.find((c) => sameDn(c.cert.subject.attributes, cert.issuer.attributes) && safeVerify(c.cert, cert));
+    if (!ca) throw new CertificateError('cert_untrusted');
+    if (now < facts.notBefore) throw new CertificateError('cert_not_yet_valid');
+    if (now > facts.notAfter) throw new CertificateError('cert_expired');
+    if (!ca.crl || (ca.crl.nextUpdate && ca.crl.nextUpdate < now)) throw new CertificateError('crl_unavailable');
+    if (ca.crl.revokedSerials.has(facts.serialHex.replace(/^0+(?=.)/, ''))) throw new CertificateError('cert_revoked');
+    if (!facts.keyUsage?.digitalSignature) throw new CertificateError('cert_key_usage');
+    return { ...facts, cardType: ca.type };
+  }
+}
+
+function safeVerify(ca: forge.pki.Certificate, cert: forge.pki.Certificate): boolean {
+  try {
+    return ca.verify(cert);
+  } catch {
+    return false;
+  }
+}
+
+function verifyCrlSignature(crl: ParsedCrl, ca: forge.pki.Certificate): boolean {
+  const key = crypto.createPublicKey(pki.publicKeyToPem(ca.publicKey));
+  return crypto.verify('sha256', crl.tbsDer, key, crl.signature);
+}
+
+export function readPemBlocks(text: string, label: string): Buffer[] {
+  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
+  return [...text.matchAll(re)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+}
+
+/**
+ * Verifies a signature over exactly `data` with the certificate's key: RSA PKCS#1 v1.5
+ * or PSS (SHA-256/384/512), or ECDSA. Node's crypto does the arithmetic.
+ */
+export function verifySignature(certDer: Buffer, data: Buffer, signature: Buffer, hash: 'sha256' | 'sha384' | 'sha512' = 'sha256'): boolean {
+  const key = new crypto.X509Certificate(certDer).publicKey;
+  try {
+    if (key.asymmetricKeyType === 'rsa') {
+      return (
+        crypto.verify(hash, data, { key, padding: crypto.constants.RSA_PKCS1_PADDING }, signature) ||
+        crypto.verify(hash, data, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO }, signature)
+      );
+    }
+    if (key.asymmetricKeyType === 'ec') {
+      return crypto.verify(hash, data, key, signature) || crypto.verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,318 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { agentFor, buildApp, csrfFrom, lastAudit, makeAccount } from '../support/app';
+import { certThumbprint, signAs } from '../support/cards';
+import { ACTIVATION_ERRORS, AGENCY_NOT_AUTHORIZED } from '../../src/auth/cardLogin';
+import { CERT_ERRORS } from '../../src/pki/verify';
+
+const t = buildApp();
+afterAll(() => t.close());
+
+type Agent = ReturnType<typeof request.agent>;
+
+async function challenge(agent: Agent, csrf: string, url = '/login/certificate/challenge'): Promise<string> {
+  const res = await agent.post(url).set('x-csrf-token', csrf).set('accept', 'application/json');
+  expect(res.status).toBe(200);
+  return res.body.tbs as string;
+}
+
+async function cardLogin(card: string, opts: { tamper?: (tbs: string) => string; keyOf?: string } = {}) {
+  const { agent, csrf } = await agentFor(t.app);
+  const tbs = await challenge(agent, csrf);
+  const signed = signAs(card, opts.tamper ? opts.tamper(tbs) : tbs, { keyOf: opts.keyOf });
+  const res = await agent.post('/login/certificate').type('form').send({ _csrf: csrf, ...signed });
+  return { agent, csrf, res, tbs, signed };
+}
+
+describe('the challenge', () => {
+  it('names the purpose, this origin, a 32-byte nonce and the time, and is stored server side', async () => {
+    const { agent, csrf } = await agentFor(t.app);
+    const tbs = await challenge(agent, csrf);
+    const lines = tbs.split('\n');
+    expect(lines[0]).toBe('ecpa-login');
+    expect(lines[1]).toBe('origin=http://portal.test');
+    const nonce = lines[2]!.replace('nonce=', '');
+    expect(Buffer.from(nonce, 'base64url')).toHaveLength(32);
+    expect(Math.abs(Date.parse(lines[3]!.replace('time=', '')) - Date.now())).toBeLessThan(60_000);
+    const row = await t.db('login_challenge').where({ nonce }).first();
+    expect(row.tbs).toBe(tbs);
+    expect(new Date(row.expires_at).getTime() - Date.parse(lines[3]!.replace('time=', ''))).toBe(5 * 60_000);
+  });
+
+  it('needs the CSRF token', async () => {
+    const res = await request(t.app).post('/login/certificate/challenge').set('accept', 'application/json');
+    expect(res.status).toBe(403);
+  });
+
+  it('is rate limited per IP', async () => {
+    const limited = buildApp({ CHALLENGE_RATE_LIMIT_PER_15MIN: '2' });
+    try {
+      const { agent, csrf } = await agentFor(limited.app);
+      const ip = `10.8.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push((await agent.post('/login/certificate/challenge').set('X-Forwarded-For', ip).set('x-csrf-token', csrf)).status);
+      expect(codes).toEqual([200, 200, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('refusals, each with its own message and an audit entry', () => {
+  const refused = async (r: { res: request.Response }, message: string, reason: string) => {
+    expect(r.res.status).toBe(400);
+    expect(r.res.text).toContain(message);
+    expect(await lastAudit(t.db, 'auth.certificate')).toMatchObject({ outcome: 'failed' });
+    const rows = await t.db('audit_event').where({ action: 'auth.certificate' }).orderBy('id', 'desc').limit(5);
+    expect(rows.map((x: { details: { reason: string } }) => x.details.reason)).toContain(reason);
+  };
+
+  it('a replayed tbs', async () => {
+    const first = await cardLogin('agency-ntunhs');
+    expect(first.res.status).toBe(303);
+    const { agent, csrf } = await agentFor(t.app);
+    const again = await agent.post('/login/certificate').type('form').send({ _csrf: csrf, ...first.signed });
+    await refused({ res: again }, '此登入驗證資料已使用過', 'tbs_used');
+  });
+
+  it('a tbs for another origin', async () => {
+    await refused(await cardLogin('wang-xiaoming', { tamper: (tbs) => tbs.replace('origin=http://portal.test', 'origin=http://evil.test') }), '登入驗證資料格式錯誤', 'tbs_malformed');
+    // A tbs another portal issued (stored with that origin) is refused as foreign.
+    const nonce = Buffer.alloc(32, 7).toString('base64url');
+    const tbs = ['ecpa-login', 'origin=http://evil.test', `nonce=${nonce}`, `time=${new Date().toISOString()}`].join('\n');
+    await t.db('login_challenge').insert({ nonce, purpose: 'login', origin: 'http://evil.test', tbs, expires_at: new Date(Date.now() + 60_000) });
+    const { agent, csrf } = await agentFor(t.app);
+    const res = await agent.post('/login/certificate').type('form').send({ _csrf: csrf, ...signAs('wang-xiaoming', tbs) });
+    await refused({ res }, '登入驗證資料不屬於本網站', 'tbs_origin');
+  });
+
+  it('an expired tbs (older than 5 minutes)', async () => {
+    let now = new Date();
+    const clocked = buildApp({}, { clock: () => now });
+    try {
+      const { agent, csrf } = await agentFor(clocked.app);
+      const tbs = await challenge(agent, csrf);
+      now = new Date(now.getTime() + 5 * 60_000 + 1000);
+      const res = await agent.post('/login/certificate').type('form').send({ _csrf: csrf, ...signAs('wang-xiaoming', tbs) });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('登入驗證已逾時');
+    } finally {
+      await clocked.close();
+    }
+  });
+
+  it('an unknown tbs', async () => {
+    const nonce = Buffer.alloc(32, 9).toString('base64url');
+    const tbs = ['ecpa-login', 'origin=http://portal.test', `nonce=${nonce}`, `time=${new Date().toISOString()}`].join('\n');
+    const { agent, csrf } = await agentFor(t.app);
+    const res = await agent.post('/login/certificate').type('form').send({ _csrf: csrf, ...signAs('wang-xiaoming', tbs) });
+    await refused({ res }, '登入驗證資料不存在', 'tbs_unknown');
+  });
+
+  it('a signature made by another card', async () => {
+    await refused(await cardLogin('wang-xiaoming', { keyOf: 'hr-chief' }), CERT_ERRORS.signature_invalid, 'signature_invalid');
+  });
+
+  it('a garbage certificate', async () => {
+    const { agent, csrf } = await agentFor(t.app);
+    const tbs = await challenge(agent, csrf);
+    const res = await agent.post('/login/certificate').type('form').send({ _csrf: csrf, tbs, signature: 'AAAA', certb64: Buffer.from('not a certificate').toString('base64') });
+    await refused({ res }, CERT_ERRORS.cert_malformed, 'cert_malformed');
+  });
+
+  it('a certificate from the untrusted CA', async () => {
+    await refused(await cardLogin('untrusted'), CERT_ERRORS.cert_untrusted, 'cert_untrusted');
+  });
+
+  it('an expired certificate', async () => {
+    await refused(await cardLogin('expired'), CERT_ERRORS.cert_expired, 'cert_expired');
+  });
+
+  it('a revoked certificate', async () => {
+    await refused(await cardLogin('revoked'), CERT_ERRORS.cert_revoked, 'cert_revoked');
+  });
+
+  it('a certificate that may not sign', async () => {
+    await refused(await cardLogin('no-signature-usage'), CERT_ERRORS.cert_key_usage, 'cert_key_usage');
+  });
+
+  it('an incomplete or malformed form', async () => {
+    const { agent, csrf } = await agentFor(t.app);
+    const res = await agent.post('/login/certificate').type('form').send({ _csrf: csrf, tbs: 'x', signature: '<script>', certb64: '' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('憑證登入資料不完整');
+    expect(res.text).not.toContain('<script>');
+  });
+});
+
+describe('first-time activation of a natural-person card (seed 004 (三)(四))', () => {
+  async function startActivation(card: string) {
+    const r = await cardLogin(card);
+    expect(r.res.status).toBe(303);
+    expect(r.res.headers.location).toBe('/login/certificate/activate');
+    const page = await r.agent.get('/login/certificate/activate');
+    expect(page.text).toContain('自訂帳號或身分證字號');
+    return { agent: r.agent, csrf: csrfFrom(page.text) };
+  }
+
+  it('refuses someone not in the personnel master', async () => {
+    const { agent, csrf } = await startActivation('not-in-master');
+    const res = await agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'K121212126' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(ACTIVATION_ERRORS.not_in_master);
+    expect(res.text).toContain('上一步');
+    expect(res.text).toContain('回首頁');
+  });
+
+  it('refuses a retired (卸職) person with 「此身份證字號已停用…」', async () => {
+    const { agent, csrf } = await startActivation('retired');
+    const res = await agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'B120112236' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(ACTIVATION_ERRORS.retired);
+  });
+
+  it('refuses an ID that is not the card holder, and 上一步 keeps the card', async () => {
+    const { agent, csrf } = await startActivation('wang-xiaoming');
+    const res = await agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'chen.meiling' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(ACTIVATION_ERRORS.not_holder);
+    expect((await agent.get('/login/certificate/activate')).status).toBe(200);
+    expect(await t.db('card_binding').where({ thumbprint: certThumbprint('wang-xiaoming') }).first()).toBeUndefined();
+  });
+
+  it('asks for the account or ID with a zh-TW message', async () => {
+    const { agent, csrf } = await startActivation('wang-xiaoming');
+    const res = await agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: '' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('請輸入自訂帳號或身分證字號');
+  });
+
+  it('binds the card of a person without an account, then forces 個人資料修改 and 修改密碼; later only the PIN', async () => {
+    // 許雅婷 (F223456786) has a temporary password but no custom account.
+    const { agent, csrf } = await startActivation('first-login');
+    const ok = await agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'f223456786' });
+    expect(ok.status).toBe(303);
+    const binding = await t.db('card_binding').where({ thumbprint: certThumbprint('first-login') }).first();
+    expect(binding).toMatchObject({ card_type: 'moica', card_number: 'TP03000000000003' });
+    expect(await lastAudit(t.db, 'auth.card_bind')).toMatchObject({ outcome: 'ok' });
+    const next = await agent.get('/my');
+    expect(next.headers.location).toBe('/my/profile');
+    expect((await agent.get('/my/profile')).text).toContain('為增進個人資料之安全性，請先設定自訂帳號後才能使用本系統其他服務。');
+
+    // Later: the card alone signs in, with the session recording the card.
+    const again = await cardLogin('first-login');
+    expect(again.res.status).toBe(303);
+    expect(again.res.headers.location).toBe('/my');
+    const sess = await t.db('session').whereRaw("sess->'passport'->'user'->'certificate'->>'thumbprint' = ?", [certThumbprint('first-login')]).first();
+    expect(sess.sess.passport.user).toMatchObject({ method: 'moica', certificate: { cardType: 'moica', cardNumber: 'TP03000000000003' } });
+  });
+
+  it('activates by custom account (any case) and links the card to the existing account', async () => {
+    const person = await t.db('person').where({ name: '王小明' }).first();
+    const { agent, csrf } = await startActivation('wang-xiaoming');
+    const ok = await agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'WANG.XIAOMING' });
+    expect(ok.status).toBe(303);
+    const my = await agent.get('/my');
+    expect(my.status).toBe(200);
+    expect(my.text).toContain('王小明');
+    const binding = await t.db('card_binding').where({ thumbprint: certThumbprint('wang-xiaoming') }).first();
+    const account = await t.db('account').where({ person_id: person.id }).first();
+    expect(binding.account_id).toBe(account.id);
+  });
+});
+
+describe('NHI card', () => {
+  it('activates with the full national ID carried by the card', async () => {
+    const r = await cardLogin('chen-meiling-nhi');
+    expect(r.res.headers.location).toBe('/login/certificate/activate');
+    const csrf = csrfFrom((await r.agent.get('/login/certificate/activate')).text);
+    const wrong = await r.agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'A123456789' });
+    expect(wrong.text).toContain(ACTIVATION_ERRORS.not_holder);
+    const ok = await r.agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'B220012340' });
+    expect(ok.status).toBe(303);
+    const again = await cardLogin('chen-meiling-nhi');
+    expect(again.res.headers.location).toBe('/my');
+  });
+});
+
+describe('agency card (機關憑證)', () => {
+  it('maps the agency code and may reset passwords of its own people only', async () => {
+    const r = await cardLogin('agency-ntunhs');
+    expect(r.res.status).toBe(303);
+    expect(r.res.headers.location).toBe('/agency');
+    const landing = await r.agent.get('/agency');
+    expect(landing.text).toContain('國立臺北護理健康大學');
+    expect((await r.agent.get('/my/apps')).headers.location).toBe('/agency');
+    const page = await r.agent.get('/my/password-reset');
+    expect(page.status).toBe(200);
+    const csrf = csrfFrom(page.text);
+    const own = await makeAccount(t.db, { agencyCode: 'A096C0000Q' });
+    const other = await makeAccount(t.db, { agencyCode: '301000000A' });
+    const found = await r.agent.post('/my/password-reset/lookup').type('form').send({ _csrf: csrf, query: own.nationalId });
+    expect(found.status).toBe(200);
+    const reset = await r.agent.post(`/my/password-reset/${own.accountId}`).type('form').send({ _csrf: csrf });
+    expect(reset.status).toBe(200);
+    const audit = await t.db('audit_event').where({ action: 'auth.password_reset_by_hr', target_id: String(own.accountId) }).first();
+    expect(audit.actor_label).toBe('國立臺北護理健康大學');
+    const refused = await r.agent.post('/my/password-reset/lookup').type('form').send({ _csrf: csrf, query: other.nationalId });
+    expect(refused.status).toBe(403);
+  });
+
+  it('refuses an agency not in the directory or not authorized: 「此憑證尚未分配權限，請洽系統管理員」', async () => {
+    const unknown = await cardLogin('agency-unknown');
+    expect(unknown.res.status).toBe(400);
+    expect(unknown.res.text).toContain(AGENCY_NOT_AUTHORIZED);
+    const dgpa = await t.db('agency').where({ code: '376470000A' }).first();
+    await t.db('agency_area_grant').where({ agency_id: dgpa.id, area: 'portal' }).delete();
+    try {
+      const refused = await cardLogin('agency-dgpa');
+      expect(refused.res.status).toBe(400);
+      expect(refused.res.text).toContain(AGENCY_NOT_AUTHORIZED);
+    } finally {
+      await t.db('agency_area_grant').insert({ agency_id: dgpa.id, area: 'portal' });
+    }
+  });
+});
+
+describe('the signing service for other areas', () => {
+  it('verifies a document signature only with the login card', async () => {
+    const digest = 'a'.repeat(64);
+    const r = await cardLogin('agency-dgpa');
+    expect(r.res.status).toBe(303);
+    const sessionRow = await t.db('session').whereRaw("sess->'passport'->'user'->'certificate'->>'thumbprint' = ?", [certThumbprint('agency-dgpa')]).orderBy('expire', 'desc').first();
+    const user = sessionRow.sess.passport.user;
+    const ctx = { ip: null, requestId: null };
+    const { tbs } = await t.services.cardLogin.signChallenge(user, digest);
+    expect(tbs).toContain(`digest=${digest}`);
+    const ok = await t.services.cardLogin.verifyDocumentSignature(user, signAs('agency-dgpa', tbs), digest, ctx);
+    expect(ok.thumbprint).toBe(certThumbprint('agency-dgpa'));
+    const other = await t.services.cardLogin.signChallenge(user, digest);
+    await expect(t.services.cardLogin.verifyDocumentSignature(user, signAs('agency-ntunhs', other.tbs), digest, ctx)).rejects.toThrow('請使用與登入時相同的憑證簽章');
+    const third = await t.services.cardLogin.signChallenge(user, digest);
+    await expect(t.services.cardLogin.verifyDocumentSignature(user, signAs('agency-dgpa', third.tbs), 'b'.repeat(64), ctx)).rejects.toThrow('簽章內容與文件不符');
+  });
+
+  it('needs a certificate login', async () => {
+    const a = await makeAccount(t.db);
+    const user = { ...(await t.services.auth.login(a.username!, 'Ecpa#2026', { ip: null, requestId: null })) };
+    await expect(t.services.cardLogin.signChallenge(user, 'a'.repeat(64))).rejects.toThrow('限使用憑證登入');
+  });
+});
+
+describe('a serving person of the master who never had an account', () => {
+  it('gets an account at activation, without a password, and must complete the profile and set one', async () => {
+    // 趙大同 was not in the master (see above); HR has now reported him.
+    const agency = await t.db('agency').where({ code: '301000000A' }).first();
+    const [person] = await t
+      .db('person')
+      .insert({ national_id: 'K121212126', name: '趙大同', agency_id: agency.id, status: '在職', title: '科員', rank: '委任第五職等', series: '一般行政', unit: '第一科', personnel_kind: '簡薦委公務人員', appointed_on: '2024-01-01', birth_date: '1995-05-05', gender: 'M' })
+      .returning('id');
+    const r = await cardLogin('not-in-master');
+    const csrf = csrfFrom((await r.agent.get('/login/certificate/activate')).text);
+    const ok = await r.agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'K121212126' });
+    expect(ok.status).toBe(303);
+    const account = await t.db('account').where({ person_id: person.id }).first();
+    expect(account).toMatchObject({ username: null, password_hash: null, must_change_password: true });
+    expect((await r.agent.get('/my/apps')).headers.location).toBe('/my/profile');
+  });
+});
