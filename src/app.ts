@@ -40,6 +40,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.locals.rocShort = rocShort;
   app.locals.rocDateTime = rocDateTime;
   app.locals.hasRole = hasRole;
+  app.locals.bridgeOrigin = config.bridgeOrigin;
 
   // Health checks answer before sessions and CSRF.
   app.get('/healthz', (_req, res) => {
@@ -109,7 +110,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
 
   app.use(authRoutes(services, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
   app.use(cardRoutes(services, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));
-  app.use(portalRoutes(services));
+  app.use(portalRoutes(services, config));
   app.use('/admin', adminRoutes(services));
 
   app.use(notFound);

@@ -4,6 +4,8 @@ import type { Logger } from './platform/logger';
 import { createDb, migrate, startEmbeddedPostgres, type Db, type EmbeddedServer } from './platform/database';
 import { seedReference } from '../seeds/reference';
 import { seedDemo } from '../seeds/demo';
+import { createDemoPki, type DemoPkiManifest } from './pki/demo';
+import { softhsmInstalled } from './pki/softhsm';
 
 /**
  * Gets a database ready: the configured server, or an embedded one under the
@@ -27,4 +29,19 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
   return { db, url, embedded };
+}
+
+/**
+ * The demo PKI (CAs, CRL, cards) that the trust store reads by default: made once under
+ * the data folder, with SoftHSM2 tokens when SoftHSM2 is installed.
+ */
+export function prepareDemoPki(config: Config, logger: Logger): DemoPkiManifest | null {
+  const defaultDir = path.join(config.dataDir, 'pki');
+  if (!config.seedDemo || config.pkiDir !== defaultDir) return null;
+  const tokens = softhsmInstalled();
+  const manifest = createDemoPki(config.pkiDir, { softhsmDir: tokens ? path.join(config.dataDir, 'softhsm') : null });
+  if (!tokens) {
+    logger.warn('SoftHSM2 is not installed: the demo cards exist as PEM files only. Install it with `sudo apt-get install softhsm2` for card login; account login works without it.');
+  }
+  return manifest;
 }

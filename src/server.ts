@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig } from './config';
 import { createLogger } from './platform/logger';
 import { projectRoot } from './platform/database';
-import { prepareDatabase } from './bootstrap';
+import { prepareDatabase, prepareDemoPki } from './bootstrap';
 import { createServices } from './services';
 import { createApp } from './app';
 
@@ -11,6 +11,7 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const { db, url, embedded } = await prepareDatabase(config, logger);
+  const pki = prepareDemoPki(config, logger);
   const services = createServices(db, config, logger);
   const app = createApp({ config, logger, services, databaseUrl: url });
   const server = app.listen(config.port, config.host, () => {

@@ -4,11 +4,6 @@
 // 4. it answers with ret_code / signature / certb64 / cardSN, which are posted to the portal.
 // The PIN never leaves this page except to the bridge on 127.0.0.1.
 (function () {
-  const form = document.getElementById('card-login');
-  if (!form) return;
-  const status = document.getElementById('card-status');
-  const bridge = form.getAttribute('data-bridge');
-  const csrf = form.querySelector('input[name="_csrf"]').value;
 
   const LAST_ERROR = {
     0xa0: '憑證密碼（Pin Code）錯誤，連續錯誤 3 次將會鎖卡。',
@@ -26,80 +21,88 @@
     0x76500002: '插入之憑證已過期，請確認所持憑證之有效性。',
   };
 
-  function show(message) {
-    status.textContent = message;
-    status.hidden = false;
-    status.setAttribute('tabindex', '-1');
-    status.focus();
-  }
+  function wire(form) {
+    const status = document.getElementById(form.getAttribute('data-status'));
+    const bridge = form.getAttribute('data-bridge');
+    const csrf = form.querySelector('input[name="_csrf"]').value;
 
-  function explain(result) {
-    if (result.ret_code === 0x76100006) return LAST_ERROR[result.last_error] || LAST_ERROR[0xa0];
-    return RET_CODE[result.ret_code] || '憑證元件發生錯誤（代碼 0x' + Number(result.ret_code).toString(16) + '），請重新操作。';
-  }
-
-  form.addEventListener('submit', function (event) {
-    event.preventDefault();
-    status.hidden = true;
-    const pin = document.getElementById('pin').value;
-    if (!pin) return show(RET_CODE[0x76000998]);
-    // Open the popup inside the click, or the browser blocks it.
-    const popup = window.open(bridge + '/popupForm', 'hipki-sign', 'width=480,height=360');
-    if (!popup) return show('瀏覽器封鎖了憑證元件視窗，請允許本網站的彈出式視窗後，再按一次「登入」。');
-    let tbsPackage = null;
-    let answered = false;
-    const timer = setTimeout(function () {
-      if (answered) return;
-      window.removeEventListener('message', onMessage);
-      try { popup.close(); } catch (e) { /* ignore */ }
-      show('無法連線至憑證元件，請確認已安裝並啟動人事服務網憑證元件（參閱元件下載區及環境檢測）。');
-    }, 15000);
-
-    function onMessage(e) {
-      if (e.origin !== bridge || e.source !== popup) return;
-      let data;
-      try { data = typeof e.data === 'string' ? JSON.parse(e.data) : e.data; } catch (err) { return; }
-      if (data && data.func === 'getTbs') {
-        if (!tbsPackage) return; // the challenge is still on its way; the popup asks again
-        popup.postMessage(JSON.stringify(tbsPackage), bridge);
-        return;
-      }
-      answered = true;
-      clearTimeout(timer);
-      window.removeEventListener('message', onMessage);
-      if (data.ret_code !== 0) return show(explain(data));
-      form.elements.tbs.value = tbsPackage.tbs;
-      form.elements.signature.value = data.signature;
-      form.elements.certb64.value = data.certb64;
-      form.elements.cardSN.value = data.cardSN || '';
-      form.submit();
+    function show(message) {
+      status.textContent = message;
+      status.hidden = false;
+      status.setAttribute('tabindex', '-1');
+      status.focus();
     }
-    window.addEventListener('message', onMessage);
 
-    fetch(form.getAttribute('data-challenge'), { method: 'POST', headers: { 'x-csrf-token': csrf, accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (r) {
-        if (!r.ok) throw new Error(String(r.status));
-        return r.json();
-      })
-      .then(function (c) {
-        tbsPackage = {
-          func: 'MakeSignature',
-          signatureType: 'PKCS1',
-          tbs: c.tbs,
-          tbsEncoding: 'NONE',
-          hashAlgorithm: 'SHA256',
-          withCardSN: 'true',
-          pin: pin,
-          nonce: String(Date.now()),
-        };
-        // If the popup asked before the challenge arrived, answer now.
-        try { popup.postMessage(JSON.stringify(tbsPackage), bridge); } catch (err) { /* not loaded yet */ }
-      })
-      .catch(function () {
-        clearTimeout(timer);
+    function explain(result) {
+      if (result.ret_code === 0x76100006) return LAST_ERROR[result.last_error] || LAST_ERROR[0xa0];
+      return RET_CODE[result.ret_code] || '憑證元件發生錯誤（代碼 0x' + Number(result.ret_code).toString(16) + '），請重新操作。';
+    }
+
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      status.hidden = true;
+      const pin = form.querySelector('.card-pin').value;
+      if (!pin) return show(RET_CODE[0x76000998]);
+      // Open the popup inside the click, or the browser blocks it.
+      const popup = window.open(bridge + '/popupForm', 'hipki-sign', 'width=480,height=360');
+      if (!popup) return show('瀏覽器封鎖了憑證元件視窗，請允許本網站的彈出式視窗後，再按一次「登入」。');
+      let tbsPackage = null;
+      let answered = false;
+      const timer = setTimeout(function () {
+        if (answered) return;
         window.removeEventListener('message', onMessage);
         try { popup.close(); } catch (e) { /* ignore */ }
-        show('無法取得登入驗證資料，請稍後再試。');
-      });
-  });
+        show('無法連線至憑證元件，請確認已安裝並啟動人事服務網憑證元件（參閱元件下載區及環境檢測）。');
+      }, 15000);
+
+      function onMessage(e) {
+        if (e.origin !== bridge || e.source !== popup) return;
+        let data;
+        try { data = typeof e.data === 'string' ? JSON.parse(e.data) : e.data; } catch (err) { return; }
+        if (data && data.func === 'getTbs') {
+          if (!tbsPackage) return; // the challenge is still on its way; the popup asks again
+          popup.postMessage(JSON.stringify(tbsPackage), bridge);
+          return;
+        }
+        answered = true;
+        clearTimeout(timer);
+        window.removeEventListener('message', onMessage);
+        if (data.ret_code !== 0) return show(explain(data));
+        form.elements.tbs.value = tbsPackage.tbs;
+        form.elements.signature.value = data.signature;
+        form.elements.certb64.value = data.certb64;
+        form.elements.cardSN.value = data.cardSN || '';
+        form.submit();
+      }
+      window.addEventListener('message', onMessage);
+
+      fetch(form.getAttribute('data-challenge'), { method: 'POST', headers: { 'x-csrf-token': csrf, accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (r) {
+          if (!r.ok) throw new Error(String(r.status));
+          return r.json();
+        })
+        .then(function (c) {
+          tbsPackage = {
+            func: 'MakeSignature',
+            signatureType: 'PKCS1',
+            tbs: c.tbs,
+            tbsEncoding: 'NONE',
+            hashAlgorithm: 'SHA256',
+            withCardSN: 'true',
+            pin: pin,
+            nonce: String(Date.now()),
+          };
+          // If the popup asked before the challenge arrived, answer now.
+          try { popup.postMessage(JSON.stringify(tbsPackage), bridge); } catch (err) { /* not loaded yet */ }
+        })
+        .catch(function () {
+          clearTimeout(timer);
+          window.removeEventListener('message', onMessage);
+          try { popup.close(); } catch (e) { /* ignore */ }
+          show('無法取得登入驗證資料，請稍後再試。');
+        });
+    });
+  }
+
+  document.querySelectorAll('form.card-login-form').forEach(wire);
 })();

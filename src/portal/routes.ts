@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import type { Services } from '../services';
+import type { Config } from '../config';
 import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { pageNumber, parseForm } from '../platform/validation';
 import { FormError, NotFoundError } from '../platform/errors';
@@ -7,7 +8,7 @@ import { requireUser } from '../middleware/authGuards';
 import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
 import { agencySearchSchema, voteSchema } from './schemas';
 
-export function portalRoutes(services: Services): Router {
+export function portalRoutes(services: Services, config: Pick<Config, 'bridgeOrigin'>): Router {
   const { portal } = services;
   const router = express.Router();
 
@@ -19,6 +20,7 @@ export function portalRoutes(services: Services): Router {
 
   router.get('/sitemap', (_req, res) => res.render('portal/sitemap', { title: '網站導覽' }));
   router.get('/help/first-login', (_req, res) => res.render('help/first-login', { title: '第一次登入說明' }));
+  router.get('/help/components', (_req, res) => res.render('help/components', { title: '元件下載區及環境檢測', bridgeOrigin: config.bridgeOrigin }));
 
   // --- 最新公告 ---
   router.get('/announcements', async (req, res) => {
