@@ -1,16 +1,23 @@
 import { defineConfig } from 'vitest/config';
 
+// Each project starts its own fresh database in globalSetup; the root project declares none,
+// or Vitest would run it once more for the root as well.
+const globalSetup = ['test/support/globalSetup.ts'];
+
 export default defineConfig({
   test: {
-    globalSetup: ['test/support/globalSetup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'routes', include: ['test/routes/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', globalSetup, include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'routes', globalSetup, include: ['test/routes/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, fileParallelism: false },
+        test: { name: 'e2e', globalSetup, include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: { name: 'bridge', globalSetup, include: ['test/bridge/**/*.test.ts'], testTimeout: 60_000, fileParallelism: false },
       },
     ],
   },

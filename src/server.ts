@@ -6,6 +6,8 @@ import { projectRoot } from './platform/database';
 import { prepareDatabase, prepareDemoPki } from './bootstrap';
 import { createServices } from './services';
 import { createApp } from './app';
+import { createBridge } from './bridge/app';
+import { loadBridgeConfig } from './bridge/config';
 
 async function main() {
   const config = loadConfig();
@@ -14,8 +16,9 @@ async function main() {
   const pki = prepareDemoPki(config, logger);
   const services = createServices(db, config, logger);
   const app = createApp({ config, logger, services, databaseUrl: url });
-  const server = app.listen(config.port, config.host, () => {
+  const server = app.listen(config.port, config.host, async () => {
     const port = (server.address() as { port: number }).port;
+    const bridgeLine = pki?.softhsmConf && config.startBridge ? await startDemoBridge(pki.softhsmConf, port) : null;
     const accounts = JSON.parse(fs.readFileSync(path.join(projectRoot, 'seeds/demo-accounts.json'), 'utf8')) as {
       account: string;
       password: string;
@@ -25,13 +28,36 @@ async function main() {
       '',
       `  人事服務網 is running at http://localhost:${port}/`,
       `  database: ${embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
+      `  card bridge: ${bridgeLine ?? 'not started (SoftHSM2 missing: `sudo apt-get install softhsm2`, then restart; account login works without it)'}`,
       '',
       '  Demo sign-ins (account / password — role):',
       ...accounts.map((a) => `    ${a.account.padEnd(16)} ${a.password.padEnd(12)} ${a.role}`),
       '',
     ];
+    if (bridgeLine) lines.push(`  Demo cards: PIN ${pki!.pin} (SO PIN ${pki!.soPin}); see README.`, '');
     process.stdout.write(lines.join('\n') + '\n');
   });
+
+  /** The smart-card bridge with the demo cards (SoftHSM2), as it would run on a user's PC. */
+  let bridge: ReturnType<typeof createBridge> | null = null;
+  async function startDemoBridge(softhsmConf: string, port: number): Promise<string> {
+    const origins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`, config.publicOrigin];
+    try {
+      bridge = createBridge(
+        loadBridgeConfig({
+          SOFTHSM2_CONF: softhsmConf,
+          BRIDGE_ALLOWED_ORIGINS: [...new Set(origins)].join(','),
+          BRIDGE_STATE_FILE: path.join(config.dataDir, 'bridge-state.json'),
+          BRIDGE_PORT: new URL(config.bridgeOrigin).port || '61161',
+        }),
+      );
+      const { origin } = await bridge.listen();
+      return `${origin} with the demo cards (SoftHSM2)`;
+    } catch (err) {
+      bridge = null;
+      return `not started (${(err as Error).message}); another bridge may already be running`;
+    }
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -39,6 +65,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close();
+    await bridge?.close();
     await app.close();
     await db.destroy();
     if (embedded) await embedded.stop();

@@ -48,18 +48,29 @@
       if (!popup) return show('瀏覽器封鎖了憑證元件視窗，請允許本網站的彈出式視窗後，再按一次「登入」。');
       let tbsPackage = null;
       let answered = false;
-      const timer = setTimeout(function () {
-        if (answered) return;
-        window.removeEventListener('message', onMessage);
-        try { popup.close(); } catch (e) { /* ignore */ }
-        show('無法連線至憑證元件，請確認已安裝並啟動人事服務網憑證元件（參閱元件下載區及環境檢測）。');
-      }, 15000);
+      // Until the bridge's popup speaks, assume it may not be installed; once it asks
+      // for the tbs the user may still be choosing a card, so allow a few minutes.
+      function giveUp(message) {
+        return function () {
+          if (answered) return;
+          window.removeEventListener('message', onMessage);
+          try { popup.close(); } catch (e) { /* ignore */ }
+          show(message);
+        };
+      }
+      let timer = setTimeout(giveUp('無法連線至憑證元件，請確認已安裝並啟動人事服務網憑證元件（參閱元件下載區及環境檢測）。'), 15000);
+      let bridgeSpoke = false;
 
       function onMessage(e) {
         if (e.origin !== bridge || e.source !== popup) return;
         let data;
         try { data = typeof e.data === 'string' ? JSON.parse(e.data) : e.data; } catch (err) { return; }
         if (data && data.func === 'getTbs') {
+          if (!bridgeSpoke) {
+            bridgeSpoke = true;
+            clearTimeout(timer);
+            timer = setTimeout(giveUp('憑證操作逾時，請重新操作。'), 180000);
+          }
           if (!tbsPackage) return; // the challenge is still on its way; the popup asks again
           popup.postMessage(JSON.stringify(tbsPackage), bridge);
           return;

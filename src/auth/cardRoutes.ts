@@ -11,7 +11,8 @@ import type { VerifiedCard } from './cardLogin';
 import type { SessionUser } from './sessionUser';
 
 const signedSchema = z.object({
-  tbs: z.string().min(1).max(2000),
+  // Browsers send a textarea's or hidden field's line breaks as CRLF; the card signed LF.
+  tbs: z.string().min(1).max(2000).transform((s) => s.replace(/\r\n/g, '\n')),
   signature: z.string().min(1).max(2000).regex(/^[A-Za-z0-9+/=]+$/),
   certb64: z.string().min(1).max(20000).regex(/^[A-Za-z0-9+/=]+$/),
   cardSN: z.string().max(64).optional(),

@@ -32,6 +32,8 @@ export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): Router {
         },
       },
       crossOriginEmbedderPolicy: false,
+      // The card bridge's popup (another origin) must keep window.opener to answer.
+      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
       referrerPolicy: { policy: 'same-origin' },
     }),
   );

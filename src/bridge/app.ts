@@ -1,0 +1,218 @@
+/**
+ * The smart-card bridge's HTTP side, speaking the HiPKI local sign server protocol
+ * (中華電信 跨平台網頁元件) on http://127.0.0.1:61161:
+ *
+ *   GET  /popupForm, /popupForm.js, /popupForm.css   the popup a portal page opens
+ *   POST /sign          { tbsPackage, origin, cardSN? } from the popup only (own Origin)
+ *   GET  /pkcs11info[?withcert=true]                  readers, cards, certificates
+ *   *    /decrypt       501 for now
+ */
+import fs from 'node:fs';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { BridgeConfig } from './config';
+import { RET, RET_MESSAGES, SERVER_VERSION } from './codes';
+import { BridgeService } from './service';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const asset = (name: string) => fs.readFileSync(path.join(here, 'public', name), 'utf8');
+
+/** Largest accepted POST body. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const POPUP_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+function popupHtml(config: BridgeConfig): string {
+  return `<!doctype html>
+<html lang="zh-Hant-TW">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>人事服務網憑證元件</title>
+<link rel="stylesheet" href="/popupForm.css">
+<script src="/popupForm.js" defer></script>
+</head>
+<body data-allowed-origins="${attr(JSON.stringify(config.allowedOrigins))}" data-server-version="${attr(SERVER_VERSION)}">
+<main>
+  <h1>人事服務網憑證元件</h1>
+  <p id="origin" class="origin" hidden>要求來源：<strong id="origin-value"></strong></p>
+  <p id="purpose" hidden></p>
+  <p id="status" role="status" aria-live="polite">正在等待網頁傳送資料…</p>
+  <form id="picker" hidden>
+    <fieldset>
+      <legend>讀卡機中有多張憑證卡片，請選擇要使用的卡片：</legend>
+      <div id="cards"></div>
+    </fieldset>
+    <p class="buttons"><button type="submit" id="ok">確定</button> <button type="button" id="cancel">取消</button></p>
+  </form>
+  <p class="version">版本 ${attr(SERVER_VERSION)}</p>
+</main>
+</body>
+</html>
+`;
+}
+
+export interface Bridge {
+  app: express.Express;
+  service: BridgeService;
+  /** Starts listening (port 0 = any free port); resolves with the bridge's origin. */
+  listen(port?: number): Promise<{ port: number; origin: string; server: http.Server }>;
+  /** Stops listening and releases the PKCS#11 module. */
+  close(): Promise<void>;
+}
+
+/** Host header names the bridge answers to (anything else: DNS rebinding or a proxy). */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost'];
+
+function ownOrigin(req: Request): string | null {
+  const host = req.headers.host ?? '';
+  const port = req.socket.localPort;
+  const m = /^([^:]+):(\d+)$/.exec(host);
+  if (!m || !LOOPBACK_HOSTS.includes(m[1]!.toLowerCase()) || Number(m[2]) !== port) return null;
+  return `http://${m[1]!.toLowerCase()}:${port}`;
+}
+
+const json = (res: Response, status: number, body: object) => res.status(status).type('application/json').send(JSON.stringify(body));
+
+const refusal = (retCode: number, message?: string) => ({ ret_code: retCode, last_error: 0, serverVersion: SERVER_VERSION, message: message ?? RET_MESSAGES[retCode] });
+
+export function createBridge(config: BridgeConfig): Bridge {
+  const service = new BridgeService(config);
+  const allowed = new Set(config.allowedOrigins);
+  const popup = popupHtml(config);
+  const popupJs = asset('popupForm.js');
+  const popupCss = asset('popupForm.css');
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cache-Control', 'no-store');
+    // Only for the loopback names: a foreign host name pointing here (DNS rebinding) is refused.
+    if (!ownOrigin(req)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED, 'Host not allowed'));
+    next();
+  });
+
+  app.get('/popupForm', (_req, res) => {
+    res.setHeader('Content-Security-Policy', POPUP_CSP);
+    res.type('text/html; charset=utf-8').send(popup);
+  });
+  app.get('/popupForm.js', (_req, res) => {
+    res.type('text/javascript; charset=utf-8').send(popupJs);
+  });
+  app.get('/popupForm.css', (_req, res) => {
+    res.type('text/css; charset=utf-8').send(popupCss);
+  });
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
+
+  // /pkcs11info: readable by the popup, local tools (no Origin) and the allowed portals (CORS).
+  const corsGate = (req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Vary', 'Origin');
+    const origin = req.headers.origin;
+    if (origin === undefined || origin === ownOrigin(req)) return next();
+    if (!allowed.has(origin)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED));
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    next();
+  };
+  app.options('/pkcs11info', corsGate, (req, res) => {
+    res.setHeader('Access-Control-Allow-Methods', 'GET');
+    res.setHeader('Access-Control-Max-Age', '600');
+    // Chrome's Private Network Access preflight (public site → 127.0.0.1).
+    if (req.headers['access-control-request-private-network'] === 'true') res.setHeader('Access-Control-Allow-Private-Network', 'true');
+    res.status(204).end();
+  });
+  app.get('/pkcs11info', corsGate, (req, res) => {
+    const withCert = String(req.query.withcert ?? req.query.withCert ?? '').toLowerCase() === 'true';
+    json(res, 200, service.pkcs11Info(withCert));
+  });
+
+  // /sign: only the bridge's own popup may call it (a page elsewhere could otherwise sign
+  // with a PIN it guessed); the portal origin it names must be allowed.
+  app.post(
+    '/sign',
+    (req, res, next) => {
+      const own = ownOrigin(req);
+      if (!req.headers.origin || req.headers.origin !== own) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED, '只接受憑證元件視窗的要求'));
+      next();
+    },
+    express.json({ limit: MAX_BODY_BYTES, type: () => true, strict: true }),
+    (req, res) => {
+      const body = req.body as unknown;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return json(res, 400, refusal(RET.BAD_REQUEST));
+      const { tbsPackage, origin, cardSN } = body as { tbsPackage?: unknown; origin?: unknown; cardSN?: unknown };
+      if (typeof origin !== 'string' || tbsPackage === undefined) return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：需要 tbsPackage 與 origin`));
+      if (!allowed.has(origin)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED));
+      let pkg = tbsPackage;
+      if (typeof pkg === 'string') {
+        try {
+          pkg = JSON.parse(pkg);
+        } catch {
+          return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：tbsPackage 不是 JSON`));
+        }
+      }
+      if (cardSN !== undefined && (typeof cardSN !== 'string' || cardSN.length > 64)) return json(res, 400, refusal(RET.BAD_REQUEST));
+      json(res, 200, service.handle(pkg, cardSN || undefined));
+    },
+  );
+
+  app.all('/decrypt', (_req, res) => {
+    json(res, 501, { ret_code: RET.NOT_SUPPORTED, last_error: 'not implemented yet', serverVersion: SERVER_VERSION });
+  });
+
+  app.use((_req, res) => json(res, 404, refusal(RET.NOT_SUPPORTED, 'not found')));
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e?.type === 'entity.too.large') return json(res, 413, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：資料超過 ${MAX_BODY_BYTES / 1024} KB`));
+    if (e?.status && e.status >= 400 && e.status < 500) return json(res, e.status, refusal(RET.BAD_REQUEST));
+    console.error('bridge error:', e?.message ?? err);
+    json(res, 500, refusal(RET.CARD_ERROR, '憑證元件內部錯誤'));
+  });
+
+  let server: http.Server | null = null;
+  return {
+    app,
+    service,
+    listen(port = config.port) {
+      return new Promise((resolve, reject) => {
+        const s = app.listen(port, config.host);
+        s.once('error', reject);
+        s.once('listening', () => {
+          server = s;
+          const actual = (s.address() as AddressInfo).port;
+          resolve({ port: actual, origin: `http://${config.host}:${actual}`, server: s });
+        });
+      });
+    },
+    async close() {
+      if (server) {
+        const s = server;
+        server = null;
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      service.close();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export { createBridge, type Bridge } from './app';
+export { loadBridgeConfig, type BridgeConfig } from './config';
+export { BridgeService, BridgeRefusal, type BridgeResult, type TbsPackage } from './service';
+export { RET, LAST_ERROR, SERVER_VERSION } from './codes';
+export { unlockCard } from './unlock';

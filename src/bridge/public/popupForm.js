@@ -1,0 +1,178 @@
+// 人事服務網憑證元件: the popup a portal page opens (HiPKI local sign server protocol).
+// 1. ask the opener for the tbsPackage: postMessage('{"func":"getTbs"}', '*'), repeated
+//    until it answers (the page may still be fetching its challenge);
+// 2. accept the answer ONLY from an allowed portal origin, and show that origin;
+// 3. with several cards and none named, let the user pick one;
+// 4. POST {tbsPackage, origin, cardSN} to this bridge's /sign, post the JSON result back
+//    to the requesting origin only, and close.
+(function () {
+  'use strict';
+  var RET_BAD_REQUEST = 0x76000001;
+  var RET_ORIGIN_NOT_ALLOWED = 0x7600000f;
+  var RET_CANCELLED = 0x76000999;
+  var TYPE_LABELS = { moica: '自然人憑證', gca: '機關憑證', nhi: '健保卡', unknown: '其他憑證' };
+  var PURPOSES = {
+    MakeSignature: '網站要求以您的憑證卡片簽章（例如憑證登入）。',
+    GetUserCert: '網站要求讀取您卡片上的憑證。',
+    CheckEnvir: '網站要求檢查憑證元件的環境。',
+  };
+
+  var body = document.body;
+  var allowed = [];
+  try { allowed = JSON.parse(body.getAttribute('data-allowed-origins') || '[]'); } catch (e) { allowed = []; }
+  var serverVersion = body.getAttribute('data-server-version') || '';
+  var statusEl = document.getElementById('status');
+  var originBox = document.getElementById('origin');
+  var originValue = document.getElementById('origin-value');
+  var purposeEl = document.getElementById('purpose');
+  var picker = document.getElementById('picker');
+  var cardsBox = document.getElementById('cards');
+  var cancelButton = document.getElementById('cancel');
+
+  var opener = window.opener;
+  var requester = null; // the accepted portal origin
+  var pkg = null; // the accepted tbsPackage
+  var started = false;
+  var done = false;
+
+  function say(text) { statusEl.textContent = text; }
+
+  function showOrigin(origin) {
+    originValue.textContent = origin;
+    originBox.hidden = false;
+  }
+
+  function reply(result) {
+    if (done) return;
+    done = true;
+    say('完成，視窗即將關閉。');
+    try { opener.postMessage(JSON.stringify(result), requester); } catch (e) { /* the page is gone */ }
+    window.close();
+  }
+
+  function cancelled() {
+    return { func: pkg && pkg.func, ret_code: RET_CANCELLED, last_error: 0, serverVersion: serverVersion, nonce: pkg && pkg.nonce !== undefined ? String(pkg.nonce) : undefined };
+  }
+
+  function refuse(origin) {
+    done = true;
+    picker.hidden = true;
+    showOrigin(origin);
+    say('此網站未被允許使用憑證元件');
+  }
+
+  if (!opener) {
+    say('此視窗須由網站開啟；請關閉此視窗。');
+    return;
+  }
+
+  var tries = 0;
+  function askForTbs() {
+    if (started || done || tries >= 120) return;
+    tries += 1;
+    try { opener.postMessage(JSON.stringify({ func: 'getTbs' }), '*'); } catch (e) { /* ignore */ }
+    setTimeout(askForTbs, 500);
+  }
+
+  function sign(cardSN) {
+    picker.hidden = true;
+    say('處理中，請稍候…');
+    var request = { tbsPackage: pkg, origin: requester };
+    if (cardSN) request.cardSN = cardSN;
+    fetch('/sign', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+      credentials: 'omit',
+      cache: 'no-store',
+    })
+      .then(function (r) { return r.json(); })
+      .then(function (result) {
+        if (result && result.ret_code === RET_ORIGIN_NOT_ALLOWED) return refuse(requester);
+        if (result && pkg.nonce !== undefined && result.nonce === undefined) result.nonce = String(pkg.nonce);
+        reply(result);
+      })
+      .catch(function () {
+        reply({ func: pkg.func, ret_code: RET_BAD_REQUEST, last_error: 0, serverVersion: serverVersion });
+      });
+  }
+
+  function pickCard(cards) {
+    while (cardsBox.firstChild) cardsBox.removeChild(cardsBox.firstChild);
+    cards.forEach(function (c, i) {
+      var id = 'card-' + i;
+      var row = document.createElement('div');
+      row.className = 'card';
+      var input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'card';
+      input.id = id;
+      input.value = c.serial;
+      if (i === 0) input.checked = true;
+      var label = document.createElement('label');
+      label.htmlFor = id;
+      label.textContent = c.label + '：' + c.cn + '（' + (TYPE_LABELS[c.type] || TYPE_LABELS.unknown) + '）';
+      row.appendChild(input);
+      row.appendChild(label);
+      cardsBox.appendChild(row);
+    });
+    say('請選擇卡片後按「確定」。');
+    picker.hidden = false;
+    var first = cardsBox.querySelector('input');
+    if (first) first.focus();
+  }
+
+  picker.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var chosen = cardsBox.querySelector('input[name="card"]:checked');
+    if (!chosen) return say('請先選擇一張卡片。');
+    sign(chosen.value);
+  });
+  cancelButton.addEventListener('click', function () { reply(cancelled()); });
+  // Closing the window counts as cancelling.
+  function onLeave() { if (started && !done) reply(cancelled()); }
+  window.addEventListener('beforeunload', onLeave);
+  window.addEventListener('pagehide', onLeave);
+
+  function start() {
+    var needsCard = pkg.func === 'MakeSignature' || pkg.func === 'GetUserCert';
+    if (!needsCard || pkg.cardSN || pkg.tokenLabel) return sign(null);
+    say('正在讀取讀卡機中的憑證卡片…');
+    fetch('/pkcs11info?withcert=true', { credentials: 'omit', cache: 'no-store' })
+      .then(function (r) { return r.json(); })
+      .then(function (info) {
+        var cards = [];
+        (info.slots || []).forEach(function (s) {
+          if (!s.token || !s.certs || !s.certs.length) return;
+          var cert = s.certs.filter(function (c) { return (c.keyUsage || []).indexOf('digitalSignature') >= 0; })[0] || s.certs[0];
+          cards.push({ serial: s.token.serialNumber, label: s.token.label, cn: cert.subjectCN, type: cert.type });
+        });
+        if (cards.length > 1) pickCard(cards);
+        else sign(null);
+      })
+      .catch(function () { sign(null); });
+  }
+
+  window.addEventListener('message', function (e) {
+    if (started || done || e.source !== opener) return;
+    if (allowed.indexOf(e.origin) < 0) {
+      // Never answer an unknown site: only say so here.
+      refuse(e.origin);
+      return;
+    }
+    var data = e.data;
+    if (typeof data === 'string') {
+      try { data = JSON.parse(data); } catch (err) { return; }
+    }
+    if (!data || typeof data !== 'object' || typeof data.func !== 'string' || data.func === 'getTbs') return;
+    started = true;
+    requester = e.origin;
+    pkg = data;
+    showOrigin(requester);
+    purposeEl.textContent = PURPOSES[pkg.func] || '';
+    purposeEl.hidden = !PURPOSES[pkg.func];
+    start();
+  });
+
+  askForTbs();
+})();

@@ -1,0 +1,315 @@
+/**
+ * The bridge's protocol logic (HiPKI local sign server): tbsPackage in, result JSON out,
+ * plus the /pkcs11info listing and the unlock with the SO PIN. No HTTP here.
+ */
+import { z } from 'zod';
+import type { BridgeConfig } from './config';
+import { LAST_ERROR, MAX_PIN_TRIES, RET, RET_MESSAGES, SERVER_VERSION } from './codes';
+import { cmsSignedData } from './cms';
+import type { CertInfo } from './certinfo';
+import { PinCounterStore } from './state';
+import { CKR, CardLoginError, CardOperationError, NoReaderError, TokenLayer, digestInfo, type Card, type HashAlgorithm, type TokenCertificate } from './token';
+
+export type BridgeFunc = 'MakeSignature' | 'GetUserCert' | 'CheckEnvir';
+
+/** What the bridge answers (HiPKI field names). */
+export interface BridgeResult {
+  func?: string;
+  ret_code: number;
+  last_error: number | string;
+  serverVersion: string;
+  nonce?: string;
+  /** base64: PKCS#1 v1.5 signature, or DER CMS SignedData for signatureType PKCS7. */
+  signature?: string;
+  /** base64 DER of the signing certificate. */
+  certb64?: string;
+  cardSN?: string;
+  /** Plain-words explanation (zh-TW), not part of HiPKI; for logs and tools. */
+  message?: string;
+  /** CheckEnvir only. */
+  readerCount?: number;
+  cardCount?: number;
+}
+
+/** The tbsPackage a portal page posts to the popup (HiPKI fields, plus card choice). */
+export const tbsPackageSchema = z.object({
+  func: z.string().max(64),
+  tbs: z.string().max(60 * 1024).optional(),
+  tbsEncoding: z.string().max(16).optional(),
+  hashAlgorithm: z.string().max(16).optional(),
+  pin: z.string().max(256).optional(),
+  signatureType: z.string().max(16).optional(),
+  withCardSN: z.union([z.string().max(8), z.boolean()]).optional(),
+  nonce: z.union([z.string().max(1024), z.number()]).optional(),
+  /** Optional: the card to use, by token serial number or by token label. */
+  cardSN: z.string().max(64).optional(),
+  tokenLabel: z.string().max(64).optional(),
+});
+export type TbsPackage = z.infer<typeof tbsPackageSchema>;
+
+export interface Pkcs11InfoCert extends CertInfo {
+  certb64: string;
+}
+export interface Pkcs11Info {
+  ret_code: number;
+  serverVersion: string;
+  modulePath: string;
+  message?: string;
+  slots: {
+    slotDescription: string;
+    token: { label: string; serialNumber: string; manufacturer: string; model: string } | null;
+    certs?: Pkcs11InfoCert[];
+  }[];
+}
+
+/** A protocol-level refusal: becomes ret_code / last_error in the answer. */
+export class BridgeRefusal extends Error {
+  constructor(
+    readonly retCode: number,
+    readonly lastError: number | string = 0,
+    message?: string,
+  ) {
+    super(message ?? RET_MESSAGES[retCode] ?? 'error');
+  }
+}
+
+const HASHES: Record<string, HashAlgorithm> = { SHA256: 'SHA256', SHA384: 'SHA384', SHA512: 'SHA512' };
+const truthy = (v: string | boolean | undefined) => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+
+/** The certificate a card signs with: digitalSignature first, then nonRepudiation, then any. */
+export function signingCertificate(certs: TokenCertificate[]): TokenCertificate | undefined {
+  return (
+    certs.find((c) => c.info.keyUsage.includes('digitalSignature')) ??
+    certs.find((c) => c.info.keyUsage.includes('nonRepudiation')) ??
+    certs[0]
+  );
+}
+
+export class BridgeService {
+  readonly store: PinCounterStore;
+
+  constructor(
+    readonly config: BridgeConfig,
+    readonly token: TokenLayer = new TokenLayer(config.modulePath, config.softhsmConf),
+  ) {
+    this.store = new PinCounterStore(config.stateFile);
+  }
+
+  private base(pkg?: Partial<TbsPackage>): BridgeResult {
+    const out: BridgeResult = { func: pkg?.func, ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION };
+    if (pkg?.nonce !== undefined) out.nonce = String(pkg.nonce);
+    return out;
+  }
+
+  private fail(pkg: Partial<TbsPackage> | undefined, retCode: number, lastError: number | string = 0, message?: string): BridgeResult {
+    return { ...this.base(pkg), ret_code: retCode, last_error: lastError, message: message ?? RET_MESSAGES[retCode] };
+  }
+
+  private inserted(card: { label: string; serial: string }): boolean {
+    return !this.config.cards || this.config.cards.includes(card.label) || this.config.cards.includes(card.serial);
+  }
+
+  /** The readers (slots). Throws BridgeRefusal(NO_READER) when the module is missing or has none. */
+  private readers() {
+    let slots;
+    try {
+      slots = this.token.slots();
+    } catch (e) {
+      throw new BridgeRefusal(RET.NO_READER, 0, e instanceof NoReaderError ? `${RET_MESSAGES[RET.NO_READER]}：${e.message}` : undefined);
+    }
+    if (!slots.length) throw new BridgeRefusal(RET.NO_READER);
+    return slots;
+  }
+
+  /** The cards "in the reader": initialised tokens, limited by BRIDGE_CARDS. */
+  presentCards(): Card[] {
+    this.readers();
+    return this.token.cards().filter((c) => this.inserted(c));
+  }
+
+  /** The card a request asks for (serial or label), else the first with a certificate. */
+  private chooseCard(pkg: TbsPackage, picked?: string): { card: Card; cert: TokenCertificate } {
+    const cards = this.presentCards();
+    if (!cards.length) throw new BridgeRefusal(RET.NO_CARD);
+    const wanted = picked ?? pkg.cardSN ?? pkg.tokenLabel;
+    const candidates = wanted ? cards.filter((c) => c.serial === wanted || c.label === wanted) : cards;
+    for (const card of candidates) {
+      const cert = signingCertificate(this.token.certificates(card.slot));
+      if (cert) return { card, cert };
+    }
+    throw new BridgeRefusal(RET.NO_CARD, 0, wanted ? `${RET_MESSAGES[RET.NO_CARD]}（${wanted}）` : undefined);
+  }
+
+  /**
+   * Logs in to `card` with `pin` and runs `fn`, with the bridge's wrong-PIN counter:
+   * a locked card is refused without calling C_Login; a right PIN resets the counter.
+   * For signing here and for the decrypt task later.
+   */
+  withCardLogin<T>(card: Card, pin: string, fn: (session: Buffer) => T): T {
+    if (this.store.locked(card.serial)) throw new BridgeRefusal(RET.LOGIN_FAILED, LAST_ERROR.LOCKED, '憑證卡片已鎖定');
+    try {
+      return this.token.withUserSession(card.slot, pin, (session) => {
+        this.store.reset(card.serial);
+        return fn(session);
+      });
+    } catch (e) {
+      if (e instanceof CardLoginError) {
+        if (e.ckr === CKR.PIN_INCORRECT || e.ckr === CKR.PIN_INVALID || e.ckr === CKR.PIN_LEN_RANGE) {
+          const failures = this.store.recordFailure(card.serial, card.label);
+          const left = MAX_PIN_TRIES - failures;
+          const lastError = left <= 0 ? LAST_ERROR.LOCKED : left === 1 ? LAST_ERROR.ONE_TRY_LEFT : LAST_ERROR.TWO_TRIES_LEFT;
+          throw new BridgeRefusal(RET.LOGIN_FAILED, lastError, left <= 0 ? '憑證密碼錯誤，卡片已鎖定' : `憑證密碼錯誤，尚可嘗試 ${left} 次`);
+        }
+        if (e.ckr === CKR.PIN_LOCKED) {
+          this.store.lock(card.serial, card.label);
+          throw new BridgeRefusal(RET.LOGIN_FAILED, LAST_ERROR.LOCKED, '憑證卡片已鎖定');
+        }
+        throw new BridgeRefusal(RET.LOGIN_FAILED, e.ckr || LAST_ERROR.WRONG_PIN, `${RET_MESSAGES[RET.LOGIN_FAILED]}：${e.message}`);
+      }
+      if (e instanceof CardOperationError) throw new BridgeRefusal(RET.CARD_ERROR, e.ckr, `${RET_MESSAGES[RET.CARD_ERROR]}：${e.message}`);
+      if (e instanceof NoReaderError) throw new BridgeRefusal(RET.NO_READER);
+      throw e;
+    }
+  }
+
+  /** Handles one tbsPackage (already parsed JSON). `picked` = the card chosen in the popup. */
+  handle(input: unknown, picked?: string): BridgeResult {
+    const parsed = tbsPackageSchema.safeParse(input);
+    if (!parsed.success) {
+      const pkg = input && typeof input === 'object' ? (input as Partial<TbsPackage>) : undefined;
+      const safe = pkg ? { func: typeof pkg.func === 'string' ? pkg.func.slice(0, 64) : undefined, nonce: typeof pkg.nonce === 'string' || typeof pkg.nonce === 'number' ? pkg.nonce : undefined } : undefined;
+      const issue = parsed.error.issues[0];
+      return this.fail(safe, RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}${issue ? `：${issue.path.join('.') || 'tbsPackage'} ${issue.message}` : ''}`);
+    }
+    const pkg = parsed.data;
+    try {
+      switch (pkg.func) {
+        case 'MakeSignature':
+          return this.makeSignature(pkg, picked);
+        case 'GetUserCert':
+          return this.getUserCert(pkg, picked);
+        case 'CheckEnvir':
+          return this.checkEnvir(pkg);
+        default:
+          return this.fail(pkg, RET.NOT_SUPPORTED, 0, `${RET_MESSAGES[RET.NOT_SUPPORTED]}（func ${pkg.func}）`);
+      }
+    } catch (e) {
+      if (e instanceof BridgeRefusal) return this.fail(pkg, e.retCode, e.lastError, e.message);
+      return this.fail(pkg, RET.CARD_ERROR, 0, `${RET_MESSAGES[RET.CARD_ERROR]}：${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private makeSignature(pkg: TbsPackage, picked?: string): BridgeResult {
+    if (pkg.tbs === undefined || pkg.tbs === '') throw new BridgeRefusal(RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}：沒有待簽資料（tbs）`);
+    const encoding = (pkg.tbsEncoding ?? 'NONE').toUpperCase();
+    let data: Buffer;
+    if (encoding === 'NONE') data = Buffer.from(pkg.tbs, 'utf8');
+    else if (encoding === 'BASE64') {
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(pkg.tbs.replace(/\s+/g, ''))) throw new BridgeRefusal(RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}：tbs 不是 base64`);
+      data = Buffer.from(pkg.tbs, 'base64');
+    } else throw new BridgeRefusal(RET.NOT_SUPPORTED, 0, `${RET_MESSAGES[RET.NOT_SUPPORTED]}（tbsEncoding ${pkg.tbsEncoding}）`);
+    const hash = HASHES[(pkg.hashAlgorithm ?? 'SHA256').toUpperCase().replace(/-/g, '')];
+    if (!hash) throw new BridgeRefusal(RET.NOT_SUPPORTED, 0, `${RET_MESSAGES[RET.NOT_SUPPORTED]}（hashAlgorithm ${pkg.hashAlgorithm}）`);
+    const signatureType = (pkg.signatureType ?? 'PKCS1').toUpperCase();
+    if (signatureType !== 'PKCS1' && signatureType !== 'PKCS7') throw new BridgeRefusal(RET.NOT_SUPPORTED, 0, `${RET_MESSAGES[RET.NOT_SUPPORTED]}（signatureType ${pkg.signatureType}）`);
+    if (!pkg.pin) throw new BridgeRefusal(RET.NO_PIN);
+
+    const { card, cert } = this.chooseCard(pkg, picked);
+    const now = Date.now();
+    if (now < Date.parse(cert.info.notBefore)) throw new BridgeRefusal(RET.CERT_NOT_YET_VALID);
+    if (now > Date.parse(cert.info.notAfter)) throw new BridgeRefusal(RET.CERT_EXPIRED);
+
+    const signature =
+      signatureType === 'PKCS1'
+        ? this.withCardLogin(card, pkg.pin, () => this.token.sign(card.slot, cert.id, pkg.pin!, data, hash))
+        : this.withCardLogin(card, pkg.pin, (session) =>
+            cmsSignedData(data, cert.der, hash, (digest) => this.token.signDigestInfo(session, cert.id, digestInfo(hash, digest))),
+          );
+    const out: BridgeResult = { ...this.base(pkg), signature: signature.toString('base64'), certb64: cert.der.toString('base64') };
+    if (truthy(pkg.withCardSN)) out.cardSN = card.serial;
+    return out;
+  }
+
+  private getUserCert(pkg: TbsPackage, picked?: string): BridgeResult {
+    const { card, cert } = this.chooseCard(pkg, picked);
+    return { ...this.base(pkg), certb64: cert.der.toString('base64'), cardSN: card.serial };
+  }
+
+  private checkEnvir(pkg: TbsPackage): BridgeResult {
+    let slots;
+    try {
+      slots = this.readers();
+    } catch (e) {
+      if (e instanceof BridgeRefusal) return { ...this.fail(pkg, e.retCode, e.lastError, e.message), readerCount: 0, cardCount: 0 };
+      throw e;
+    }
+    const cards = slots.filter((s) => s.token && this.inserted({ label: s.token.label, serial: s.token.serialNumber }));
+    return { ...this.base(pkg), readerCount: slots.length, cardCount: cards.length };
+  }
+
+  /** GET /pkcs11info: readers, the tokens in them and (withCert) their certificates. */
+  pkcs11Info(withCert: boolean): Pkcs11Info {
+    const info: Pkcs11Info = { ret_code: RET.OK, serverVersion: SERVER_VERSION, modulePath: this.config.modulePath, slots: [] };
+    let slots;
+    try {
+      slots = this.readers();
+    } catch (e) {
+      if (e instanceof BridgeRefusal) return { ...info, ret_code: e.retCode, message: e.message };
+      throw e;
+    }
+    for (const s of slots) {
+      const token = s.token && this.inserted({ label: s.token.label, serial: s.token.serialNumber }) ? s.token : null;
+      const entry: Pkcs11Info['slots'][number] = {
+        slotDescription: s.slotDescription,
+        token: token ? { label: token.label, serialNumber: token.serialNumber, manufacturer: token.manufacturer, model: token.model } : null,
+      };
+      if (withCert) {
+        try {
+          entry.certs = token ? this.token.certificates(s.slot).map((c) => ({ ...c.info, certb64: c.der.toString('base64') })) : [];
+        } catch {
+          entry.certs = [];
+        }
+      }
+      info.slots.push(entry);
+    }
+    if (!info.slots.some((s) => s.token)) {
+      info.ret_code = RET.NO_CARD;
+      info.message = RET_MESSAGES[RET.NO_CARD];
+    }
+    return info;
+  }
+
+  /**
+   * The unlock route: verifies the SO PIN (PUK) with C_Login(CKU_SO) on the card named by
+   * label or serial, optionally sets a new user PIN, and resets the wrong-PIN counter.
+   * A wrong SO PIN keeps the card locked.
+   */
+  unlock(cardName: string, soPin: string, newPin?: string): { ok: boolean; message: string; label?: string; serial?: string } {
+    let cards: Card[];
+    try {
+      this.readers();
+      cards = this.token.cards();
+    } catch (e) {
+      return { ok: false, message: e instanceof Error ? e.message : String(e) };
+    }
+    const card = cards.find((c) => c.label === cardName || c.serial === cardName);
+    if (!card) return { ok: false, message: `找不到憑證卡片「${cardName}」（請以卡片標籤或序號指定）` };
+    const who = { label: card.label, serial: card.serial };
+    if (!soPin) return { ok: false, message: '請輸入 SO PIN（PUK）', ...who };
+    try {
+      this.token.soLogin(card.slot, soPin, newPin);
+    } catch (e) {
+      if (e instanceof CardLoginError && (e.ckr === CKR.PIN_INCORRECT || e.ckr === CKR.PIN_INVALID || e.ckr === CKR.PIN_LEN_RANGE)) {
+        return { ok: false, message: `SO PIN（PUK）錯誤，卡片 ${card.label}（${card.serial}）未解鎖`, ...who };
+      }
+      if (e instanceof CardLoginError && e.ckr === CKR.PIN_LOCKED) return { ok: false, message: `卡片 ${card.label} 的 SO PIN（PUK）已鎖定，請洽發卡單位`, ...who };
+      return { ok: false, message: `解鎖失敗：${e instanceof Error ? e.message : String(e)}`, ...who };
+    }
+    this.store.reset(card.serial);
+    return { ok: true, message: `卡片 ${card.label}（${card.serial}）已解鎖${newPin !== undefined ? '，並已設定新的憑證密碼' : ''}`, ...who };
+  }
+
+  close(): void {
+    this.token.close();
+  }
+}

@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createDemoPki, DEMO_PIN } from '../../src/pki/demo';
+import { createBridge } from '../../src/bridge/app';
+import { loadBridgeConfig } from '../../src/bridge/config';
+import { ACTIVATION_ERRORS } from '../../src/auth/cardLogin';
+import { CERT_ERRORS } from '../../src/pki/verify';
+import { checkA11y, navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
+
+// The real chain: Chromium → card.js → the bridge's popup (postMessage) → pkcs11js →
+// SoftHSM2 tokens → the portal's verification. Only the PIN typing is scripted.
+let b: BrowserApp;
+let bridge: ReturnType<typeof createBridge>;
+let root: string;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-e2e-cards-'));
+  const pki = createDemoPki(path.join(root, 'pki'), { softhsmDir: path.join(root, 'softhsm') });
+  const bridgePort = await freePort();
+  b = await startBrowserApp({ PKI_DIR: path.join(root, 'pki'), BRIDGE_ORIGIN: `http://127.0.0.1:${bridgePort}` });
+  bridge = createBridge(
+    loadBridgeConfig({
+      SOFTHSM2_CONF: pki.softhsmConf!,
+      BRIDGE_ALLOWED_ORIGINS: b.baseURL,
+      BRIDGE_STATE_FILE: path.join(root, 'bridge-state.json'),
+      BRIDGE_PORT: String(bridgePort),
+    }),
+  );
+  await bridge.listen(bridgePort);
+}, 120_000);
+
+afterAll(async () => {
+  await bridge?.close();
+  await b?.close();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+/**
+ * Types the PIN on the 憑證登入 page, lets the bridge's popup open, picks the card in
+ * it (several cards are in the readers), and waits for the page the portal answers with.
+ */
+async function cardSignIn(page: Page, card: string, pin: string, label: string, opts: { expectPopupAnswerOnly?: boolean } = {}) {
+  const form = page.locator('main form.card-login-form').first();
+  await form.locator('input.card-pin').fill(pin);
+  const popupPromise = page.waitForEvent('popup');
+  // The page posts the signed tbs to the portal: the main frame navigates once.
+  const navigation = opts.expectPopupAnswerOnly ? null : page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 20_000 });
+  await form.getByRole('button').click();
+  const popup = await popupPromise;
+  await popup.waitForLoadState();
+  await popup.getByRole('heading', { name: '人事服務網憑證元件' }).waitFor();
+  await popup.getByText(`要求來源：${b.baseURL}`).waitFor();
+  const choice = popup.getByLabel(new RegExp(`^${card}：`));
+  await choice.waitFor();
+  await checkA11y(popup, `bridge popup (${label})`);
+  await choice.check();
+  const closed = popup.waitForEvent('close', { timeout: 15_000 });
+  await popup.getByRole('button', { name: '確定' }).click();
+  await closed;
+  if (navigation) await navigation;
+  await page.waitForLoadState('load');
+  await checkA11y(page, label);
+}
+
+async function status(page: Page): Promise<string> {
+  const box = page.locator('.card-login-form').first().locator('xpath=preceding-sibling::div[@role="alert"][1]');
+  await box.waitFor({ state: 'visible' });
+  return box.innerText();
+}
+
+describe('card login through the bridge popup', () => {
+  it('first activation: PIN, pick the card, type the national ID, then 個人資料修改 is forced', async () => {
+    const page = await b.newPage();
+    await visit(page, '/login/certificate', '憑證登入');
+    await cardSignIn(page, 'first-login', DEMO_PIN, '身分驗證');
+    expect(pathOf(page)).toBe('/login/certificate/activate');
+    await page.getByLabel('自訂帳號或身分證字號').fill('A123456789');
+    await navigate(page, '身分驗證失敗', () => page.getByRole('button', { name: '下一步' }).click());
+    await expect(page.locator('main').innerText()).resolves.toContain(ACTIVATION_ERRORS.not_holder);
+    await navigate(page, '身分驗證 (上一步)', () => page.getByRole('link', { name: '上一步' }).click());
+    await page.getByLabel('自訂帳號或身分證字號').fill('F223456786');
+    await navigate(page, '個人資料修改 (forced)', () => page.getByRole('button', { name: '下一步' }).click());
+    expect(pathOf(page)).toBe('/my/profile');
+    expect(await page.locator('main').innerText()).toContain('為增進個人資料之安全性，請先設定自訂帳號後才能使用本系統其他服務。');
+  });
+
+  it('a bound card later signs in with the PIN only', async () => {
+    const page = await b.newPage();
+    await visit(page, '/login/certificate', '憑證登入');
+    await cardSignIn(page, 'hr-chief', DEMO_PIN, '身分驗證 (hr-chief)');
+    await page.getByLabel('自訂帳號或身分證字號').fill('hr.chief');
+    await navigate(page, '我的專區', () => page.getByRole('button', { name: '下一步' }).click());
+    expect(pathOf(page)).toBe('/my');
+    await navigate(page, '首頁 (signed out)', () => page.getByRole('button', { name: '登出' }).click());
+    // Again, from the home page's 憑證登入 panel: only the PIN this time.
+    await cardSignIn(page, 'hr-chief', DEMO_PIN, '我的專區 (PIN only)');
+    expect(pathOf(page)).toBe('/my');
+    expect(await page.locator('.user-card').innerText()).toContain('自然人憑證');
+  });
+
+  it('an agency card signs the agency in', async () => {
+    const page = await b.newPage();
+    await visit(page, '/login/certificate', '憑證登入');
+    await cardSignIn(page, 'agency-ntunhs', DEMO_PIN, '機關憑證服務');
+    expect(pathOf(page)).toBe('/agency');
+    expect(await page.locator('main').innerText()).toContain('國立臺北護理健康大學');
+  });
+
+  it('three wrong PINs lock the card; the right PIN is then refused with the unlock route', async () => {
+    const page = await b.newPage();
+    await visit(page, '/login/certificate', '憑證登入');
+    await cardSignIn(page, 'retired', '000000', '憑證登入 (wrong PIN 1)', { expectPopupAnswerOnly: true });
+    expect(await status(page)).toContain('尚可嘗試 2 次');
+    await cardSignIn(page, 'retired', '000000', '憑證登入 (wrong PIN 2)', { expectPopupAnswerOnly: true });
+    expect(await status(page)).toContain('尚可嘗試 1 次');
+    await cardSignIn(page, 'retired', '000000', '憑證登入 (wrong PIN 3)', { expectPopupAnswerOnly: true });
+    expect(await status(page)).toContain('憑證已鎖卡');
+    await cardSignIn(page, 'retired', DEMO_PIN, '憑證登入 (locked)', { expectPopupAnswerOnly: true });
+    const text = await status(page);
+    expect(text).toContain('憑證已鎖卡');
+    expect(text).toContain('MOICA');
+    expect(pathOf(page)).toBe('/login/certificate');
+  });
+
+  it('a revoked card is refused by the portal with the manual’s message', async () => {
+    const page = await b.newPage();
+    await visit(page, '/login/certificate', '憑證登入');
+    await cardSignIn(page, 'revoked', DEMO_PIN, '憑證登入 (revoked)');
+    expect(pathOf(page)).toBe('/login/certificate');
+    expect(await page.locator('main').innerText()).toContain(CERT_ERRORS.cert_revoked);
+  });
+});
