@@ -6,6 +6,7 @@ import { pageNumber, parseForm } from '../platform/validation';
 import { FormError, NotFoundError } from '../platform/errors';
 import { requireUser } from '../middleware/authGuards';
 import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
+import { bridgeTarball } from './bridgePackage';
 import { agencySearchSchema, voteSchema } from './schemas';
 
 export function portalRoutes(services: Services, config: Pick<Config, 'bridgeOrigin'>): Router {
@@ -21,6 +22,9 @@ export function portalRoutes(services: Services, config: Pick<Config, 'bridgeOri
   router.get('/sitemap', (_req, res) => res.render('portal/sitemap', { title: '網站導覽' }));
   router.get('/help/first-login', (_req, res) => res.render('help/first-login', { title: '第一次登入說明' }));
   router.get('/help/components', (_req, res) => res.render('help/components', { title: '元件下載區及環境檢測', bridgeOrigin: config.bridgeOrigin }));
+  router.get('/help/components/ecpa-card-bridge.tar.gz', async (_req, res) => {
+    res.type('application/gzip').attachment('ecpa-card-bridge.tar.gz').send(await bridgeTarball());
+  });
 
   // --- 最新公告 ---
   router.get('/announcements', async (req, res) => {
