@@ -92,8 +92,8 @@ export function derOf(cert: forge.pki.Certificate): Buffer {
 }
 
 /** Reads what the portal needs from a card certificate. Throws on garbage. */
-export function certificateFacts(der: Buffer): CertificateFacts {
-  const cert = certificateFromDer(der);
+export function certificateFacts(der: Buffer, parsed?: forge.pki.Certificate): CertificateFacts {
+  const cert = parsed ?? certificateFromDer(der);
   const dir = readDirectoryAttributes(cert);
   const field = (name: string) => {
     const f = cert.subject.getField(/^\d/.test(name) ? ({ type: name } as never) : name);

@@ -33,14 +33,24 @@ export class CertificateError extends Error {
 interface TrustedCa {
   type: CardType;
   cert: forge.pki.Certificate;
+  key: crypto.KeyObject;
   crl: ParsedCrl | null;
 }
+
+/** What does not change for a given certificate: its facts and the CA that signed it. */
+interface Chained {
+  facts: CertificateFacts;
+  ca: TrustedCa | null;
+}
+
+const CHAIN_CACHE_LIMIT = 10_000;
 
 const sameDn = (a: forge.pki.CertificateField[], b: forge.pki.CertificateField[]) =>
   a.length === b.length && a.every((x, i) => x.type === b[i]!.type && x.value === b[i]!.value);
 
 /** Trusted roots per card type and their CRLs: the trust store is configuration. */
 export class TrustStore {
+  private readonly chained = new Map<string, Chained>();
   private constructor(private readonly cas: TrustedCa[]) {}
 
   /** Reads `<dir>/ca/{moica,gca,nhi}.pem` and `<dir>/crl.pem` (several PEM CRLs). */
@@ -53,7 +63,7 @@ export class TrustStore {
       const cert = pki.certificateFromPem(fs.readFileSync(file, 'utf8'));
       // Only CRLs the CA itself signed count.
       const crl = crls.find((c) => sameDn(c.issuerDn, cert.subject.attributes) && verifyCrlSignature(c, cert)) ?? null;
-      cas.push({ type, cert, crl });
+      cas.push({ type, cert, crl, key: crypto.createPublicKey(pki.publicKeyToPem(cert.publicKey)) });
     }
     return new TrustStore(cas);
   }
@@ -68,15 +78,7 @@ export class TrustStore {
    * may sign. Returns the facts and the card type.
    */
   check(certDer: Buffer, now = new Date()): CertificateFacts & { cardType: CardType } {
-    let cert: forge.pki.Certificate;
-    let facts: CertificateFacts;
-    try {
-      cert = certificateFromDer(certDer);
-      facts = certificateFacts(certDer);
-    } catch {
-      throw new CertificateError('cert_malformed');
-    }
-    const ca = this.cas.find((c) => sameDn(c.cert.subject.attributes, cert.issuer.attributes) && safeVerify(c.cert, cert));
+    const { facts, ca } = this.chain(certDer);
     if (!ca) throw new CertificateError('cert_untrusted');
     if (now < facts.notBefore) throw new CertificateError('cert_not_yet_valid');
     if (now > facts.notAfter) throw new CertificateError('cert_expired');
@@ -85,11 +87,37 @@ export class TrustStore {
     if (!facts.keyUsage?.digitalSignature) throw new CertificateError('cert_key_usage');
     return { ...facts, cardType: ca.type };
   }
+
+  /**
+   * Parses the certificate (node-forge) and finds the trusted CA whose name is its issuer and
+   * whose key verifies its signature (Node's crypto). Both depend only on the bytes, so the
+   * answer is kept per certificate; validity, revocation and usage are checked every time.
+   */
+  private chain(certDer: Buffer): Chained {
+    const thumbprint = crypto.createHash('sha256').update(certDer).digest('hex');
+    const known = this.chained.get(thumbprint);
+    if (known) return known;
+    let cert: forge.pki.Certificate;
+    let facts: CertificateFacts;
+    let x509: crypto.X509Certificate;
+    try {
+      cert = certificateFromDer(certDer);
+      facts = certificateFacts(certDer, cert);
+      x509 = new crypto.X509Certificate(certDer);
+    } catch {
+      throw new CertificateError('cert_malformed');
+    }
+    const ca = this.cas.find((c) => sameDn(c.cert.subject.attributes, cert.issuer.attributes) && safeVerify(x509, c.key)) ?? null;
+    if (this.chained.size >= CHAIN_CACHE_LIMIT) this.chained.delete(this.chained.keys().next().value!);
+    const result = { facts, ca };
+    this.chained.set(thumbprint, result);
+    return result;
+  }
 }
 
-function safeVerify(ca: forge.pki.Certificate, cert: forge.pki.Certificate): boolean {
+function safeVerify(cert: crypto.X509Certificate, caKey: crypto.KeyObject): boolean {
   try {
-    return ca.verify(cert);
+    return cert.verify(caKey);
   } catch {
     return false;
   }
