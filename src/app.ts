@@ -13,6 +13,7 @@ import { DomainError } from './platform/errors';
 import { setUpWebSecurity } from './middleware/setUpWebSecurity';
 import { setUpSession } from './middleware/setUpSession';
 import { PgRateLimitStore } from './middleware/rateLimitStore';
+import { formBody } from './middleware/formBody';
 import { enforceAccountCompletion } from './middleware/authGuards';
 import { errorHandler, notFound } from './middleware/errorHandler';
 import { hasRole, type SessionUser } from './auth/sessionUser';
@@ -58,7 +59,8 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(setUpWebSecurity(config));
   app.use('/public', express.static(path.join(projectRoot, 'public'), { maxAge: config.production ? '7d' : 0, index: false }));
 
-  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  // Room for a 20 000-character announcement in Chinese (9 bytes a character once percent-encoded).
+  app.use(formBody({ limit: '256kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));
 
   const sessions = setUpSession(config, databaseUrl);

@@ -4,7 +4,7 @@ import { email, isValidNationalId, phone, text } from '../platform/validation';
 export const loginSchema = z.object({
   account: text('帳號', { max: 30 }),
   password: z.string({ error: '請輸入密碼' }).min(1, '請輸入密碼').max(200, '密碼不可超過 200 個字'),
-  returnTo: z.string().optional(),
+  // returnTo is not validated here: safeReturnTo turns anything but a local path into /my.
 });
 
 const password = (label: string) => z.string({ error: `${label}格式錯誤` }).max(200, `${label}不可超過 200 個字`);

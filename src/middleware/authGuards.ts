@@ -10,7 +10,11 @@ export function safeReturnTo(value: unknown): string {
 
 export function requireUser(req: Request, res: Response, next: NextFunction) {
   if (req.user) return next();
-  if (req.method === 'GET') return res.redirect(`/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+  if (req.method === 'GET') {
+    // Say why on the sign-in page when this request found the session timed out.
+    const timeout = res.locals.sessionEnded === true ? '&timeout=1' : '';
+    return res.redirect(`/login?returnTo=${encodeURIComponent(req.originalUrl)}${timeout}`);
+  }
   return res.status(401).render('errors/error', { title: '請先登入', message: '請先登入後再使用此功能。', status: 401 });
 }
 

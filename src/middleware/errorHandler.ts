@@ -15,7 +15,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof DomainError) {
       status = err.status;
       message = err.message;
-    } else if (e.type === 'entity.too.large') {
+    } else if (e.type === 'entity.too.large' || e.type === 'parameters.too.many') {
       status = 413;
       message = '送出的資料量過大，請減少內容後再試。';
     } else if (e.code === 'EBADCSRFTOKEN' || e.message === 'invalid csrf token') {
@@ -35,11 +35,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.json({ error: { code: err instanceof DomainError ? err.code : String(status), message, requestId: req.id } });
       return;
     }
-    res.render('errors/error', {
-      title: status === 404 ? '找不到網頁' : status === 403 ? '沒有權限' : '錯誤',
-      status,
-      message,
-      requestId: req.id,
-    });
+    // A body-parser error comes before the middleware that sets the layout's locals.
+    res.locals.user ??= req.user;
+    res.locals.path ??= req.path;
+    res.render(
+      'errors/error',
+      { title: status === 404 ? '找不到網頁' : status === 403 ? '沒有權限' : '錯誤', status, message, requestId: req.id },
+      (renderErr, html) => {
+        if (!renderErr) return void res.send(html);
+        logger.error({ err: renderErr, requestId: req.id }, 'error page failed to render');
+        res.type('text/plain; charset=utf-8').send(message);
+      },
+    );
   };
 }

@@ -86,14 +86,16 @@ function validYmd(y: number, m: number, d: number): string | null {
  */
 export function parseDateInput(input: string): string | null {
   const s = input.trim().replace(/\s+/g, '');
+  // 民國 begins with year 1 (1912); there is no year 0.
+  const roc = (y: string, mo: string, d: string) => (+y >= 1 ? validYmd(+y + ROC_OFFSET, +mo, +d) : null);
   let m = /^(?:民國)?(\d{2,3})年(\d{1,2})月(\d{1,2})日?$/.exec(s);
-  if (m) return validYmd(+m[1]! + ROC_OFFSET, +m[2]!, +m[3]!);
+  if (m) return roc(m[1]!, m[2]!, m[3]!);
   m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(s);
   if (m) return validYmd(+m[1]!, +m[2]!, +m[3]!);
   m = /^(\d{2,3})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(s);
-  if (m) return validYmd(+m[1]! + ROC_OFFSET, +m[2]!, +m[3]!);
+  if (m) return roc(m[1]!, m[2]!, m[3]!);
   m = /^(\d{3})(\d{2})(\d{2})$/.exec(s);
-  if (m) return validYmd(+m[1]! + ROC_OFFSET, +m[2]!, +m[3]!);
+  if (m) return roc(m[1]!, m[2]!, m[3]!);
   m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
   if (m) return validYmd(+m[1]!, +m[2]!, +m[3]!);
   return null;

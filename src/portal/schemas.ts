@@ -42,7 +42,7 @@ export const appSchema = z.object({
   description: text('說明', { max: 300, optional: true }),
   requiredRole: z.union([z.literal(''), z.enum(Object.keys(ROLE_LABELS) as [string, ...string[]])], { error: '請選擇使用權限' }).transform((r) => r || null),
   sortOrder: text('排序', { max: 5 }).refine((s) => s === '' || /^\d{1,5}$/.test(s), { message: '排序須為數字' }).transform(Number),
-  active: z.literal('on').optional().transform((v) => v === 'on'),
+  active: z.literal('on', { error: '「啟用」格式錯誤' }).optional().transform((v) => v === 'on'),
 });
 
 export const voteSchema = z.object({
