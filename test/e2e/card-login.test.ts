@@ -144,4 +144,22 @@ describe('card login through the bridge popup', () => {
     expect(pathOf(page)).toBe('/login/certificate');
     expect(await page.locator('main').innerText()).toContain(CERT_ERRORS.cert_revoked);
   });
+
+  it('without a running bridge, the page says how to get one (the PIN stays on the page)', async () => {
+    await bridge.close();
+    const page = await b.newPage();
+    const posted: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posted.push(r.postData() ?? '');
+    });
+    await visit(page, '/login/certificate', '憑證登入');
+    const form = page.locator('main form.card-login-form').first();
+    await form.locator('input.card-pin').fill('123456');
+    await form.getByRole('button').click();
+    expect(await status(page)).toContain('無法連線至憑證元件');
+    await checkA11y(page, '憑證登入 (no bridge)');
+    // Only the challenge request reached the portal, and it carried no PIN.
+    expect(posted.join('')).not.toContain('123456');
+  }, 60_000);
 });
+

@@ -63,7 +63,7 @@ describe('refusals, each with its own message and an audit entry', () => {
     expect(r.res.status).toBe(400);
     expect(r.res.text).toContain(message);
     expect(await lastAudit(t.db, 'auth.certificate')).toMatchObject({ outcome: 'failed' });
-    const rows = await t.db('audit_event').where({ action: 'auth.certificate' }).orderBy('id', 'desc').limit(5);
+    const rows = await t.db('audit_event').where({ action: 'auth.certificate' }).orderBy('id', 'desc').limit(20);
     expect(rows.map((x: { details: { reason: string } }) => x.details.reason)).toContain(reason);
   };
 
