@@ -156,6 +156,8 @@ describe('card login through the bridge popup', () => {
     const form = page.locator('main form.card-login-form').first();
     await form.locator('input.card-pin').fill('123456');
     await form.getByRole('button').click();
+    // card.js gives the bridge 15 s to answer before it explains.
+    await page.locator('#card-login-status').waitFor({ state: 'visible', timeout: 25_000 });
     expect(await status(page)).toContain('無法連線至憑證元件');
     await checkA11y(page, '憑證登入 (no bridge)');
     // Only the challenge request reached the portal, and it carried no PIN.
