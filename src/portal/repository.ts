@@ -23,6 +23,16 @@ const appColumns = [
   'active',
 ];
 
+const appRow = (a: Omit<AppEntry, 'code'>) => ({
+  name: a.name,
+  category: a.category,
+  url: a.url,
+  description: a.description,
+  required_role: a.requiredRole,
+  sort_order: a.sortOrder,
+  active: a.active,
+});
+
 async function countOf(q: Knex.QueryBuilder): Promise<number> {
   const row = (await q.clone().count({ count: '*' }).first()) as { count: number | string } | undefined;
   return Number(row?.count ?? 0);
@@ -40,27 +50,10 @@ export function createPortalRepository(db: Db) {
       return db('app_catalog').select(appColumns).where({ code }).first();
     },
     async insertApp(a: AppEntry): Promise<void> {
-      await db('app_catalog').insert({
-        code: a.code,
-        name: a.name,
-        category: a.category,
-        url: a.url,
-        description: a.description,
-        required_role: a.requiredRole,
-        sort_order: a.sortOrder,
-        active: a.active,
-      });
+      await db('app_catalog').insert({ code: a.code, ...appRow(a) });
     },
     async updateApp(code: string, a: Omit<AppEntry, 'code'>): Promise<number> {
-      return db('app_catalog').where({ code }).update({
-        name: a.name,
-        category: a.category,
-        url: a.url,
-        description: a.description,
-        required_role: a.requiredRole,
-        sort_order: a.sortOrder,
-        active: a.active,
-      });
+      return db('app_catalog').where({ code }).update(appRow(a));
     },
     async deleteApp(code: string): Promise<number> {
       return db('app_catalog').where({ code }).delete();
