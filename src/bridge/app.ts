@@ -5,7 +5,8 @@
  *   GET  /popupForm, /popupForm.js, /popupForm.css   the popup a portal page opens
  *   POST /sign          { tbsPackage, origin, cardSN? } from the popup only (own Origin)
  *   GET  /pkcs11info[?withcert=true]                  readers, cards, certificates
- *   *    /decrypt       501 for now
+ *   POST /decrypt       { pin, cardSN? | tokenLabel?, data } → { ret_code, last_error, plaintext, cardSN }
+ *                       from the popup (own Origin) or an allowed portal origin (CORS)
  */
 import fs from 'node:fs';
 import type http from 'node:http';
@@ -13,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { BridgeConfig } from './config';
 import { RET, RET_MESSAGES, SERVER_VERSION } from './codes';
 import { BridgeService } from './service';
@@ -22,6 +24,22 @@ const asset = (name: string) => fs.readFileSync(path.join(here, 'public', name),
 
 /** Largest accepted POST body. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Largest content POST /decrypt opens: 20 MB; the data file may add 64 KB of CMS around it. */
+export const MAX_DECRYPT_CONTENT_BYTES = 20 * 1024 * 1024;
+export const MAX_DECRYPT_FILE_BYTES = MAX_DECRYPT_CONTENT_BYTES + 64 * 1024;
+/** The JSON body carries the file in base64 (a third more) or as PEM text (a bit more again). */
+export const MAX_DECRYPT_BODY_BYTES = Math.ceil((Math.ceil(MAX_DECRYPT_FILE_BYTES / 3) * 4 * 65) / 64) + 64 * 1024;
+
+const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`);
+
+/** POST /decrypt's JSON body. */
+const decryptBodySchema = z.object({
+  pin: z.string().max(256).optional(),
+  cardSN: z.string().max(64).optional(),
+  tokenLabel: z.string().max(64).optional(),
+  /** base64 of the data file (DER or PEM), or the PEM text itself. */
+  data: z.string().min(1),
+});
 
 const POPUP_CSP = [
   "default-src 'self'",
@@ -176,15 +194,52 @@ export function createBridge(config: BridgeConfig): Bridge {
     },
   );
 
-  app.all('/decrypt', (_req, res) => {
-    json(res, 501, { ret_code: RET.NOT_SUPPORTED, last_error: 'not implemented yet', serverVersion: SERVER_VERSION });
+  // /decrypt: the bridge's own popup, or an allowed portal page (CORS); a request with no
+  // Origin or any other origin is refused (the PIN must not be guessable from elsewhere).
+  const decryptGate = (req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Vary', 'Origin');
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin === ownOrigin(req)) return next();
+    if (origin === undefined || !allowed.has(origin)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED, origin === undefined ? '只接受憑證元件視窗或允許的網站的要求' : undefined));
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    next();
+  };
+  app.options('/decrypt', decryptGate, (req, res) => {
+    res.setHeader('Access-Control-Allow-Methods', 'POST');
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+    res.setHeader('Access-Control-Max-Age', '600');
+    if (req.headers['access-control-request-private-network'] === 'true') res.setHeader('Access-Control-Allow-Private-Network', 'true');
+    res.status(204).end();
   });
+  app.post('/decrypt', decryptGate, express.json({ limit: MAX_DECRYPT_BODY_BYTES, type: () => true, strict: true }), (req, res) => {
+    const parsed = decryptBodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}${issue ? `：${issue.path.join('.') || 'body'} ${issue.message}` : ''}`));
+    }
+    const { pin, cardSN, tokenLabel, data } = parsed.data;
+    let bytes: Buffer;
+    if (data.trimStart().startsWith('-----BEGIN')) bytes = Buffer.from(data, 'latin1');
+    else {
+      const b64 = data.replace(/\s+/g, '');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：data 不是 base64`));
+      bytes = Buffer.from(b64, 'base64');
+    }
+    if (bytes.length > MAX_DECRYPT_FILE_BYTES) return json(res, 413, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：檔案超過 ${sizeText(MAX_DECRYPT_CONTENT_BYTES)}`));
+    const result = service.decrypt({ pin, cardSN: cardSN || undefined, tokenLabel: tokenLabel || undefined, data: bytes });
+    const { plaintext, ...rest } = result;
+    json(res, 200, plaintext ? { ...rest, plaintext: plaintext.toString('base64') } : rest);
+  });
+  app.all('/decrypt', (_req, res) => json(res, 405, refusal(RET.NOT_SUPPORTED, '請以 POST 傳送')));
 
   app.use((_req, res) => json(res, 404, refusal(RET.NOT_SUPPORTED, 'not found')));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.too.large') return json(res, 413, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：資料超過 ${MAX_BODY_BYTES / 1024} KB`));
+    const e = err as { type?: string; status?: number; message?: string; limit?: number };
+    if (e?.type === 'entity.too.large') {
+      const what = e.limit === MAX_DECRYPT_BODY_BYTES ? `檔案超過 ${sizeText(MAX_DECRYPT_CONTENT_BYTES)}` : `資料超過 ${sizeText(e.limit ?? MAX_BODY_BYTES)}`;
+      return json(res, 413, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：${what}`));
+    }
     if (e?.status && e.status >= 400 && e.status < 500) return json(res, e.status, refusal(RET.BAD_REQUEST));
     console.error('bridge error:', e?.message ?? err);
     json(res, 500, refusal(RET.CARD_ERROR, '憑證元件內部錯誤'));

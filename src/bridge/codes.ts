@@ -10,8 +10,18 @@ export const RET = {
   NO_CARD: 0x76000006,
   /** The requesting web site is not one of the configured portal origins. */
   ORIGIN_NOT_ALLOWED: 0x7600000f,
-  /** Function or option not supported by this bridge. */
+  /** Function or option not supported by this bridge (also: a data file's format or algorithm). */
   NOT_SUPPORTED: 0x76000031,
+  /**
+   * /decrypt, bridge-specific (not HiPKI): the data file is not encrypted to the card's
+   * certificate (no RecipientInfo with its issuer and serial number).
+   */
+  NO_RECIPIENT: 0x76000032,
+  /**
+   * /decrypt, bridge-specific (not HiPKI): the card unwrapped no usable key or the content
+   * does not decrypt (damaged file); last_error = the CKR code when the card refused.
+   */
+  DECRYPT_FAILED: 0x76000033,
   /** MakeSignature without a PIN. */
   NO_PIN: 0x76000998,
   /** The user cancelled (closed the popup or the card picker). */
@@ -49,6 +59,8 @@ export const RET_MESSAGES: Record<number, string> = {
   [RET.NO_CARD]: '讀卡機中沒有憑證卡片',
   [RET.ORIGIN_NOT_ALLOWED]: '此網站未被允許使用憑證元件',
   [RET.NOT_SUPPORTED]: '憑證元件不支援此功能',
+  [RET.NO_RECIPIENT]: '此檔案不是加密給這張卡片的憑證，無法解密',
+  [RET.DECRYPT_FAILED]: '檔案無法解密，可能已損毀',
   [RET.NO_PIN]: '未輸入憑證密碼（Pin Code）',
   [RET.CANCELLED]: '使用者已取消',
   [RET.NO_READER]: '找不到讀卡機',

@@ -1,14 +1,16 @@
 /**
  * The bridge's protocol logic (HiPKI local sign server): tbsPackage in, result JSON out,
- * plus the /pkcs11info listing and the unlock with the SO PIN. No HTTP here.
+ * plus the /pkcs11info listing, decrypting delivered data files (CMS EnvelopedData) and
+ * the unlock with the SO PIN. No HTTP here.
  */
 import { z } from 'zod';
 import type { BridgeConfig } from './config';
 import { LAST_ERROR, MAX_PIN_TRIES, RET, RET_MESSAGES, SERVER_VERSION } from './codes';
 import { cmsSignedData } from './cms';
+import { EnvelopeError, cardKeyAdapter, checkSupported, decryptContent, findRecipient, parseEnvelopedData, unwrapKey, type EnvelopedMessage, type Recipient } from './envelope';
 import type { CertInfo } from './certinfo';
 import { PinCounterStore } from './state';
-import { CKR, CardLoginError, CardOperationError, NoReaderError, TokenLayer, digestInfo, type Card, type HashAlgorithm, type TokenCertificate } from './token';
+import { CKR, CardDecryptError, CardLoginError, CardOperationError, NoReaderError, TokenLayer, digestInfo, type Card, type HashAlgorithm, type TokenCertificate } from './token';
 
 export type BridgeFunc = 'MakeSignature' | 'GetUserCert' | 'CheckEnvir';
 
@@ -62,6 +64,28 @@ export interface Pkcs11Info {
   }[];
 }
 
+/** A data file to decrypt with a card (POST /decrypt and `npm run bridge -- decrypt`). */
+export interface DecryptRequest {
+  pin?: string;
+  /** The card to use, by token serial number or label; default: the card the file is for. */
+  cardSN?: string;
+  tokenLabel?: string;
+  /** The CMS EnvelopedData: DER, BER or PEM bytes. */
+  data: Buffer;
+}
+
+export interface DecryptResult {
+  ret_code: number;
+  last_error: number | string;
+  serverVersion: string;
+  /** The decrypted content (on success). */
+  plaintext?: Buffer;
+  /** The card used (once one was chosen). */
+  cardSN?: string;
+  tokenLabel?: string;
+  message?: string;
+}
+
 /** A protocol-level refusal: becomes ret_code / last_error in the answer. */
 export class BridgeRefusal extends Error {
   constructor(
@@ -71,6 +95,11 @@ export class BridgeRefusal extends Error {
   ) {
     super(message ?? RET_MESSAGES[retCode] ?? 'error');
   }
+}
+
+function envelopeRefusal(e: EnvelopeError): BridgeRefusal {
+  const code = e.kind === 'unsupported' ? RET.NOT_SUPPORTED : e.kind === 'decrypt' ? RET.DECRYPT_FAILED : RET.BAD_REQUEST;
+  return new BridgeRefusal(code, 0, `${RET_MESSAGES[code]}：${e.message}`);
 }
 
 const HASHES: Record<string, HashAlgorithm> = { SHA256: 'SHA256', SHA384: 'SHA384', SHA512: 'SHA512' };
@@ -143,7 +172,7 @@ export class BridgeService {
   /**
    * Logs in to `card` with `pin` and runs `fn`, with the bridge's wrong-PIN counter:
    * a locked card is refused without calling C_Login; a right PIN resets the counter.
-   * For signing here and for the decrypt task later.
+   * For signing and for decrypting data files.
    */
   withCardLogin<T>(card: Card, pin: string, fn: (session: Buffer) => T): T {
     if (this.store.locked(card.serial)) throw new BridgeRefusal(RET.LOGIN_FAILED, LAST_ERROR.LOCKED, '憑證卡片已鎖定');
@@ -228,6 +257,94 @@ export class BridgeService {
     const out: BridgeResult = { ...this.base(pkg), signature: signature.toString('base64'), certb64: cert.der.toString('base64') };
     if (truthy(pkg.withCardSN)) out.cardSN = card.serial;
     return out;
+  }
+
+  /**
+   * Decrypts a delivered data file (CMS EnvelopedData) with the card's private key: the
+   * card whose certificate is a recipient of the file (or the one asked for), with the
+   * same PIN counter, lock and validity rules as signing. Never throws.
+   */
+  decrypt(req: DecryptRequest): DecryptResult {
+    const base = { ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION } as DecryptResult;
+    let chosen: Card | undefined;
+    const fail = (retCode: number, lastError: number | string = 0, message?: string): DecryptResult => ({
+      ...base,
+      ret_code: retCode,
+      last_error: lastError,
+      message: message ?? RET_MESSAGES[retCode],
+      ...(chosen ? { cardSN: chosen.serial, tokenLabel: chosen.label } : {}),
+    });
+    try {
+      let env: EnvelopedMessage;
+      try {
+        env = parseEnvelopedData(req.data);
+      } catch (e) {
+        if (e instanceof EnvelopeError) throw envelopeRefusal(e);
+        throw e;
+      }
+      if (!req.pin) throw new BridgeRefusal(RET.NO_PIN);
+      const { card, cert, recipient } = this.chooseRecipientCard(env, req.cardSN ?? req.tokenLabel);
+      chosen = card;
+      try {
+        checkSupported(env, recipient);
+      } catch (e) {
+        if (e instanceof EnvelopeError) throw envelopeRefusal(e);
+        throw e;
+      }
+      const now = Date.now();
+      if (now < Date.parse(cert.info.notBefore)) throw new BridgeRefusal(RET.CERT_NOT_YET_VALID);
+      if (now > Date.parse(cert.info.notAfter)) throw new BridgeRefusal(RET.CERT_EXPIRED);
+
+      // The card unwraps the content-encryption key (CKM_RSA_PKCS) through forge's
+      // private-key interface; a refusal of the wrapped key itself (bad PKCS#1 padding,
+      // wrong length: a damaged file) is told apart from other card failures.
+      const unwrapped = this.withCardLogin(card, req.pin, (session) => {
+        try {
+          return { key: unwrapKey(recipient, cardKeyAdapter((wrapped) => this.token.decryptRawInSession(session, cert.id, wrapped))) };
+        } catch (e) {
+          if (e instanceof CardDecryptError) return { refused: e };
+          throw e;
+        }
+      });
+      if (unwrapped.refused) {
+        throw new BridgeRefusal(RET.DECRYPT_FAILED, unwrapped.refused.ckr, `${RET_MESSAGES[RET.DECRYPT_FAILED]}（卡片無法解開加密金鑰：${unwrapped.refused.message}）`);
+      }
+      const key = unwrapped.key!;
+      let plaintext: Buffer;
+      try {
+        plaintext = decryptContent(env, key);
+      } catch (e) {
+        if (e instanceof EnvelopeError) throw envelopeRefusal(e);
+        throw e;
+      }
+      return { ...base, plaintext, cardSN: card.serial, tokenLabel: card.label };
+    } catch (e) {
+      if (e instanceof BridgeRefusal) return fail(e.retCode, e.lastError, e.message);
+      return fail(RET.CARD_ERROR, 0, `${RET_MESSAGES[RET.CARD_ERROR]}：${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /**
+   * The card and certificate a data file is for: among the cards asked for (serial or
+   * label) or else all cards in the readers, the first certificate that is a recipient.
+   * Every certificate on a card counts (real cards carry a separate encryption certificate).
+   */
+  private chooseRecipientCard(env: EnvelopedMessage, wanted?: string): { card: Card; cert: TokenCertificate; recipient: Recipient } {
+    const cards = this.presentCards();
+    if (!cards.length) throw new BridgeRefusal(RET.NO_CARD);
+    const candidates = wanted ? cards.filter((c) => c.serial === wanted || c.label === wanted) : cards;
+    if (!candidates.length) throw new BridgeRefusal(RET.NO_CARD, 0, `${RET_MESSAGES[RET.NO_CARD]}（${wanted}）`);
+    for (const card of candidates) {
+      for (const cert of this.token.certificates(card.slot)) {
+        const recipient = findRecipient(env, cert.der);
+        if (recipient) return { card, cert, recipient };
+      }
+    }
+    throw new BridgeRefusal(
+      RET.NO_RECIPIENT,
+      0,
+      wanted ? `${RET_MESSAGES[RET.NO_RECIPIENT]}（卡片 ${wanted}）` : '讀卡機中沒有此檔案收件者的憑證卡片，無法解密',
+    );
   }
 
   private getUserCert(pkg: TbsPackage, picked?: string): BridgeResult {

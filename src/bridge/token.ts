@@ -62,6 +62,11 @@ export class CardOperationError extends Error {
   }
 }
 
+/** The card refused to decrypt the data given (C_DecryptInit / C_Decrypt failed after login). */
+export class CardDecryptError extends CardOperationError {
+  override name = 'CardDecryptError';
+}
+
 export interface TokenCertificate {
   /** CKA_ID shared by the certificate, its public key and its private key. */
   id: Buffer;
@@ -347,11 +352,22 @@ export class TokenLayer {
 
   /** Raw RSA PKCS#1 v1.5 decryption (CKM_RSA_PKCS) with the key of certificate `id`. */
   decryptRaw(slot: Handle, id: Buffer, pin: string, data: Buffer): Buffer {
-    return this.withUserSession(slot, pin, (session, p11) => {
-      const key = this.privateKey(session, id);
+    return this.withUserSession(slot, pin, (session) => this.decryptRawInSession(session, id, data));
+  }
+
+  /**
+   * CKM_RSA_PKCS decryption in a session that is already logged in (inside
+   * withUserSession / BridgeService.withCardLogin), e.g. a CMS content-encryption key.
+   */
+  decryptRawInSession(session: Handle, id: Buffer, data: Buffer): Buffer {
+    const p11 = this.module();
+    const key = this.privateKey(session, id);
+    try {
       p11.C_DecryptInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS }, key);
       return Buffer.from(p11.C_Decrypt(session, data, Buffer.alloc(1024)));
-    });
+    } catch (e) {
+      throw new CardDecryptError(ckrOf(e), `RSA decryption failed: ${nameOf(e)}`);
+    }
   }
 
   /**

@@ -412,9 +412,10 @@ describe('popup and other endpoints', () => {
     expect((await fetch(`${origin}/popupForm.css`)).headers.get('content-type')).toMatch(/text\/css/);
   });
 
-  it('leaves /decrypt for later: 501 with ret_code 0x76000031', async () => {
-    const res = await fetch(`${origin}/decrypt`, { method: 'POST', headers: { origin } });
-    expect(res.status).toBe(501);
-    expect(await res.json()).toMatchObject({ ret_code: RET.NOT_SUPPORTED, last_error: 'not implemented yet' });
+  it('answers /decrypt (covered in decrypt.test.ts): POST only, never without an allowed Origin', async () => {
+    expect((await fetch(`${origin}/decrypt`)).status).toBe(405);
+    const res = await fetch(`${origin}/decrypt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ ret_code: RET.ORIGIN_NOT_ALLOWED });
   });
 });
