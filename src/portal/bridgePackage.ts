@@ -13,7 +13,7 @@ const PACKAGE_JSON = {
   private: true,
   description: '人事服務網憑證元件 — the smart-card bridge on http://127.0.0.1:61161',
   type: 'module',
-  scripts: { start: 'tsx src/bridge/server.ts', unlock: 'tsx src/bridge/server.ts unlock' },
+  scripts: { start: 'tsx src/bridge/server.ts', unlock: 'tsx src/bridge/server.ts unlock', decrypt: 'tsx src/bridge/server.ts decrypt' },
   dependencies: { express: '^5.1.0', 'node-forge': '^1.3.1', pkcs11js: '^2.1.6', tsx: '^4.20.0', zod: '^4.1.0' },
   allowScripts: { pkcs11js: true, esbuild: true },
 };
@@ -26,6 +26,7 @@ const README = `人事服務網憑證元件 (ecpa-card-bridge)
 4. 啟動：PKCS11_MODULE=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so BRIDGE_ALLOWED_ORIGINS=https://ecpa.example.gov.tw npm start
    元件只在 http://127.0.0.1:61161 提供服務，並只回應 BRIDGE_ALLOWED_ORIGINS 所列網站。
 5. 連續 3 次密碼錯誤鎖卡時，以 SO PIN（PUK）解鎖：npm run unlock -- --card <卡片標籤或序號> --so-pin <SO PIN>
+6. 解密程式（開啟人事雲端服務平台交付的加密資料檔）：npm run decrypt -- --in 資料檔.p7m --out 解密後檔案
 `;
 
 let cached: Buffer | null = null;
