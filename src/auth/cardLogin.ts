@@ -108,25 +108,26 @@ export function createCardLoginService(deps: {
       if (parsed.origin !== deps.origin || consumed.origin !== deps.origin) return fail('tbs_origin', CHALLENGE_ERRORS.tbs_origin, ctx, { origin: parsed.origin });
       if (consumed.purpose !== purpose) return fail('tbs_purpose', CHALLENGE_ERRORS.tbs_purpose, ctx);
       const certDer = Buffer.from(input.certb64, 'base64');
-      let facts: CertificateFacts & { cardType: CardType };
+      let facts: ReturnType<TrustStore['check']>;
       try {
         facts = deps.trust().check(certDer, clock());
       } catch (err) {
         if (err instanceof CertificateError) return fail(err.code, err.message, ctx);
         throw err;
       }
-      if (!verifySignature(certDer, Buffer.from(input.tbs, 'utf8'), Buffer.from(input.signature, 'base64'))) {
+      const { publicKey, ...rest } = facts;
+      if (!verifySignature(publicKey, Buffer.from(input.tbs, 'utf8'), Buffer.from(input.signature, 'base64'))) {
         return fail('signature_invalid', '憑證簽章驗證失敗，請重新操作。', ctx, { thumbprint: facts.thumbprint });
       }
-      return { ...facts, certB64: certDer.toString('base64') };
+      return { ...rest, certB64: certDer.toString('base64') };
     },
 
     /** After verification: a bound person card signs in; an agency card maps by code; otherwise activation. */
     async signIn(card: VerifiedCard, ctx: RequestContext): Promise<{ user: SessionUser } | { activate: true }> {
       const now = clock();
       if (card.cardType === 'gca') {
-        const agency = card.agencyCode ? await cards.agencyByCode(card.agencyCode) : undefined;
-        if (!agency || !(await cards.agencyMayEnter(agency.id, 'portal'))) {
+        const agency = card.agencyCode ? await cards.agencyAllowedIn(card.agencyCode, 'portal') : undefined;
+        if (!agency) {
           return fail('agency_not_authorized', AGENCY_NOT_AUTHORIZED, ctx, { agencyCode: card.agencyCode });
         }
         await audit.record({ actor: { accountId: null, label: agency.name }, action: 'auth.login', target: { type: 'agency', id: agency.code }, ip: ctx.ip, requestId: ctx.requestId, details: { method: 'gca', thumbprint: card.thumbprint } });

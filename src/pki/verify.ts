@@ -41,6 +41,7 @@ interface TrustedCa {
 interface Chained {
   facts: CertificateFacts;
   ca: TrustedCa | null;
+  publicKey: crypto.KeyObject;
 }
 
 const CHAIN_CACHE_LIMIT = 10_000;
@@ -77,15 +78,15 @@ export class TrustStore {
    * trusted CA (which gives the card type), is within validity, is not revoked, and
    * may sign. Returns the facts and the card type.
    */
-  check(certDer: Buffer, now = new Date()): CertificateFacts & { cardType: CardType } {
-    const { facts, ca } = this.chain(certDer);
+  check(certDer: Buffer, now = new Date()): CertificateFacts & { cardType: CardType; publicKey: crypto.KeyObject } {
+    const { facts, ca, publicKey } = this.chain(certDer);
     if (!ca) throw new CertificateError('cert_untrusted');
     if (now < facts.notBefore) throw new CertificateError('cert_not_yet_valid');
     if (now > facts.notAfter) throw new CertificateError('cert_expired');
     if (!ca.crl || (ca.crl.nextUpdate && ca.crl.nextUpdate < now)) throw new CertificateError('crl_unavailable');
     if (ca.crl.revokedSerials.has(facts.serialHex.replace(/^0+(?=.)/, ''))) throw new CertificateError('cert_revoked');
     if (!facts.keyUsage?.digitalSignature) throw new CertificateError('cert_key_usage');
-    return { ...facts, cardType: ca.type };
+    return { ...facts, cardType: ca.type, publicKey };
   }
 
   /**
@@ -109,7 +110,7 @@ export class TrustStore {
     }
     const ca = this.cas.find((c) => sameDn(c.cert.subject.attributes, cert.issuer.attributes) && safeVerify(x509, c.key)) ?? null;
     if (this.chained.size >= CHAIN_CACHE_LIMIT) this.chained.delete(this.chained.keys().next().value!);
-    const result = { facts, ca };
+    const result = { facts, ca, publicKey: x509.publicKey };
     this.chained.set(thumbprint, result);
     return result;
   }
@@ -137,8 +138,13 @@ export function readPemBlocks(text: string, label: string): Buffer[] {
  * Verifies a signature over exactly `data` with the certificate's key: RSA PKCS#1 v1.5
  * or PSS (SHA-256/384/512), or ECDSA. Node's crypto does the arithmetic.
  */
-export function verifySignature(certDer: Buffer, data: Buffer, signature: Buffer, hash: 'sha256' | 'sha384' | 'sha512' = 'sha256'): boolean {
-  const key = new crypto.X509Certificate(certDer).publicKey;
+export function verifySignature(
+  cert: Buffer | crypto.KeyObject,
+  data: Buffer,
+  signature: Buffer,
+  hash: 'sha256' | 'sha384' | 'sha512' = 'sha256',
+): boolean {
+  const key = Buffer.isBuffer(cert) ? new crypto.X509Certificate(cert).publicKey : cert;
   try {
     if (key.asymmetricKeyType === 'rsa') {
       return (
