@@ -22,10 +22,12 @@ mkdir -p test-results
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@" || status=$?
 
-# A closing line any CI can read.
+# A closing line any CI can read; the report decides the exit code too, so that nothing
+# between the runner and this script can turn a failure into success.
 node -e '
   const r = require("./test-results/vitest.json");
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' || true
+  if (!r.success || r.numFailedTests > 0 || r.numFailedTestSuites > 0 || r.numTotalTests === 0) process.exit(1);
+' || status=1
 exit $status

@@ -90,8 +90,17 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     res.locals.user = req.user;
     res.locals.path = req.path;
     res.locals.csrfToken = generateToken(req);
-    res.locals.flash = req.session?.flash ?? [];
-    if (req.session?.flash) delete req.session.flash;
+    // Messages for the next page are taken when a page is rendered, so that a stray
+    // request (a 404, a prefetch) cannot swallow them.
+    res.locals.flash = [];
+    const render = res.render.bind(res) as (...args: unknown[]) => void;
+    res.render = ((...args: unknown[]) => {
+      if (req.session?.flash && res.statusCode < 400) {
+        res.locals.flash = req.session.flash;
+        delete req.session.flash;
+      }
+      render(...args);
+    }) as typeof res.render;
     res.locals.values = {};
     res.locals.errors = {};
     next();

