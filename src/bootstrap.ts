@@ -7,6 +7,9 @@ import { seedDemo } from '../seeds/demo';
 import { createDemoPki, type DemoPkiManifest } from './pki/demo';
 import { softhsmInstalled } from './pki/softhsm';
 
+/** Advisory lock id for preparing the database (any constant shared by all instances). */
+const PREPARE_LOCK_KEY = 4_806_207_301;
+
 /**
  * Gets a database ready: the configured server, or an embedded one under the
  * data folder; then migrations, reference data and (when empty) the demo data.
@@ -21,13 +24,21 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
     url = embedded.url;
   }
   const db = createDb(url);
-  const applied = await migrate(db);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-  await seedReference(db);
-  if (config.seedDemo) {
-    const seeded = await seedDemo(db);
-    if (seeded) logger.info(seeded, 'demo data seeded');
-  }
+  // Several instances may start together (docker compose, a rolling deploy). knex's
+  // knex_migrations_lock keeps two from migrating at once, but the one that loses
+  // fails instead of waiting, and seedDemo's "is it empty?" check is not atomic. So the
+  // instances take turns: a transaction-scoped advisory lock, held on its own pooled
+  // connection while migrations and seeds run on others; the next one finds it done.
+  await db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [PREPARE_LOCK_KEY]);
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    await seedReference(db);
+    if (config.seedDemo) {
+      const seeded = await seedDemo(db);
+      if (seeded) logger.info(seeded, 'demo data seeded');
+    }
+  });
   return { db, url, embedded };
 }
 

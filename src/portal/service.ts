@@ -17,36 +17,62 @@ function paged<T>(r: { rows: T[]; total: number }, page: number, size = PAGE_SIZ
   return { rows: r.rows, total: r.total, page, pages: Math.max(1, Math.ceil(r.total / size)) };
 }
 
+/**
+ * A value shared by every visitor, kept for `ttlMs`. Concurrent misses share one load
+ * (no stampede of identical queries when it expires under load); `forget()` also drops
+ * a load already under way, so nothing read before a change is kept after it.
+ */
+function sharedCache<T>(ttlMs: number, clock: () => Date, load: (now: Date) => Promise<T>) {
+  let entry: { at: number; value: T } | null = null;
+  let pending: Promise<T> | null = null;
+  let generation = 0;
+  return {
+    get(): Promise<T> {
+      const now = clock();
+      if (entry && now.getTime() - entry.at < ttlMs) return Promise.resolve(entry.value);
+      if (pending) return pending;
+      const started = generation;
+      const p = load(now)
+        .then((value) => {
+          if (started === generation) entry = { at: now.getTime(), value };
+          return value;
+        })
+        .finally(() => {
+          if (pending === p) pending = null;
+        });
+      pending = p;
+      return p;
+    },
+    forget() {
+      entry = null;
+      pending = null;
+      generation++;
+    },
+  };
+}
+
 export function createPortalService(deps: { portal: PortalRepository; audit: AuditService; clock?: () => Date; countersTtlMs?: number }) {
   const { portal, audit } = deps;
   const clock = deps.clock ?? (() => new Date());
   const ttl = deps.countersTtlMs ?? 5_000;
-  let counterCache: { at: number; value: { online: number; today: number; total: number } } | null = null;
-  let latestCache: { at: number; value: Awaited<ReturnType<PortalRepository['announcements']>>['rows'] } | null = null;
+  const counterCache = sharedCache(ttl, clock, (now) => portal.counters(startOfTaipeiDay(now)));
+  const latestCache = sharedCache(ttl, clock, async (now) => (await portal.announcements({ today: taipeiToday(now), limit: 5, offset: 0 })).rows);
 
   const canUse = (user: SessionUser | undefined, app: AppEntry) => !app.requiredRole || hasRole(user, app.requiredRole);
 
   return {
     /** 目前線上人數 / 今日總計人數 / 累積上線人數, recomputed at most every few seconds. */
     async counters() {
-      const now = clock();
-      if (counterCache && now.getTime() - counterCache.at < ttl) return counterCache.value;
-      const value = await portal.counters(startOfTaipeiDay(now));
-      counterCache = { at: now.getTime(), value };
-      return value;
+      return counterCache.get();
     },
 
     async latestAnnouncements() {
-      const now = clock();
-      if (latestCache && now.getTime() - latestCache.at < ttl) return latestCache.value;
-      const { rows } = await portal.announcements({ today: taipeiToday(now), limit: 5, offset: 0 });
-      latestCache = { at: now.getTime(), value: rows };
-      return rows;
+      return latestCache.get();
     },
 
     forgetCaches() {
-      counterCache = null;
-      latestCache = null;
+      counterCache.forget();
+      latestCache.forget();
     },
 
     async announcements(page: number) {

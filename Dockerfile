@@ -1,0 +1,30 @@
+# The portal image: `npx tsx src/server.ts` on Node 20 (Debian bookworm, slim).
+# Build: docker build -t ecpa-portal .   (docker compose builds it for you)
+
+# --- dependencies, in a stage with a compiler: pkcs11js builds a native addon (node-gyp) ---
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+# Runtime dependencies only (tsx is one of them); the test and bench tools stay out.
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+# --- runtime: same base image, so the addon matches its glibc and Node ABI ---
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --chown=root:root . .
+# The code stays read-only for the app; only the data folders are writable
+# (/var/lib/ecpa/pki takes the shared demo PKI volume in docker-compose.yml).
+RUN mkdir -p /app/.data /var/lib/ecpa/pki && chown node:node /app/.data /var/lib/ecpa/pki
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["npx", "tsx", "src/server.ts"]

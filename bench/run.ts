@@ -1,0 +1,350 @@
+/**
+ * `npm run bench`: the signed-in home page against a bare Express app.
+ *
+ * One run starts its own embedded PostgreSQL under bench/data (migrated and seeded like
+ * `npm start`), the two targets in their own processes (see bench/server.ts), signs in
+ * as a demo user, loads each target with autocannon, prints a table and writes the
+ * figures to bench/results/. Everything it started is stopped before it exits.
+ *
+ * Environment (all optional):
+ *   BENCH_CONNECTIONS=50  BENCH_DURATION=10  BENCH_WARMUP=3   load shape (seconds)
+ *   BENCH_ROUNDS=1        repeat the targets in turn and report medians (busy machines)
+ *   BENCH_WORKERS=2       also measure the portal over 2 node:cluster workers
+ *   BENCH_CPU_PROF=1      write V8 CPU profiles of the portal process to bench/results/prof
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/platform/logger';
+import { prepareDatabase } from '../src/bootstrap';
+import type { EmbeddedServer } from '../src/platform/database';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const EXTRA_WORKERS = Number(process.env.BENCH_WORKERS ?? 0);
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const ACCOUNT = 'wang.xiaoming';
+const PASSWORD = 'Ecpa#2026';
+const NAME = '王小明';
+const GOAL = { ratioPct: 40, p99Ms: 20 };
+
+interface Figures {
+  target: string;
+  url: string;
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  avgMs: number;
+  total2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** CPU milliseconds per request during the measured run, by process (Linux /proc only). */
+  cpuMsPerRequest: { server: number; postgres: number; loadGenerator: number; everythingElse: number } | null;
+}
+
+/** CPU time (ms) of a process and all its descendants, from /proc; null off Linux. */
+function treeCpuMs(rootPid: number): number | null {
+  if (!fs.existsSync('/proc/self/stat')) return null;
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const stats = new Map<number, { ppid: number; ms: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const raw = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      // after the name: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14); the
+      // last two keep the time of children that ended (PostgreSQL backends come and go).
+      stats.set(Number(entry), { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * tick });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const todo = [rootPid];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    total += stats.get(pid)?.ms ?? 0;
+    for (const [child, s] of stats) if (s.ppid === pid) todo.push(child);
+  }
+  return total;
+}
+
+/** Busy CPU time (ms) of the whole machine, from /proc/stat; null off Linux. */
+function machineBusyMs(): number | null {
+  if (!fs.existsSync('/proc/stat')) return null;
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = cpu as number[];
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
+}
+
+function postmasterPid(): number | null {
+  try {
+    return Number(fs.readFileSync(path.join(here, 'data', 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+  } catch {
+    return null;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts bench/server.ts under tsx and waits for it to listen. */
+async function startTarget(env: Record<string, string>, extraExecArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = fork(path.join(here, 'server.ts'), [], {
+    execArgv: ['--import', 'tsx', ...extraExecArgv],
+    env: { ...process.env, ...env, BENCH_PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${env.BENCH_TARGET} did not start in 60 s`)), 60_000);
+    child.on('message', (m: { ready?: number }) => {
+      if (m.ready) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${env.BENCH_TARGET} exited with ${code}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  return { child, port };
+}
+
+function stopTarget(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function cookiesOf(res: Response): Map<string, string> {
+  const jar = new Map<string, string>();
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const eq = pair!.indexOf('=');
+    jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
+  }
+  return jar;
+}
+
+/** Signs in through the real form (CSRF token and all) and returns the session cookie. */
+async function signIn(base: string): Promise<string> {
+  const page = await fetch(`${base}/login`, { redirect: 'manual' });
+  const html = await page.text();
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  const preSid = cookiesOf(page).get('ecpa.sid');
+  if (!token || !preSid) throw new Error('GET /login gave no CSRF token or no session cookie');
+  const res = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `ecpa.sid=${preSid}` },
+    body: new URLSearchParams({ _csrf: token, account: ACCOUNT, password: PASSWORD, returnTo: '/' }).toString(),
+  });
+  const sid = cookiesOf(res).get('ecpa.sid');
+  if (res.status !== 303 || !sid) throw new Error(`POST /login answered ${res.status} without a new session cookie`);
+  if (sid === preSid) throw new Error('the session id was not regenerated at sign-in');
+  return `ecpa.sid=${sid}`;
+}
+
+/** Checks that the cookie gets the signed-in page; returns the size of its answer. */
+async function checkSignedIn(url: string, cookie: string): Promise<{ bodyBytes: number; headerBytes: number }> {
+  const res = await fetch(url, { headers: { cookie }, redirect: 'manual' });
+  const body = Buffer.from(await res.arrayBuffer());
+  if (res.status !== 200 || !body.toString('utf8').includes(NAME)) {
+    throw new Error(`GET / with the session cookie is not the signed-in home page (status ${res.status})`);
+  }
+  let headerBytes = 0;
+  res.headers.forEach((v, k) => (headerBytes += k.length + v.length + 4));
+  return { bodyBytes: body.length, headerBytes };
+}
+
+async function load(target: string, serverPid: number, url: string, headers: Record<string, string> = {}): Promise<Figures> {
+  if (WARMUP > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP, headers });
+  const pgPid = postmasterPid();
+  const before = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, self: process.cpuUsage(), machine: machineBusyMs() };
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+  const self = process.cpuUsage(before.self);
+  const after = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, machine: machineBusyMs() };
+  const n = r.requests.total || 1;
+  let cpuMsPerRequest: Figures['cpuMsPerRequest'] = null;
+  if (before.server !== null && after.server !== null && before.machine !== null && after.machine !== null) {
+    const server = after.server - before.server;
+    const postgres = before.pg !== null && after.pg !== null ? Math.max(0, after.pg - before.pg) : 0;
+    const loadGenerator = (self.user + self.system) / 1000;
+    const everythingElse = Math.max(0, after.machine - before.machine - server - postgres - loadGenerator);
+    const round = (v: number) => Math.round((v / n) * 1000) / 1000;
+    cpuMsPerRequest = { server: round(server), postgres: round(postgres), loadGenerator: round(loadGenerator), everythingElse: round(everythingElse) };
+  }
+  return {
+    target,
+    url,
+    requestsPerSec: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    avgMs: r.latency.average,
+    total2xx: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    cpuMsPerRequest,
+  };
+}
+
+function table(rows: Figures[]): string {
+  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', 'CPU ms/req: server', 'postgres', 'autocannon', 'other'];
+  const body = rows.map((f) => [
+    f.target,
+    f.requestsPerSec.toFixed(0),
+    f.p50Ms.toFixed(1),
+    f.p99Ms.toFixed(1),
+    String(f.total2xx),
+    String(f.non2xx),
+    String(f.errors),
+    ...(f.cpuMsPerRequest
+      ? [f.cpuMsPerRequest.server, f.cpuMsPerRequest.postgres, f.cpuMsPerRequest.loadGenerator, f.cpuMsPerRequest.everythingElse].map((v) => v.toFixed(3))
+      : ['-', '-', '-', '-']),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+async function main() {
+  const pgPort = await freePort();
+  const config = loadConfig({
+    DATA_DIR: path.join(here, 'data'),
+    EMBEDDED_PG_PORT: String(pgPort),
+    NODE_ENV: 'production',
+    SESSION_SECRET: 'x'.repeat(40),
+    LOG_LEVEL: 'silent',
+    SECURE_COOKIES: 'false',
+    LOGIN_RATE_LIMIT_PER_15MIN: '100000',
+  });
+  const logger = createLogger('silent');
+  const children: ChildProcess[] = [];
+  let embedded: EmbeddedServer | null = null;
+  let failed = false;
+  const loadAtStart = os.loadavg();
+  if (loadAtStart[0]! > 0.5) {
+    process.stdout.write(`Note: the load average is ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}; other work on this machine will lower the figures (see the 'other' CPU column).\n`);
+  }
+  try {
+    process.stdout.write(`Starting embedded PostgreSQL on port ${pgPort} (bench/data) and preparing the database…\n`);
+    const prepared = await prepareDatabase(config, logger);
+    embedded = prepared.embedded;
+    // Sessions of earlier runs would only inflate the online counter.
+    await prepared.db('session').delete();
+    await prepared.db.destroy();
+
+    const bare = await startTarget({ BENCH_TARGET: 'bare' });
+    children.push(bare.child);
+    const profiling = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join(here, 'results', 'prof')] : [];
+    const portal = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: prepared.url }, profiling);
+    children.push(portal.child);
+
+    const portalBase = `http://127.0.0.1:${portal.port}`;
+    const cookie = await signIn(portalBase);
+    const page = await checkSignedIn(`${portalBase}/`, cookie);
+    process.stdout.write(`Signed in as ${ACCOUNT}; GET / shows ${NAME} (${page.bodyBytes} bytes of HTML, ~${page.headerBytes} bytes of headers).\n`);
+
+    const targets = [
+      { name: 'bare express /', pid: bare.child.pid!, url: `http://127.0.0.1:${bare.port}/`, headers: {} as Record<string, string> },
+      { name: 'portal / (signed in, 1 process)', pid: portal.child.pid!, url: `${portalBase}/`, headers: { cookie } },
+    ];
+    if (EXTRA_WORKERS > 1) {
+      const multi = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: prepared.url, BENCH_WORKERS: String(EXTRA_WORKERS) });
+      children.push(multi.child);
+      const base = `http://127.0.0.1:${multi.port}`;
+      // The same session cookie works on any instance: the session lives in PostgreSQL.
+      await checkSignedIn(`${base}/`, cookie);
+      targets.push({ name: `portal / (signed in, ${EXTRA_WORKERS} workers)`, pid: multi.child.pid!, url: `${base}/`, headers: { cookie } });
+    }
+
+    process.stdout.write(
+      `Load: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s measured per target` + (ROUNDS > 1 ? `, ${ROUNDS} rounds (medians reported)` : '') + '.\n',
+    );
+    // Targets take turns within each round, so a change in the machine's other load
+    // hits them alike; the ratio is taken per round, then the median.
+    const rounds: Figures[][] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const figures: Figures[] = [];
+      for (const t of targets) {
+        const f = await load(t.name, t.pid, t.url, t.headers);
+        figures.push(f);
+        if (ROUNDS > 1) process.stdout.write(`  round ${round + 1}: ${t.name}: ${f.requestsPerSec.toFixed(0)} req/s, p99 ${f.p99Ms} ms\n`);
+      }
+      rounds.push(figures);
+    }
+    // The signed-in page is still what answers after the load.
+    await checkSignedIn(`${portalBase}/`, cookie);
+
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+    /** Per target, the round with the median req/s (its latencies come from the same run). */
+    const results = targets.map((_, i) => {
+      const runs = rounds.map((r) => r[i]!);
+      const m = median(runs.map((f) => f.requestsPerSec));
+      return runs.find((f) => f.requestsPerSec === m)!;
+    });
+    const ratioPct = median(rounds.map((r) => (r[1]!.requestsPerSec / r[0]!.requestsPerSec) * 100));
+    const [bareFig, portalFig] = results as [Figures, Figures, ...Figures[]];
+    const goalMet = ratioPct >= GOAL.ratioPct && portalFig.p99Ms <= GOAL.p99Ms && portalFig.non2xx === 0 && portalFig.errors === 0;
+    process.stdout.write(`\n${table(results)}\n\n`);
+    process.stdout.write(`portal / bare: ${ratioPct.toFixed(1)} % (goal ≥ ${GOAL.ratioPct} %), portal p99 ${portalFig.p99Ms} ms (goal ≤ ${GOAL.p99Ms} ms): ${goalMet ? 'goal met' : 'goal MISSED'}\n`);
+    for (let i = 2; i < results.length; i++) {
+      const r = median(rounds.map((x) => (x[i]!.requestsPerSec / x[0]!.requestsPerSec) * 100));
+      process.stdout.write(`${results[i]!.target}: ${r.toFixed(1)} % of bare express (1 process), p99 ${results[i]!.p99Ms} ms\n`);
+    }
+    for (const f of rounds.flat()) {
+      if (f.non2xx > 0 || f.errors > 0) {
+        failed = true;
+        process.stdout.write(`WARNING: ${f.target} had ${f.non2xx} non-2xx responses and ${f.errors} errors\n`);
+      }
+    }
+
+    const machine = { loadavgAtStart: loadAtStart, nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.release()}` };
+    const outDir = path.join(here, 'results');
+    fs.mkdirSync(outDir, { recursive: true });
+    const file = path.join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ at: new Date().toISOString(), machine, load: { connections: CONNECTIONS, durationS: DURATION, warmupS: WARMUP, rounds: ROUNDS }, goal: GOAL, signedInPage: page, ratioPct, goalMet, results, rounds }, null, 2) + '\n',
+    );
+    process.stdout.write(`Results written to ${path.relative(process.cwd(), file)}\n`);
+  } finally {
+    await Promise.all(children.map(stopTarget));
+    if (embedded) await embedded.stop();
+  }
+  // Non-2xx answers mean the figures are not about the page we meant to measure.
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+/**
+ * One benchmark target in its own process, so the load generator does not share its
+ * event loop: `bare` (Express answering 'hello') or `portal` (the whole app).
+ *
+ *   BENCH_TARGET=bare|portal  BENCH_PORT=<port>  BENCH_DATABASE_URL=<url>  [BENCH_WORKERS=<n>]
+ *
+ * Tells its parent `{ ready: port }` over IPC once it listens; stops on SIGTERM.
+ */
+import cluster from 'node:cluster';
+import express from 'express';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/platform/logger';
+import { createDb } from '../src/platform/database';
+import { createServices } from '../src/services';
+import { createApp } from '../src/app';
+
+const target = process.env.BENCH_TARGET;
+const port = Number(process.env.BENCH_PORT);
+const workers = Math.max(1, Number(process.env.BENCH_WORKERS ?? 1));
+
+function tellParent(message: unknown) {
+  if (process.send) process.send(message);
+}
+
+async function serve(): Promise<void> {
+  if (target === 'bare') {
+    const app = express();
+    app.get('/', (_req, res) => {
+      res.send('hello');
+    });
+    const server = app.listen(port, '127.0.0.1', () => tellParent({ ready: port }));
+    process.on('SIGTERM', () => server.close(() => process.exit(0)));
+    return;
+  }
+  if (target !== 'portal') throw new Error(`unknown BENCH_TARGET ${target}`);
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: 'bench/data',
+    SESSION_SECRET: 'x'.repeat(40),
+    LOG_LEVEL: 'silent',
+    SECURE_COOKIES: 'false',
+    LOGIN_RATE_LIMIT_PER_15MIN: '100000',
+  });
+  const logger = createLogger(config.logLevel);
+  const db = createDb(databaseUrl);
+  const services = createServices(db, config, logger);
+  const app = createApp({ config, logger, services, databaseUrl });
+  const server = app.listen(port, '127.0.0.1', () => tellParent({ ready: port }));
+  process.on('SIGTERM', () => {
+    server.close();
+    void app
+      .close()
+      .then(() => db.destroy())
+      .finally(() => process.exit(0));
+  });
+}
+
+if (workers > 1 && cluster.isPrimary) {
+  // Optional: the portal over several workers sharing one port (node:cluster).
+  let ready = 0;
+  for (let i = 0; i < workers; i++) {
+    const w = cluster.fork();
+    w.on('message', (m: { ready?: number }) => {
+      if (m.ready && ++ready === workers) tellParent({ ready: port });
+    });
+  }
+  process.on('SIGTERM', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    let left = workers;
+    cluster.on('exit', () => {
+      if (--left === 0) process.exit(0);
+    });
+  });
+} else {
+  serve().catch((err) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}
