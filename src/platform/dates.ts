@@ -22,8 +22,22 @@ interface Parts {
   second: number;
 }
 
+// formatToParts is slow; the same second (or the same stored timestamp) is asked for
+// several times per page, so recent answers are kept.
+const recent = new Map<string | number, Parts>();
+
 /** Calendar parts of an instant in Taipei, or of a plain 'YYYY-MM-DD' date. */
 export function taipeiParts(value: Date | string): Parts {
+  const key = typeof value === 'string' ? value : Math.floor(value.getTime() / 1000);
+  const known = recent.get(key);
+  if (known) return known;
+  const parts = computeParts(value);
+  if (recent.size >= 1000) recent.clear();
+  recent.set(key, parts);
+  return parts;
+}
+
+function computeParts(value: Date | string): Parts {
   if (typeof value === 'string') {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
     if (m) return { year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: 0, minute: 0, second: 0 };

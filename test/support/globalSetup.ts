@@ -13,8 +13,13 @@ import { createDemoPki } from '../../src/pki/demo';
 // off again; the signal handlers stay.
 import exitHook from 'async-exit-hook';
 
-exitHook.unhookEvent('beforeExit');
-exitHook.unhookEvent('exit');
+for (const event of ['beforeExit', 'exit']) {
+  try {
+    exitHook.unhookEvent(event);
+  } catch {
+    // Already taken off (this file is loaded once per test project).
+  }
+}
 
 declare module 'vitest' {
   export interface ProvidedContext {
