@@ -1,4 +1,4 @@
-# The portal image: `npx tsx src/server.ts` on Node 20 (Debian bookworm, slim).
+# The portal image: src/server.ts run by tsx on Node 20 (Debian bookworm, slim).
 # Build: docker build -t ecpa-portal .   (docker compose builds it for you)
 
 # --- dependencies, in a stage with a compiler: pkcs11js builds a native addon (node-gyp) ---
@@ -20,11 +20,16 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --chown=root:root . .
-# The code stays read-only for the app; only the data folders are writable
-# (/var/lib/ecpa/pki takes the shared demo PKI volume in docker-compose.yml).
-RUN mkdir -p /app/.data /var/lib/ecpa/pki && chown node:node /app/.data /var/lib/ecpa/pki
+# The code stays read-only for the app; only the data folders are writable.
+# /var/lib/ecpa takes the shared demo-PKI volume in docker-compose.yml (a new named
+# volume copies this folder's owner, so user node can write the PKI into it).
+RUN mkdir -p /app/.data /var/lib/ecpa && chown node:node /app/.data /var/lib/ecpa
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["npx", "tsx", "src/server.ts"]
+# `npx tsx src/server.ts` without its two wrapper processes: tsx's loader runs inside the
+# Node process itself. Under npx, `docker stop`'s SIGTERM never reaches the server: npm exec
+# runs tsx through `sh -c`, exits on its own, and the container goes down with the server
+# still running. This way SIGTERM reaches the shutdown handler in src/server.ts.
+CMD ["node", "--import", "tsx", "src/server.ts"]

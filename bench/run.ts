@@ -22,7 +22,7 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
-import type { EmbeddedServer } from '../src/platform/database';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/database';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -237,15 +237,14 @@ function table(rows: Figures[]): string {
 
 async function main() {
   const pgPort = await freePort();
-  const config = loadConfig({
+  const baseEnv = {
     DATA_DIR: path.join(here, 'data'),
-    EMBEDDED_PG_PORT: String(pgPort),
     NODE_ENV: 'production',
     SESSION_SECRET: 'x'.repeat(40),
     LOG_LEVEL: 'silent',
     SECURE_COOKIES: 'false',
     LOGIN_RATE_LIMIT_PER_15MIN: '100000',
-  });
+  };
   const logger = createLogger('silent');
   const children: ChildProcess[] = [];
   let embedded: EmbeddedServer | null = null;
@@ -255,9 +254,10 @@ async function main() {
     process.stdout.write(`Note: the load average is ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}; other work on this machine will lower the figures (see the 'other' CPU column).\n`);
   }
   try {
-    process.stdout.write(`Starting embedded PostgreSQL on port ${pgPort} (bench/data) and preparing the database…\n`);
-    const prepared = await prepareDatabase(config, logger);
-    embedded = prepared.embedded;
+    process.stdout.write(`Starting embedded PostgreSQL on port ${pgPort} (bench/data/pg) and preparing the database…\n`);
+    embedded = await startEmbeddedPostgres(path.join(here, 'data', 'pg'), pgPort, 'ecpa');
+    // Migrations and seeds exactly as `npm start` runs them.
+    const prepared = await prepareDatabase(loadConfig({ ...baseEnv, DATABASE_URL: embedded.url }), logger);
     // Sessions of earlier runs would only inflate the online counter.
     await prepared.db('session').delete();
     await prepared.db.destroy();
