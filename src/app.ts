@@ -63,7 +63,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(formBody({ limit: '256kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));
 
-  const sessions = setUpSession(config, databaseUrl);
+  const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'));
   app.use(sessions.router);
 
   // One Passport per app, so several apps (tests, instances) never share strategies.

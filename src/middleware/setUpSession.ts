@@ -48,8 +48,15 @@ class PreparedPgStore extends PgStore {
  * enforced from `lastSeenAt` (refreshed at most once a minute, so reads stay reads)
  * and the absolute one from `createdAt`.
  */
-export function setUpSession(config: Config, databaseUrl: string): { router: Router; close: () => Promise<void> } {
+export function setUpSession(
+  config: Config,
+  databaseUrl: string,
+  onPoolError?: (err: Error) => void,
+): { router: Router; close: () => Promise<void> } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle client losing its server (a database restart) must not crash the process:
+  // the pool drops it and the next request connects again.
+  pool.on('error', (err) => onPoolError?.(err));
   const store = new PreparedPgStore({
     pool,
     tableName: 'session',

