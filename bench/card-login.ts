@@ -10,7 +10,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,22 +18,13 @@ import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
 import { createServices } from '../src/services';
 import { createDemoPki } from '../src/pki/demo';
+import { freePort } from '../src/platform/net';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 4000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const GOAL_PER_SEC = 1000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 

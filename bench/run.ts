@@ -14,7 +14,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +22,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/database';
+import { freePort } from '../src/platform/net';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -94,17 +94,6 @@ function postmasterPid(): number | null {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts bench/server.ts under tsx and waits for it to listen. */
 async function startTarget(env: Record<string, string>, extraExecArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {

@@ -308,18 +308,7 @@ export class TokenLayer {
         throw new CardOperationError(ckrOf(e), nameOf(e));
       }
     } finally {
-      if (loggedIn) {
-        try {
-          p11.C_Logout(session);
-        } catch {
-          /* ignore */
-        }
-      }
-      try {
-        p11.C_CloseSession(session);
-      } catch {
-        /* ignore */
-      }
+      closeSession(p11, session, loggedIn);
     }
   }
 
@@ -393,18 +382,7 @@ export class TokenLayer {
         }
       }
     } finally {
-      if (loggedIn) {
-        try {
-          p11.C_Logout(session);
-        } catch {
-          /* ignore */
-        }
-      }
-      try {
-        p11.C_CloseSession(session);
-      } catch {
-        /* ignore */
-      }
+      closeSession(p11, session, loggedIn);
     }
   }
 
@@ -414,5 +392,21 @@ export class TokenLayer {
     this.closed = true;
     if (this.p11) releaseModule(this.modulePath);
     this.p11 = null;
+  }
+}
+
+/** Logs out (when logged in) and closes a session, whatever state the card is in. */
+function closeSession(p11: pkcs11js.PKCS11, session: Buffer, loggedIn: boolean): void {
+  if (loggedIn) {
+    try {
+      p11.C_Logout(session);
+    } catch {
+      /* the card may already have dropped the login */
+    }
+  }
+  try {
+    p11.C_CloseSession(session);
+  } catch {
+    /* already closed */
   }
 }

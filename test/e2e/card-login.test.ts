@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { loadBridgeConfig } from '../../src/bridge/config';
 import { ACTIVATION_ERRORS } from '../../src/auth/cardLogin';
 import { CERT_ERRORS } from '../../src/pki/verify';
 import { checkA11y, navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
+import { freePort } from '../../src/platform/net';
 
 // The real chain: Chromium → card.js → the bridge's popup (postMessage) → pkcs11js →
 // SoftHSM2 tokens → the portal's verification. Only the PIN typing is scripted.
@@ -17,16 +17,6 @@ let b: BrowserApp;
 let bridge: ReturnType<typeof createBridge>;
 let root: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-e2e-cards-'));

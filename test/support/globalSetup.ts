@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/database';
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
 import { createDemoPki } from '../../src/pki/demo';
 import exitHook from 'async-exit-hook';
+import { freePort } from '../../src/platform/net';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,16 +16,6 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /**
  * One fresh PostgreSQL per test run: the embedded server in a temporary folder
