@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import forge from 'node-forge';
 import { certificateFromDer } from '../pki/profiles';
+import { decodeField } from '../pki/profiles';
 
 export type CertType = 'moica' | 'gca' | 'nhi' | 'unknown';
 
@@ -28,14 +29,6 @@ const KEY_USAGES = [
   'decipherOnly',
 ] as const;
 
-const utf8 = (v: unknown) => {
-  const s = String(v ?? '');
-  try {
-    return forge.util.decodeUtf8(s);
-  } catch {
-    return s;
-  }
-};
 
 /** The card type from the issuing CA's common name (MOICA, GCA, NHI). */
 export function certTypeOf(issuerCN: string): CertType {
@@ -51,7 +44,7 @@ export function describeCertificate(der: Buffer): CertInfo {
     const cert = certificateFromDer(der);
     const cn = (dn: forge.pki.Certificate['subject']) => {
       const f = dn.getField('CN');
-      return f ? utf8(f.value) : '';
+      return f ? decodeField(f.value) : '';
     };
     const ku = cert.getExtension('keyUsage') as Record<string, unknown> | null;
     const issuerCN = cn(cert.issuer);

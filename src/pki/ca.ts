@@ -117,35 +117,25 @@ const integerFromHex = (hex: string) => {
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, bytes);
 };
 
+/** Extension ::= SEQUENCE { extnID, extnValue OCTET STRING (DER of the value) } */
+const extension = (oid: string, value: forge.asn1.Asn1) =>
+  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes()),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, asn1.toDer(value).getBytes()),
+  ]);
+
 /** An X.509 v2 CRL (RFC 5280 §5) signed by the CA: node-forge has no CRL writer. */
 export function createCrl(ca: CaInfo, revoked: { serialHex: string; at: Date }[], crlNumber: number, now = new Date()): Buffer {
   const entries = revoked.map((r) =>
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [integerFromHex(r.serialHex), utcOrGeneralized(r.at)]),
   );
-  const crlNumberExt = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer('2.5.29.20').getBytes()),
-    asn1.create(
-      asn1.Class.UNIVERSAL,
-      asn1.Type.OCTETSTRING,
-      false,
-      asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(crlNumber).getBytes())).getBytes(),
-    ),
-  ]);
-  const akiExt = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer('2.5.29.35').getBytes()),
-    asn1.create(
-      asn1.Class.UNIVERSAL,
-      asn1.Type.OCTETSTRING,
-      false,
-      asn1
-        .toDer(
-          asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-            asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, ca.cert.generateSubjectKeyIdentifier().getBytes()),
-          ]),
-        )
-        .getBytes(),
-    ),
-  ]);
+  const crlNumberExt = extension('2.5.29.20', asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(crlNumber).getBytes()));
+  const akiExt = extension(
+    '2.5.29.35',
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, ca.cert.generateSubjectKeyIdentifier().getBytes()),
+    ]),
+  );
   const tbsParts = [
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(1).getBytes()),
     sha256WithRsa(),

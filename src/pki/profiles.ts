@@ -39,7 +39,8 @@ export interface CertificateFacts {
   keyUsage: { digitalSignature: boolean; keyEncipherment: boolean; nonRepudiation: boolean } | null;
 }
 
-const decode = (v: unknown) => {
+/** A certificate field's value as text (forge may hand UTF8String bytes undecoded). */
+export const decodeField = (v: unknown) => {
   const s = String(v ?? '');
   try {
     return forge.util.decodeUtf8(s);
@@ -49,7 +50,7 @@ const decode = (v: unknown) => {
 };
 
 export function dnString(attrs: forge.pki.CertificateField[]): string {
-  return attrs.map((a) => `${a.shortName ?? a.type}=${decode(a.value)}`).join(', ');
+  return attrs.map((a) => `${a.shortName ?? a.type}=${decodeField(a.value)}`).join(', ');
 }
 
 /** subjectDirectoryAttributes: SEQUENCE OF Attribute { type, SET OF value }. */
@@ -97,7 +98,7 @@ export function certificateFacts(der: Buffer, parsed?: forge.pki.Certificate): C
   const dir = readDirectoryAttributes(cert);
   const field = (name: string) => {
     const f = cert.subject.getField(/^\d/.test(name) ? ({ type: name } as never) : name);
-    return f ? decode(f.value) : null;
+    return f ? decodeField(f.value) : null;
   };
   const ku = cert.getExtension('keyUsage') as { digitalSignature?: boolean; keyEncipherment?: boolean; nonRepudiation?: boolean } | null;
   const serialNumberAttr = field(OID.serialNumber);
