@@ -21,6 +21,11 @@ import { authRoutes } from './auth/routes';
 import { cardRoutes } from './auth/cardRoutes';
 import { portalRoutes } from './portal/routes';
 import { adminRoutes } from './admin/routes';
+import { verificationRoutes } from './platform/verificationRoutes';
+import { picsRoutes } from './pics';
+import { cloudRoutes } from './cloud';
+import { jobsRoutes } from './jobs';
+import { mydataRoutes } from './mydata';
 
 export interface AppDeps {
   config: Config;
@@ -82,7 +87,12 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(passport.session());
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    getTokenFromRequest: (req) => (req.body && typeof req.body._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token')),
+    // Multipart forms are parsed after this check (by the upload middleware of their
+    // route), so they carry the token in the form's action URL instead.
+    getTokenFromRequest: (req) =>
+      req.body && typeof req.body._csrf === 'string'
+        ? req.body._csrf
+        : (req.get('x-csrf-token') ?? (req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined)),
     errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
   });
 
@@ -123,6 +133,11 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(cardRoutes(services, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));
   app.use(portalRoutes(services, config));
   app.use('/admin', adminRoutes(services));
+  app.use(verificationRoutes(services));
+  app.use(picsRoutes(services, config));
+  app.use(cloudRoutes(services, config));
+  app.use(jobsRoutes(services, config));
+  app.use(mydataRoutes(services, config));
 
   app.use(notFound);
   app.use(errorHandler(logger));

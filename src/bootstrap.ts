@@ -4,6 +4,7 @@ import type { Logger } from './platform/logger';
 import { createDb, migrate, startEmbeddedPostgres, type Db, type EmbeddedServer } from './platform/database';
 import { seedReference } from '../seeds/reference';
 import { seedDemo } from '../seeds/demo';
+import { seedAreas } from '../seeds/areas';
 import { createDemoPki, type DemoPkiManifest } from './pki/demo';
 import { softhsmInstalled } from './pki/softhsm';
 
@@ -37,6 +38,8 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
     if (config.seedDemo) {
       const seeded = await seedDemo(db);
       if (seeded) logger.info(seeded, 'demo data seeded');
+      const areas = await seedAreas(db);
+      if (Object.values(areas).some(Boolean)) logger.info(areas, 'area demo data seeded');
     }
   });
   return { db, url, embedded };

@@ -31,6 +31,10 @@ const schema = z.object({
   /** Start the bridge with the demo cards inside `npm start` (development only). */
   START_BRIDGE: bool.default(true),
   CHALLENGE_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(300),
+  /** Uploaded and generated files (outside the web root); share it between instances. */
+  UPLOAD_DIR: z.string().optional(),
+  /** Run the scheduled jobs (digests, reminders, mail retries) in this process. */
+  RUN_SCHEDULER: bool.default(true),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -70,5 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bridgeOrigin: e.BRIDGE_ORIGIN.replace(/\/$/, ''),
     startBridge: e.START_BRIDGE && !production,
     challengeRateLimit: e.CHALLENGE_RATE_LIMIT_PER_15MIN,
+    uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
+    runScheduler: e.RUN_SCHEDULER,
   };
 }

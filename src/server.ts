@@ -16,6 +16,8 @@ async function main() {
   const pki = prepareDemoPki(config, logger);
   const services = createServices(db, config, logger);
   const app = createApp({ config, logger, services, databaseUrl: url });
+  await services.uploads.sweepIncoming(0);
+  if (config.runScheduler) services.scheduler.start();
   const server = app.listen(config.port, config.host, async () => {
     const port = (server.address() as { port: number }).port;
     const bridgeLine = pki?.softhsmConf && config.startBridge ? await startDemoBridge(pki.softhsmConf, port) : null;
@@ -65,6 +67,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close();
+    await services.scheduler.stop();
     await bridge?.close();
     await app.close();
     await db.destroy();

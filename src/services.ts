@@ -1,8 +1,12 @@
+import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './platform/database';
 import type { Logger } from './platform/logger';
 import { createAuditService } from './platform/audit';
 import { createMailService } from './platform/mail';
+import { createUploadStore } from './platform/uploads';
+import { createScheduler } from './platform/scheduler';
+import { createVerificationService } from './platform/verification';
 import { createAccountRepository } from './auth/repository';
 import { createAuthService } from './auth/service';
 import { createPortalRepository } from './portal/repository';
@@ -11,9 +15,14 @@ import { createAdminService } from './admin/service';
 import { createCardRepository } from './auth/cardRepository';
 import { createCardLoginService } from './auth/cardLogin';
 import { TrustStore } from './pki/verify';
+import { createPicsServices, picsJobs } from './pics';
+import { createCloudServices, cloudJobs } from './cloud';
+import { createJobsServices, jobsJobs } from './jobs';
+import { createMydataServices, mydataJobs } from './mydata';
 
-/** Builds every service from the database client; tests pass their own clock. */
-export function createServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date } = {}) {
+/** The services every area builds on. */
+function createCoreServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date }) {
+  const clock = opts.clock ?? (() => new Date());
   const audit = createAuditService(db);
   const mail = createMailService(db, { smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
   const accounts = createAccountRepository(db);
@@ -23,14 +32,41 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
   const trustStore = () => (trust ??= TrustStore.fromDirectory(config.pkiDir));
   return {
     db,
+    config,
+    logger,
+    clock,
     audit,
     mail,
     accounts,
+    /** Uploaded and generated files, outside the web root. */
+    uploads: createUploadStore(config.uploadDir),
+    scheduler: createScheduler(db, logger, { clock }),
+    /** Verification codes of issued documents (the public /verify page). */
+    verification: createVerificationService(db, { clock }),
+    trustStore,
     auth: createAuthService({ db, accounts, audit, mail, clock: opts.clock }),
     portal: portalService,
     admin: createAdminService({ portal, portalService, audit }),
     cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, origin: config.publicOrigin, clock: opts.clock }),
   };
+}
+
+export type CoreServices = ReturnType<typeof createCoreServices>;
+
+/** Builds every service from the database client; tests pass their own clock. */
+export function createServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date } = {}) {
+  const core = createCoreServices(db, config, logger, opts);
+  const services = {
+    ...core,
+    pics: createPicsServices(core),
+    cloud: createCloudServices(core),
+    jobs: createJobsServices(core),
+    mydata: createMydataServices(core),
+  };
+  core.scheduler.add({ name: 'mail.retry', everyMinutes: 5, run: () => core.mail.retryPending() });
+  core.scheduler.add({ name: 'uploads.sweep', dailyAt: '03:00', run: () => core.uploads.sweepIncoming() });
+  for (const job of [...picsJobs(services), ...cloudJobs(services), ...jobsJobs(services), ...mydataJobs(services)]) core.scheduler.add(job);
+  return services;
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -32,8 +32,16 @@ export function createMailService(db: Db, opts: { smtpUrl?: string; from: string
         await db('mail_outbox').where({ id }).update({ sent_at: db.fn.now(), error: null });
       } catch (err) {
         opts.logger.error({ err, mailId: id }, 'mail delivery failed');
-        await db('mail_outbox').where({ id }).update({ error: String((err as Error).message).slice(0, 500) });
+        await db('mail_outbox').where({ id }).update({ error: String((err as Error).message).slice(0, 500), attempts: db.raw('attempts + 1') });
       }
+    },
+    /** Sends what is still waiting (the mail server was down); the scheduler calls this. */
+    async retryPending(limit = 200): Promise<{ tried: number; sent: number }> {
+      if (!transport) return { tried: 0, sent: 0 };
+      const rows: { id: number }[] = await db('mail_outbox').whereNull('sent_at').where('attempts', '<', 20).orderBy('id').limit(limit).select('id');
+      for (const r of rows) await this.flush(r.id);
+      const sent = await db('mail_outbox').whereIn('id', rows.map((r) => r.id)).whereNotNull('sent_at').count<{ count: string }[]>('id as count');
+      return { tried: rows.length, sent: Number(sent[0]?.count ?? 0) };
     },
     async send(mail: Mail): Promise<number> {
       const id = await this.queue(mail);

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { inject } from 'vitest';
 import request from 'supertest';
 import type { Knex } from 'knex';
@@ -22,6 +24,7 @@ export function buildApp(env: Record<string, string> = {}, opts: { clock?: () =>
     DATABASE_URL: url,
     PKI_DIR: inject('pkiDir'),
     PUBLIC_ORIGIN: 'http://portal.test',
+    UPLOAD_DIR: path.join(os.tmpdir(), 'ecpa-test-uploads'),
     ...env,
   });
   const logger = createLogger(config.logLevel);

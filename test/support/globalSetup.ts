@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/database';
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
+import { seedAreas } from '../../seeds/areas';
 import { createDemoPki } from '../../src/pki/demo';
 import exitHook from 'async-exit-hook';
 import { freePort } from '../../src/platform/net';
@@ -47,6 +48,7 @@ export default async function setup(project: TestProject) {
   await migrate(db);
   await seedReference(db);
   await seedDemo(db);
+  await seedAreas(db);
   await db.destroy();
   project.provide('databaseUrl', url);
   // The demo PKI as PEM files (the card tests sign with the keys; bridge tests make tokens).

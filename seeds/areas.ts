@@ -1,0 +1,15 @@
+import type { Knex } from 'knex';
+import { seedPicsDemo } from './pics';
+import { seedCloudDemo } from './cloud';
+import { seedJobsDemo } from './jobs';
+import { seedMydataDemo } from './mydata';
+
+/** Each area's demo data, after the people and accounts of seedDemo. */
+export async function seedAreas(db: Knex): Promise<Record<string, unknown>> {
+  return {
+    pics: await seedPicsDemo(db),
+    cloud: await seedCloudDemo(db),
+    jobs: await seedJobsDemo(db),
+    mydata: await seedMydataDemo(db),
+  };
+}

@@ -1,0 +1,23 @@
+import { Router } from 'express';
+import type { Config } from '../config';
+import type { CoreServices, Services } from '../services';
+import type { ScheduledJob } from '../platform/scheduler';
+
+/** The area's services, built once from the core services. */
+export function createJobsServices(core: CoreServices) {
+  void core;
+  return {};
+}
+
+/** The area's routes; app.ts mounts them at the root, so paths are written in full. */
+export function jobsRoutes(services: Services, config: Config): Router {
+  void services;
+  void config;
+  return Router();
+}
+
+/** Scheduled work (daily mails, reminders); runs once per period across instances. */
+export function jobsJobs(services: Services): ScheduledJob[] {
+  void services;
+  return [];
+}
