@@ -2,22 +2,24 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import type { CoreServices, Services } from '../services';
 import type { ScheduledJob } from '../platform/scheduler';
+import { applyJobs, applyRoutes, createApplyServices } from './apply';
+import { createSiteServices, siteJobs, siteRoutes } from './site';
 
-/** The area's services, built once from the core services. */
+/**
+ * 人事雲端服務平台: the application wizard, progress and review (apply/); the site's
+ * pages, data dictionary, delivery, web service, error reports, admin and audit (site/).
+ */
 export function createCloudServices(core: CoreServices) {
-  void core;
-  return {};
+  return { apply: createApplyServices(core), site: createSiteServices(core) };
 }
 
-/** The area's routes; app.ts mounts them at the root, so paths are written in full. */
 export function cloudRoutes(services: Services, config: Config): Router {
-  void services;
-  void config;
-  return Router();
+  const r = Router();
+  r.use(applyRoutes(services, config));
+  r.use(siteRoutes(services, config));
+  return r;
 }
 
-/** Scheduled work (daily mails, reminders); runs once per period across instances. */
 export function cloudJobs(services: Services): ScheduledJob[] {
-  void services;
-  return [];
+  return [...applyJobs(services), ...siteJobs(services)];
 }

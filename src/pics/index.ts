@@ -2,22 +2,22 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import type { CoreServices, Services } from '../services';
 import type { ScheduledJob } from '../platform/scheduler';
+import { createPicsDeskServices, deskJobs, deskRoutes } from './desk';
+import { chatJobs, chatRoutes, createChatServices } from './chat';
 
-/** The area's services, built once from the core services. */
+/** PICS 人事資訊系統客服網: tickets and the desk (desk.ts), text chat (chat/). */
 export function createPicsServices(core: CoreServices) {
-  void core;
-  return {};
+  const desk = createPicsDeskServices(core);
+  return { ...desk, chat: createChatServices(core, desk) };
 }
 
-/** The area's routes; app.ts mounts them at the root, so paths are written in full. */
 export function picsRoutes(services: Services, config: Config): Router {
-  void services;
-  void config;
-  return Router();
+  const r = Router();
+  r.use(deskRoutes(services, config));
+  r.use(chatRoutes(services, config));
+  return r;
 }
 
-/** Scheduled work (daily mails, reminders); runs once per period across instances. */
 export function picsJobs(services: Services): ScheduledJob[] {
-  void services;
-  return [];
+  return [...deskJobs(services), ...chatJobs(services)];
 }
