@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { seedPicsDemo } from './pics';
+import { seedPicsChatDemo } from './pics-chat';
+import { seedCloudSiteDemo } from './cloud-site';
 import { seedCloudDemo } from './cloud';
 import { seedJobsDemo } from './jobs';
 import { seedMydataDemo } from './mydata';
@@ -8,6 +10,8 @@ import { seedMydataDemo } from './mydata';
 export async function seedAreas(db: Knex): Promise<Record<string, unknown>> {
   return {
     pics: await seedPicsDemo(db),
+    picsChat: await seedPicsChatDemo(db),
+    cloudSite: await seedCloudSiteDemo(db),
     cloud: await seedCloudDemo(db),
     jobs: await seedJobsDemo(db),
     mydata: await seedMydataDemo(db),

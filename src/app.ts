@@ -142,6 +142,9 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(notFound);
   app.use(errorHandler(logger));
 
-  app.close = sessions.close;
+  app.close = async () => {
+    await services.lifecycle.close();
+    await sessions.close();
+  };
   return app;
 }

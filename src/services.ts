@@ -30,8 +30,21 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   const portalService = createPortalService({ portal, audit, clock: opts.clock });
   let trust: TrustStore | null = null;
   const trustStore = () => (trust ??= TrustStore.fromDirectory(config.pkiDir));
+  const closers: Array<() => Promise<void>> = [];
+  const scheduler = createScheduler(db, logger, { clock });
+  const stopScheduler = () => scheduler.stop();
   return {
     db,
+    /** Areas that hold resources (a LISTEN connection, timers) register how to let them go. */
+    lifecycle: {
+      onClose(fn: () => Promise<void>) {
+        closers.push(fn);
+      },
+      async close() {
+        await stopScheduler();
+        for (const fn of closers.splice(0).reverse()) await fn();
+      },
+    },
     config,
     logger,
     clock,
@@ -40,7 +53,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     accounts,
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),
-    scheduler: createScheduler(db, logger, { clock }),
+    scheduler,
     /** Verification codes of issued documents (the public /verify page). */
     verification: createVerificationService(db, { clock }),
     trustStore,
