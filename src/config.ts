@@ -33,6 +33,9 @@ const schema = z.object({
   CHALLENGE_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(300),
   /** Uploaded and generated files (outside the web root); share it between instances. */
   UPLOAD_DIR: z.string().optional(),
+  /** The cloud platform's web service (mutual TLS); 0 turns it off. */
+  CLOUD_WS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
+  CLOUD_WS_HOST: z.string().default('0.0.0.0'),
   /** Run the scheduled jobs (digests, reminders, mail retries) in this process. */
   RUN_SCHEDULER: bool.default(true),
 });
@@ -76,5 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     challengeRateLimit: e.CHALLENGE_RATE_LIMIT_PER_15MIN,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
     runScheduler: e.RUN_SCHEDULER,
+    cloudWsPort: e.CLOUD_WS_PORT,
+    cloudWsHost: e.CLOUD_WS_HOST,
   };
 }

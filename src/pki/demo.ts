@@ -1,3 +1,4 @@
+import { ensurePlatformPki } from './platform';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,7 +71,10 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
   if (!opts.force && fs.existsSync(manifestFile)) {
     const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as DemoPkiManifest;
     const tokensOk = !m.softhsmConf || fs.existsSync(m.softhsmConf);
-    if (m.cards.length === DEMO_CARDS.length && tokensOk && (opts.softhsmDir === undefined || Boolean(m.softhsmConf) === Boolean(opts.softhsmDir))) return m;
+    if (m.cards.length === DEMO_CARDS.length && tokensOk && (opts.softhsmDir === undefined || Boolean(m.softhsmConf) === Boolean(opts.softhsmDir))) {
+      ensurePlatformPki(out);
+      return m;
+    }
   }
   fs.rmSync(out, { recursive: true, force: true });
   if (opts.softhsmDir) fs.rmSync(opts.softhsmDir, { recursive: true, force: true });
@@ -110,6 +114,7 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
   });
   pem(path.join(out, 'crl.pem'), crls.join(''));
   const manifest: DemoPkiManifest = { createdAt: new Date(now).toISOString(), pin: DEMO_PIN, soPin: DEMO_SO_PIN, softhsmConf: conf, modulePath, cas: Object.fromEntries(Object.keys(cas).map((k) => [k, `ca/${k}.pem`])), cards };
+  ensurePlatformPki(out);
   pem(manifestFile, JSON.stringify(manifest, null, 2));
   return manifest;
 }
