@@ -115,7 +115,15 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     res.locals.errors = {};
     next();
   });
-  app.use(csrfSynchronisedProtection);
+  // Machine APIs under /api authenticate each request with a credential header, never
+  // with the session cookie, so cross-site forgery does not apply to them.
+  // The session's user is taken off those requests, so a cookie can never authorize them.
+  app.use((req, res, next) => {
+    if (!req.path.startsWith('/api/')) return csrfSynchronisedProtection(req, res, next);
+    req.user = undefined;
+    res.locals.user = undefined;
+    next();
+  });
   app.use(enforceAccountCompletion);
 
   const limiter = (prefix: string, limit: number) =>

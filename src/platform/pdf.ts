@@ -22,7 +22,7 @@ export type Pdf = PDFKit.PDFDocument;
  */
 export function createPdf(info: { title: string; author?: string; subject?: string }, opts: { margin?: number; layout?: 'portrait' | 'landscape' } = {}): Pdf {
   const f = loadFonts();
-  const doc = new PDFDocument({ size: 'A4', margin: opts.margin ?? 50, layout: opts.layout ?? 'portrait', info: { Title: info.title, Author: info.author ?? '人事服務網', Subject: info.subject }, lang: 'zh-TW', displayTitle: true, pdfVersion: '1.7' } as PDFKit.PDFDocumentOptions);
+  const doc = new PDFDocument({ size: 'A4', margin: opts.margin ?? 50, layout: opts.layout ?? 'portrait', info: { Title: info.title, Author: info.author ?? '人事服務網', ...(info.subject ? { Subject: info.subject } : {}) }, lang: 'zh-TW', displayTitle: true, pdfVersion: '1.7' } as PDFKit.PDFDocumentOptions);
   doc.registerFont('zh', f.regular);
   doc.registerFont('zh-bold', f.bold);
   doc.font('zh');

@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { buildApp } from '../support/app';
+import { createScheduler, periodOf } from '../../src/platform/scheduler';
+import { createLogger } from '../../src/platform/logger';
+import { normalizeVerificationCode } from '../../src/platform/verification';
+import { pdfToBuffer, drawFormTable } from '../../src/platform/pdf';
+import { chartSvg } from '../../src/platform/svgChart';
+
+const t = buildApp();
+afterAll(() => t.close());
+const logger = createLogger('silent');
+
+describe('the scheduler', () => {
+  it('runs a daily job once per Taipei day across instances, and only after its time', async () => {
+    const a = createScheduler(t.db, logger);
+    const b = createScheduler(t.db, logger);
+    let runs = 0;
+    const job = { name: `test.daily.${Date.now()}`, dailyAt: '08:30', run: async () => ++runs };
+    a.add(job);
+    b.add(job);
+    // 08:29 in Taipei = 00:29 UTC: not yet.
+    expect(await a.tick(new Date('2026-12-01T00:29:00Z'))).toEqual({ [job.name]: 'skipped' });
+    const [ra, rb] = await Promise.all([a.tick(new Date('2026-12-01T00:31:00Z')), b.tick(new Date('2026-12-01T00:31:00Z'))]);
+    expect([ra[job.name], rb[job.name]].sort()).toEqual(['ran', 'skipped']);
+    expect(runs).toBe(1);
+    expect((await a.tick(new Date('2026-12-01T15:00:00Z')))[job.name]).toBe('skipped');
+    expect(runs).toBe(1);
+    // The next Taipei day begins at 16:00 UTC, and its 08:30 is 00:30 UTC.
+    expect((await b.tick(new Date('2026-12-01T16:40:00Z')))[job.name]).toBe('skipped');
+    expect((await b.tick(new Date('2026-12-02T00:40:00Z')))[job.name]).toBe('ran');
+    expect(runs).toBe(2);
+    const rows = await t.db('scheduled_run').where({ job: job.name }).orderBy('period');
+    expect(rows.map((r) => r.period)).toEqual(['2026-12-01', '2026-12-02']);
+    expect(rows.every((r) => r.finished_at)).toBe(true);
+  });
+
+  it('gives a failed run back so the next tick tries again', async () => {
+    const s = createScheduler(t.db, logger);
+    let calls = 0;
+    s.add({ name: `test.flaky.${Date.now()}`, everyMinutes: 5, run: async () => { if (++calls === 1) throw new Error('smtp down'); } });
+    const now = new Date('2026-12-01T01:02:00Z');
+    expect(Object.values(await s.tick(now))).toEqual(['failed']);
+    expect(Object.values(await s.tick(now))).toEqual(['ran']);
+    expect(Object.values(await s.tick(now))).toEqual(['skipped']);
+    expect(calls).toBe(2);
+  });
+
+  it('names periods by interval', () => {
+    expect(periodOf({ name: 'x', everyMinutes: 5, run: async () => 0 }, new Date('2026-12-01T01:07:30Z'))).toBe('2026-12-01T01:05');
+    expect(periodOf({ name: 'x', dailyAt: '07:00', run: async () => 0 }, new Date('2026-12-01T23:01:00Z'))).toBe('2026-12-02');
+    expect(periodOf({ name: 'x', dailyAt: '07:00', run: async () => 0 }, new Date('2026-12-01T22:59:00Z'))).toBeNull();
+  });
+
+  it('refuses the same job twice', () => {
+    const s = createScheduler(t.db, logger);
+    s.add({ name: 'dup', everyMinutes: 1, run: async () => 0 });
+    expect(() => s.add({ name: 'dup', everyMinutes: 1, run: async () => 0 })).toThrow();
+  });
+
+  it('has the platform jobs registered', () => {
+    expect(t.services.scheduler.jobs()).toEqual(expect.arrayContaining(['mail.retry', 'uploads.sweep']));
+  });
+});
+
+describe('/verify', () => {
+  it('confirms a registered code, typed loosely, and shows what was issued by whom', async () => {
+    const code = await t.services.verification.register({ kind: '獎勵令', title: '嘉獎一次', issuerName: '國立臺北護理健康大學', sha256: 'a'.repeat(64), signer: '人事服務網文件簽章', area: 'test' });
+    const res = await request(t.app).get(`/verify?code=${encodeURIComponent(code.toLowerCase().replace(/-/g, ' '))}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('此驗證碼有效');
+    expect(res.text).toContain('嘉獎一次');
+    expect(res.text).toContain('國立臺北護理健康大學');
+    expect(res.text).toContain('a'.repeat(64));
+  });
+
+  it('says a tampered or unknown code is not found', async () => {
+    const code = await t.services.verification.register({ kind: '服務證明書', title: '服務證明書', issuerName: '內政部', sha256: 'b'.repeat(64), signer: 'x', area: 'test' });
+    const tampered = code.slice(0, -1) + (code.endsWith('2') ? '3' : '2');
+    const res = await request(t.app).get(`/verify?code=${tampered}`);
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('查無此驗證碼');
+    expect(res.text).not.toContain('內政部');
+  });
+
+  it('explains a code of the wrong shape on the same form, keeping what was typed', async () => {
+    const res = await request(t.app).get('/verify?code=%3Cb%3E12');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('驗證碼格式錯誤');
+    expect(res.text).toContain('value="&lt;b&gt;12"');
+  });
+
+  it('shows a revoked document as revoked', async () => {
+    const code = await t.services.verification.register({ kind: '獎勵令', title: '記功一次', issuerName: '內政部', sha256: 'c'.repeat(64), signer: 'x', area: 'test' });
+    await t.services.verification.revoke(code, '誤發');
+    const res = await request(t.app).get(`/verify?code=${code}`);
+    expect(res.text).toContain('撤銷：誤發');
+  });
+
+  it('normalizes what people type', () => {
+    expect(normalizeVerificationCode('abcd efgh 2345 6789')).toBe('ABCD-EFGH-2345-6789');
+    expect(normalizeVerificationCode('oooo-llll-iiii-0000')).toBe('0000-1111-1111-0000');
+    expect(normalizeVerificationCode('ABCD-EFGH-2345-678U')).toBeNull();
+    expect(normalizeVerificationCode('short')).toBeNull();
+  });
+});
+
+describe('PDF with Traditional Chinese', () => {
+  it('embeds the font so pdftotext reads the Chinese back', async () => {
+    const pdf = await pdfToBuffer((doc) => {
+      doc.font('zh-bold').fontSize(16).text('資料交換服務申請表');
+      drawFormTable(doc, [['申請機關', '國立臺北護理健康大學'], ['聯絡人', '林淑芬']]);
+    }, { title: '測試' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-pdf-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.pdf'), pdf);
+      const text = execFileSync('pdftotext', ['-layout', path.join(dir, 'a.pdf'), '-'], { encoding: 'utf8' });
+      expect(text).toContain('資料交換服務申請表');
+      expect(text).toContain('國立臺北護理健康大學');
+      expect(text).toContain('林淑芬');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SVG charts', () => {
+  it('draws stacked bars with a title, a description and escaped labels', () => {
+    const svg = chartSvg({ title: '每日掛號數', categories: ['11/1', '11/2<'], series: [{ name: '網路', values: [3, 4] }, { name: '電話', values: [1, 0] }] });
+    expect(svg).toMatch(/^<svg [^>]*role="img"/);
+    expect(svg).toContain('<title id=');
+    expect(svg).toContain('網路：11/1 3、11/2&lt; 4');
+    expect(svg).not.toContain('11/2<');
+    expect((svg.match(/<rect [^>]*><title>/g) ?? []).length).toBe(3);
+  });
+});
