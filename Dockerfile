@@ -23,7 +23,7 @@ COPY --chown=root:root . .
 # The code stays read-only for the app; only the data folders are writable.
 # /var/lib/ecpa takes the shared demo-PKI volume in docker-compose.yml (a new named
 # volume copies this folder's owner, so user node can write the PKI into it).
-RUN mkdir -p /app/.data /var/lib/ecpa && chown node:node /app/.data /var/lib/ecpa
+RUN mkdir -p /app/.data /var/lib/ecpa /var/lib/ecpa-uploads && chown node:node /app/.data /var/lib/ecpa /var/lib/ecpa-uploads
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \

@@ -85,6 +85,11 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   passport.deserializeUser((user: SessionUser, done) => done(null, user));
   app.use(passport.initialize());
   app.use(passport.session());
+  // Pages of a signed-in user are never kept by the browser or a shared cache.
+  app.use((req, res, next) => {
+    if (req.user) res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     // Multipart forms are parsed after this check (by the upload middleware of their

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './platform/database';
@@ -20,6 +21,19 @@ import { createCloudServices, cloudJobs } from './cloud';
 import { createJobsServices, jobsJobs } from './jobs';
 import { createMydataServices, mydataJobs } from './mydata';
 
+function trustFilesStamp(dir: string): string {
+  return ['crl.pem', 'ca/moica.pem', 'ca/gca.pem', 'ca/nhi.pem']
+    .map((f) => {
+      try {
+        const st = fs.statSync(path.join(dir, f));
+        return `${st.mtimeMs}:${st.size}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join('|');
+}
+
 /** The services every area builds on. */
 function createCoreServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date }) {
   const clock = opts.clock ?? (() => new Date());
@@ -28,8 +42,22 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   const accounts = createAccountRepository(db);
   const portal = createPortalRepository(db);
   const portalService = createPortalService({ portal, audit, clock: opts.clock });
+  // The trust store (CA certificates and CRLs) is read again when its files change, so a
+  // CRL refresh or a new CA certificate needs no restart; checked at most once a minute.
   let trust: TrustStore | null = null;
-  const trustStore = () => (trust ??= TrustStore.fromDirectory(config.pkiDir));
+  let trustStamp = '';
+  let trustCheckedAt = 0;
+  const trustStore = () => {
+    const now = Date.now();
+    if (trust && now - trustCheckedAt < 60_000) return trust;
+    trustCheckedAt = now;
+    const stamp = trustFilesStamp(config.pkiDir);
+    if (!trust || stamp !== trustStamp) {
+      trust = TrustStore.fromDirectory(config.pkiDir);
+      trustStamp = stamp;
+    }
+    return trust;
+  };
   const closers: Array<() => Promise<void>> = [];
   const scheduler = createScheduler(db, logger, { clock });
   const stopScheduler = () => scheduler.stop();
