@@ -38,6 +38,9 @@ const schema = z.object({
   CLOUD_WS_HOST: z.string().default('0.0.0.0'),
   /** Run the scheduled jobs (digests, reminders, mail retries) in this process. */
   RUN_SCHEDULER: bool.default(true),
+  SCHEDULER_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Minutes between attempts to send mail the SMTP server did not take. */
+  MAIL_RETRY_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -79,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     challengeRateLimit: e.CHALLENGE_RATE_LIMIT_PER_15MIN,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
     runScheduler: e.RUN_SCHEDULER,
+    schedulerTickMs: e.SCHEDULER_TICK_SECONDS * 1000,
+    mailRetryMinutes: e.MAIL_RETRY_MINUTES,
     cloudWsPort: e.CLOUD_WS_PORT,
     cloudWsHost: e.CLOUD_WS_HOST,
   };

@@ -59,7 +59,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     return trust;
   };
   const closers: Array<() => Promise<void>> = [];
-  const scheduler = createScheduler(db, logger, { clock });
+  const scheduler = createScheduler(db, logger, { clock, tickMs: config.schedulerTickMs });
   const stopScheduler = () => scheduler.stop();
   return {
     db,
@@ -104,7 +104,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     jobs: createJobsServices(core),
     mydata: createMydataServices(core),
   };
-  core.scheduler.add({ name: 'mail.retry', everyMinutes: 5, run: () => core.mail.retryPending() });
+  core.scheduler.add({ name: 'mail.retry', everyMinutes: config.mailRetryMinutes, run: () => core.mail.retryPending() });
   core.scheduler.add({ name: 'uploads.sweep', dailyAt: '03:00', run: () => core.uploads.sweepIncoming() });
   for (const job of [...picsJobs(services), ...cloudJobs(services), ...jobsJobs(services), ...mydataJobs(services)]) core.scheduler.add(job);
   return services;
