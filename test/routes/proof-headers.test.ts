@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { buildApp, csrfFrom, PASSWORD, signIn } from '../support/app';
+
+const t = buildApp();
+afterAll(() => t.close());
+
+describe('response headers', () => {
+  it('public pages: strict CSP with a nonce, nosniff, HSTS, no framing', async () => {
+    const res = await request(t.app).get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self' 'nonce-/);
+    expect(res.headers['content-security-policy']).toMatch(/object-src 'none'/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d{7,}/);
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('pages of a signed-in user are never stored', async () => {
+    const { agent } = await signIn(t.app, 'wang.xiaoming');
+    for (const path of ['/my', '/my/profile', '/']) {
+      const res = await agent.get(path);
+      expect(res.headers['cache-control'], path).toBe('no-store');
+    }
+  });
+
+  it('the nonce differs on every response', async () => {
+    const a = (await request(t.app).get('/')).headers['content-security-policy'];
+    const b = (await request(t.app).get('/')).headers['content-security-policy'];
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('session fixation', () => {
+  it('a session id planted before sign-in is replaced at sign-in', async () => {
+    const agent = request.agent(t.app);
+    const before = await agent.get('/login');
+    const csrf = csrfFrom(before.text);
+    const planted = /ecpa\.sid=([^;]+)/.exec(String(before.headers['set-cookie'] ?? ''))?.[1] ?? null;
+    expect(planted).toBeTruthy();
+    const res = await agent.post('/login').type('form').send({ _csrf: csrf, account: 'chen.meiling', password: PASSWORD });
+    expect(res.status).toBe(303);
+    const issued = /ecpa\.sid=([^;]+)/.exec(String(res.headers['set-cookie'] ?? ''))?.[1];
+    expect(issued).toBeTruthy();
+    expect(issued).not.toBe(planted);
+    // The planted id no longer leads anywhere.
+    const replay = await request(t.app).get('/my').set('Cookie', `ecpa.sid=${planted}`);
+    expect(replay.status).toBe(302);
+  });
+});
+
+describe('the audit trail', () => {
+  it('cannot be updated, deleted or truncated by the application database role', async () => {
+    await t.services.audit.record({ action: 'test.append_only', details: { n: 1 } });
+    const row = await t.db('audit_event').where({ action: 'test.append_only' }).orderBy('id', 'desc').first();
+    await expect(t.db('audit_event').where({ id: row.id }).update({ action: 'test.changed' })).rejects.toThrow(/append-only|not allowed|audit/i);
+    await expect(t.db('audit_event').where({ id: row.id }).delete()).rejects.toThrow(/append-only|not allowed|audit/i);
+    await expect(t.db.raw('TRUNCATE audit_event')).rejects.toThrow(/append-only|not allowed|audit/i);
+    expect((await t.db('audit_event').where({ id: row.id }).first()).action).toBe('test.append_only');
+  });
+});
