@@ -123,7 +123,7 @@ export class Client {
   private cookies = new Map<string, string>();
   csrf = '';
 
-  private cookieHeader(): string {
+  cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
