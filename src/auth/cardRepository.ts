@@ -1,4 +1,5 @@
 import type { Db } from '../platform/database';
+import { createBatcher } from '../platform/batcher';
 
 export interface ChallengeRow {
   nonce: string;
@@ -30,19 +31,31 @@ const bindingColumns = [
 ];
 
 export function createCardRepository(db: Db) {
+  // Sign-in challenges are the hottest writes of card login: concurrent ones are written
+  // together (one INSERT, one UPDATE for a whole batch).
+  const insertChallenges = createBatcher(async (items: { c: ChallengeRow; expiresAt: Date }[]) => {
+    await db('login_challenge').insert(items.map(({ c, expiresAt }) => ({ ...c, expires_at: expiresAt })));
+    return items.map(() => undefined);
+  });
+  const consumeChallenges = createBatcher(async (items: { nonce: string; now: Date }[]) => {
+    const { rows } = await db.raw(
+      `UPDATE login_challenge c SET used_at = v.at
+         FROM unnest(?::text[], ?::timestamptz[]) AS v(nonce, at)
+        WHERE c.nonce = v.nonce AND c.used_at IS NULL AND c.expires_at > v.at
+        RETURNING c.nonce, c.purpose, c.origin, c.tbs`,
+      [items.map((i) => i.nonce), items.map((i) => i.now.toISOString())],
+    );
+    const byNonce = new Map((rows as ChallengeRow[]).map((r) => [r.nonce, r]));
+    return items.map((i) => byNonce.get(i.nonce) ?? null);
+  });
   return {
     async insertChallenge(c: ChallengeRow, expiresAt: Date): Promise<void> {
-      await db('login_challenge').insert({ ...c, expires_at: expiresAt });
+      await insertChallenges({ c, expiresAt });
     },
     /** Marks a challenge used, once; returns it only if it was unused and unexpired. */
     async consumeChallenge(nonce: string, now: Date): Promise<(ChallengeRow & { state: 'ok' }) | { state: 'unknown' | 'used' | 'expired' }> {
-      const rows = await db('login_challenge')
-        .where({ nonce })
-        .whereNull('used_at')
-        .andWhere('expires_at', '>', now)
-        .update({ used_at: now })
-        .returning(['nonce', 'purpose', 'origin', 'tbs']);
-      if (rows[0]) return { ...(rows[0] as ChallengeRow), state: 'ok' };
+      const consumed = await consumeChallenges({ nonce, now });
+      if (consumed) return { ...consumed, state: 'ok' };
       const row = await db('login_challenge').where({ nonce }).first('used_at', 'expires_at');
       if (!row) return { state: 'unknown' };
       return { state: row.used_at ? 'used' : 'expired' };
