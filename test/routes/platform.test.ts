@@ -27,7 +27,7 @@ describe('health checks', () => {
     expect(res.body).toEqual({ status: 'ready' });
   });
 
-  it('/readyz answers 503 when the database is down, and pages show a zh-TW 500 without internals', async () => {
+  it('/readyz answers 503 when the database is down, and pages a zh-TW 503 without internals', async () => {
     const deadUrl = 'postgres://ecpa:x@127.0.0.1:1/none';
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: deadUrl, PUBLIC_ORIGIN: 'http://portal.test' });
     const logger = createLogger('silent');
@@ -38,8 +38,9 @@ describe('health checks', () => {
       expect(ready.status).toBe(503);
       expect(ready.body).toEqual({ status: 'unavailable' });
       const home = await request(app).get('/');
-      expect(home.status).toBe(500);
-      expect(home.text).toContain('系統發生問題，請稍後再試。');
+      expect(home.status).toBe(503);
+      expect(home.headers['retry-after']).toBe('5');
+      expect(home.text).toContain('系統暫時無法提供服務，請稍後再試。');
       expect(home.text).toContain('如需協助，請提供此代碼給客服人員：');
       expect(home.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1:1|select|stack/i);
     } finally {
