@@ -29,7 +29,7 @@ export function enforceAccountCompletion(req: Request, res: Response, next: Next
   const u = req.user;
   if (!u) return next();
   // An agency certificate session has no personal pages; it may reset its people's passwords.
-  if (u.kind === 'agency' && req.path.startsWith('/my') && !req.path.startsWith('/my/password-reset')) return res.redirect(303, '/agency');
+  if (u.kind === 'agency' && (req.path === '/my' || req.path.startsWith('/my/')) && !req.path.startsWith('/my/password-reset')) return res.redirect(303, '/agency');
   if (COMPLETION_PATHS.includes(req.path)) return next();
   if (u.profileIncomplete) return res.redirect(303, '/my/profile');
   if (u.mustChangePassword) return res.redirect(303, '/my/password');

@@ -1,19 +1,22 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Config } from '../config';
 import type { CoreServices, Services } from '../services';
 import type { ScheduledJob } from '../platform/scheduler';
+import { createMydataService } from './service';
+import { createMydataRouter } from './routes';
 
-/** The area's services, built once from the core services. */
+/**
+ * The area's services, built once from the core services. `resumePdf(personId, { extraText })`
+ * is also used by 事求人 for applicants' resumes.
+ */
 export function createMydataServices(core: CoreServices) {
-  void core;
-  return {};
+  return createMydataService(core);
 }
 
 /** The area's routes; app.ts mounts them at the root, so paths are written in full. */
 export function mydataRoutes(services: Services, config: Config): Router {
-  void services;
   void config;
-  return Router();
+  return createMydataRouter(services);
 }
 
 /** Scheduled work (daily mails, reminders); runs once per period across instances. */
