@@ -16,7 +16,9 @@ async function main() {
   const pki = prepareDemoPki(config, logger);
   const services = createServices(db, config, logger);
   const app = createApp({ config, logger, services, databaseUrl: url });
-  await services.uploads.sweepIncoming(0);
+  // Partial uploads older than an hour were left by a process that died (other instances
+  // may have uploads in flight right now, so younger ones stay).
+  await services.uploads.sweepIncoming();
   if (config.runScheduler) services.scheduler.start();
   const server = app.listen(config.port, config.host, async () => {
     const port = (server.address() as { port: number }).port;
