@@ -36,6 +36,8 @@ const schema = z.object({
   /** The cloud platform's web service (mutual TLS); 0 turns it off. */
   CLOUD_WS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
   CLOUD_WS_HOST: z.string().default('0.0.0.0'),
+  /** A kept file no row names is removed once it is this old (a process died before its commit). */
+  UPLOAD_ORPHAN_MINUTES: z.coerce.number().int().min(0).max(10080).default(10),
   /** Run the scheduled jobs (digests, reminders, mail retries) in this process. */
   RUN_SCHEDULER: bool.default(true),
   SCHEDULER_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     challengeRateLimit: e.CHALLENGE_RATE_LIMIT_PER_15MIN,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
     runScheduler: e.RUN_SCHEDULER,
+    uploadOrphanMs: e.UPLOAD_ORPHAN_MINUTES * 60_000,
     schedulerTickMs: e.SCHEDULER_TICK_SECONDS * 1000,
     mailRetryMinutes: e.MAIL_RETRY_MINUTES,
     cloudWsPort: e.CLOUD_WS_PORT,

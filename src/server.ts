@@ -19,6 +19,9 @@ async function main() {
   // Partial uploads older than an hour were left by a process that died (other instances
   // may have uploads in flight right now, so younger ones stay).
   await services.uploads.sweepIncoming();
+  // Files kept by a process that died before committing their rows.
+  const orphans = await services.uploads.sweepOrphans(db, config.uploadOrphanMs);
+  if (orphans) logger.warn({ orphans }, 'removed uploaded files no record refers to');
   if (config.runScheduler) services.scheduler.start();
   const server = app.listen(config.port, config.host, async () => {
     const port = (server.address() as { port: number }).port;

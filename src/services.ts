@@ -105,7 +105,11 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     mydata: createMydataServices(core),
   };
   core.scheduler.add({ name: 'mail.retry', everyMinutes: config.mailRetryMinutes, run: () => core.mail.retryPending() });
-  core.scheduler.add({ name: 'uploads.sweep', dailyAt: '03:00', run: () => core.uploads.sweepIncoming() });
+  core.scheduler.add({
+    name: 'uploads.sweep',
+    dailyAt: '03:00',
+    run: async () => ({ incoming: await core.uploads.sweepIncoming(), orphans: await core.uploads.sweepOrphans(db, config.uploadOrphanMs) }),
+  });
   for (const job of [...picsJobs(services), ...cloudJobs(services), ...jobsJobs(services), ...mydataJobs(services)]) core.scheduler.add(job);
   return services;
 }

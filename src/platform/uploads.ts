@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import { fileTypeFromFile } from 'file-type';
+import type { Db } from './database';
 
 /** What an area accepts: checked by content, never by the name or the browser's type. */
 export type FileKind = 'image' | 'pdf' | 'office' | 'text' | 'zip';
@@ -153,6 +154,20 @@ function countingDiskStorage(incoming: string, policy: UploadPolicy): StorageEng
   };
 }
 
+/** Multer storage that reads each file to its end and keeps nothing. */
+function discardingStorage(): StorageEngine {
+  return {
+    _handleFile(_req, file, cb) {
+      file.stream.on('end', () => cb(null, { size: 0 }));
+      file.stream.on('error', cb);
+      file.stream.resume();
+    },
+    _removeFile(_req, _file, cb) {
+      cb(null);
+    },
+  };
+}
+
 async function looksLikeText(file: string): Promise<boolean> {
   const fh = await fs.promises.open(file, 'r');
   try {
@@ -290,9 +305,15 @@ export function createUploadStore(root: string) {
             });
           })
           .catch(() => {
-            req.uploadError = UPLOAD_MESSAGES.unwritable;
-            req.resume();
-            next();
+            // The folder cannot be written: read the form's fields (so the page can show what
+            // was typed), drop the files, and say why.
+            const fieldsOnly = multer({ storage: discardingStorage(), defParamCharset: 'utf8', limits: { fields: 100, fieldSize: 200 * 1024, parts: 120 } } as multer.Options).any();
+            fieldsOnly(req, res, () => {
+              req.body ??= {};
+              req.uploads = [];
+              req.uploadError = UPLOAD_MESSAGES.unwritable;
+              next();
+            });
           });
       };
     },
@@ -311,6 +332,8 @@ export function createUploadStore(root: string) {
         for (const f of files) {
           const storedName = `${dir}/${crypto.randomUUID()}`;
           await fs.promises.rename(f.tempPath, path.join(store, storedName));
+          // The orphan sweep goes by the time a file was kept.
+          await fs.promises.utimes(path.join(store, storedName), now, now);
           const { tempPath: _t, ...rest } = f;
           stored.push({ ...rest, storedName });
         }
@@ -353,6 +376,45 @@ export function createUploadStore(root: string) {
       res.attachment(file.originalName);
       if (inline) res.setHeader('Content-Disposition', res.getHeader('Content-Disposition')!.toString().replace(/^attachment/, 'inline'));
       res.sendFile(resolveStored(file.storedName));
+    },
+
+    /**
+     * Removes kept files no row refers to, older than `olderThanMs`: a process killed between
+     * keeping a file and committing its row leaves one. Rows name their files in columns
+     * called `stored_name` (every area keeps that name), so the check needs no list.
+     */
+    async sweepOrphans(db: Db, olderThanMs = 10 * 60_000): Promise<number> {
+      const files: string[] = [];
+      const walk = async (dir: string, prefix: string) => {
+        let entries: fs.Dirent[] = [];
+        try {
+          entries = await fs.promises.readdir(dir, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) {
+          if (e.isDirectory()) await walk(path.join(dir, e.name), `${prefix}${e.name}/`);
+          else files.push(`${prefix}${e.name}`);
+        }
+      };
+      await walk(store, '');
+      if (!files.length) return 0;
+      const columns: { table_name: string }[] = await db('information_schema.columns').where({ table_schema: db.raw('current_schema()'), column_name: 'stored_name' }).select('table_name');
+      const referenced = new Set<string>();
+      for (const { table_name } of columns) {
+        const names: string[] = await db(table_name).whereIn('stored_name', files).pluck('stored_name');
+        for (const n of names) referenced.add(n);
+      }
+      let removed = 0;
+      for (const f of files) {
+        if (referenced.has(f)) continue;
+        const st = await fs.promises.stat(path.join(store, f)).catch(() => null);
+        if (st && Date.now() - st.mtimeMs >= olderThanMs) {
+          await fs.promises.rm(path.join(store, f), { force: true });
+          removed++;
+        }
+      }
+      return removed;
     },
 
     /** Removes incoming files left by requests that died (run at start and daily). */

@@ -97,7 +97,9 @@ describe('uploads across instances and crashes', () => {
     await Promise.all(workers);
     // Partial uploads of the dead instance may remain in incoming/ (the daily sweep removes
     // them after an hour); nothing half-done reached the store or the tables.
-    const successor = await startInstance('successor', database);
+    // Its successor removes files kept without their rows (UPLOAD_ORPHAN_MINUTES=0 here: no
+    // other instance is writing; in production files must be 10 minutes old first).
+    const successor = await startInstance('successor', database, { UPLOAD_ORPHAN_MINUTES: '0' });
     instances.push(successor);
     const after = Number((await db('mydata_correction').count<{ count: string }[]>('id as count'))[0]!.count);
     expect(after - before).toBeGreaterThanOrEqual(acknowledged);
