@@ -1,37 +1,21 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Config } from '../../config';
 import type { CoreServices, Services } from '../../services';
 import type { ScheduledJob } from '../../platform/scheduler';
-import type { SessionUser } from '../../auth/sessionUser';
 import type { PicsDeskServices } from '../desk';
+import { createChatService, type ChatDesk } from './service';
+import { createChatRoutes } from './routes';
 
 /** 文字客服: queue, seats, messages over SSE + LISTEN/NOTIFY, agent console. */
 export function createChatServices(core: CoreServices, desk: PicsDeskServices) {
-  void core;
-  void desk;
-  return {
-    /** The chat so far, to prefill the ticket form (choice 2); null if not the asker's chat. */
-    async prefillForTicket(chatId: number, user: SessionUser): Promise<{ subject: string; description: string } | null> {
-      void chatId;
-      void user;
-      return null;
-    },
-    /** Posts the C receipt number into the chat once the ticket is filed. */
-    async ticketFiled(chatId: number, receiptNo: string, user: SessionUser): Promise<void> {
-      void chatId;
-      void receiptNo;
-      void user;
-    },
-  };
+  return createChatService(core, desk as unknown as ChatDesk);
 }
 
 export function chatRoutes(services: Services, config: Config): Router {
-  void services;
   void config;
-  return Router();
+  return createChatRoutes(services);
 }
 
 export function chatJobs(services: Services): ScheduledJob[] {
-  void services;
-  return [];
+  return [{ name: 'pics.chat.idle', everyMinutes: 10, run: (now) => services.pics.chat.endIdle(now) }];
 }

@@ -1,0 +1,199 @@
+import type { Response } from 'express';
+import pg from 'pg';
+import type { Db } from '../../platform/database';
+import type { Logger } from '../../platform/logger';
+import { NOTIFY_CHANNEL } from './repository';
+
+/** One open event stream (a browser tab) of an asker or an agent. */
+export interface Subscriber {
+  /** The chat it follows; null for the agent console (queue only). */
+  chatId: number | null;
+  viewer: 'asker' | 'agent';
+  accountId: number;
+  /** The last line sent; a reconnect resumes after it. */
+  lastId: number;
+  res: Response;
+  pumping?: boolean;
+  again?: boolean;
+}
+
+export interface HubHandlers {
+  /** Sends the lines after `sub.lastId` and advances it. */
+  pump(sub: Subscriber): Promise<void>;
+  /** Sends the queue state to these streams (positions, waiting count). */
+  queue(subs: Subscriber[]): Promise<void>;
+}
+
+/**
+ * Fans the database's NOTIFY messages out to this instance's event streams. Each app
+ * instance holds ONE connection that LISTENs; it is opened with the first stream and
+ * reopened after an error, and every stream then catches up from its last line.
+ */
+export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
+  const byChat = new Map<number, Set<Subscriber>>();
+  const consoles = new Set<Subscriber>();
+  let client: pg.Client | null = null;
+  let starting: Promise<void> | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | null = null;
+  let queuePending = false;
+  const ping = setInterval(() => {
+    for (const set of [...byChat.values(), consoles]) for (const s of set) s.res.write(': ping\n\n');
+  }, 20_000);
+  ping.unref();
+
+  function connectionConfig(): pg.ClientConfig {
+    const c = (db.client as { config: { connection: unknown } }).config.connection;
+    return typeof c === 'string' ? { connectionString: c } : (c as pg.ClientConfig);
+  }
+
+  function all(): Subscriber[] {
+    return [...[...byChat.values()].flatMap((s) => [...s]), ...consoles];
+  }
+
+  async function start(): Promise<void> {
+    if (closed || client) return;
+    const c = new pg.Client(connectionConfig());
+    const lost = (err?: Error) => {
+      if (client !== c) return;
+      client = null;
+      if (closed) return;
+      logger.warn({ err }, 'chat LISTEN connection lost; reconnecting');
+      c.end().catch(() => {});
+      retry = setTimeout(() => {
+        retry = null;
+        listen().catch(() => {});
+      }, 1000);
+      retry.unref();
+    };
+    c.on('error', lost);
+    c.on('end', () => lost());
+    c.on('notification', (n) => {
+      if (n.channel === NOTIFY_CHANNEL && n.payload) dispatch(n.payload);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    if (closed) {
+      await c.end().catch(() => {});
+      return;
+    }
+    client = c;
+    // What was said while the connection was down.
+    for (const sub of all()) if (sub.chatId !== null) void pump(sub);
+    scheduleQueue();
+  }
+
+  function listen(): Promise<void> {
+    if (client || closed) return Promise.resolve();
+    starting ??= start()
+      .catch((err) => {
+        logger.warn({ err }, 'chat LISTEN connection failed; retrying');
+        if (!closed && !retry) {
+          retry = setTimeout(() => {
+            retry = null;
+            listen().catch(() => {});
+          }, 1000);
+          retry.unref();
+        }
+      })
+      .finally(() => {
+        starting = null;
+      });
+    return starting;
+  }
+
+  function dispatch(payload: string) {
+    if (payload === 'q') return scheduleQueue();
+    const m = /^m:(\d+):(\d+)$/.exec(payload);
+    if (!m) return;
+    const subs = byChat.get(Number(m[1]));
+    if (!subs) return;
+    const id = Number(m[2]);
+    for (const sub of subs) if (id > sub.lastId) void pump(sub);
+  }
+
+  /** One pump at a time per stream; a notification during a pump runs it once more. */
+  async function pump(sub: Subscriber): Promise<void> {
+    if (sub.pumping) {
+      sub.again = true;
+      return;
+    }
+    sub.pumping = true;
+    try {
+      do {
+        sub.again = false;
+        await handlers.pump(sub);
+      } while (sub.again);
+    } catch (err) {
+      logger.warn({ err }, 'chat delivery failed');
+    } finally {
+      sub.pumping = false;
+    }
+  }
+
+  function scheduleQueue() {
+    if (queuePending) return;
+    queuePending = true;
+    setImmediate(() => {
+      queuePending = false;
+      const subs = all();
+      if (subs.length) handlers.queue(subs).catch((err) => logger.warn({ err }, 'chat queue update failed'));
+    });
+  }
+
+  return {
+    /** Registers a stream and sends what it missed; returns when the stream is live. */
+    async subscribe(sub: Subscriber): Promise<void> {
+      if (closed) {
+        sub.res.end();
+        return;
+      }
+      if (sub.chatId === null) consoles.add(sub);
+      else {
+        let set = byChat.get(sub.chatId);
+        if (!set) byChat.set(sub.chatId, (set = new Set()));
+        set.add(sub);
+      }
+      sub.res.on('close', () => this.unsubscribe(sub));
+      await listen();
+      if (sub.chatId !== null) await pump(sub);
+      await handlers.queue([sub]).catch(() => {});
+    },
+    unsubscribe(sub: Subscriber) {
+      if (sub.chatId === null) consoles.delete(sub);
+      else {
+        const set = byChat.get(sub.chatId);
+        set?.delete(sub);
+        if (set && set.size === 0) byChat.delete(sub.chatId);
+      }
+    },
+    /** Streams open on this instance. */
+    get size() {
+      return all().length;
+    },
+    /** Whether the LISTEN connection is up (for tests). */
+    get listening() {
+      return client !== null;
+    },
+    /** Drops the LISTEN connection as a network failure would (for tests). */
+    async dropConnection() {
+      const c = client;
+      if (!c) return;
+      c.emit('error', new Error('dropped'));
+    },
+    async close() {
+      closed = true;
+      clearInterval(ping);
+      if (retry) clearTimeout(retry);
+      for (const sub of all()) sub.res.end();
+      byChat.clear();
+      consoles.clear();
+      await starting?.catch(() => {});
+      const c = client;
+      client = null;
+      if (c) await c.end().catch(() => {});
+    },
+  };
+}
+
+export type ChatHub = ReturnType<typeof createChatHub>;

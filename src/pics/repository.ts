@@ -1,0 +1,275 @@
+import type { Db } from '../platform/database';
+import type { StoredFile } from '../platform/uploads';
+import type { Channel, QueueFilter } from './schemas';
+
+export interface TicketRow {
+  id: number;
+  receiptNo: string;
+  channel: Channel;
+  kind: '問題' | '建議';
+  appCode: string | null;
+  appName: string | null;
+  subject: string;
+  description: string;
+  personId: number;
+  personName: string;
+  nationalId: string;
+  agencyName: string;
+  phone: string;
+  email: string;
+  status: 'open' | 'closed';
+  assigneeAccountId: number | null;
+  assigneeName: string | null;
+  enteredByAccountId: number | null;
+  chatId: number | null;
+  dueOn: string;
+  resolution: string | null;
+  createdAt: Date;
+  closedAt: Date | null;
+}
+
+export interface EventRow {
+  id: number;
+  kind: 'filed' | 'reply' | 'note' | 'take' | 'assign' | 'close' | 'reopen';
+  body: string;
+  public: boolean;
+  actorLabel: string | null;
+  createdAt: Date;
+}
+
+export interface AttachmentRow {
+  id: number;
+  ticketId: number;
+  eventId: number | null;
+  storedName: string;
+  originalName: string;
+  mime: string;
+  size: number;
+}
+
+export interface Page<T> {
+  rows: T[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
+const TICKET_COLUMNS = [
+  't.id',
+  't.receipt_no as receiptNo',
+  't.channel',
+  't.kind',
+  't.app_code as appCode',
+  'app.name as appName',
+  't.subject',
+  't.description',
+  't.person_id as personId',
+  'p.name as personName',
+  'p.national_id as nationalId',
+  'ag.name as agencyName',
+  't.phone',
+  't.email',
+  't.status',
+  't.assignee_account_id as assigneeAccountId',
+  'ap.name as assigneeName',
+  't.entered_by_account_id as enteredByAccountId',
+  't.chat_id as chatId',
+  't.resolution',
+  't.created_at as createdAt',
+  't.closed_at as closedAt',
+];
+
+export const PAGE_SIZE = 10;
+
+function paged<T>(rows: T[], total: number, page: number): Page<T> {
+  return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
+}
+
+/** The instant a Taipei calendar day begins. */
+export const taipeiStart = (ymd: string) => new Date(`${ymd}T00:00:00+08:00`);
+
+export function createTicketRepository(db: Db) {
+  function ticketQuery(q: Db = db) {
+    return q('pics_ticket as t')
+      .join('person as p', 'p.id', 't.person_id')
+      .join('agency as ag', 'ag.id', 'p.agency_id')
+      .leftJoin('app_catalog as app', 'app.code', 't.app_code')
+      .leftJoin('account as aa', 'aa.id', 't.assignee_account_id')
+      .leftJoin('person as ap', 'ap.id', 'aa.person_id')
+      .select([...TICKET_COLUMNS, db.raw("to_char(t.due_on, 'YYYY-MM-DD') as \"dueOn\"")]);
+  }
+
+  return {
+    /** Next number of the month and channel; the row stays locked until the transaction ends. */
+    async nextReceiptNumber(trx: Db, period: string, channel: Channel): Promise<number> {
+      const r = await trx.raw(
+        `INSERT INTO pics_receipt_counter (period, channel, last_no) VALUES (?, ?, 1)
+         ON CONFLICT (period, channel) DO UPDATE SET last_no = pics_receipt_counter.last_no + 1
+         RETURNING last_no`,
+        [period, channel],
+      );
+      return Number(r.rows[0].last_no);
+    },
+
+    async insertTicket(trx: Db, row: Record<string, unknown>): Promise<number> {
+      const [r] = await trx('pics_ticket').insert(row).returning('id');
+      return (r as { id: number }).id;
+    },
+
+    async insertEvent(trx: Db, row: { ticket_id: number; kind: EventRow['kind']; body?: string; public?: boolean; actor_account_id?: number | null; actor_label?: string | null }): Promise<number> {
+      const [r] = await trx('pics_ticket_event').insert(row).returning('id');
+      return Number((r as { id: number | string }).id);
+    },
+
+    async insertAttachments(trx: Db, ticketId: number, eventId: number | null, files: StoredFile[]) {
+      if (!files.length) return;
+      await trx('pics_attachment').insert(
+        files.map((f) => ({
+          ticket_id: ticketId,
+          event_id: eventId,
+          stored_name: f.storedName,
+          original_name: f.originalName.slice(0, 120),
+          mime: f.mime,
+          size: f.size,
+          sha256: f.sha256,
+        })),
+      );
+    },
+
+    async byReceipt(receiptNo: string): Promise<TicketRow | undefined> {
+      return ticketQuery().where('t.receipt_no', receiptNo).first();
+    },
+
+    async byId(id: number, trx: Db = db): Promise<TicketRow | undefined> {
+      return ticketQuery(trx).where('t.id', id).first();
+    },
+
+    async lockForUpdate(trx: Db, id: number): Promise<{ id: number; status: string; assignee_account_id: number | null } | undefined> {
+      return trx('pics_ticket').where({ id }).forUpdate().first('id', 'status', 'assignee_account_id');
+    },
+
+    async update(trx: Db, id: number, patch: Record<string, unknown>) {
+      await trx('pics_ticket').where({ id }).update({ ...patch, updated_at: trx.fn.now() });
+    },
+
+    async events(ticketId: number, publicOnly: boolean): Promise<EventRow[]> {
+      const q = db('pics_ticket_event')
+        .where({ ticket_id: ticketId })
+        .orderBy('id')
+        .select('id', 'kind', 'body', 'public', 'actor_label as actorLabel', 'created_at as createdAt');
+      if (publicOnly) q.where('public', true);
+      const rows = await q;
+      return rows.map((r: EventRow & { id: string | number }) => ({ ...r, id: Number(r.id) }));
+    },
+
+    async attachments(ticketId: number): Promise<AttachmentRow[]> {
+      const rows = await db('pics_attachment')
+        .where({ ticket_id: ticketId })
+        .orderBy('id')
+        .select('id', 'ticket_id as ticketId', 'event_id as eventId', 'stored_name as storedName', 'original_name as originalName', 'mime', 'size');
+      return rows.map((r: AttachmentRow) => ({ ...r, eventId: r.eventId === null ? null : Number(r.eventId) }));
+    },
+
+    async attachment(id: number): Promise<(AttachmentRow & { eventPublic: boolean | null }) | undefined> {
+      const r = await db('pics_attachment as a')
+        .leftJoin('pics_ticket_event as e', 'e.id', 'a.event_id')
+        .where('a.id', id)
+        .first('a.id', 'a.ticket_id as ticketId', 'a.event_id as eventId', 'a.stored_name as storedName', 'a.original_name as originalName', 'a.mime', 'a.size', 'e.public as eventPublic');
+      return r ? { ...r, eventId: r.eventId === null ? null : Number(r.eventId) } : undefined;
+    },
+
+    /** 掛號查詢 of one person: newest first. */
+    async searchOwn(personId: number, f: { receiptNo: string | null; from: string | null; to: string | null }, page: number): Promise<Page<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>> {
+      const base = db('pics_ticket').where({ person_id: personId });
+      if (f.receiptNo) base.where('receipt_no', f.receiptNo);
+      if (f.from) base.where('created_at', '>=', taipeiStart(f.from));
+      if (f.to) base.where('created_at', '<', new Date(taipeiStart(f.to).getTime() + 86_400_000));
+      const count = (await base.clone().count<{ count: string }[]>('id as count'))[0]?.count ?? 0;
+      const rows = await base
+        .clone()
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .select('id', 'receipt_no as receiptNo', 'subject', 'created_at as createdAt', 'status');
+      return paged(rows, Number(count), page);
+    },
+
+    /** The desk's queue with its filters. */
+    async queue(f: QueueFilter, me: number, now: Date, page: number): Promise<Page<TicketRow>> {
+      const q = ticketQuery();
+      if (f.app) q.where('t.app_code', f.app);
+      if (f.status) q.where('t.status', f.status);
+      if (f.channel) q.where('t.channel', f.channel);
+      if (f.assignee === 'me') q.where('t.assignee_account_id', me);
+      else if (f.assignee === 'none') q.whereNull('t.assignee_account_id');
+      else if (f.assignee) q.where('t.assignee_account_id', Number(f.assignee));
+      if (f.age) q.where('t.created_at', '<=', new Date(now.getTime() - Number(f.age) * 86_400_000));
+      const countQ = q.clone().clearSelect().clearOrder().count<{ count: string }[]>('t.id as count');
+      const count = (await countQ)[0]?.count ?? 0;
+      const rows = await q
+        .orderBy([
+          { column: 't.due_on', order: 'asc' },
+          { column: 't.id', order: 'asc' },
+        ])
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE);
+      return paged(rows, Number(count), page);
+    },
+
+    async overdue(today: string): Promise<TicketRow[]> {
+      return ticketQuery().where('t.status', 'open').where('t.due_on', '<', today).orderBy('t.due_on').orderBy('t.id').limit(500);
+    },
+
+    async agents(): Promise<{ accountId: number; name: string }[]> {
+      return db('role_grant as g')
+        .join('account as a', 'a.id', 'g.account_id')
+        .join('person as p', 'p.id', 'a.person_id')
+        .where('g.role', 'cs_agent')
+        .distinct('a.id as accountId', 'p.name')
+        .orderBy('a.id');
+    },
+
+    async supervisors(): Promise<{ accountId: number; name: string; email: string | null }[]> {
+      return db('role_grant as g')
+        .join('account as a', 'a.id', 'g.account_id')
+        .join('person as p', 'p.id', 'a.person_id')
+        .where('g.role', 'cs_supervisor')
+        .distinct('a.id as accountId', 'p.name', 'a.email')
+        .orderBy('a.id');
+    },
+
+    async personByNationalId(nationalId: string): Promise<{ id: number; name: string; nationalId: string; agencyName: string; status: string; officePhone: string | null; email: string | null } | undefined> {
+      return db('person as p')
+        .join('agency as ag', 'ag.id', 'p.agency_id')
+        .leftJoin('account as a', 'a.person_id', 'p.id')
+        .where('p.national_id', nationalId)
+        .first('p.id', 'p.name', 'p.national_id as nationalId', 'ag.name as agencyName', 'p.status', 'p.office_phone as officePhone', 'a.email');
+    },
+
+    async contactOf(personId: number): Promise<{ phone: string; email: string }> {
+      const r = await db('person as p').leftJoin('account as a', 'a.person_id', 'p.id').where('p.id', personId).first('p.office_phone', 'a.phone', 'a.email');
+      return { phone: r?.office_phone ?? r?.phone ?? '', email: r?.email ?? '' };
+    },
+
+    async appExists(code: string): Promise<boolean> {
+      return Boolean(await db('app_catalog').where({ code, active: true }).first('code'));
+    },
+
+    async apps(): Promise<{ code: string; name: string }[]> {
+      return db('app_catalog').where({ active: true }).orderBy('sort_order').orderBy('code').select('code', 'name');
+    },
+
+    async personExists(id: number): Promise<boolean> {
+      return Boolean(await db('person').where({ id }).first('id'));
+    },
+
+    async canned(): Promise<{ id: number; title: string; body: string }[]> {
+      return db('pics_canned_reply').orderBy('sort_order').orderBy('id').select('id', 'title', 'body');
+    },
+  };
+}
+
+export type TicketRepository = ReturnType<typeof createTicketRepository>;

@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import type { Db } from '../platform/database';
+
+/** API keys look like `pics_<prefix>_<secret>`; only the SHA-256 of the whole key is stored. */
+export function hashApiKey(key: string): string {
+  return crypto.createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export function newApiKey(): { key: string; prefix: string; sha256: string } {
+  const prefix = crypto.randomBytes(4).toString('hex');
+  const key = `pics_${prefix}_${crypto.randomBytes(24).toString('base64url')}`;
+  return { key, prefix, sha256: hashApiKey(key) };
+}
+
+export function createApiCredentials(db: Db) {
+  return {
+    /** The system a bearer key belongs to, or null. Constant-time comparison of the hashes. */
+    async verify(authorization: string | undefined): Promise<{ id: number; system: string } | null> {
+      const m = /^Bearer (pics_([0-9a-f]{8})_[A-Za-z0-9_-]{20,64})$/.exec(authorization ?? '');
+      if (!m) return null;
+      const row = await db('pics_api_credential').where({ key_prefix: m[2], active: true }).first('id', 'system', 'key_sha256');
+      if (!row) return null;
+      const a = Buffer.from(hashApiKey(m[1]!), 'hex');
+      const b = Buffer.from(row.key_sha256, 'hex');
+      if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
+      await db('pics_api_credential').where({ id: row.id }).update({ last_used_at: db.fn.now() });
+      return { id: row.id, system: row.system };
+    },
+    /** Issues a key to a system; the key is shown once and never stored. */
+    async issue(system: string): Promise<string> {
+      const k = newApiKey();
+      await db('pics_api_credential').insert({ system, key_prefix: k.prefix, key_sha256: k.sha256 });
+      return k.key;
+    },
+  };
+}
+
+/** The OpenAPI document of the WebHR channel. */
+export const OPENAPI = {
+  openapi: '3.0.3',
+  info: {
+    title: 'PICS 人事資訊系統客服網 WebHR 介接 API',
+    version: '1.0.0',
+    description: 'WebHR「業務指引/PICS 問題登錄」以此 API 為公務人員登錄問題（收件序號來源碼 W）。',
+  },
+  servers: [{ url: '/' }],
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: '人事總處核發予 WebHR 系統之 API 金鑰（pics_xxxxxxxx_...）' } },
+    schemas: {
+      TicketRequest: {
+        type: 'object',
+        required: ['nationalId', 'subject', 'description', 'phone', 'email'],
+        properties: {
+          nationalId: { type: 'string', pattern: '^[A-Z][0-9]{9}$', description: '提問者身分證統一編號（須在公務人力資料庫）' },
+          kind: { type: 'string', enum: ['問題', '建議'], default: '問題', description: '問題來源' },
+          appCode: { type: 'string', nullable: true, maxLength: 10, description: '系統類別（應用系統代碼，例如 A1）' },
+          subject: { type: 'string', maxLength: 200, description: '問題主旨（200 字以內）' },
+          description: { type: 'string', maxLength: 4000, description: '問題說明' },
+          phone: { type: 'string', maxLength: 30, description: '辦公室電話' },
+          email: { type: 'string', format: 'email', description: 'Email' },
+        },
+      },
+      TicketCreated: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          receiptNo: { type: 'string', pattern: '^[0-9]{6}W[0-9]{5}$', example: '202611W00001' },
+          url: { type: 'string', description: '提問者於 PICS 檢視此案件之網址' },
+        },
+      },
+      Error: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'object',
+            properties: {
+              code: { type: 'string', enum: ['unauthorized', 'invalid_request', 'invalid_form', 'person_not_found'] },
+              message: { type: 'string' },
+              fields: { type: 'object', additionalProperties: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+  },
+  paths: {
+    '/api/pics/tickets': {
+      post: {
+        summary: '線上掛號（WebHR）',
+        security: [{ bearer: [] }],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/TicketRequest' } } } },
+        responses: {
+          '201': { description: '已掛號', content: { 'application/json': { schema: { $ref: '#/components/schemas/TicketCreated' } } } },
+          '400': { description: '資料有誤（fields 為各欄位之訊息）', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          '401': { description: '未提供或無效之 API 金鑰', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          '404': { description: '公務人力資料庫查無此人', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        },
+      },
+    },
+  },
+} as const;
