@@ -381,7 +381,8 @@ export function createUploadStore(root: string) {
     /**
      * Removes kept files no row refers to, older than `olderThanMs`: a process killed between
      * keeping a file and committing its row leaves one. Rows name their files in columns
-     * called `stored_name` (every area keeps that name), so the check needs no list.
+     * called `stored_name` or `<something>_stored_name` (every area keeps to that), so the
+     * check needs no list of tables.
      */
     async sweepOrphans(db: Db, olderThanMs = 10 * 60_000): Promise<number> {
       const files: string[] = [];
@@ -399,11 +400,16 @@ export function createUploadStore(root: string) {
       };
       await walk(store, '');
       if (!files.length) return 0;
-      const columns: { table_name: string }[] = await db('information_schema.columns').where({ table_schema: db.raw('current_schema()'), column_name: 'stored_name' }).select('table_name');
+      const columns: { table_name: string; column_name: string }[] = await db('information_schema.columns')
+        .where({ table_schema: db.raw('current_schema()') })
+        .andWhere((q) => q.where('column_name', 'stored_name').orWhere('column_name', 'like', '%\\_stored_name'))
+        .select('table_name', 'column_name');
       const referenced = new Set<string>();
-      for (const { table_name } of columns) {
-        const names: string[] = await db(table_name).whereIn('stored_name', files).pluck('stored_name');
-        for (const n of names) referenced.add(n);
+      for (const { table_name, column_name } of columns) {
+        for (let i = 0; i < files.length; i += 5000) {
+          const names: string[] = await db(table_name).whereIn(column_name, files.slice(i, i + 5000)).pluck(column_name);
+          for (const n of names) referenced.add(n);
+        }
       }
       let removed = 0;
       for (const f of files) {

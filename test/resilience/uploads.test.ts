@@ -27,9 +27,9 @@ const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n%證明文件\n'), Buffer.allo
 
 /** Every stored_name of every table against the files in the store. */
 async function storeConsistency(): Promise<{ rowsWithoutFile: string[]; filesWithoutRow: string[]; files: number }> {
-  const columns = await db('information_schema.columns').where({ table_schema: 'public', column_name: 'stored_name' }).select('table_name');
+  const columns = await db('information_schema.columns').where({ table_schema: 'public' }).andWhere((q) => q.where('column_name', 'stored_name').orWhere('column_name', 'like', '%\\_stored_name')).select('table_name', 'column_name');
   const names = new Set<string>();
-  for (const { table_name } of columns as { table_name: string }[]) for (const n of await db(table_name).pluck('stored_name')) if (n) names.add(n);
+  for (const { table_name, column_name } of columns as { table_name: string; column_name: string }[]) for (const n of await db(table_name).pluck(column_name)) if (n) names.add(n);
   const storeDir = path.join(database.uploadDir, 'store');
   const files = fs.existsSync(storeDir)
     ? (fs.readdirSync(storeDir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(storeDir, f)).isFile()).map((f) => f.split(path.sep).join('/'))

@@ -138,3 +138,24 @@ describe('SVG charts', () => {
     expect((svg.match(/<rect [^>]*><title>/g) ?? []).length).toBe(3);
   });
 });
+
+describe('the orphan sweep of kept files', () => {
+  it('removes old files no stored_name or *_stored_name column names, and keeps the rest', async () => {
+    const { createUploadStore } = await import('../../src/platform/uploads');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-sweep-'));
+    const store = createUploadStore(root);
+    await t.db.raw('CREATE TABLE IF NOT EXISTS test_sweep_ref (stored_name text, image_stored_name text)');
+    try {
+      const [named, imaged, orphan, young] = await Promise.all([1, 2, 3, 4].map((n) => store.put(Buffer.from(`file ${n}`))));
+      await t.db('test_sweep_ref').insert([{ stored_name: named }, { image_stored_name: imaged }]);
+      const old = new Date(Date.now() - 3600_000);
+      for (const f of [named, imaged, orphan]) fs.utimesSync(store.pathOf(f!), old, old);
+      expect(await store.sweepOrphans(t.db, 10 * 60_000)).toBe(1);
+      expect(fs.existsSync(store.pathOf(orphan!))).toBe(false);
+      for (const f of [named, imaged, young]) expect(fs.existsSync(store.pathOf(f!))).toBe(true);
+    } finally {
+      await t.db.raw('DROP TABLE test_sweep_ref');
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
