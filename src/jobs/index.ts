@@ -1,23 +1,22 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Config } from '../config';
 import type { CoreServices, Services } from '../services';
 import type { ScheduledJob } from '../platform/scheduler';
+import { createJobsService } from './service';
+import { createJobsRouter } from './routes';
 
 /** The area's services, built once from the core services. */
 export function createJobsServices(core: CoreServices) {
-  void core;
-  return {};
+  return createJobsService(core);
 }
 
 /** The area's routes; app.ts mounts them at the root, so paths are written in full. */
 export function jobsRoutes(services: Services, config: Config): Router {
-  void services;
-  void config;
-  return Router();
+  return createJobsRouter(services, config, services.jobs);
 }
 
-/** Scheduled work (daily mails, reminders); runs once per period across instances. */
+/** Scheduled work: the e-newsletter's daily digest of new vacancies. */
 export function jobsJobs(services: Services): ScheduledJob[] {
-  void services;
-  return [];
+  const origin = services.config.publicOrigin.replace(/\/$/, '');
+  return [{ name: 'jobs.digest', dailyAt: '07:00', run: (now) => services.jobs.sendDigests(now, origin) }];
 }

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { parseDateInput } from '../platform/dates';
+import { email, phone, text } from '../platform/validation';
+import { COUNTY_NAME, GRADES, PERSON_KIND_NAME, SERIES_NAME, TITLE_NAME } from './codes';
+
+/** A field the form may leave out altogether counts as empty. */
+const blank = <S extends z.ZodType>(schema: S) => z.preprocess((v) => v ?? '', schema);
+
+/** The longest 有效期間 a posting may have. */
+export const MAX_VALID_DAYS = 90;
+
+const date = (label: string) =>
+  text(label, { max: 20 }).transform((s, ctx) => {
+    if (s === '') return '';
+    const d = parseDateInput(s);
+    if (!d) {
+      ctx.addIssue({ code: 'custom', message: `${label}格式錯誤，請輸入如 115/11/22 或 2026-11-22` });
+      return z.NEVER;
+    }
+    return d;
+  });
+
+const flag = (label: string) =>
+  z
+    .union([z.literal('on'), z.literal('Y'), z.literal('')], { error: `「${label}」格式錯誤` })
+    .optional()
+    .transform((v) => v === 'on' || v === 'Y');
+
+const codeOf = (label: string, names: Map<string, string>, optional = false) =>
+  z
+    .string({ error: `請選擇${label}` })
+    .refine((s) => (optional && s === '') || names.has(s), { message: `請選擇${label}` })
+    .transform((s) => (s === '' ? null : s));
+
+const level = (label: string) =>
+  z
+    .string({ error: `${label}格式錯誤` })
+    .refine((s) => s === '' || (/^\d{1,2}$/.test(s) && +s >= 1 && +s <= 14), { message: `${label}請選擇委任第一職等至簡任第十四職等` })
+    .transform((s) => (s === '' ? null : Number(s)));
+
+/** 機關徵才登錄: every field of the manual's form. */
+export const vacancySchema = z
+  .object({
+    agencyAddress: text('機關地址', { max: 200 }),
+    fillerName: text('填寫人姓名', { max: 50 }),
+    fillerPhone: phone('填寫人電話'),
+    fillerExt: text('分機', { max: 10, optional: true }).refine((s) => s === '' || /^\d{1,10}$/.test(s), { message: '分機須為數字' }),
+    fillerEmail: email('填寫人Email', true),
+    personKind: codeOf('人員區分', PERSON_KIND_NAME),
+    rankFrom: level('官等職等（起）'),
+    rankTo: level('官等職等（迄）'),
+    titleCode: codeOf('職稱', TITLE_NAME),
+    seriesCode: codeOf('職系', SERIES_NAME, true),
+    numberOf: z
+      .string({ error: '名額格式錯誤' })
+      .transform((s) => s.trim())
+      .refine((s) => s !== '', { message: '請輸入名額' })
+      .refine((s) => s === '' || s === '數名' || /^-?\d{1,4}$/.test(s), { message: '名額須為數字或「數名」' })
+      .refine((s) => !/^-?\d{1,4}$/.test(s) || (+s >= 1 && +s <= 999), { message: '名額須為 1 至 999 的數字' })
+      .transform((s) => (s === '數名' ? null : Number(s))),
+    reserveNum: z
+      .string({ error: '候用名額格式錯誤' })
+      .transform((s) => s.trim())
+      .refine((s) => s === '' || /^\d{1,3}$/.test(s), { message: '候用名額須為 0 至 999 的數字' })
+      .transform((s) => (s === '' ? 0 : Number(s))),
+    gender: z.enum(['M', 'F', 'A'], { error: '請選擇性別' }),
+    genderReason: text('性別限制理由', { max: 200, optional: true, multiline: true }),
+    workPlaces: z
+      .union([z.string(), z.array(z.string()).max(30)], { error: '請勾選工作地' })
+      .optional()
+      .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
+      .refine((xs) => xs.length > 0, { message: '請勾選工作地' })
+      .refine((xs) => xs.every((x) => COUNTY_NAME.has(x)), { message: '工作地選項錯誤' })
+      .transform((xs) => [...new Set(xs)].sort()),
+    dateFrom: date('有效期間（起）').refine((s) => s !== '', { message: '請輸入有效期間（起）' }),
+    dateTo: date('有效期間（迄）').refine((s) => s !== '', { message: '請輸入有效期間（迄）' }),
+    workQuality: text('資格條件', { max: 2000, multiline: true }),
+    workItem: text('工作項目', { max: 2000, multiline: true }),
+    workAddress: text('工作地址', { max: 200 }),
+    contactMethod: text('聯絡方式', { max: 500, multiline: true }),
+    urlLink: text('相關網址', { max: 500, optional: true }).refine((s) => s === '' || /^https?:\/\/[^\s<>"]+$/.test(s), {
+      message: '相關網址須以 http:// 或 https:// 開頭',
+    }),
+    isHandicap: flag('身心障礙者可應徵'),
+    isOriginal: flag('原住民可應徵'),
+    transferOnly: flag('限現職公務人員（商調）'),
+    needsConsent: flag('調閱履歷須經應徵者同意'),
+    hideContact: flag('聯絡人資料不於開放資料公開'),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.rankFrom === null) !== (v.rankTo === null)) {
+      ctx.addIssue({ code: 'custom', path: [v.rankFrom === null ? 'rankFrom' : 'rankTo'], message: '官等職等請同時選擇起迄' });
+    } else if (v.rankFrom !== null && v.rankTo !== null && v.rankTo < v.rankFrom) {
+      ctx.addIssue({ code: 'custom', path: ['rankTo'], message: '官等職等（迄）不可低於（起）' });
+    }
+    if (v.gender !== 'A' && v.genderReason === '') {
+      ctx.addIssue({ code: 'custom', path: ['genderReason'], message: '性別設有限制時，請說明工作性質僅適合特定性別之理由（性別工作平等法第7條）' });
+    }
+    if (v.dateFrom && v.dateTo) {
+      if (v.dateTo < v.dateFrom) ctx.addIssue({ code: 'custom', path: ['dateTo'], message: '有效期間（迄）不可早於（起）' });
+      else if ((Date.parse(v.dateTo) - Date.parse(v.dateFrom)) / 86_400_000 > MAX_VALID_DAYS) {
+        ctx.addIssue({ code: 'custom', path: ['dateTo'], message: `有效期間最長 ${MAX_VALID_DAYS} 日` });
+      }
+    }
+  });
+export type VacancyInput = z.infer<typeof vacancySchema>;
+
+export const reviewSchema = z
+  .object({
+    decision: z.enum(['approve', 'return'], { error: '請選擇審核結果' }),
+    reason: text('退回理由', { max: 500, optional: true, multiline: true }),
+  })
+  .refine((r) => r.decision === 'approve' || r.reason !== '', { message: '退回時請輸入退回理由', path: ['reason'] });
+
+const q = (label: string, max: number) =>
+  z
+    .string({ error: `${label}格式錯誤` })
+    .optional()
+    .transform((s) => (s ?? '').trim())
+    .refine((s) => [...s].length <= max, { message: `${label}不可超過 ${max} 個字` });
+
+/** 查詢職缺資料 (GET parameters). */
+export const searchSchema = z.object({
+  q: q('關鍵字', 50),
+  agency: q('機關', 50),
+  series: q('職系', 10).refine((s) => s === '' || SERIES_NAME.has(s), { message: '職系選項錯誤' }),
+  grade: q('官等', 2).refine((s) => s === '' || GRADES.some((g) => g.code === s), { message: '官等選項錯誤' }),
+  county: q('工作地', 2).refine((s) => s === '' || COUNTY_NAME.has(s), { message: '工作地選項錯誤' }),
+  kind: q('人員區分', 2).refine((s) => s === '' || PERSON_KIND_NAME.has(s), { message: '人員區分選項錯誤' }),
+  date: q('日期', 20).transform((s, ctx) => {
+    if (s === '') return '';
+    const d = parseDateInput(s);
+    if (!d) {
+      ctx.addIssue({ code: 'custom', message: '日期格式錯誤，請輸入如 115/11/22 或 2026-11-22' });
+      return z.NEVER;
+    }
+    return d;
+  }),
+  page: q('頁數', 6).refine((s) => s === '' || /^\d{1,6}$/.test(s), { message: '頁數須為數字' }).transform((s) => Math.max(1, Number(s || 1))),
+  size: q('每頁筆數', 6)
+    .refine((s) => s === '' || /^\d{1,6}$/.test(s), { message: '每頁筆數須為數字' })
+    .transform((s) => Number(s || 20))
+    .refine((n) => n >= 1 && n <= 100, { message: '每頁筆數須為 1 至 100' }),
+});
+export type SearchInput = z.infer<typeof searchSchema>;
+
+export const manageListSchema = z.object({
+  workId: q('職缺編號', 12).refine((s) => s === '' || /^\d{1,12}$/.test(s), { message: '職缺編號須為數字' }),
+  history: q('歷史職缺', 1),
+  page: searchSchema.shape.page,
+  size: q('每頁筆數', 6)
+    .refine((s) => s === '' || /^\d{1,6}$/.test(s), { message: '每頁筆數須為數字' })
+    .transform((s) => Number(s || 10))
+    .refine((n) => n >= 1 && n <= 100, { message: '每頁筆數須為 1 至 100' }),
+});
+
+export const subscribeSchema = z.object({
+  email: email('電子郵件'),
+  keyword: blank(text('關鍵字', { max: 50, optional: true })),
+  county: z.string({ error: '工作地選項錯誤' }).optional().transform((s) => s ?? '').refine((s) => s === '' || COUNTY_NAME.has(s), { message: '工作地選項錯誤' }),
+  seriesCode: z.string({ error: '職系選項錯誤' }).optional().transform((s) => s ?? '').refine((s) => s === '' || SERIES_NAME.has(s), { message: '職系選項錯誤' }),
+});
+
+export const unsubscribeSchema = z.object({ email: email('電子郵件') });
+
+export const applySchema = z.object({
+  freeText: blank(text('自述', { max: 2000, optional: true, multiline: true })),
+  agree: z.literal('on', { error: '請確認履歷內容正確並同意送出' }),
+});
