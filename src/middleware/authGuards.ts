@@ -52,3 +52,24 @@ export function requireRole(audit: AuditService, ...roles: string[]) {
     next(new ForbiddenError());
   };
 }
+
+/**
+ * Pages of a person's own data: an agency certificate session has none. Refusals are
+ * audited like any other.
+ */
+export function requirePerson(audit: AuditService, message = '機關憑證無個人資料，請以個人帳號或自然人憑證登入。') {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (!req.user) return requireUser(req, res, next);
+    if (req.user.kind === 'person') return next();
+    await audit.record({
+      actor: { accountId: null, label: req.user.name },
+      action: 'access.denied',
+      outcome: 'denied',
+      target: { type: 'path', id: req.originalUrl.slice(0, 100) },
+      ip: req.ip ?? null,
+      requestId: req.id,
+      details: { required: 'person', kind: req.user.kind },
+    });
+    next(new ForbiddenError(message));
+  };
+}

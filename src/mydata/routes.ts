@@ -3,7 +3,7 @@ import type { Services } from '../services';
 import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { requireUser } from '../middleware/authGuards';
+import { requirePerson as requirePersonGuard } from '../middleware/authGuards';
 import { PROOF_POLICY, displayValue } from './service';
 import { consentSchema, PROPOSED_MAX, REASON_MAX, SELF_DESCRIPTION_MAX } from './schemas';
 import { DOCUMENT_KINDS, ONLINE_REWARD_KINDS, SECTIONS, SECTION_KEYS, STATUS_LABELS, isSectionKey } from './sections';
@@ -16,11 +16,7 @@ export function createMydataRouter(services: Services): Router {
   const router = express.Router();
 
   // Every MyData page: a person's own session (agency certificates have no personal record).
-  const requirePerson = (req: Request, res: Response, next: NextFunction) => {
-    if (!req.user) return requireUser(req, res, next);
-    if (req.user.kind !== 'person') return next(new ForbiddenError('機關憑證無個人資料，請以個人帳號或自然人憑證登入。'));
-    next();
-  };
+  const requirePerson = requirePersonGuard(services.audit);
   const requireHr = async (req: Request, _res: Response, next: NextFunction) => {
     if (svc.isHr(req.user)) return next();
     await services.audit.record({

@@ -83,10 +83,11 @@ describe('MyData pages', () => {
 
   it('refuses an agency-certificate session (it has no personal record)', async () => {
     const { agent } = await cardSignIn(t.app, 'agency-ntunhs');
-    // The shared guard sends agency sessions to their own page; MyData refuses them too.
     const res = await agent.get('/mydata');
-    expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/agency');
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('機關憑證無個人資料');
+    const denied = await t.db('audit_event').where({ action: 'access.denied' }).orderBy('id', 'desc').first();
+    expect(denied.target_id).toBe('/mydata');
     expect(await t.services.mydata.isHr({ kind: 'agency', roles: [{ role: 'hr_password_reset', agencyId: 1 }] } as never)).toBe(false);
   });
 });
