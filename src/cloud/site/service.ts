@@ -1,0 +1,248 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { CoreServices } from '../../services';
+import type { SessionUser } from '../../auth/sessionUser';
+import type { RequestContext } from '../../auth/service';
+import type { ReceivedFile, UploadPolicy } from '../../platform/uploads';
+import { DomainError, FormError, NotFoundError } from '../../platform/errors';
+import { rocShort, taipeiToday } from '../../platform/dates';
+import { loadPlatformPki } from '../../pki/platform';
+import { createSiteRepository, type Paged } from './repository';
+import { buildEncryptedFile, certb64ToPem, deliveryCsv, type DeliveredService } from './delivery';
+import type { ReportInput } from './schemas';
+import { createSiteAdmin } from './admin';
+
+const MB = 1024 * 1024;
+/** 錯誤回報 附件: one file (錯誤畫面 or a document), up to 5 MB. */
+export const REPORT_FILE_POLICY: UploadPolicy = { maxFileBytes: 5 * MB, maxTotalBytes: 5 * MB, maxFiles: 1, kinds: ['image', 'pdf', 'office', 'text', 'zip'] };
+/** 檔案下載 (admin): one file up to 20 MB. */
+export const DOWNLOAD_FILE_POLICY: UploadPolicy = { maxFileBytes: 20 * MB, maxTotalBytes: 20 * MB, maxFiles: 1, kinds: ['pdf', 'office', 'text', 'zip', 'image'] };
+
+export const REPORT_STATUS_LABELS: Record<string, string> = { open: '處理中', closed: '已結案' };
+export const APP_STATUS_LABELS: Record<string, string> = { pending: '尚未審核', rejected: '不通過', approved: '通過', partial: '部分通過' };
+
+export interface DeliveryApplication {
+  id: number;
+  number: string;
+  kind: 'file' | 'ws';
+  agencyId: number;
+  agencyCode: string;
+  agencyName: string;
+  status: string;
+  periodFrom: string;
+  periodTo: string;
+  submittedAt: Date;
+  certb64: string;
+  certThumbprint: string;
+  services: Array<DeliveredService & { id: number }>;
+}
+
+export function createSiteService(core: CoreServices) {
+  const { db, audit, uploads, verification } = core;
+  const repo = createSiteRepository(db);
+  const pki = () => loadPlatformPki(core.config.pkiDir);
+  const actor = (u: SessionUser) => ({ accountId: u.accountId || null, label: u.kind === 'agency' ? `${u.agencyName}（${u.agencyCode}）` : u.name });
+
+  async function denied(u: SessionUser, type: string, id: string | number, ctx: RequestContext, message: string): Promise<never> {
+    await audit.record({ actor: actor(u), action: 'cloud.access.denied', outcome: 'denied', target: { type, id }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyId: u.agencyId, agencyCode: u.agencyCode } });
+    throw new NotFoundError(message);
+  }
+
+  // --- applications with approved lines (read-only on the application tables) ---
+  async function applications(where: { id?: number; agencyId?: number; approvedOnly?: boolean }): Promise<DeliveryApplication[]> {
+    const q = db('cloud_application as a')
+      .join('agency as g', 'g.id', 'a.agency_id')
+      .select(
+        'a.id', 'a.number', 'a.kind', 'a.agency_id as agencyId', 'g.code as agencyCode', 'g.name as agencyName', 'a.status',
+        db.raw(`to_char(a.period_from, 'YYYY-MM-DD') as "periodFrom"`), db.raw(`to_char(a.period_to, 'YYYY-MM-DD') as "periodTo"`),
+        'a.submitted_at as submittedAt', 'a.certb64', 'a.cert_thumbprint as certThumbprint',
+      )
+      .orderBy('a.submitted_at', 'desc');
+    if (where.id !== undefined) q.where('a.id', where.id);
+    if (where.agencyId !== undefined) q.where('a.agency_id', where.agencyId);
+    if (where.approvedOnly) q.whereIn('a.status', ['approved', 'partial']);
+    const apps: DeliveryApplication[] = await q;
+    if (!apps.length) return apps;
+    const lines: Array<{ applicationId: number; id: number; code: string; name: string; tableName: string | null }> = await db('cloud_application_service as l')
+      .join('cloud_service as s', 's.id', 'l.service_id')
+      .leftJoin('cloud_dict_table as t', 't.id', 's.table_id')
+      .whereIn('l.application_id', apps.map((a) => a.id))
+      .where('l.result', 'approved')
+      .select('l.application_id as applicationId', 's.id', 's.code', 's.name', 't.name as tableName')
+      .orderBy([{ column: 's.sort_order' }, { column: 's.id' }]);
+    for (const a of apps) a.services = lines.filter((l) => l.applicationId === a.id).map(({ applicationId: _a, ...s }) => s);
+    return apps;
+  }
+
+  /** The agency's own approved application; anything else is a 404, audited. */
+  async function ownApproved(u: SessionUser, id: number, kind: 'file' | 'ws', ctx: RequestContext): Promise<DeliveryApplication> {
+    const [a] = await applications({ id, approvedOnly: true });
+    if (!a || a.agencyId !== u.agencyId || a.kind !== kind || !a.services.length) return denied(u, 'cloud_application', id, ctx, '查無此申請案件或尚未審核通過');
+    return a;
+  }
+
+  return {
+    repo,
+    admin: createSiteAdmin(core, repo),
+    news: repo.news,
+    newsItem: async (id: number) => (await repo.newsItem(id)) ?? Promise.reject(new NotFoundError('查無此公告')),
+    faqs: () => repo.faqs(),
+    links: () => repo.links(),
+    files: () => repo.files(),
+    services: () => repo.services(),
+    async search(q: string) {
+      const term = q.trim().slice(0, 100);
+      if (!term) return null;
+      const [news, files, faqs] = await Promise.all([repo.news({ q: term, page: 1, size: 50 }), repo.files(term), repo.faqs(term)]);
+      return { news: news.rows, files, faqs };
+    },
+
+    /** 欄位說明: the data dictionary of one service as CSV (UTF-8 with BOM). */
+    async fieldSheet(code: string): Promise<{ filename: string; csv: Buffer }> {
+      const s = await repo.service({ code });
+      if (!s || !s.active || !s.tableId) throw new NotFoundError('查無此服務');
+      const fields = await repo.fields(s.tableId);
+      const cell = (v: unknown) => {
+        const t = v === null || v === undefined ? '' : String(v);
+        return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+      };
+      const lines = [
+        ['服務代碼', '服務名稱', '資料表', '欄位代碼', '欄位名稱', '資料型態', '長度', '欄位說明', '提供'].join(','),
+        ...fields.map((f) => [s.code, s.name, s.tableName, f.columnName, f.label, f.dataType, f.length ?? '', f.description, f.delivered ? '是' : '否'].map(cell).join(',')),
+      ];
+      return { filename: `${s.code}_欄位說明.csv`, csv: Buffer.from('\ufeff' + lines.join('\r\n') + '\r\n') };
+    },
+
+    // --- 錯誤回報 ---
+    async createReport(u: SessionUser, input: ReportInput, files: ReceivedFile[], ctx: RequestContext): Promise<string> {
+      const errors: Record<string, string> = {};
+      let serviceId: number | null = null;
+      if (input.serviceCode) {
+        const s = await repo.service({ code: input.serviceCode });
+        if (!s || !s.active) errors.serviceCode = '請選擇服務代碼';
+        else serviceId = s.id;
+      }
+      if (input.applicationNumber && !(await repo.applicationOfAgency(input.applicationNumber, u.agencyId))) errors.applicationNumber = '查無此申請案號，請確認為貴機關之申請案號';
+      if (input.occurredOn && input.occurredOn > taipeiToday(core.clock())) errors.occurredOn = '問題發生日期不可晚於今天';
+      if (Object.keys(errors).length) {
+        await uploads.discard(files);
+        throw new FormError(errors);
+      }
+      return uploads.keep(files, async (stored) =>
+        db.transaction(async (trx) => {
+          const r = await repo.insertReport(
+            {
+              agency_id: u.agencyId, reporter_name: input.reporterName, phone: input.phone, email: input.email, occurred_on: input.occurredOn,
+              occurred_time: input.occurredTime || null, application_number: input.applicationNumber || null, service_id: serviceId, content: input.content,
+            },
+            stored,
+            trx,
+          );
+          await audit.record({ actor: actor(u), action: 'cloud.report.create', target: { type: 'cloud_report', id: r.code }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, files: stored.length } }, trx);
+          return r.code;
+        }),
+      );
+    },
+    reports: repo.reports,
+    /** A report of the agency (or any, for the administrator); another agency's is a 404, audited. */
+    async report(u: SessionUser, code: string, ctx: RequestContext, opts: { admin?: boolean } = {}) {
+      const r = /^\d{8}$/.test(code) ? await repo.report({ code }) : undefined;
+      if (!r || (!opts.admin && r.agencyId !== u.agencyId)) return denied(u, 'cloud_report', code.slice(0, 20), ctx, '查無此錯誤回報');
+      return { report: r, files: await repo.reportFiles(r.id) };
+    },
+    async handleReport(u: SessionUser, code: string, input: { status: 'open' | 'closed'; handling: string }, ctx: RequestContext) {
+      const r = await repo.report({ code });
+      if (!r) throw new NotFoundError('查無此錯誤回報');
+      await db.transaction(async (trx) => {
+        await trx('cloud_report').where({ id: r.id }).update({ status: input.status, handling: input.handling, handled_by: u.name, handled_at: trx.fn.now() });
+        await audit.record({ actor: actor(u), action: 'cloud.report.handle', target: { type: 'cloud_report', id: code }, ip: ctx.ip, requestId: ctx.requestId, details: { status: input.status, agencyCode: r.agencyCode } }, trx);
+      });
+    },
+
+    // --- delivery ---
+    applications,
+    /** The agency's applications that have approved services (資料交換 / 介接模組). */
+    deliverable: (u: SessionUser) => applications({ agencyId: u.agencyId, approvedOnly: true }).then((list) => list.filter((a) => a.services.length)),
+    ownApproved,
+
+    /**
+     * The encrypted data file of an approved one-time application: built on the first
+     * download (streamed), then served from the store. Every download is audited.
+     */
+    async fileDelivery(u: SessionUser, id: number, ctx: RequestContext) {
+      const a = await ownApproved(u, id, 'file', ctx);
+      let d = await db('cloud_delivery').where({ application_id: a.id }).first();
+      if (!d) {
+        const counter = { rows: 0 };
+        const p = pki();
+        const built = await buildEncryptedFile(deliveryCsv(db, a.services, a.agencyId, counter), certb64ToPem(a.certb64), { certPem: p.signerCertPem, key: p.signerKeyObject }, path.join(uploads.root, 'incoming'), counter);
+        const file: ReceivedFile = { field: 'delivery', originalName: `${a.number}.p7m`, tempPath: built.tempPath, size: built.size, sha256: built.sha256, mime: 'application/pkcs7-mime', kind: 'zip' };
+        try {
+          d = await uploads.keep([file], async ([stored]) =>
+            db.transaction(async (trx) => {
+              const code = await verification.register(
+                { kind: '資料交換檔案', title: `${a.number} 資料交換檔案（${a.services.map((s) => s.code).join('、')}）`, issuerName: '銓敘部人事雲端服務平台', issuerAgencyId: a.agencyId, sha256: built.sha256, signer: '人事服務網文件簽章', area: 'cloud' },
+                trx,
+              );
+              const [row] = await trx('cloud_delivery')
+                .insert({
+                  application_id: a.id, application_number: a.number, agency_id: a.agencyId, service_codes: a.services.map((s) => s.code), stored_name: stored!.storedName,
+                  size: built.size, rows: built.rows, sha256: built.sha256, signature: built.signature, recipient_thumbprint: a.certThumbprint, verification_code: code,
+                })
+                .returning('*');
+              return row;
+            }),
+          );
+        } catch (e) {
+          // Another request built it first.
+          const existing = await db('cloud_delivery').where({ application_id: a.id }).first();
+          if (!existing) throw e;
+          d = existing;
+        }
+      }
+      await audit.record({ actor: actor(u), action: 'cloud.delivery.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, rows: d.rows, sha256: d.sha256, services: d.service_codes } });
+      return { application: a, delivery: d as { stored_name: string; signature: Buffer; sha256: string; rows: number; size: number; verification_code: string } };
+    },
+
+    /** 介接模組: issues a new client certificate for the application (earlier ones are revoked). */
+    async issueWsModule(u: SessionUser, id: number, ctx: RequestContext) {
+      const a = await ownApproved(u, id, 'ws', ctx);
+      const today = taipeiToday(core.clock());
+      if (a.periodTo < today) throw new DomainError('period_over', `服務使用期間已於 ${rocShort(a.periodTo)} 結束，無法產生介接模組。`);
+      const days = Math.max(1, Math.ceil((Date.parse(`${a.periodTo}T23:59:59+08:00`) - core.clock().getTime()) / 86_400_000));
+      const cert = pki().issueClientCertificate(a.number, { organization: a.agencyName, organizationalUnit: a.agencyCode, days });
+      const password = crypto.randomBytes(12).toString('base64url');
+      const p12 = cert.pkcs12(password);
+      const storedName = await uploads.put(p12);
+      try {
+        await db.transaction(async (trx) => {
+          await trx('cloud_ws_client').where({ application_id: a.id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+          await trx('cloud_ws_client').insert({
+            application_id: a.id, application_number: a.number, agency_id: a.agencyId, serial_hex: cert.serialHex, thumbprint: cert.thumbprint, cert_pem: cert.certPem,
+            not_after: cert.notAfter, p12_stored_name: storedName,
+          });
+          await audit.record({ actor: actor(u), action: 'cloud.ws.module', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, serial: cert.serialHex, thumbprint: cert.thumbprint } }, trx);
+        });
+      } catch (e) {
+        await uploads.remove(storedName);
+        throw e;
+      }
+      return { application: a, password, serialHex: cert.serialHex, thumbprint: cert.thumbprint, notAfter: cert.notAfter };
+    },
+    async currentWsClient(applicationId: number) {
+      return db('cloud_ws_client').where({ application_id: applicationId }).whereNull('revoked_at').orderBy('issued_at', 'desc').first();
+    },
+    async wsModuleFile(u: SessionUser, id: number, ctx: RequestContext) {
+      const a = await ownApproved(u, id, 'ws', ctx);
+      const c = await db('cloud_ws_client').where({ application_id: a.id }).whereNull('revoked_at').orderBy('issued_at', 'desc').first();
+      if (!c) throw new NotFoundError('尚未產生介接模組');
+      await audit.record({ actor: actor(u), action: 'cloud.ws.module.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, thumbprint: c.thumbprint } });
+      return { application: a, storedName: c.p12_stored_name as string };
+    },
+    caCertPem: () => pki().caCertPem,
+    signerCertPem: () => pki().signerCertPem,
+  };
+}
+
+export type SiteService = ReturnType<typeof createSiteService>;
+export type { Paged };

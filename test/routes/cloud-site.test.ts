@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { buildApp, lastAudit, signIn } from '../support/app';
+import { cardSignIn } from '../support/cards';
+import { expectZhPage, formErrors, inputValue, long, type Agent } from '../support/routes';
+
+const t = buildApp();
+afterAll(() => t.close());
+
+let ntunhs: { agent: Agent; csrf: string };
+let dgpa: { agent: Agent; csrf: string };
+
+beforeAll(async () => {
+  for (const code of ['A096C0000Q', '376470000A']) {
+    const a = await t.db('agency').where({ code }).first('id');
+    await t.db('agency_area_grant').insert({ agency_id: a.id, area: 'cloud' }).onConflict().ignore();
+  }
+  ntunhs = await cardSignIn(t.app, 'agency-ntunhs');
+  dgpa = await cardSignIn(t.app, 'agency-dgpa');
+});
+
+describe('access (agency certificate only)', () => {
+  it('sends a signed-out visitor to the card login', async () => {
+    const res = await request(t.app).get('/cloud/services');
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/login/certificate?returnTo=%2Fcloud%2Fservices');
+  });
+
+  it('refuses a password session with the card-only message, audited', async () => {
+    const s = await signIn(t.app, 'wang.xiaoming');
+    const res = await s.agent.get('/cloud/faq');
+    expectZhPage(res, 403);
+    expect(res.text).toContain('限以機關憑證登入');
+    expect((await lastAudit(t.db, 'access.denied')).target_id).toBe('/cloud/faq');
+  });
+
+  it('lets the Ministry administrator read the pages', async () => {
+    const s = await signIn(t.app, 'mocs.admin');
+    const res = await s.agent.get('/cloud/services');
+    expectZhPage(res, 200);
+    expect(res.text).toContain('資料表及欄位管理');
+  });
+});
+
+describe('portal pages', () => {
+  it('最新公告 lists the seeded news newest first, ten a page', async () => {
+    const res = await ntunhs.agent.get('/cloud');
+    expectZhPage(res, 200);
+    const dates = [...res.text.matchAll(/<tr><td>(\d+\/\d\d\/\d\d)<\/td>/g)].map((m) => m[1]!);
+    expect(dates).toHaveLength(10);
+    expect(dates[0]).toBe('115/11/02');
+    expect(res.text).toContain('目前第 1 頁');
+    const p2 = await ntunhs.agent.get('/cloud?page=2');
+    expect(p2.text).toContain('目前第 2 頁');
+    expect(p2.text).toContain('資料交換服務申請流程說明');
+  });
+
+  it('searches the news by keyword (seed 002 二 3)', async () => {
+    const res = await ntunhs.agent.get('/cloud?q=' + encodeURIComponent('退休資料'));
+    expectZhPage(res, 200);
+    expect(res.text).toContain('新增[退休資料]服務公告');
+    expect(res.text).not.toContain('雲端人事平台測試');
+    const none = await ntunhs.agent.get('/cloud?q=' + encodeURIComponent('%_不存在'));
+    expect(none.text).toContain('查無符合的公告');
+  });
+
+  it.each(['abc', '-1', '0', '99999'])('never fails on page=%s', async (page) => {
+    const res = await ntunhs.agent.get(`/cloud?page=${page}`);
+    expectZhPage(res, 200);
+  });
+
+  it('shows a news item, 404 for an unknown one', async () => {
+    const n = await t.db('cloud_news').where({ title: '雲端人事平台測試' }).first('id');
+    expectZhPage(await ntunhs.agent.get(`/cloud/news/${n.id}`), 200);
+    expectZhPage(await ntunhs.agent.get('/cloud/news/999999'), 404);
+    expectZhPage(await ntunhs.agent.get('/cloud/news/abc'), 404);
+  });
+
+  it('服務說明 lists the 13 services with categories and 欄位說明 downloads', async () => {
+    const res = await ntunhs.agent.get('/cloud/services');
+    expectZhPage(res, 200);
+    const codes = [...res.text.matchAll(/<td>(SQ_[A-Z]+_[0-9A-Z]+)<\/td>/g)].map((m) => m[1]);
+    expect(codes).toHaveLength(13);
+    expect(codes).toContain('SQ_TA_008');
+    expect(res.text).toContain('退撫資料');
+    expect(res.text).toContain('href="/cloud/services/SQ_MA_001/fields.csv"');
+  });
+
+  it('欄位說明 is generated from the data dictionary', async () => {
+    const res = await ntunhs.agent.get('/cloud/services/SQ_MA_001/fields.csv').buffer(true);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/csv/);
+    const text = res.text ?? res.body.toString();
+    expect(text).toContain('服務代碼,服務名稱,資料表,欄位代碼,欄位名稱');
+    expect(text).toContain('SQ_MA_001,退休資料,hr_retirement,retire_kind,退休種類');
+    // Follows edits of the dictionary.
+    const f = await t.db('cloud_dict_field as f').join('cloud_dict_table as t', 't.id', 'f.table_id').where({ 't.name': 'hr_retirement', 'f.column_name': 'last_rank' }).first('f.id');
+    await t.db('cloud_dict_field').where({ id: f.id }).update({ label: '退休時官職等' });
+    try {
+      const again = await ntunhs.agent.get('/cloud/services/SQ_MA_001/fields.csv').buffer(true);
+      expect(again.text).toContain('last_rank,退休時官職等');
+    } finally {
+      await t.db('cloud_dict_field').where({ id: f.id }).update({ label: '退休時職等' });
+    }
+    expectZhPage(await ntunhs.agent.get('/cloud/services/SQ_XX_999/fields.csv'), 404);
+  });
+
+  it('安裝說明, 常見問題, 相關連結, 聯絡我們, 檔案下載', async () => {
+    expect((await ntunhs.agent.get('/cloud/install')).text).toContain('解密程式');
+    const faq = await ntunhs.agent.get('/cloud/faq');
+    expect(faq.text).toContain('此憑證尚未分配權限，請洽系統管理員');
+    expect([...faq.text.matchAll(/<h2>\d+\. /g)].length).toBeGreaterThanOrEqual(4);
+    const links = await ntunhs.agent.get('/cloud/links');
+    expect(links.text).toContain('公務人員退休撫卹基金');
+    expect((await ntunhs.agent.get('/cloud/contact')).text).toContain('mailto:service@mocs.gov.tw');
+    const files = await ntunhs.agent.get('/cloud/files');
+    expectZhPage(files, 200);
+    const id = /href="\/cloud\/files\/(\d+)"/.exec(files.text)![1];
+    const f = await ntunhs.agent.get(`/cloud/files/${id}`);
+    expect(f.status).toBe(302);
+  });
+
+  it('搜尋 finds news, files and FAQ', async () => {
+    const res = await ntunhs.agent.get('/cloud/search?q=' + encodeURIComponent('解密程式'));
+    expectZhPage(res, 200);
+    expect(res.text).toContain('解密程式更新公告');
+    expect(res.text).toContain('讀卡機元件（含解密程式）');
+    expect(res.text).toContain('如何開啟下載的資料交換檔案？');
+    const empty = await ntunhs.agent.get('/cloud/search');
+    expect(empty.text).toContain('請輸入關鍵字');
+  });
+});
+
+const REPORT = { reporterName: '林小美', phone: '02-28227101', email: 'hr@ntunhs.edu.tw', occurredOn: '115/11/20', occurredTime: '14:30', serviceCode: 'SQ_MA_001', content: '下載退休資料時出現錯誤' };
+
+function postReport(s: { agent: Agent; csrf: string }, fields: Record<string, string>, file?: { data: Buffer; name: string }) {
+  const req = s.agent.post(`/cloud/reports?_csrf=${encodeURIComponent(s.csrf)}`);
+  for (const [k, v] of Object.entries(fields)) req.field(k, v);
+  if (file) req.attach('attachment', file.data, file.name);
+  return req;
+}
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6300010000050001' + '0d0a2db40000000049454e44ae426082', 'hex');
+
+describe('錯誤回報', () => {
+  it('files a report with an attachment and an 8-digit code, shown in the query', async () => {
+    const res = await postReport(ntunhs, REPORT, { data: PNG, name: '錯誤畫面.png' });
+    expect(res.status).toBe(303);
+    const code = /^\/cloud\/reports\/(\d{8})$/.exec(String(res.headers.location))![1]!;
+    const row = await t.db('cloud_report').where({ code }).first();
+    expect(row.status).toBe('open');
+    expect(await t.db('cloud_report_file').where({ report_id: row.id })).toHaveLength(1);
+    const page = await ntunhs.agent.get(`/cloud/reports/${code}`);
+    expectZhPage(page, 200);
+    expect(page.text).toContain('錯誤畫面.png');
+    expect(page.text).toContain('處理中');
+    expect(page.text).toContain('退休資料');
+    const fileId = /href="\/cloud\/reports\/\d+\/files\/(\d+)"/.exec(page.text)![1];
+    const file = await ntunhs.agent.get(`/cloud/reports/${code}/files/${fileId}`);
+    expect(file.status).toBe(200);
+    expect(file.headers['content-type']).toBe('image/png');
+    const list = await ntunhs.agent.get('/cloud/reports?from=115/11/01&to=115/11/30&status=open');
+    expect(list.text).toContain(code);
+    const closed = await ntunhs.agent.get('/cloud/reports?status=closed');
+    expect(closed.text).not.toContain(`>${code}<`);
+    expect((await lastAudit(t.db, 'cloud.report.create')).target_id).toBe(code);
+  });
+
+  it('keeps what was typed and names every empty field', async () => {
+    const before = await t.db('cloud_report').count({ n: '*' });
+    const res = await postReport(ntunhs, { reporterName: '', phone: '', email: '', occurredOn: '', content: '', occurredTime: '99:99', applicationNumber: 'X1' });
+    expectZhPage(res, 400);
+    const errs = formErrors(res.text);
+    for (const m of ['請輸入姓名', '請輸入連絡電話', '請輸入電子郵件', '請輸入問題發生日期', '請輸入問題內容', '時間格式錯誤', '申請案號格式錯誤']) expect(errs.join()).toContain(m);
+    expect(await t.db('cloud_report').count({ n: '*' })).toEqual(before);
+  });
+
+  it.each([
+    ['email', 'not-an-email', '電子郵件格式錯誤'],
+    ['phone', 'abc', '連絡電話格式錯誤'],
+    ['occurredOn', '115/02/30', '問題發生日期格式錯誤'],
+    ['reporterName', long(51), '姓名不可超過 50 個字'],
+    ['content', long(2001), '問題內容不可超過 2000 個字'],
+    ['serviceCode', 'SQ_XX_999', '請選擇服務代碼'],
+    ['applicationNumber', 'APFQ19999999', '查無此申請案號'],
+  ])('refuses %s = %s', async (field, value, message) => {
+    const res = await postReport(ntunhs, { ...REPORT, [field]: value });
+    expectZhPage(res, 400);
+    expect(formErrors(res.text).join()).toContain(message);
+    expect(inputValue(res.text, 'reporterName')).toBe(field === 'reporterName' ? value : REPORT.reporterName);
+  });
+
+  it('refuses a date in the future', async () => {
+    const res = await postReport(ntunhs, { ...REPORT, occurredOn: '2099-01-01' });
+    expectZhPage(res, 400);
+    expect(formErrors(res.text).join()).toContain('問題發生日期不可晚於今天');
+  });
+
+  it('refuses an attachment over 5 MB, keeping the fields and saving nothing', async () => {
+    const before = await t.db('cloud_report').count({ n: '*' });
+    const res = await postReport(ntunhs, REPORT, { data: Buffer.alloc(5 * 1024 * 1024 + 10, 0x41), name: 'big.txt' });
+    expectZhPage(res, 400);
+    expect(formErrors(res.text).join()).toContain('單一檔案大小不可超過 5 MB');
+    expect(inputValue(res.text, 'email')).toBe(REPORT.email);
+    expect(await t.db('cloud_report').count({ n: '*' })).toEqual(before);
+  });
+
+  it('refuses a disguised file type', async () => {
+    const res = await postReport(ntunhs, REPORT, { data: Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff'.repeat(20), 'latin1'), name: 'screen.png' });
+    expectZhPage(res, 400);
+    expect(formErrors(res.text).join()).toMatch(/檔案(內容與副檔名不符|格式不符)|不是圖片檔/);
+  });
+
+  it('refuses two attachments', async () => {
+    const req = ntunhs.agent.post(`/cloud/reports?_csrf=${encodeURIComponent(ntunhs.csrf)}`);
+    for (const [k, v] of Object.entries(REPORT)) req.field(k, v);
+    const res = await req.attach('attachment', PNG, 'a.png').attach('attachment', PNG, 'b.png');
+    expectZhPage(res, 400);
+    expect(formErrors(res.text).join()).toContain('附件最多 1 個檔案');
+  });
+
+  it("another agency reading the report gets 404, audited", async () => {
+    const res = await postReport(ntunhs, REPORT);
+    const code = /(\d{8})$/.exec(String(res.headers.location))![1]!;
+    const other = await dgpa.agent.get(`/cloud/reports/${code}`);
+    expectZhPage(other, 404);
+    const audit = await lastAudit(t.db, 'cloud.access.denied');
+    expect(audit.target_id).toBe(code);
+    expect(audit.outcome).toBe('denied');
+    expect((await dgpa.agent.get('/cloud/reports')).text).not.toContain(code);
+  });
+
+  it('a bad date range in the query is a message, not a failure', async () => {
+    const res = await ntunhs.agent.get('/cloud/reports?from=115/11/30&to=115/11/01');
+    expectZhPage(res, 400);
+    expect(formErrors(res.text).join()).toContain('日期區間迄日不可早於起日');
+    expect(inputValue(res.text, 'from')).toBe('115/11/30');
+  });
+});
