@@ -6,6 +6,7 @@ import { projectRoot } from './platform/database';
 import { prepareDatabase, prepareDemoPki } from './bootstrap';
 import { createServices } from './services';
 import { createApp } from './app';
+import { startCloudWebService } from './cloud';
 import { createBridge } from './bridge/app';
 import { loadBridgeConfig } from './bridge/config';
 
@@ -23,6 +24,11 @@ async function main() {
   const orphans = await services.uploads.sweepOrphans(db, config.uploadOrphanMs);
   if (orphans) logger.warn({ orphans }, 'removed uploaded files no record refers to');
   if (config.runScheduler) services.scheduler.start();
+  // The cloud platform's web service: its own port, mutual TLS with the platform CA.
+  const webService = config.cloudWsPort ? await startCloudWebService(services, { port: config.cloudWsPort, host: config.cloudWsHost }).catch((err: Error) => {
+    logger.warn({ err: err.message }, 'cloud web service not started');
+    return null;
+  }) : null;
   const server = app.listen(config.port, config.host, async () => {
     const port = (server.address() as { port: number }).port;
     const bridgeLine = pki?.softhsmConf && config.startBridge ? await startDemoBridge(pki.softhsmConf, port) : null;
@@ -35,6 +41,7 @@ async function main() {
       '',
       `  人事服務網 is running at http://localhost:${port}/`,
       `  database: ${embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
+      `  cloud web service (mutual TLS): ${webService ? `https://localhost:${webService.port}/api/v1/` : 'off (CLOUD_WS_PORT=0 or the port is taken)'}`,
       `  card bridge: ${bridgeLine ?? 'not started (SoftHSM2 missing: `sudo apt-get install softhsm2`, then restart; account login works without it)'}`,
       '',
       '  Demo sign-ins (account / password — role):',
@@ -73,6 +80,7 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     server.close();
     await services.scheduler.stop();
+    await webService?.close();
     await bridge?.close();
     await app.close();
     await db.destroy();

@@ -5,6 +5,8 @@ import type { ScheduledJob } from '../platform/scheduler';
 import { applyJobs, applyRoutes, createApplyServices } from './apply';
 import { createSiteServices, siteJobs, siteRoutes } from './site';
 
+export { startCloudWebService } from './site';
+
 /**
  * 人事雲端服務平台: the application wizard, progress and review (apply/); the site's
  * pages, data dictionary, delivery, web service, error reports, admin and audit (site/).

@@ -173,6 +173,9 @@ export function createSiteService(core: CoreServices) {
       const a = await ownApproved(u, id, 'file', ctx);
       let d = await db('cloud_delivery').where({ application_id: a.id }).first();
       if (!d) {
+        // Data go only to the certificate that signed the application; without one (an
+        // application entered before card signing) there is nobody to encrypt to.
+        if (!a.certb64) throw new DomainError('no_certificate', '此申請案無申請時之機關憑證，無法產製加密檔案；請重新以機關憑證申請，或洽系統管理員。', 409);
         const counter = { rows: 0 };
         const p = pki();
         const built = await buildEncryptedFile(deliveryCsv(db, a.services, a.agencyId, counter), certb64ToPem(a.certb64), { certPem: p.signerCertPem, key: p.signerKeyObject }, path.join(uploads.root, 'incoming'), counter);
