@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/platform/database';
 import { ANNOUNCEMENT_CATEGORIES } from '../../src/portal/catalog';
+import { WEBHR_DEMO_KEY } from '../../seeds/pics';
+import { rocShort, taipeiToday } from '../../src/platform/dates';
 import { Client, startDatabase, startInstance, waitFor, type Instance, type TestDatabase } from './harness';
 
-// PostgreSQL stopped and started again under a 60-second load of mixed reads and writes.
+// PostgreSQL stopped and started again under a 60-second load of mixed reads and writes:
+// announcements (admin form), tickets (the WebHR API), vacancies (agency card).
 let database: TestDatabase;
 let app: Instance;
 let db: Db;
@@ -33,7 +36,12 @@ describe('PostgreSQL restarted during load', () => {
     const admin = new Client();
     await admin.signIn(app.baseURL, 'portal.admin');
     await admin.get(`${app.baseURL}/admin/announcements/new`);
+    const agency = new Client();
+    await agency.cardSignIn(app.baseURL, database.pkiDir, 'agency-ntunhs');
+    await agency.get(`${app.baseURL}/jobs/manage/new`);
     const run = `load-${Date.now()}`;
+    const today = taipeiToday();
+    const inDays = (n: number) => rocShort(new Date(Date.parse(today) + n * 86_400_000).toISOString().slice(0, 10));
     const writers: Writer[] = [
       {
         what: 'announcements',
@@ -43,6 +51,34 @@ describe('PostgreSQL restarted during load', () => {
           return res.status === 303 ? title : null;
         },
         count: async (keys) => Number((await db('announcement').whereIn('title', keys).count<{ count: string }[]>('id as count'))[0]!.count),
+      },
+      {
+        what: 'tickets (WebHR API)',
+        write: async (n) => {
+          const subject = `${run}-t${n}`;
+          const res = await fetch(`${app.baseURL}/api/pics/tickets`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${WEBHR_DEMO_KEY}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ nationalId: 'A123456789', subject, description: '壓力測試掛號', phone: '02-23979108', email: 'wang.xiaoming@ntunhs.edu.tw' }),
+          });
+          await res.arrayBuffer();
+          return res.status === 201 ? subject : null;
+        },
+        count: async (keys) => Number((await db('pics_ticket').whereIn('subject', keys).count<{ count: string }[]>('id as count'))[0]!.count),
+      },
+      {
+        what: 'vacancies (agency card)',
+        write: async (n) => {
+          const workItem = `${run}-v${n} 辦理一般行政業務。`;
+          const res = await agency.postForm(`${app.baseURL}/jobs/manage/new`, {
+            agencyAddress: '臺北市北投區明德路365號', fillerName: '林淑芬', fillerPhone: '02-28227101', fillerExt: '123', fillerEmail: 'hr@ntunhs.edu.tw',
+            personKind: '1', rankFrom: '6', rankTo: '7', titleCode: 'T04', seriesCode: '0101', numberOf: '1', reserveNum: '0', gender: 'A', genderReason: '',
+            workPlaces: '10', dateFrom: inDays(0), dateTo: inDays(30), workQuality: '具公務人員任用資格。', workItem, workAddress: '臺北市北投區明德路365號',
+            contactMethod: '請將履歷寄至 hr@ntunhs.edu.tw', urlLink: '',
+          });
+          return res.status === 303 ? workItem : null;
+        },
+        count: async (keys) => Number((await db('jobs_vacancy').whereIn('work_item', keys).count<{ count: string }[]>('id as count'))[0]!.count),
       },
     ];
     const acked = new Map<string, string[]>(writers.map((w) => [w.what, []]));
@@ -69,7 +105,7 @@ describe('PostgreSQL restarted during load', () => {
       }
     };
     const started = Date.now();
-    const workers = [...[0, 1, 2, 3].map((i) => loop('read', i)), ...[0, 1].map((i) => loop('write', i))];
+    const workers = [...[0, 1, 2, 3].map((i) => loop('read', i)), ...[0, 1, 2].map((i) => loop('write', i))];
 
     await new Promise((r) => setTimeout(r, 15_000));
     await database.stop();

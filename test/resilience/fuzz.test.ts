@@ -1,6 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
@@ -80,13 +77,7 @@ async function clientFor(p: string): Promise<Client> {
   } else if (who.account) {
     await c.signIn(baseURL, who.account);
   } else {
-    await c.get(`${baseURL}/login/certificate`);
-    const ch = await fetch(`${baseURL}/login/certificate/challenge`, { method: 'POST', headers: { 'x-csrf-token': c.csrf, accept: 'application/json', cookie: c.cookieHeader() } });
-    const { tbs } = (await ch.json()) as { tbs: string };
-    const dir = path.join(database.pkiDir, 'cards', who.card!);
-    const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
-    const certb64 = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8').replace(/-----[A-Z ]+-----|\s+/g, '');
-    await c.postForm(`${baseURL}/login/certificate`, { tbs, certb64, signature: crypto.sign('sha256', Buffer.from(tbs), key).toString('base64') });
+    await c.cardSignIn(baseURL, database.pkiDir, who.card!);
   }
   await c.get(`${baseURL}/my/profile`);
   return c;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -153,6 +154,20 @@ export class Client {
     });
     this.keep(res);
     return { status: res.status, text: await res.text(), location: res.headers.get('location') };
+  }
+
+  /** Certificate login with a demo card's PEM key (what the bridge would sign). */
+  async cardSignIn(baseURL: string, pkiDir: string, card: string) {
+    await this.get(`${baseURL}/login/certificate`);
+    const ch = await fetch(`${baseURL}/login/certificate/challenge`, { method: 'POST', headers: { 'x-csrf-token': this.csrf, accept: 'application/json', cookie: this.cookieHeader() } });
+    const { tbs } = (await ch.json()) as { tbs: string };
+    const dir = path.join(pkiDir, 'cards', card);
+    const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
+    const certb64 = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8').replace(/-----[A-Z ]+-----|\s+/g, '');
+    const res = await this.postForm(`${baseURL}/login/certificate`, { tbs, certb64, signature: crypto.sign('sha256', Buffer.from(tbs), key).toString('base64') });
+    if (res.status !== 303) throw new Error(`card sign-in with ${card} failed: ${res.status}`);
+    await this.get(`${baseURL}/agency`);
+    return res;
   }
 
   async signIn(baseURL: string, account: string, password = 'Ecpa#2026') {
