@@ -14,6 +14,7 @@ import { setUpWebSecurity } from './middleware/setUpWebSecurity';
 import { setUpSession } from './middleware/setUpSession';
 import { PgRateLimitStore } from './middleware/rateLimitStore';
 import { formBody } from './middleware/formBody';
+import { rejectNul } from './middleware/rejectNul';
 import { enforceAccountCompletion } from './middleware/authGuards';
 import { errorHandler, notFound } from './middleware/errorHandler';
 import { hasRole, type SessionUser } from './auth/sessionUser';
@@ -67,6 +68,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   // Room for a 20 000-character announcement in Chinese (9 bytes a character once percent-encoded).
   app.use(formBody({ limit: '256kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));
+  app.use(rejectNul);
 
   const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'));
   app.use(sessions.router);

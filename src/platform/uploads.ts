@@ -7,6 +7,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import { fileTypeFromFile } from 'file-type';
 import type { Db } from './database';
+import { DomainError } from './errors';
+import { containsNul, NUL_MESSAGE } from '../middleware/rejectNul';
 
 /** What an area accepts: checked by content, never by the name or the browser's type. */
 export type FileKind = 'image' | 'pdf' | 'office' | 'text' | 'zip';
@@ -260,6 +262,10 @@ export function createUploadStore(root: string) {
                 kind: 'text',
               }));
               req.body ??= {};
+              if (containsNul(req.body)) {
+                await discard(received);
+                return next(new DomainError('bad_characters', NUL_MESSAGE, 400));
+              }
               if (err) {
                 await discard(received);
                 if (err instanceof multer.MulterError) {
@@ -310,6 +316,7 @@ export function createUploadStore(root: string) {
             const fieldsOnly = multer({ storage: discardingStorage(), defParamCharset: 'utf8', limits: { fields: 100, fieldSize: 200 * 1024, parts: 120 } } as multer.Options).any();
             fieldsOnly(req, res, () => {
               req.body ??= {};
+              if (containsNul(req.body)) return next(new DomainError('bad_characters', NUL_MESSAGE, 400));
               req.uploads = [];
               req.uploadError = UPLOAD_MESSAGES.unwritable;
               next();

@@ -60,3 +60,17 @@ describe('the audit trail', () => {
     expect((await t.db('audit_event').where({ id: row.id }).first()).action).toBe('test.append_only');
   });
 });
+
+describe('NUL characters', () => {
+  it('are refused with a zh-TW 400 before any route runs, in forms, queries and multipart', async () => {
+    const { agent, csrf } = await signIn(t.app, 'wang.xiaoming');
+    const form = await agent.post('/my/profile').type('form').send(`_csrf=${encodeURIComponent(csrf)}&username=a%00b&email=x%40y.tw`);
+    expect(form.status).toBe(400);
+    expect(form.text).toContain('不允許的控制字元');
+    const query = await agent.get('/agencies?q=%00');
+    expect(query.status).toBe(400);
+    const multipart = await agent.post(`/pics/tickets?_csrf=${encodeURIComponent(csrf)}`).field('appCode', 'A1\u0000').field('subject', 'x').attach('files', Buffer.from('%PDF-1.4\n'), 'a.pdf');
+    expect(multipart.status).toBe(400);
+    expect(multipart.text).toContain('不允許的控制字元');
+  });
+});

@@ -3,8 +3,9 @@ import { prng } from '../../seeds/demo';
 /**
  * Malformed form bodies for one route: wrong types (arrays and objects where strings go),
  * huge values, unicode edge cases, duplicated keys, broken percent-encoding. Every body
- * carries at least one field that no valid form has (an array for a scalar, a value over
- * any limit, or a required field missing), so no body should ever be accepted.
+ * carries at least one field that no valid form has, whatever the parser does with
+ * brackets: the field given several times, a value over any limit, or a NUL character —
+ * so no body should ever be accepted.
  */
 const EDGE = [
   '',
@@ -52,9 +53,9 @@ export function fuzzBodies(fieldNames: string[], count: number, seed = 1): strin
     const anchor = pick(names);
     if (mode === 0) parts.push(`${enc(anchor)}=a&${enc(anchor)}=b&${enc(anchor)}=c`);
     else if (mode === 1) parts.push(`${enc(anchor)}=${'字'.repeat(30_000)}`);
-    else if (mode === 2) parts.push(`${enc(anchor)}[$ne]=1`);
+    else if (mode === 2) parts.push(`${enc(anchor)}[$ne]=1&${enc(anchor)}=a&${enc(anchor)}=b`);
     else if (mode === 3) parts.push(`${enc(anchor)}=${'%F0%9F%98%80'.repeat(6000)}`);
-    else if (mode === 4) parts.push(`${enc(anchor)}[]=1&${enc(anchor)}[]=2`);
+    else if (mode === 4) parts.push(`${enc(anchor)}[]=1&${enc(anchor)}[]=2&${enc(anchor)}=%00`);
     else parts.push(`__proto__[polluted]=1&constructor[prototype][x]=1&${enc(anchor)}=${'\u0000'.repeat(3)}&${enc(anchor)}=x`);
     bodies.push(parts.join('&'));
   }
