@@ -8,12 +8,17 @@ import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platfo
 import { taipeiToday, rocShort } from '../platform/dates';
 import { parseForm } from '../platform/validation';
 import { COUNTY_NAME, PERSON_KIND_NAME, SERIES_NAME, TITLE_NAME, rankText } from './codes';
-import { createJobsRepository, type PublicFilter, type VacancyData, type VacancyRow } from './repository';
+import { createJobsRepository, type JobsRepository, type PublicFilter, type VacancyData, type VacancyRow } from './repository';
 import { applySchema, reviewSchema, subscribeSchema, unsubscribeSchema, vacancySchema } from './schemas';
 
 /** Attachments of a posting and of an application (each ≤ 4 MB; posting ≤ 3 files). */
 export const JOBS_ATTACHMENT_POLICY = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 10 * 1024 * 1024, maxFiles: 3, kinds: ['image', 'pdf', 'office', 'text', 'zip'] as const };
 export const RESUME_ATTACHMENT_POLICY = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 4 * 1024 * 1024, maxFiles: 1, kinds: ['image', 'pdf', 'office', 'text'] as const };
+
+/** How long a broad search's result page is kept, and how many are kept. */
+export const SEARCH_CACHE_MS = 60_000;
+const SEARCH_CACHE_MAX = 500;
+type SearchResult = Awaited<ReturnType<JobsRepository['search']>>;
 
 export const CARD_RULE = '自102年1月15日起本系統僅得以自然人憑證或機關憑證方式登錄職缺資料，系統將自動於職缺有效期間內公告。';
 
@@ -21,6 +26,8 @@ const actorOf = (u: SessionUser) => ({ accountId: u.accountId, label: u.kind ===
 
 export function createJobsService(core: CoreServices) {
   const repo = createJobsRepository(core.db);
+  const searchCache = new Map<string, { at: number; generation: number; result: SearchResult }>();
+  const searchRunning = new Map<string, Promise<SearchResult>>();
   const { audit, db } = core;
   const today = () => taipeiToday(core.clock());
 
@@ -181,8 +188,37 @@ export function createJobsService(core: CoreServices) {
       return v;
     },
 
-    async search(f: PublicFilter, page: number, size: number) {
-      return repo.search(f, { page, size, today: today() });
+    /**
+     * 查詢職缺資料. Identical searches running at the same time share one query. A broad
+     * search (more than SEARCH_COUNT_CAP matches: the costly kind, which visits thousands of
+     * rows) is kept for SEARCH_CACHE_MS; a narrow one always reads the database. Vacancies
+     * written through this process drop what is kept at once; a write by another instance
+     * shows in a broad search's result pages at most SEARCH_CACHE_MS later.
+     */
+    async search(f: PublicFilter, page: number, size: number): Promise<SearchResult> {
+      const day = today();
+      const key = JSON.stringify([f.q, f.agency, f.series, f.grade, f.county, f.kind, f.date, day, page, size]);
+      const now = Date.now();
+      const hit = searchCache.get(key);
+      if (hit && hit.generation === repo.generation() && now - hit.at < SEARCH_CACHE_MS) return hit.result;
+      const running = searchRunning.get(key);
+      if (running) return running;
+      const generation = repo.generation();
+      const promise = repo.search(f, { page, size, today: day });
+      searchRunning.set(key, promise);
+      try {
+        const result = await promise;
+        if (result.capped && generation === repo.generation()) {
+          if (searchCache.size >= SEARCH_CACHE_MAX) {
+            for (const [k, v] of searchCache) if (now - v.at >= SEARCH_CACHE_MS || v.generation !== generation) searchCache.delete(k);
+            if (searchCache.size >= SEARCH_CACHE_MAX) searchCache.delete(searchCache.keys().next().value!);
+          }
+          searchCache.set(key, { at: now, generation, result });
+        }
+        return result;
+      } finally {
+        searchRunning.delete(key);
+      }
     },
 
     // --- review ---
