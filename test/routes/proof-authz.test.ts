@@ -43,9 +43,11 @@ const RULES: [RegExp, Access][] = [
   [/^\/pics\/chat\/agent$/, ['agent']],
   [/^\/pics\/(tickets|chat)(\/|$)/, 'person'],
   [/^\/pics(\/(search|announcements|announcements\/:id|faq|downloads))?$/, 'public'],
-  // 雲端服務平台: administrators; the rest per the site's own gate (its tests).
+  // 雲端服務平台: administrators manage; the agency card applies and downloads; the
+  // administrators may also read the site's pages.
   [/^\/cloud\/admin/, ['platformAdmin']],
-  [/^\/cloud/, 'skip'],
+  [/^\/cloud\/(apply|applications|reports|deliveries)(\/|$)/, ['agencyCard']],
+  [/^\/cloud(\/|$)/, ['agencyCard', 'platformAdmin']],
   // 事求人: posting only with a card (the agency card here; HR with a person card in its tests).
   [/^\/jobs\/manage/, ['agencyCard']],
   [/^\/jobs\/(review|dashboard)(\/|$)/, ['reviewer']],
