@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../platform/logger';
 import { DomainError } from '../platform/errors';
+import { isBadCharacterError, NUL_MESSAGE } from './rejectNul';
 
 export const notFound: RequestHandler = (req, res) => {
   res.status(404).render('errors/error', { title: '找不到網頁', status: 404, message: '您要找的網頁不存在或已移除。' });
@@ -33,6 +34,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (e.type === 'entity.parse.failed' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported' || e.status === 400) {
       status = 400;
       message = '送出的資料格式錯誤，請確認後再試。';
+    } else if (isBadCharacterError(err)) {
+      status = 400;
+      message = NUL_MESSAGE;
     } else if (e.status === 415) {
       status = 415;
       message = '不支援的資料格式。';

@@ -118,7 +118,7 @@ describe('資料表及欄位 and 服務', () => {
     expect((await lastAudit(t.db, 'cloud.admin.service.retire')).target_id).toBe('SQ_TA_099');
     await admin.agent.post(`/cloud/admin/services/${s.id}/restore`).type('form').send({ _csrf: admin.csrf });
     expect((await t.db('cloud_service').where({ id: s.id }).first()).active).toBe(true);
-    await t.db('cloud_service').where({ id: s.id }).update({ active: false });
+    await t.db('cloud_service').where({ id: s.id }).update({ active: false, retired_at: t.db.fn.now() });
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { buildApp, csrfFrom, PASSWORD, signIn } from '../support/app';
+import { isBadCharacterError } from '../../src/middleware/rejectNul';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -62,15 +63,34 @@ describe('the audit trail', () => {
 });
 
 describe('NUL characters', () => {
-  it('are refused with a zh-TW 400 before any route runs, in forms, queries and multipart', async () => {
+  it('in a form value: the field\'s own message on the same form, what was typed kept, nothing saved', async () => {
     const { agent, csrf } = await signIn(t.app, 'wang.xiaoming');
     const form = await agent.post('/my/profile').type('form').send(`_csrf=${encodeURIComponent(csrf)}&username=a%00b&email=x%40y.tw`);
     expect(form.status).toBe(400);
-    expect(form.text).toContain('不允許的控制字元');
+    expect(form.text).toContain('含有無法辨識的字元');
+    expect(form.text).toContain('x@y.tw');
+  });
+
+  it('in a query value never fails; in a field name or path it is refused with a zh-TW 400', async () => {
+    const { agent, csrf } = await signIn(t.app, 'wang.xiaoming');
     const query = await agent.get('/agencies?q=%00');
-    expect(query.status).toBe(400);
+    expect(query.status).toBeLessThan(500);
+    const key = await agent.post('/my/profile').type('form').send(`_csrf=${encodeURIComponent(csrf)}&user%00name=a&email=x%40y.tw`);
+    expect(key.status).toBe(400);
+    expect(key.text).toContain('不允許的控制字元');
+    const path = await agent.get('/announcements%00');
+    expect([400, 404]).toContain(path.status);
+  });
+
+  it('in a multipart field is refused with a zh-TW 400 and no file is kept', async () => {
+    const { agent, csrf } = await signIn(t.app, 'wang.xiaoming');
     const multipart = await agent.post(`/pics/tickets?_csrf=${encodeURIComponent(csrf)}`).field('appCode', 'A1\u0000').field('subject', 'x').attach('files', Buffer.from('%PDF-1.4\n'), 'a.pdf');
     expect(multipart.status).toBe(400);
     expect(multipart.text).toContain('不允許的控制字元');
+  });
+
+  it('that reaches the database anyway is answered 400, not 500', async () => {
+    const err = await t.db.raw('select ?::text as v', ['a\u0000b']).catch((e: unknown) => e);
+    expect(isBadCharacterError(err)).toBe(true);
   });
 });
