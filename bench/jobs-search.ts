@@ -21,6 +21,7 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { createDb } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { generateVacancies } from './jobs-generate';
 
@@ -73,7 +74,10 @@ function rssKb(pid: number): number {
 async function main() {
   const config = loadConfig({ DATA_DIR: path.join(here, 'data', 'jobs'), EMBEDDED_PG_PORT: String(await freePort()), NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent', ...(DATABASE_URL ? { DATABASE_URL } : {}) });
   process.stdout.write(`Preparing the database (${DATABASE_URL ? 'BENCH_DATABASE_URL' : 'bench/data/jobs'})…\n`);
-  const { db, url, embedded } = await prepareDatabase(config, createLogger('silent'));
+  const { db: appDb, url, ownerUrl, embedded } = await prepareDatabase(config, createLogger('silent'));
+  // The generator changes the schema's statistics (ANALYZE): the owner's connection.
+  await appDb.destroy();
+  const db = createDb(ownerUrl);
   const targets: ChildProcess[] = [];
   try {
     const t0 = performance.now();

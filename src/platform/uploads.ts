@@ -9,6 +9,7 @@ import { fileTypeFromFile } from 'file-type';
 import type { Db } from './database';
 import { DomainError } from './errors';
 import { containsNul, NUL_MESSAGE } from '../middleware/rejectNul';
+import { ARCHIVE_LIMITS, checkArchive, type ArchiveVerdict } from './zipCheck';
 
 /** What an area accepts: checked by content, never by the name or the browser's type. */
 export type FileKind = 'image' | 'pdf' | 'office' | 'text' | 'zip';
@@ -41,6 +42,10 @@ export const UPLOAD_MESSAGES = {
   mismatch: (name: string) => `「${name}」的檔案內容與副檔名不符。`,
   empty: (name: string) => `「${name}」是空的檔案。`,
   broken: '檔案上傳不完整，請重新上傳。',
+  archiveTooLarge: (name: string) => `「${name}」解壓縮後過大（超過 ${formatBytes(ARCHIVE_LIMITS.maxUnpackedBytes)}）或壓縮比異常，請改以未壓縮或分批的檔案上傳。`,
+  archiveTooManyEntries: (name: string) => `「${name}」內含檔案過多（超過 ${ARCHIVE_LIMITS.maxEntries.toLocaleString('en')} 個），請分批上傳。`,
+  archiveNested: (name: string) => `「${name}」內含其他壓縮檔，請解壓縮後再上傳。`,
+  archiveBroken: (name: string) => `「${name}」已損毀或含有不安全的檔名，無法接受。`,
   unwritable: '檔案暫時無法儲存，請稍後再試；資料未送出。',
 } as const;
 
@@ -208,8 +213,22 @@ export async function classify(tempPath: string, originalName: string, policy: U
   // Old Office files are all CFB; a .docx must really be a .docx.
   if (kind === 'office' && detected.ext !== 'cfb' && detected.ext !== ext) return UPLOAD_MESSAGES.mismatch(originalName);
   if (kind === 'office' && detected.ext === 'cfb' && !['doc', 'xls', 'ppt'].includes(ext)) return UPLOAD_MESSAGES.mismatch(originalName);
+  if (kind === 'zip' || ZIP_CONTAINERS.has(detected.ext)) {
+    const verdict = await checkArchive(tempPath, { ...ARCHIVE_LIMITS, refuseNested: kind === 'zip' });
+    if (verdict !== 'ok') return ARCHIVE_REFUSAL[verdict](originalName);
+  }
   return { kind, mime: kind === 'image' || kind === 'pdf' || kind === 'zip' ? detected.mime : MIME_OF_EXTENSION[ext]! };
 }
+
+/** Office and OpenDocument formats that are ZIP inside, and so can be zip bombs too. */
+const ZIP_CONTAINERS = new Set(['docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp']);
+
+const ARCHIVE_REFUSAL: Record<Exclude<ArchiveVerdict, 'ok'>, (name: string) => string> = {
+  too_large: UPLOAD_MESSAGES.archiveTooLarge,
+  too_many_entries: UPLOAD_MESSAGES.archiveTooManyEntries,
+  nested: UPLOAD_MESSAGES.archiveNested,
+  broken: UPLOAD_MESSAGES.archiveBroken,
+};
 
 /**
  * Uploaded files live under `root` (outside the web root) under generated names:
@@ -407,10 +426,17 @@ export function createUploadStore(root: string) {
       };
       await walk(store, '');
       if (!files.length) return 0;
-      const columns: { table_name: string; column_name: string }[] = await db('information_schema.columns')
-        .where({ table_schema: db.raw('current_schema()') })
-        .andWhere((q) => q.where('column_name', 'stored_name').orWhere('column_name', 'like', '%\\_stored_name'))
-        .select('table_name', 'column_name');
+      // From the catalog, which lists every table whatever the role may read (unlike
+      // information_schema): a table the role cannot read makes the sweep fail, never
+      // take its files for orphans.
+      const columns: { table_name: string; column_name: string }[] = (
+        await db.raw(
+          `SELECT c.relname AS table_name, a.attname AS column_name
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+              AND (a.attname = 'stored_name' OR a.attname LIKE '%\\_stored_name')`,
+        )
+      ).rows;
       const referenced = new Set<string>();
       for (const { table_name, column_name } of columns) {
         for (let i = 0; i < files.length; i += 5000) {

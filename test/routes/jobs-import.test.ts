@@ -104,7 +104,7 @@ describe('importing a legacy-shaped feed', () => {
     const run = (file: string) =>
       promisify(execFile)('npx', ['tsx', 'scripts/jobs-import.ts', file], {
         cwd: path.join(import.meta.dirname, '../..'),
-        env: { ...process.env, DATABASE_URL: inject('databaseUrl'), SEED_DEMO: 'false', LOG_LEVEL: 'silent', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-import-')) },
+        env: { ...process.env, DATABASE_URL: inject('ownerDatabaseUrl'), SEED_DEMO: 'false', LOG_LEVEL: 'silent', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-import-')) },
       }).then(
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => e,

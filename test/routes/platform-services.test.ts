@@ -2,9 +2,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import request from 'supertest';
 import { buildApp } from '../support/app';
+import { createDb } from '../../src/platform/database';
+import { grantAppRole } from '../../src/platform/dbRole';
 import { createScheduler, periodOf } from '../../src/platform/scheduler';
 import { createLogger } from '../../src/platform/logger';
 import { normalizeVerificationCode } from '../../src/platform/verification';
@@ -144,17 +146,24 @@ describe('the orphan sweep of kept files', () => {
     const { createUploadStore } = await import('../../src/platform/uploads');
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-sweep-'));
     const store = createUploadStore(root);
-    await t.db.raw('CREATE TABLE IF NOT EXISTS test_sweep_ref (stored_name text, image_stored_name text)');
+    // A table added by a migration: made by the owner, granted to the app's role at start.
+    const owner = createDb(inject('ownerDatabaseUrl'), 1);
+    await owner.raw('CREATE TABLE IF NOT EXISTS test_sweep_ref (stored_name text, image_stored_name text)');
     try {
       const [named, imaged, orphan, young] = await Promise.all([1, 2, 3, 4].map((n) => store.put(Buffer.from(`file ${n}`))));
-      await t.db('test_sweep_ref').insert([{ stored_name: named }, { image_stored_name: imaged }]);
+      await owner('test_sweep_ref').insert([{ stored_name: named }, { image_stored_name: imaged }]);
       const old = new Date(Date.now() - 3600_000);
       for (const f of [named, imaged, orphan]) fs.utimesSync(store.pathOf(f!), old, old);
+      // Not granted yet: the sweep must fail rather than take its files for orphans.
+      await expect(store.sweepOrphans(t.db, 10 * 60_000)).rejects.toThrow(/permission denied/);
+      for (const f of [named, imaged, orphan, young]) expect(fs.existsSync(store.pathOf(f!))).toBe(true);
+      expect(await grantAppRole(owner)).toBe(true);
       expect(await store.sweepOrphans(t.db, 10 * 60_000)).toBe(1);
       expect(fs.existsSync(store.pathOf(orphan!))).toBe(false);
       for (const f of [named, imaged, young]) expect(fs.existsSync(store.pathOf(f!))).toBe(true);
     } finally {
-      await t.db.raw('DROP TABLE test_sweep_ref');
+      await owner.raw('DROP TABLE test_sweep_ref');
+      await owner.destroy();
       fs.rmSync(root, { recursive: true, force: true });
     }
   });

@@ -1,4 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createDb } from '../../src/platform/database';
+import { APP_ROLE } from '../../src/platform/dbRole';
 import request from 'supertest';
 import { buildApp, csrfFrom, PASSWORD, signIn } from '../support/app';
 import { isBadCharacterError } from '../../src/middleware/rejectNul';
@@ -52,13 +54,36 @@ describe('session fixation', () => {
 });
 
 describe('the audit trail', () => {
-  it('cannot be updated, deleted or truncated by the application database role', async () => {
+  it('cannot be updated, deleted or truncated by the application database role, nor its guards taken off', async () => {
     await t.services.audit.record({ action: 'test.append_only', details: { n: 1 } });
     const row = await t.db('audit_event').where({ action: 'test.append_only' }).orderBy('id', 'desc').first();
-    await expect(t.db('audit_event').where({ id: row.id }).update({ action: 'test.changed' })).rejects.toThrow(/append-only|not allowed|audit/i);
-    await expect(t.db('audit_event').where({ id: row.id }).delete()).rejects.toThrow(/append-only|not allowed|audit/i);
-    await expect(t.db.raw('TRUNCATE audit_event')).rejects.toThrow(/append-only|not allowed|audit/i);
+    expect((await t.db.raw('SELECT current_user AS u')).rows[0].u).toBe(APP_ROLE);
+    const denied = /permission denied|must be owner/i;
+    await expect(t.db('audit_event').where({ id: row.id }).update({ action: 'test.changed' })).rejects.toThrow(denied);
+    await expect(t.db('audit_event').where({ id: row.id }).delete()).rejects.toThrow(denied);
+    await expect(t.db.raw('TRUNCATE audit_event')).rejects.toThrow(denied);
+    await expect(t.db.raw('ALTER TABLE audit_event DISABLE TRIGGER ALL')).rejects.toThrow(denied);
+    await expect(t.db.raw('DROP TABLE audit_event')).rejects.toThrow(denied);
+    // RESET ROLE returns to the role the connection started with: still the app's.
+    await expect(t.db.transaction(async (trx) => {
+      await trx.raw('RESET ROLE');
+      await trx('audit_event').where({ id: row.id }).delete();
+    })).rejects.toThrow(denied);
+    // No new tables either: the schema is the owner's.
+    await expect(t.db.raw('CREATE TABLE audit_copy (id int)')).rejects.toThrow(denied);
     expect((await t.db('audit_event').where({ id: row.id }).first()).action).toBe('test.append_only');
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE even from the schema owner (triggers)', async () => {
+    const owner = createDb(inject('ownerDatabaseUrl'), 1);
+    try {
+      const row = await owner('audit_event').orderBy('id', 'desc').first();
+      await expect(owner('audit_event').where({ id: row.id }).update({ action: 'test.changed' })).rejects.toThrow(/append-only|not allowed/i);
+      await expect(owner('audit_event').where({ id: row.id }).delete()).rejects.toThrow(/append-only|not allowed/i);
+      await expect(owner.raw('TRUNCATE audit_event')).rejects.toThrow(/append-only|not allowed/i);
+    } finally {
+      await owner.destroy();
+    }
   });
 });
 

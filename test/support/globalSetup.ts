@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { grantAppRole, withAppRole } from '../../src/platform/dbRole';
 import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/database';
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
@@ -12,7 +13,10 @@ import { freePort } from '../../src/platform/net';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The app role's URL, as the app connects (see src/platform/dbRole.ts). */
     databaseUrl: string;
+    /** The schema owner's. */
+    ownerDatabaseUrl: string;
     pkiDir: string;
   }
 }
@@ -49,8 +53,10 @@ export default async function setup(project: TestProject) {
   await seedReference(db);
   await seedDemo(db);
   await seedAreas(db);
+  const granted = await grantAppRole(db);
   await db.destroy();
-  project.provide('databaseUrl', url);
+  project.provide('databaseUrl', granted ? withAppRole(url) : url);
+  project.provide('ownerDatabaseUrl', url);
   // The demo PKI as PEM files (the card tests sign with the keys; bridge tests make tokens).
   const pkiRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-test-pki-'));
   createDemoPki(path.join(pkiRoot, 'pki'), { softhsmDir: null });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeZip } from '../support/zips';
 import { ATTACHMENT_POLICY, IMAGE_POLICY, UPLOAD_MESSAGES, createUploadStore, safeFileName, type StoredFile } from '../../src/platform/uploads';
 
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64, 1)]);
@@ -129,6 +130,29 @@ describe('receiving files', () => {
     expect((await request(t.app).post('/up').attach('files', SVG, 'logo.svg')).body.error).toBe(UPLOAD_MESSAGES.badType('logo.svg'));
     expect((await request(t.app).post('/up').attach('files', PDF, 'README')).body.error).toBe(UPLOAD_MESSAGES.badType('README'));
     expect((await request(t.app).post('/up').attach('files', Buffer.from('abc\0def'), 'x.txt')).body.error).toBe(UPLOAD_MESSAGES.mismatch('x.txt'));
+  });
+
+  it('accepts an ordinary ZIP and refuses zip bombs, nested archives and bombs inside a .docx', async () => {
+    const ok = await makeZip([{ name: '說明.txt', data: Buffer.from('人事資料\n'.repeat(200)) }]);
+    const accepted = await request(t.app).post('/up').attach('files', ok, '資料.zip');
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.files[0].kind).toBe('zip');
+    const bomb = await makeZip([{ name: 'zeros.bin', data: Buffer.alloc(300 * MB) }]);
+    const refused = await request(t.app).post('/up').field('subject', '主旨').attach('files', bomb, 'bomb.zip');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe(UPLOAD_MESSAGES.archiveTooLarge('bomb.zip'));
+    expect(refused.body.body.subject).toBe('主旨');
+    const nested = await makeZip([{ name: 'inner.zip', data: ok }]);
+    expect((await request(t.app).post('/up').attach('files', nested, 'nested.zip')).body.error).toBe(UPLOAD_MESSAGES.archiveNested('nested.zip'));
+    const docx = await makeZip([
+      { name: '[Content_Types].xml', data: Buffer.from('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'), store: true },
+      { name: 'word/document.xml', data: Buffer.alloc(300 * MB, 0x20) },
+    ]);
+    const docxRes = await request(t.app).post('/up').attach('files', docx, '報告.docx');
+    expect(docxRes.status).toBe(400);
+    expect(docxRes.body.error).toBe(UPLOAD_MESSAGES.archiveTooLarge('報告.docx'));
+    expect(t.files('store')).toHaveLength(1);
+    expect(t.files('incoming')).toEqual([]);
   });
 
   it('refuses an empty file', async () => {
