@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { ctxOf, flash, idParam } from '../platform/http';
 import { keepValues, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { requireRole, requireUser } from '../middleware/authGuards';
+import { requirePerson, requireRole, requireUser } from '../middleware/authGuards';
 import { pdfToBuffer, drawFormTable } from '../platform/pdf';
 import { chartSvg } from '../platform/svgChart';
 import { rocShort, taipeiToday } from '../platform/dates';
@@ -274,8 +274,8 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
     const v = await jobs.publicVacancy(workId);
     return { ...common, title: `應徵職缺：${v.title}`, v, resume: await jobs.resumeOf(req.user!) };
   };
-  const personOnly = (req: Request, _res: Response, next: NextFunction) =>
-    next(req.user!.kind === 'person' ? undefined : new ForbiddenError('請以公務人員個人身分登入後應徵。'));
+  // Applying is a person's: an agency session is refused (and audited) before any upload is read.
+  const personOnly = requirePerson(services.audit, '請以公務人員個人身分登入後應徵。');
   router.get('/jobs/view/:workId/apply', requireUser, personOnly, async (req, res) => {
     const w = idParam(req.params.workId);
     if (w === null) throw new NotFoundError('查無此職缺');
@@ -307,8 +307,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
       throw err;
     }
   });
-  router.get('/jobs/my/applications', requireUser, async (req, res) => {
-    if (req.user!.kind !== 'person') throw new ForbiddenError('請以公務人員個人身分登入。');
+  router.get('/jobs/my/applications', requirePerson(services.audit, '請以公務人員個人身分登入。'), async (req, res) => {
     res.render('jobs/my-applications', { ...common, title: '我的應徵紀錄', applications: await jobs.myApplications(req.user!) });
   });
   router.post('/jobs/my/applications/:id/consent', requireUser, async (req, res) => {

@@ -7,7 +7,7 @@ import { keepValues, pageNumber, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { ATTACHMENT_POLICY } from '../platform/uploads';
 import { taipeiToday } from '../platform/dates';
-import { requireRole, requireUser } from '../middleware/authGuards';
+import { requirePerson, requireRole } from '../middleware/authGuards';
 import { ticketFields } from './deskService';
 import { apiTicketSchema, CHANNEL_LABELS, CHANNELS, lookupSchema, queueSchema, searchSchema, SUBJECT_MAX } from './schemas';
 import { OPENAPI } from './webhr';
@@ -25,9 +25,11 @@ function queryValues(req: Request, keys: string[]): Record<string, string | unde
   return out;
 }
 
+const PERSON_ONLY = '機關憑證登入無法使用線上掛號，請以個人帳號或自然人憑證登入。';
+
 function person(req: Request): SessionUser {
   const u = req.user!;
-  if (u.kind !== 'person') throw new ForbiddenError('機關憑證登入無法使用線上掛號，請以個人帳號或自然人憑證登入。');
+  if (u.kind !== 'person') throw new ForbiddenError(PERSON_ONLY);
   return u;
 }
 
@@ -43,6 +45,8 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
   const router = express.Router();
   const receive = uploads.receive([FILES], ATTACHMENT_POLICY);
   const agentOnly = requireRole(audit, 'cs_agent');
+  // 線上掛號 and 掛號查詢 are a person's: an agency session is refused (and audited) before any upload is read.
+  const personOnly = requirePerson(audit, PERSON_ONLY);
 
   router.use('/pics', async (_req, res, next) => {
     res.locals.stylesheets = STYLES;
@@ -82,7 +86,7 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
   // --- 掛號室 > 線上掛號 ---
   const newTicketView = async (extra: Record<string, unknown> = {}) => ({ title: '線上掛號', apps: await tickets.repo.apps(), subjectMax: SUBJECT_MAX, ...extra });
 
-  router.get('/pics/tickets/new', requireUser, async (req, res) => {
+  router.get('/pics/tickets/new', personOnly, async (req, res) => {
     const u = person(req);
     const contact = await tickets.repo.contactOf(u.personId);
     const values: Record<string, string> = { kind: '問題', phone: contact.phone, email: contact.email };
@@ -94,12 +98,8 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
     res.render('pics/ticket-new', await newTicketView({ values }));
   });
 
-  router.post('/pics/tickets', requireUser, receive, async (req, res) => {
-    const u = req.user!;
-    if (u.kind !== 'person') {
-      await uploads.discard(req.uploads);
-      throw new ForbiddenError('機關憑證登入無法使用線上掛號，請以個人帳號或自然人憑證登入。');
-    }
+  router.post('/pics/tickets', personOnly, receive, async (req, res) => {
+    const u = person(req);
     await submitForm(req, res, 'pics/ticket-new', await newTicketView(), async () => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const fields = ticketFields(body);
@@ -116,13 +116,13 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
     });
   });
 
-  router.get('/pics/tickets/:no/filed', requireUser, async (req, res) => {
+  router.get('/pics/tickets/:no/filed', personOnly, async (req, res) => {
     const { ticket } = await tickets.ownTicket(person(req), String(req.params.no), ctxOf(req));
     res.render('pics/ticket-filed', { title: '線上掛號送出成功', ticket });
   });
 
   // --- 掛號室 > 掛號查詢 ---
-  router.get('/pics/tickets', requireUser, async (req, res) => {
+  router.get('/pics/tickets', personOnly, async (req, res) => {
     const u = person(req);
     const values = queryValues(req, ['receiptNo', 'from', 'to']);
     const shown = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === '\u0000' ? '' : (v ?? '')]));
@@ -136,12 +136,12 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
     }
   });
 
-  router.get('/pics/tickets/:no', requireUser, async (req, res) => {
+  router.get('/pics/tickets/:no', personOnly, async (req, res) => {
     const view = await tickets.ownTicket(person(req), String(req.params.no), ctxOf(req));
     res.render('pics/ticket', { title: `掛號案件 ${view.ticket.receiptNo}`, ...view });
   });
 
-  router.get('/pics/tickets/:no/files/:id', requireUser, async (req, res) => {
+  router.get('/pics/tickets/:no/files/:id', personOnly, async (req, res) => {
     const id = idParam(req.params.id);
     if (id === null) throw new NotFoundError('查無此附件');
     const f = await tickets.ownAttachment(person(req), String(req.params.no), id, ctxOf(req));

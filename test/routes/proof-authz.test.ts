@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { buildApp, signIn } from '../support/app';
+import { agentFor, buildApp, signIn } from '../support/app';
 import { cardSignIn } from '../support/cards';
 import { concrete, routeTable } from '../support/routeTable';
 
 /**
- * The authorization matrix: every GET route of the router × every kind of user, with the
- * answer each must get. A route no rule covers fails the test, so a new page cannot ship
- * without saying who may open it. State-changing routes are covered by the CSRF suite and
- * by each area's own tests.
+ * The authorization matrix: every route of the router × every kind of user, with the answer
+ * each must get. A route no rule covers fails the test, so a page or a form cannot ship
+ * without saying who may use it. GET routes are opened by everyone; state-changing routes
+ * are sent, with a valid CSRF token of the sender's own session, by everyone who must be
+ * refused (refusal checked, audited, and nothing changed); the users allowed to post are
+ * exercised with real bodies by each area's own tests.
  */
 const t = buildApp();
 afterAll(() => t.close());
@@ -29,7 +31,7 @@ const RULES: [RegExp, Access][] = [
   [/^\/help\//, 'public'],
   // A person who opens the agency card's page is sent to their own 我的專區.
   [/^\/agency$/, { only: ['agencyCard'], othersRedirectTo: '/my' }],
-  [/^\/my\/password-reset$/, ['hr', 'agent', 'otherAgencyHr', 'agencyCard']],
+  [/^\/my\/password-reset(\/lookup)?$/, ['hr', 'agent', 'otherAgencyHr', 'agencyCard']],
   [/^\/my(\/|$)/, 'person'],
   [/^\/admin\//, ['admin']],
   [/^\/api\/pics\/openapi\.json$/, 'public'],
@@ -62,6 +64,29 @@ function accessOf(path: string): Access | null {
   return RULES.find(([re]) => re.test(path))?.[1] ?? null;
 }
 
+function isAllowed(access: Access, who: Who): boolean {
+  const list = Array.isArray(access) ? access : typeof access === 'object' ? access.only : null;
+  return (
+    access === 'public' ||
+    (access === 'signed-in' && who !== 'anonymous') ||
+    (access === 'person' && who !== 'anonymous' && who !== 'agencyCard') ||
+    (list !== null && list.includes(who))
+  );
+}
+
+/**
+ * Who may post where, where it differs from who may open the page: signing in and out,
+ * and forms whose page is public but whose action needs a signed-in person.
+ */
+const POST_RULES: [RegExp, Access][] = [
+  [/^\/(login|logout|forgot-password|login\/certificate(\/.*)?)$/, 'skip'],
+  [/^\/polls\/:id(\/vote)?$/, 'person'],
+];
+
+function postAccessOf(path: string): Access | null {
+  return POST_RULES.find(([re]) => re.test(path))?.[1] ?? accessOf(path);
+}
+
 const ACCOUNTS: Record<Exclude<Who, 'anonymous' | 'agencyCard'>, string> = {
   civilServant: 'wang.xiaoming',
   hr: 'hr.chief',
@@ -74,14 +99,17 @@ const ACCOUNTS: Record<Exclude<Who, 'anonymous' | 'agencyCard'>, string> = {
 
 type Agent = ReturnType<typeof request.agent>;
 const agents = {} as Record<Who, Agent>;
+const tokens = {} as Record<Who, string>;
 
 beforeAll(async () => {
-  agents.anonymous = request.agent(t.app);
-  for (const [who, account] of Object.entries(ACCOUNTS)) agents[who as Who] = (await signIn(t.app, account)).agent;
-  agents.agencyCard = (await cardSignIn(t.app, 'agency-ntunhs')).agent;
+  ({ agent: agents.anonymous, csrf: tokens.anonymous } = await agentFor(t.app));
+  for (const [who, account] of Object.entries(ACCOUNTS)) ({ agent: agents[who as Who], csrf: tokens[who as Who] } = await signIn(t.app, account));
+  ({ agent: agents.agencyCard, csrf: tokens.agencyCard } = await cardSignIn(t.app, 'agency-ntunhs'));
 });
 
-const routes = routeTable(t.app).filter((r) => r.method === 'GET');
+const all = routeTable(t.app);
+const routes = all.filter((r) => r.method === 'GET');
+const writes = all.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
 
 describe('the authorization matrix', () => {
   it('covers every GET route of the router', () => {
@@ -100,13 +128,7 @@ describe('the authorization matrix', () => {
     const res = await agents[who].get(concrete(path));
     const location = String(res.headers.location ?? '');
     expect(res.status, `${path} as ${who}`).toBeLessThan(500);
-    const list = Array.isArray(access) ? access : typeof access === 'object' ? access.only : null;
-    const allowed =
-      access === 'public' ||
-      (access === 'signed-in' && who !== 'anonymous') ||
-      (access === 'person' && who !== 'anonymous' && who !== 'agencyCard') ||
-      (list !== null && list.includes(who));
-    if (allowed) {
+    if (isAllowed(access, who)) {
       expect([401, 403], `${path} as ${who}: allowed`).not.toContain(res.status);
       expect(location, `${path} as ${who}: not sent to sign in`).not.toMatch(/^\/login/);
       return;
@@ -126,8 +148,45 @@ describe('the authorization matrix', () => {
     }
     expect([403, 404], `${path} as ${who}: refused`).toContain(res.status);
     if (res.status === 403) {
-      const denied = await t.db('audit_event').where('id', '>', max).where({ outcome: 'denied' }).first();
+      const denied = await t.db('audit_event').where('id', '>', max).where({ outcome: 'denied', request_id: String(res.headers['x-request-id']) }).first();
       expect(denied, `${path} as ${who}: the refusal is audited`).toBeTruthy();
     }
+  });
+});
+
+describe('the authorization matrix for state-changing routes', () => {
+  it('covers every state-changing route of the router', () => {
+    expect(writes.length).toBeGreaterThan(50);
+    const unclassified = writes.map((r) => `${r.method} ${r.path}`).filter((p) => !postAccessOf(p.split(' ')[1]!));
+    expect(unclassified).toEqual([]);
+  });
+
+  const cases = writes.flatMap((r) => {
+    const access = postAccessOf(r.path);
+    if (!access || access === 'skip' || access === 'public') return [];
+    return EVERYONE.filter((who) => !isAllowed(access, who)).map((who) => [r.method, r.path, who] as const);
+  });
+
+  it.each(cases)('%s %s as %s is refused, audited, and changes nothing', async (method, path, who) => {
+    const max = Number((await t.db('audit_event').max<{ max: number }[]>('id as max'))[0]?.max ?? 0);
+    const agent = agents[who];
+    const url = concrete(path);
+    const req = method === 'POST' ? agent.post(url) : method === 'PUT' ? agent.put(url) : method === 'PATCH' ? agent.patch(url) : agent.delete(url);
+    const res = await req.type('form').set('x-csrf-token', tokens[who]).send({ _csrf: tokens[who] });
+    const location = String(res.headers.location ?? '');
+    expect(res.status, `${method} ${path} as ${who}`).toBeLessThan(500);
+    if (who === 'anonymous') {
+      expect(res.status === 401 || res.status === 403 || ([302, 303].includes(res.status) && /^\/login/.test(location)), `${path} anonymous: ${res.status} ${location}`).toBe(true);
+    } else if (who === 'agencyCard' && [302, 303].includes(res.status)) {
+      // A person's form posted from an agency session: sent to the agency's own page.
+      expect(location, `${path} as agency card`).toMatch(/^\/(agency|my|login)/);
+    } else {
+      expect([403, 404], `${method} ${path} as ${who}: refused (${res.status} ${location})`).toContain(res.status);
+    }
+    const rid = String(res.headers['x-request-id']);
+    const mine = await t.db('audit_event').where('id', '>', max).where({ request_id: rid }).select('action', 'outcome');
+    if (res.status === 403) expect(mine.some((a) => a.outcome === 'denied'), `${path} as ${who}: the refusal is audited`).toBe(true);
+    // Nothing was done on the refused user's behalf.
+    expect(mine.filter((a) => a.outcome !== 'denied'), `${path} as ${who}: nothing done`).toEqual([]);
   });
 });
