@@ -83,7 +83,12 @@ async function main() {
     const t0 = performance.now();
     const added = await generateVacancies(db, N, (s) => process.stdout.write(`${s}\n`));
     if (added) process.stdout.write(`generated ${added} vacancies in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    const counts = (await db.raw(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'approved' AND date_from <= current_date AND date_to >= current_date AND deleted_at IS NULL)::int AS current FROM jobs_vacancy`)).rows[0];
+    // "Today" as the portal counts it: the date in Taipei, not the database session's.
+    const counts = (
+      await db.raw(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'approved' AND date_from <= (now() AT TIME ZONE 'Asia/Taipei')::date AND date_to >= (now() AT TIME ZONE 'Asia/Taipei')::date AND deleted_at IS NULL)::int AS current FROM jobs_vacancy`,
+      )
+    ).rows[0];
     process.stdout.write(`vacancies: ${counts.total} (${counts.current} public today)\n`);
 
     const bare = await startTarget({ BENCH_TARGET: 'bare' });

@@ -111,7 +111,8 @@ export async function startInstance(name: string, database: TestDatabase, env: R
     kill: () => proc.kill('SIGKILL'),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
+        // Already gone: exited, or killed by a signal (then exitCode stays null).
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
         proc.once('exit', () => resolve());
         proc.kill('SIGTERM');
         setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
