@@ -32,6 +32,17 @@ export function createApiCredentials(db: Db) {
       await db('pics_api_credential').insert({ system, key_prefix: k.prefix, key_sha256: k.sha256 });
       return k.key;
     },
+    /** Every key issued, without secrets: which system, its prefix, when issued and last used. */
+    list(): Promise<{ system: string; prefix: string; active: boolean; createdAt: Date; lastUsedAt: Date | null }[]> {
+      return db('pics_api_credential')
+        .select('system', 'key_prefix as prefix', 'active', 'created_at as createdAt', 'last_used_at as lastUsedAt')
+        .orderBy('id');
+    },
+    /** Withdraws a key by its prefix (the 8 hex digits after `pics_`); true when one was active. */
+    async revoke(prefix: string): Promise<boolean> {
+      if (!/^[0-9a-f]{8}$/.test(prefix)) return false;
+      return (await db('pics_api_credential').where({ key_prefix: prefix, active: true }).update({ active: false })) > 0;
+    },
   };
 }
 

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import knex from 'knex';
@@ -119,5 +124,47 @@ describe('receipt numbers under concurrency', () => {
       await services.lifecycle.close();
       await db.destroy();
     }
+  });
+});
+
+describe('npm run pics:keys (issuing and withdrawing WebHR keys)', () => {
+  const cli = (...args: string[]) =>
+    promisify(execFile)('npx', ['tsx', 'scripts/pics-keys.ts', ...args], {
+      cwd: path.join(import.meta.dirname, '../..'),
+      env: { ...process.env, DATABASE_URL: inject('ownerDatabaseUrl'), SEED_DEMO: 'false', LOG_LEVEL: 'silent', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pics-keys-')) },
+    }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it('issues a key that works once shown, lists it without its secret, and revokes it', async () => {
+    const issued = await cli('issue', 'HRMIS');
+    expect(issued.code).toBe(0);
+    const key = /pics_[0-9a-f]{8}_[A-Za-z0-9_-]+/.exec(issued.stdout)?.[0];
+    expect(key).toBeTruthy();
+    const prefix = key!.split('_')[1]!;
+    expect((await t.db('pics_api_credential').where({ key_prefix: prefix }).first()).key_sha256).not.toContain(key!);
+    expect((await lastAudit(t.db, 'pics.api_key.issue')).target_id).toBe(prefix);
+    const a = await makeAccount(t.db);
+    const filed = await post(body(a.nationalId), key!);
+    expect(filed.status).toBe(201);
+    const listed = await cli('list');
+    expect(listed.stdout).toMatch(new RegExp(`HRMIS\\s+pics_${prefix}_…\\s+使用中`));
+    expect(listed.stdout).not.toContain(key!.split('_').slice(2).join('_'));
+    const revoked = await cli('revoke', prefix);
+    expect(revoked.code).toBe(0);
+    expect((await lastAudit(t.db, 'pics.api_key.revoke')).target_id).toBe(prefix);
+    expect((await post(body(a.nationalId), key!)).status).toBe(401);
+    expect((await cli('list')).stdout).toMatch(new RegExp(`pics_${prefix}_…\\s+已停用`));
+  });
+
+  it('refuses a bad system name, an unknown prefix and a missing command', async () => {
+    const bad = await cli('issue', '人事');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('系統名稱須為');
+    const unknown = await cli('revoke', '00000000');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain('查無使用中的金鑰');
+    expect((await cli()).code).toBe(2);
   });
 });
