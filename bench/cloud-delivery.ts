@@ -21,6 +21,7 @@ import { seedCloudSiteDemo } from '../seeds/cloud-site';
 import { createDemoPki } from '../src/pki/demo';
 import { loadPlatformPki } from '../src/pki/platform';
 import { buildEncryptedFile, deliveryCsv } from '../src/cloud/site/delivery';
+import { bareLine, measureBareExpress } from './bare';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const GOAL = { seconds: 5, mb: 200 };
@@ -66,6 +67,7 @@ async function main() {
     const csv = execFileSync('openssl', ['cms', '-decrypt', '-inform', 'DER', '-in', built.tempPath, '-recip', path.join(pkiDir, 'cards', 'agency-ntunhs', 'cert.pem'), '-inkey', path.join(pkiDir, 'cards', 'agency-ntunhs', 'key.pem')], { maxBuffer: 1 << 30 });
     const lines = csv.toString('utf8').split('\r\n').filter((l) => /^\d+,A\d{9},/.test(l)).length;
     const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
+    const bare = await measureBareExpress();
     const result = {
       rows: built.rows,
       decryptedRows: lines,
@@ -76,8 +78,11 @@ async function main() {
       loadAverage1m: Math.round(load * 10) / 10,
       peakRssMB: mb(peakRss),
       rssGrowthMB: mb(peakRss - baseRss),
+      bare,
+      rowsPerBareRequest: Math.round((built.rows / secs / bare.rps) * 10) / 10,
     };
     console.log(JSON.stringify(result, null, 2));
+    console.log(`${bareLine(bare)}; the delivery wrote ${result.rowsPerBareRequest} rows in the time bare Express answers one request`);
     const ok = lines >= ROWS && secs < GOAL.seconds && mb(peakRss) < GOAL.mb;
     console.log(`goal (< ${GOAL.seconds} s, < ${GOAL.mb} MB peak RSS): ${ok ? 'met' : 'NOT met'}`);
     fs.mkdirSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'results'), { recursive: true });

@@ -119,9 +119,14 @@ async function main() {
       let bytes = 0;
       let rows = 0;
       const decoder = new TextDecoder();
+      // A `</ROW>` may be cut between two chunks: the last 5 characters go with the next one
+      // (too short to hold a whole tag, so nothing is counted twice).
+      let carry = '';
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         bytes += chunk.length;
-        rows += (decoder.decode(chunk, { stream: true }).match(/<\/ROW>/g) ?? []).length;
+        const text = carry + decoder.decode(chunk, { stream: true });
+        rows += (text.match(/<\/ROW>/g) ?? []).length;
+        carry = text.slice(-5);
       }
       const exportSecs = (performance.now() - e0) / 1000;
       clearInterval(sampler);

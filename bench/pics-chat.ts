@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { bareLine, measureBareExpress } from './bare';
 import { startEmbeddedPostgres, type Db, type EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { withCheckDigit } from '../seeds/demo';
@@ -300,6 +301,8 @@ async function main() {
 
     const sorted = [...latencies].sort((x, y) => x - y);
     const posts = [...postMs].sort((x, y) => x - y);
+    // The yardstick, with as many connections as there were senders.
+    const bare = await measureBareExpress({ connections: CONCURRENCY });
     const result = {
       at: new Date().toISOString(),
       chats: chatIds.length,
@@ -315,6 +318,7 @@ async function main() {
       afterAnswerMs: { p50: pct([...afterAnswer].sort((x, y) => x - y), 50), p99: pct([...afterAnswer].sort((x, y) => x - y), 99) },
       loadavg: os.loadavg(),
       cpus: os.cpus().length,
+      bare,
     };
     const f = (n: number) => n.toFixed(1);
     process.stdout.write(
@@ -325,6 +329,8 @@ async function main() {
         `POST answered (ms)   p50 ${f(result.postResponseMs.p50)}  p99 ${f(result.postResponseMs.p99)}`,
         `delivery − answer    p50 ${f(result.afterAnswerMs.p50)}  p99 ${f(result.afterAnswerMs.p99)} ms; the agent had the line first in ${result.deliveredBeforeAnswerPct} %`,
         `load average         ${result.loadavg.map((l) => l.toFixed(2)).join(' ')} on ${result.cpus} CPUs`,
+        bareLine(bare),
+        `lines/s as a share of bare req/s: ${((result.linesPerSec / bare.rps) * 100).toFixed(1)} %; delivery p99 / bare p99: ${(result.deliveryMs.p99 / Math.max(bare.p99, 0.001)).toFixed(1)}×`,
         `goal p99 ≤ ${GOAL_P99_MS} ms: ${result.deliveryMs.p99 <= GOAL_P99_MS ? 'met' : 'NOT met'}`,
         '',
       ].join('\n'),
