@@ -4,8 +4,8 @@ import type { Db } from './database';
  * The role the app's queries run under. Migrations and seeds run as the schema's owner; the
  * app gets only what it needs on the tables (no DDL, no TRUNCATE, no ALTER TABLE … DISABLE
  * TRIGGER) and on `audit_event` only SELECT and INSERT, so the audit trail cannot be changed
- * or emptied through the app even if a query were injected (the triggers of migration
- * 0300/0900 are the second line).
+ * or emptied through the app even if a query were injected (the triggers of migrations
+ * 20261124000300 and 20261124000900 are the second line).
  */
 export const APP_ROLE = 'ecpa_app';
 
@@ -22,8 +22,11 @@ export async function grantAppRole(owner: Db): Promise<boolean> {
   const exists = (await owner.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [APP_ROLE])).rows.length > 0;
   if (!exists) {
     if (!me.rolsuper && !me.rolcreaterole) return false;
-    // Two clusters' setups never race here: instances take turns under prepareDatabase's lock.
-    await owner.raw(`CREATE ROLE ${APP_ROLE} NOLOGIN`);
+    // Instances of one database take turns under prepareDatabase's lock, but roles belong to
+    // the whole cluster: another database's set-up may have made it a moment ago.
+    await owner.raw(`CREATE ROLE ${APP_ROLE} NOLOGIN`).catch((err: { code?: string }) => {
+      if (err.code !== '42710' && err.code !== '23505') throw err;
+    });
   }
   if (!me.rolsuper) {
     await owner.raw(`GRANT ${APP_ROLE} TO CURRENT_USER`).catch(() => undefined);
@@ -59,6 +62,7 @@ export async function grantAppRole(owner: Db): Promise<boolean> {
  */
 export function withAppRole(url: string): string {
   const u = new URL(url);
-  u.searchParams.set('options', `-c role=${APP_ROLE}`);
+  const given = u.searchParams.get('options');
+  u.searchParams.set('options', `${given ? `${given} ` : ''}-c role=${APP_ROLE}`);
   return u.toString();
 }

@@ -214,7 +214,10 @@ export async function classify(tempPath: string, originalName: string, policy: U
   if (kind === 'office' && detected.ext !== 'cfb' && detected.ext !== ext) return UPLOAD_MESSAGES.mismatch(originalName);
   if (kind === 'office' && detected.ext === 'cfb' && !['doc', 'xls', 'ppt'].includes(ext)) return UPLOAD_MESSAGES.mismatch(originalName);
   if (kind === 'zip' || ZIP_CONTAINERS.has(detected.ext)) {
-    const verdict = await checkArchive(tempPath, { ...ARCHIVE_LIMITS, refuseNested: kind === 'zip' });
+    // A spreadsheet of repeated values may legitimately compress past any ratio: Office files
+    // are held to the unpacked size only; plain ZIPs also to the ratio and to no nesting.
+    const plainZip = kind === 'zip';
+    const verdict = await checkArchive(tempPath, { ...ARCHIVE_LIMITS, refuseNested: plainZip, maxRatio: plainZip ? ARCHIVE_LIMITS.maxRatio : Infinity });
     if (verdict !== 'ok') return ARCHIVE_REFUSAL[verdict](originalName);
   }
   return { kind, mime: kind === 'image' || kind === 'pdf' || kind === 'zip' ? detected.mime : MIME_OF_EXTENSION[ext]! };

@@ -151,7 +151,15 @@ describe('receiving files', () => {
     const docxRes = await request(t.app).post('/up').attach('files', docx, '報告.docx');
     expect(docxRes.status).toBe(400);
     expect(docxRes.body.error).toBe(UPLOAD_MESSAGES.archiveTooLarge('報告.docx'));
-    expect(t.files('store')).toHaveLength(1);
+    // A document of repeated content compresses past the ZIP ratio, yet is an ordinary file.
+    const repetitive = await makeZip([
+      { name: '[Content_Types].xml', data: Buffer.from('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'), store: true },
+      { name: 'word/document.xml', data: Buffer.alloc(20 * MB, 0x20) },
+    ]);
+    const kept = await request(t.app).post('/up').attach('files', repetitive, '空白表格.docx');
+    expect(kept.status).toBe(200);
+    expect(kept.body.files[0].kind).toBe('office');
+    expect(t.files('store')).toHaveLength(2);
     expect(t.files('incoming')).toEqual([]);
   });
 
