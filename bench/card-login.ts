@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
-import { bareLine, measureBareExpress } from './bare';
+import { bareLine, measureBareExpress } from './targets';
 import { createServices } from '../src/services';
 import { createDemoPki } from '../src/pki/demo';
 import { freePort } from '../src/platform/net';

@@ -21,7 +21,7 @@ import { seedCloudSiteDemo } from '../seeds/cloud-site';
 import { createDemoPki } from '../src/pki/demo';
 import { loadPlatformPki } from '../src/pki/platform';
 import { buildEncryptedFile, deliveryCsv } from '../src/cloud/site/delivery';
-import { bareLine, measureBareExpress } from './bare';
+import { bareLine, measureBareExpress } from './targets';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const GOAL = { seconds: 5, mb: 200 };

@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config';
@@ -23,6 +23,7 @@ import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
 import { createDb } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
+import { startTarget, stopTarget } from './targets';
 import { generateVacancies } from './jobs-generate';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,25 +34,6 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const SEARCH = '/jobs?q=%E8%A1%8C%E6%94%BF&county=10&grade=%E8%96%A6%E4%BB%BB';
 const DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const EXPORT = process.env.BENCH_EXPORT !== '0';
-
-async function startTarget(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = fork(path.join(here, 'server.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, BENCH_PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('target did not start in 60 s')), 60_000);
-    child.on('message', (m: { ready?: number }) => m.ready && (clearTimeout(timer), resolve()));
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`target exited with ${code}`))));
-  });
-  child.removeAllListeners('exit');
-  return { child, port };
-}
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => (clearTimeout(timer), resolve()));
-    child.kill('SIGTERM');
-  });
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
@@ -141,7 +123,7 @@ async function main() {
       JSON.stringify({ vacancies: counts, connections: CONNECTIONS, duration: DURATION, bare: b, search: s, ratio, export: exported }, null, 2),
     );
   } finally {
-    for (const c of targets) await stop(c);
+    for (const c of targets) await stopTarget(c);
     await db.destroy();
     await embedded?.stop();
   }

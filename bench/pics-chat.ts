@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
-import { bareLine, measureBareExpress } from './bare';
+import { bareLine, measureBareExpress } from './targets';
 import { startEmbeddedPostgres, type Db, type EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { withCheckDigit } from '../seeds/demo';

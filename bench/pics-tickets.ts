@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config';
@@ -23,6 +23,7 @@ import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
 import { createDb } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
+import { signIn as signInAs, startTarget, stopTarget } from './targets';
 import { generatedCount, generateTickets } from './pics-generate';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,25 +34,6 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const ACCOUNT = 'wang.xiaoming';
 const PASSWORD = 'Ecpa#2026';
-
-async function startTarget(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = fork(path.join(here, 'server.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, BENCH_PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('target did not start in 60 s')), 60_000);
-    child.on('message', (m: { ready?: number }) => m.ready && (clearTimeout(timer), resolve()));
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`target exited with ${code}`))));
-  });
-  child.removeAllListeners('exit');
-  return { child, port };
-}
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => (clearTimeout(timer), resolve()));
-    child.kill('SIGTERM');
-  });
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
@@ -66,32 +48,6 @@ async function load(url: string, headers: Record<string, string> = {}) {
   return { rps: r.requests.average, p50: pct(times, 50), p95: pct(times, 95), p99: pct(times, 99), ok: r['2xx'], bad: r.non2xx + r.errors + r.timeouts };
 }
 type Figures = Awaited<ReturnType<typeof load>>;
-
-function cookiesOf(res: Response): Map<string, string> {
-  const jar = new Map<string, string>();
-  for (const c of res.headers.getSetCookie()) {
-    const [pair] = c.split(';');
-    const eq = pair!.indexOf('=');
-    jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
-  }
-  return jar;
-}
-
-async function signIn(base: string): Promise<string> {
-  const page = await fetch(`${base}/login`, { redirect: 'manual' });
-  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  const preSid = cookiesOf(page).get('ecpa.sid');
-  if (!token || !preSid) throw new Error('GET /login gave no CSRF token or no session cookie');
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `ecpa.sid=${preSid}` },
-    body: new URLSearchParams({ _csrf: token, account: ACCOUNT, password: PASSWORD, returnTo: '/pics' }).toString(),
-  });
-  const sid = cookiesOf(res).get('ecpa.sid');
-  if (res.status !== 303 || !sid) throw new Error(`POST /login answered ${res.status}`);
-  return `ecpa.sid=${sid}`;
-}
 
 /** The page must be the signed-in person's result list with the expected ticket. */
 async function probe(url: string, cookie: string, expect: string): Promise<number> {
@@ -137,7 +93,7 @@ async function main() {
       const portal = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: url });
       targets.push(portal.child);
       const base = `http://127.0.0.1:${portal.port}`;
-      const cookie = await signIn(base);
+      const cookie = await signInAs(base, ACCOUNT, PASSWORD, '/pics');
       // wang.xiaoming's newest generated ticket, and the month it is in.
       const mine = (
         await db.raw(
@@ -160,7 +116,7 @@ async function main() {
         `\n${label}: ${total.toLocaleString('en')} tickets in all; the range ${roc(1)}–${roc(last)} holds ${inRange} of wang.xiaoming's\n${row('bare', b)}\n${row('by receipt number', n, b)}\n${row('by date range', r, b)}\n`,
       );
       results[label] = { tickets: total, rangeRows: inRange, bare: b, byReceipt: n, byRange: r, ratioReceipt: n.rps / b.rps, ratioRange: r.rps / b.rps };
-      await stop(portal.child);
+      await stopTarget(portal.child);
       targets.pop();
     }
     const small = results['10k'] as { byReceipt: Figures; byRange: Figures; ratioReceipt: number; ratioRange: number };
@@ -175,7 +131,7 @@ async function main() {
     fs.mkdirSync(path.join(here, 'results'), { recursive: true });
     fs.writeFileSync(path.join(here, 'results', `pics-tickets-${Date.now()}.json`), JSON.stringify({ at: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, ...results, growth }, null, 2));
   } finally {
-    for (const c of targets) await stop(c);
+    for (const c of targets) await stopTarget(c);
     await db.destroy();
     await embedded?.stop();
   }

@@ -12,7 +12,7 @@
  *   BENCH_WORKERS=2       also measure the portal over 2 node:cluster workers
  *   BENCH_CPU_PROF=1      write V8 CPU profiles of the portal process to bench/results/prof
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
+import { signIn as signInAs, startTarget, stopTarget } from './targets';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -94,72 +95,6 @@ function postmasterPid(): number | null {
   }
 }
 
-
-/** Starts bench/server.ts under tsx and waits for it to listen. */
-async function startTarget(env: Record<string, string>, extraExecArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = fork(path.join(here, 'server.ts'), [], {
-    execArgv: ['--import', 'tsx', ...extraExecArgv],
-    env: { ...process.env, ...env, BENCH_PORT: String(port) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${env.BENCH_TARGET} did not start in 60 s`)), 60_000);
-    child.on('message', (m: { ready?: number }) => {
-      if (m.ready) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${env.BENCH_TARGET} exited with ${code}`));
-    });
-  });
-  child.removeAllListeners('exit');
-  return { child, port };
-}
-
-function stopTarget(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function cookiesOf(res: Response): Map<string, string> {
-  const jar = new Map<string, string>();
-  for (const c of res.headers.getSetCookie()) {
-    const [pair] = c.split(';');
-    const eq = pair!.indexOf('=');
-    jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
-  }
-  return jar;
-}
-
-/** Signs in through the real form (CSRF token and all) and returns the session cookie. */
-async function signIn(base: string): Promise<string> {
-  const page = await fetch(`${base}/login`, { redirect: 'manual' });
-  const html = await page.text();
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  const preSid = cookiesOf(page).get('ecpa.sid');
-  if (!token || !preSid) throw new Error('GET /login gave no CSRF token or no session cookie');
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `ecpa.sid=${preSid}` },
-    body: new URLSearchParams({ _csrf: token, account: ACCOUNT, password: PASSWORD, returnTo: '/' }).toString(),
-  });
-  const sid = cookiesOf(res).get('ecpa.sid');
-  if (res.status !== 303 || !sid) throw new Error(`POST /login answered ${res.status} without a new session cookie`);
-  if (sid === preSid) throw new Error('the session id was not regenerated at sign-in');
-  return `ecpa.sid=${sid}`;
-}
 
 /** Checks that the cookie gets the signed-in page; returns the size of its answer. */
 async function checkSignedIn(url: string, cookie: string): Promise<{ bodyBytes: number; headerBytes: number }> {
@@ -258,7 +193,7 @@ async function main() {
     children.push(portal.child);
 
     const portalBase = `http://127.0.0.1:${portal.port}`;
-    const cookie = await signIn(portalBase);
+    const cookie = await signInAs(portalBase, ACCOUNT, PASSWORD);
     const page = await checkSignedIn(`${portalBase}/`, cookie);
     process.stdout.write(`Signed in as ${ACCOUNT}; GET / shows ${NAME} (${page.bodyBytes} bytes of HTML, ~${page.headerBytes} bytes of headers).\n`);
 
