@@ -6,6 +6,7 @@ import type { ReceivedFile, StoredFile } from '../../platform/uploads';
 import { DomainError, ForbiddenError, NotFoundError } from '../../platform/errors';
 import { createChatRepository, type ChatRow, type MessageRow, type NewMessage } from './repository';
 import { createChatHub, type Subscriber } from './hub';
+import type { FileTicketInput } from '../service';
 import { SCOPE_NOTICE, TEXT, clockTime, maskNationalIds, withinServiceTime } from './text';
 
 /** Agents count as available only with a heartbeat this recent. */
@@ -20,19 +21,7 @@ const DEFAULT_HANDLE_MINUTES = 5;
 export interface ChatDesk {
   calendar: { isWorkday(date: Date): Promise<boolean> };
   fileTicket?: (
-    input: {
-      personId: number;
-      channel: 'M' | 'C' | 'W' | 'H';
-      kind: '問題' | '建議';
-      appCode: string | null;
-      subject: string;
-      description: string;
-      phone: string;
-      email: string;
-      files: ReceivedFile[];
-      enteredBy?: { accountId: number; label: string } | null;
-      chatId?: number | null;
-    },
+    input: FileTicketInput,
     ctx: RequestContext,
   ) => Promise<{ id: number; receiptNo: string }>;
 }
