@@ -19,24 +19,24 @@ const OID = {
   SHA512: '2.16.840.1.101.3.4.2.3',
 } as const;
 
-function len(n: number): Buffer {
+export function len(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
   const bytes: number[] = [];
   for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
-const tlv = (tag: number, ...content: Buffer[]) => {
+export const tlv = (tag: number, ...content: Buffer[]) => {
   const body = Buffer.concat(content);
   return Buffer.concat([Buffer.from([tag]), len(body.length), body]);
 };
-const seq = (...c: Buffer[]) => tlv(0x30, ...c);
-const set = (...c: Buffer[]) => tlv(0x31, ...c);
-const int = (n: number) => tlv(0x02, Buffer.from([n]));
-const octets = (b: Buffer) => tlv(0x04, b);
-const NULL = Buffer.from([0x05, 0x00]);
+export const seq = (...c: Buffer[]) => tlv(0x30, ...c);
+export const set = (...c: Buffer[]) => tlv(0x31, ...c);
+export const int = (n: number) => tlv(0x02, Buffer.from([n]));
+export const octets = (b: Buffer) => tlv(0x04, b);
+export const NULL = Buffer.from([0x05, 0x00]);
 
-function oid(dotted: string): Buffer {
+export function oid(dotted: string): Buffer {
   const parts = dotted.split('.').map(Number);
   const out: number[] = [40 * parts[0]! + parts[1]!];
   for (const p of parts.slice(2)) {
@@ -47,7 +47,7 @@ function oid(dotted: string): Buffer {
   return tlv(0x06, Buffer.from(out));
 }
 
-function utcTime(d: Date): Buffer {
+export function utcTime(d: Date): Buffer {
   const p = (n: number) => String(n).padStart(2, '0');
   const s = `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
   return tlv(0x17, Buffer.from(s, 'ascii'));

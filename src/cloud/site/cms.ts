@@ -9,7 +9,8 @@
  */
 import crypto from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { issuerAndSerial } from '../../bridge/cms';
+// The DER writers are the bridge's (its CMS SignedData uses the same ones).
+import { issuerAndSerial, int, len, NULL, octets, oid, seq, set, tlv, utcTime } from '../../bridge/cms';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -23,41 +24,9 @@ const OID = {
   aes256cbc: '2.16.840.1.101.3.4.1.42',
 } as const;
 
-function len(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-const tlv = (tag: number, ...content: Buffer[]) => {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), len(body.length), body]);
-};
-const seq = (...c: Buffer[]) => tlv(0x30, ...c);
-const set = (...c: Buffer[]) => tlv(0x31, ...c);
-const int = (n: number) => tlv(0x02, Buffer.from([n]));
-const octets = (b: Buffer) => tlv(0x04, b);
-const NULL = Buffer.from([0x05, 0x00]);
 /** Start of a constructed element with indefinite length; closed by EOC (00 00). */
 const open = (tag: number) => Buffer.from([tag, 0x80]);
 const EOC = Buffer.from([0, 0]);
-
-function oid(dotted: string): Buffer {
-  const parts = dotted.split('.').map(Number);
-  const out: number[] = [40 * parts[0]! + parts[1]!];
-  for (const p of parts.slice(2)) {
-    const stack: number[] = [p & 0x7f];
-    for (let v = Math.floor(p / 128); v > 0; v = Math.floor(v / 128)) stack.unshift((v & 0x7f) | 0x80);
-    out.push(...stack);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-function utcTime(d: Date): Buffer {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const s = `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
-  return tlv(0x17, Buffer.from(s, 'ascii'));
-}
 
 export function pemToDer(pem: string): Buffer {
   const m = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
