@@ -1,5 +1,6 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
+import ejs from 'ejs';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { rateLimit } from 'express-rate-limit';
@@ -39,9 +40,16 @@ export interface AppDeps {
 export function createApp({ config, logger, services, databaseUrl }: AppDeps): Express & { close: () => Promise<void> } {
   const app = express() as Express & { close: () => Promise<void> };
   app.set('trust proxy', config.trustProxy === 'true' ? true : config.trustProxy === 'false' ? false : config.trustProxy);
-  app.set('views', path.join(projectRoot, 'views'));
+  const viewsDir = path.join(projectRoot, 'views');
+  app.set('views', viewsDir);
+  // Views include each other by absolute path from this root: EJS then resolves an include
+  // without looking for the file on disk first (a stat per include per render otherwise).
+  const viewCache = config.env !== 'development';
+  app.engine('ejs', (file: string, data: object, done: (err: Error | null, html?: string) => void) => {
+    ejs.renderFile(file, data, { root: viewsDir, views: [viewsDir], cache: viewCache }, (err, html) => done(err, html));
+  });
   app.set('view engine', 'ejs');
-  app.set('view cache', config.env !== 'development');
+  app.set('view cache', viewCache);
   app.disable('x-powered-by');
   app.locals.rocLong = rocLong;
   app.locals.rocShort = rocShort;

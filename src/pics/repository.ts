@@ -184,8 +184,8 @@ export function createTicketRepository(db: Db) {
       if (f.receiptNo) base.where('receipt_no', f.receiptNo);
       if (f.from) base.where('created_at', '>=', taipeiStart(f.from));
       if (f.to) base.where('created_at', '<', new Date(taipeiStart(f.to).getTime() + 86_400_000));
-      const count = (await base.clone().count<{ count: string }[]>('id as count'))[0]?.count ?? 0;
-      const rows = await base
+      // One round trip: the count (an index-only scan from the person) beside the page of rows.
+      const pageRows = base
         .clone()
         .orderBy([
           { column: 'created_at', order: 'desc' },
@@ -194,7 +194,13 @@ export function createTicketRepository(db: Db) {
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
         .select('id', 'receipt_no as receiptNo', 'subject', 'created_at as createdAt', 'status');
-      return paged(rows, Number(count), page);
+      const result: ({ total: number } & Partial<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>)[] = await db
+        .from(base.clone().count<{ total: number }[]>({ total: 'id' }).as('c'))
+        .joinRaw('LEFT JOIN LATERAL (?) AS p ON true', [db.raw('?', [pageRows])])
+        .select('c.total', 'p.*');
+      const total = Number(result[0]?.total ?? 0);
+      const rows = result.filter((r) => r.id !== undefined && r.id !== null) as { id: number; receiptNo: string; subject: string; createdAt: Date; status: string }[];
+      return paged(rows, total, page);
     },
 
     /** The desk's queue with its filters. */
