@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import request from 'supertest';
 import { lastAudit, makeAccount } from '../support/app';
 import { expectZhPage, formErrors } from '../support/routes';
@@ -266,6 +267,42 @@ describe('文字客服 across two app instances', () => {
       expect(b.services.pics.chat.hub.listening).toBe(true);
     } finally {
       onB.close();
+    }
+  });
+});
+
+describe('文字客服 notifications', () => {
+  it('a typed line travels inside its notification; one too long for it is announced by id and read, in order', async () => {
+    const { acc, c } = await asker();
+    const id = await startChat(c);
+    const onB = await c.on(b.base).sse(`/pics/chat/${id}/events`);
+    const listener = new pg.Client({ connectionString: inject('databaseUrl') });
+    const payloads: string[] = [];
+    await listener.connect();
+    listener.on('notification', (n) => n.payload && payloads.push(n.payload));
+    await listener.query('LISTEN pics_chat');
+    try {
+      await onB.line((l) => l.kind === 'menu');
+      expect((await c.json(`/pics/chat/${id}/messages`, { body: '帶著訊息的通知' })).status).toBe(201);
+      const short = await onB.line((l) => l.body === '帶著訊息的通知');
+      await expect.poll(() => payloads.some((p) => p.includes('帶著訊息的通知'))).toBe(true);
+      const inline = payloads.find((p) => p.includes('帶著訊息的通知'));
+      expect(inline?.startsWith('l:')).toBe(true);
+      expect(JSON.parse(inline!.slice(2))).toMatchObject({ id: short.id, chatId: id, sender: 'asker', senderAccountId: acc.accountId, kind: 'text', chatState: 'menu' });
+
+      // Over the 8,000-byte payload: the notification names the line and B reads it.
+      const long = '長'.repeat(3000);
+      const longId = await a.services.pics.chat.repo.addMessage(a.db, id, { sender: 'asker', senderAccountId: acc.accountId, senderName: '王', kind: 'text', body: long }, new Date(), true);
+      expect((await onB.line((l) => l.id === longId)).body).toBe(long);
+      await expect.poll(() => payloads).toContain(`m:${id}:${longId}`);
+      expect((await c.json(`/pics/chat/${id}/messages`, { body: '之後的一句' })).status).toBe(201);
+      await onB.line((l) => l.body === '之後的一句');
+      const ids = onB.lines().map((l) => l.id);
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      onB.close();
+      await listener.end();
     }
   });
 });

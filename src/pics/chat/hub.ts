@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import pg from 'pg';
 import type { Db } from '../../platform/database';
 import type { Logger } from '../../platform/logger';
-import { NOTIFY_CHANNEL } from './repository';
+import { INLINE_PREFIX, NOTIFY_CHANNEL, type MessageRow } from './repository';
 
 /** One open event stream (a browser tab) of an asker or an agent. */
 export interface Subscriber {
@@ -15,11 +15,19 @@ export interface Subscriber {
   res: Response;
   pumping?: boolean;
   again?: boolean;
+  /**
+   * Caught up: every line up to `lastId` was sent and the LISTEN connection has been up
+   * since, so the next notification of its chat is its next line. Until then (a new
+   * stream, or after the connection was lost) lines are read from the database.
+   */
+  live?: boolean;
 }
 
 export interface HubHandlers {
   /** Sends the lines after `sub.lastId` and advances it. */
   pump(sub: Subscriber): Promise<void>;
+  /** Sends one line that came with its notification and advances `sub.lastId`. */
+  deliver(sub: Subscriber, line: MessageRow): void;
   /** Sends the queue state to these streams (positions, waiting count). */
   queue(subs: Subscriber[]): Promise<void>;
 }
@@ -57,6 +65,8 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
     const lost = (err?: Error) => {
       if (client !== c) return;
       client = null;
+      // Notifications are missed from now on: every stream reads from the database again.
+      for (const sub of all()) sub.live = false;
       if (closed) return;
       logger.warn({ err }, 'chat LISTEN connection lost; reconnecting');
       c.end().catch(() => {});
@@ -104,15 +114,36 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
 
   function dispatch(payload: string) {
     if (payload === 'q') return scheduleQueue();
-    const m = /^m:(\d+):(\d+)$/.exec(payload);
-    if (!m) return;
-    const subs = byChat.get(Number(m[1]));
+    let chatId: number;
+    let id: number;
+    let line: MessageRow | null = null;
+    if (payload.startsWith(INLINE_PREFIX)) {
+      try {
+        const raw = JSON.parse(payload.slice(INLINE_PREFIX.length)) as MessageRow & { createdAt: string };
+        line = { ...raw, id: Number(raw.id), chatId: Number(raw.chatId), createdAt: new Date(raw.createdAt) };
+      } catch {
+        return;
+      }
+      chatId = line.chatId;
+      id = line.id;
+    } else {
+      const m = /^m:(\d+):(\d+)$/.exec(payload);
+      if (!m) return;
+      chatId = Number(m[1]);
+      id = Number(m[2]);
+    }
+    const subs = byChat.get(chatId);
     if (!subs) return;
-    const id = Number(m[2]);
-    for (const sub of subs) if (id > sub.lastId) void pump(sub);
+    for (const sub of subs) {
+      if (id <= sub.lastId) continue;
+      // A chat's lines commit in id order and notifications arrive in commit order, so for
+      // a live stream that is not reading, this is its next line.
+      if (line && sub.live && !sub.pumping) handlers.deliver(sub, line);
+      else void pump(sub);
+    }
   }
 
-  /** One pump at a time per stream; a notification during a pump runs it once more. */
+  /** One pump at a time per stream; a notification during a pump runs it once more. A pump that read under the current LISTEN connection makes the stream live. */
   async function pump(sub: Subscriber): Promise<void> {
     if (sub.pumping) {
       sub.again = true;
@@ -120,10 +151,15 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
     }
     sub.pumping = true;
     try {
+      let listening = false;
       do {
         sub.again = false;
+        const conn = client;
         await handlers.pump(sub);
+        // Caught up under one LISTEN connection: notifications can carry the next lines.
+        listening = conn !== null && conn === client;
       } while (sub.again);
+      if (listening) sub.live = true;
     } catch (err) {
       logger.warn({ err }, 'chat delivery failed');
     } finally {

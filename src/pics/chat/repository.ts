@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../../platform/database';
 
 export type ChatState = 'menu' | 'waiting' | 'active' | 'ended';
@@ -87,6 +88,51 @@ const MESSAGE_COLUMNS = [
 ];
 
 export const NOTIFY_CHANNEL = 'pics_chat';
+/** A notification carrying the line itself starts with this; `m:<chat>:<id>` announces one to read. */
+export const INLINE_PREFIX = 'l:';
+const NOTIFY_LIMIT = 7_900;
+
+/**
+ * The statement that stores a line: UPDATE the chat row (locking it, with `guard` as its
+ * FROM/WHERE), INSERT the line, NOTIFY. With `spoken`, the sender and its name come from the
+ * guard's subquery `s` (asker or agent), not from the bound values.
+ */
+function lineStatement(guard: string, inline: boolean, spoken = false): string {
+  // The spoken line's sender and agent name were worked out under the chat's lock (guard's `s`).
+  const senderCol = spoken ? 'c.sender' : '?::text';
+  const nameCol = spoken ? "CASE WHEN c.sender = 'agent' THEN c.agent_name ELSE ?::text END" : '?::text';
+  const announce = inline
+    ? `CASE WHEN octet_length(p.j) <= ${NOTIFY_LIMIT} THEN '${INLINE_PREFIX}' || p.j ELSE 'm:' || m.chat_id || ':' || m.id END`
+    : `'m:' || m.chat_id || ':' || m.id`;
+  return `WITH c AS (UPDATE pics_chat SET last_activity_at = ?::timestamptz ${guard} RETURNING pics_chat.id, pics_chat.state${spoken ? ', s.sender, s.agent_name' : ''}),
+            m AS (INSERT INTO pics_chat_message
+                    (chat_id, sender, sender_account_id, sender_name, kind, body, image_stored_name, image_original_name, image_mime, image_size, image_sha256, created_at)
+                  SELECT c.id, ${senderCol}, ?::int, ${nameCol}, ?::text, ?::text, ?::text, ?::text, ?::text, ?::int, ?::text, ?::timestamptz FROM c
+                  RETURNING *)
+       SELECT m.id, m.sender, pg_notify('${NOTIFY_CHANNEL}', ${announce})
+         FROM m CROSS JOIN c
+         CROSS JOIN LATERAL (SELECT json_build_object(
+           'id', m.id, 'chatId', m.chat_id, 'sender', m.sender, 'senderAccountId', m.sender_account_id, 'senderName', m.sender_name,
+           'kind', m.kind, 'body', m.body, 'imageStoredName', m.image_stored_name, 'imageOriginalName', m.image_original_name,
+           'imageMime', m.image_mime, 'createdAt', m.created_at, 'chatState', c.state)::text AS j) p`;
+}
+
+/** The bound values of a line, in the order of lineStatement's INSERT (a spoken line's sender is not bound). */
+function lineValues(m: NewMessage, now: Date, spoken = false): Knex.Value[] {
+  return [
+    ...(spoken ? [] : [m.sender]),
+    m.senderAccountId,
+    m.senderName,
+    m.kind,
+    m.body,
+    m.image?.storedName ?? null,
+    m.image?.originalName ?? null,
+    m.image?.mime ?? null,
+    m.image?.size ?? null,
+    m.image?.sha256 ?? null,
+    now,
+  ];
+}
 
 export function createChatRepository(db: Db) {
   const chats = (trx: Db = db) => trx('pics_chat as c').leftJoin('pics_chat_agent as a', 'a.account_id', 'c.agent_account_id');
@@ -125,34 +171,38 @@ export function createChatRepository(db: Db) {
      * Stores a line and tells every instance (NOTIFY is delivered on commit), in one
      * statement. The chat row is locked (UPDATE) before the line takes its id, so a chat's
      * lines commit in id order and a reader resuming "after id N" never skips one.
+     * With `inline`, the notification carries the line itself (when it fits the 8,000-byte
+     * payload), so the instances holding the chat's streams send it without reading it back;
+     * a line stored with other changes in one transaction is announced by id only, so the
+     * streams read it after the commit with the chat's new state.
      */
-    async addMessage(trx: Db, chatId: number, m: NewMessage, now: Date): Promise<number> {
-      const { rows } = await trx.raw(
-        `WITH c AS (UPDATE pics_chat SET last_activity_at = ?::timestamptz WHERE id = ?::int RETURNING id),
-              m AS (INSERT INTO pics_chat_message
-                      (chat_id, sender, sender_account_id, sender_name, kind, body, image_stored_name, image_original_name, image_mime, image_size, image_sha256, created_at)
-                    SELECT c.id, ?::text, ?::int, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::int, ?::text, ?::timestamptz FROM c
-                    RETURNING id, chat_id)
-         SELECT m.id, pg_notify(?, 'm:' || m.chat_id || ':' || m.id) FROM m`,
-        [
-          now,
-          chatId,
-          m.sender,
-          m.senderAccountId,
-          m.senderName,
-          m.kind,
-          m.body,
-          m.image?.storedName ?? null,
-          m.image?.originalName ?? null,
-          m.image?.mime ?? null,
-          m.image?.size ?? null,
-          m.image?.sha256 ?? null,
-          now,
-          NOTIFY_CHANNEL,
-        ],
-      );
+    async addMessage(trx: Db, chatId: number, m: NewMessage, now: Date, inline = false): Promise<number> {
+      const { rows } = await trx.raw(lineStatement('WHERE id = ?::int', inline), [now, chatId, ...lineValues(m, now)]);
       if (!rows.length) throw new Error(`chat ${chatId} not found`);
       return Number(rows[0].id);
+    },
+    /**
+     * A typed line from a participant, in one statement with its authorization: stored only
+     * when the chat is not ended and the account is its asker (a person's session) or its
+     * agent; the agent's line carries the agent's display name. Undefined when refused.
+     */
+    async addSpokenLine(chatId: number, by: { accountId: number; isPerson: boolean; isAgent: boolean; name: string }, m: Omit<NewMessage, 'sender' | 'senderAccountId' | 'senderName'>, now: Date): Promise<{ id: number; sender: Sender } | undefined> {
+      const sender = `CASE WHEN c.asker_account_id = ?::int AND ?::boolean THEN 'asker' WHEN ?::boolean AND c.agent_account_id = ?::int THEN 'agent' END`;
+      const guard = `FROM (SELECT ${sender} AS sender, coalesce((SELECT a.display_name FROM pics_chat_agent a WHERE a.account_id = c.agent_account_id), ?::text) AS agent_name
+                           FROM pics_chat c WHERE c.id = ?::int FOR UPDATE) s
+                     WHERE pics_chat.id = ?::int AND pics_chat.state <> 'ended' AND s.sender IS NOT NULL`;
+      const { rows } = await db.raw(lineStatement(guard, true, true), [
+        now,
+        by.accountId,
+        by.isPerson,
+        by.isAgent,
+        by.accountId,
+        by.name,
+        chatId,
+        chatId,
+        ...lineValues({ ...m, sender: 'asker', senderAccountId: by.accountId, senderName: by.name }, now, true),
+      ]);
+      return rows.length ? { id: Number(rows[0].id), sender: rows[0].sender as Sender } : undefined;
     },
     /** Tells every instance that the queue or the seats changed. */
     async notifyQueue(trx: Db = db) {

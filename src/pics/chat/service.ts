@@ -114,6 +114,10 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
         if (rows.length < 200) return;
       }
     },
+    deliver(sub, line) {
+      sub.res.write(`id: ${line.id}\nevent: line\ndata: ${JSON.stringify(lineView(line, sub))}\n\n`);
+      sub.lastId = line.id;
+    },
     async queue(subs) {
       const views = await queueViews(subs);
       for (const [sub, view] of views) sub.res.write(`event: queue\ndata: ${JSON.stringify(view)}\n\n`);
@@ -143,7 +147,7 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
 
   /** Stores a line (one statement), or with `extra` in a transaction with other changes. */
   async function post(chatId: number, m: NewMessage, extra?: (trx: typeof db) => Promise<void>): Promise<number> {
-    if (!extra) return repo.addMessage(db, chatId, m, clock());
+    if (!extra) return repo.addMessage(db, chatId, m, clock(), true);
     return db.transaction(async (trx) => {
       const id = await repo.addMessage(trx, chatId, m, clock());
       await extra(trx);
@@ -261,6 +265,11 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
 
     /** A typed line from the asker or the chat's agent. */
     async say(chatId: number, body: string, user: SessionUser, ctx: RequestContext): Promise<number> {
+      // The usual case in one statement: the asker or the chat's agent on a chat not ended.
+      const by = { accountId: user.accountId, isPerson: user.kind === 'person', isAgent: hasRole(user, 'cs_agent'), name: user.name };
+      const stored = await repo.addSpokenLine(chatId, by, { kind: 'text', body }, clock());
+      if (stored) return stored.id;
+      // Refused: the same checks again, for the answer (404 and audit, 403, 409) they give.
       const { chat, viewer } = await visibleChat(chatId, user, ctx);
       await assertCanSpeak(chat, viewer, user);
       const name = viewer === 'agent' ? (chat.agentName ?? user.name) : user.name;
