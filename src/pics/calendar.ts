@@ -10,7 +10,8 @@ export interface CalendarDay {
 
 const CACHE_MS = 60_000;
 
-function weekdayOf(ymd: string): number {
+/** 0 (Sunday) … 6 (Saturday) of a 'YYYY-MM-DD' date. */
+export function weekdayOf(ymd: string): number {
   return new Date(`${ymd}T00:00:00Z`).getUTCDay();
 }
 
@@ -74,7 +75,7 @@ export function createWorkCalendar(db: Db) {
       const map = await days();
       return [...map.values()].filter((d) => d.day.startsWith(`${year}-`)).sort((a, b) => a.day.localeCompare(b.day));
     },
-    /** Forget the cached table (after an edit). */
+    /** Forget the cached table after an edit on this instance (others see it when their cache expires). */
     invalidate() {
       cache = null;
     },

@@ -7,10 +7,11 @@ import { createWorkCalendar } from './calendar';
 import { createTicketService } from './service';
 import { createDeskService } from './deskService';
 import { createPicsContent } from './content';
+import { createContentAdmin } from './contentService';
 import { createApiCredentials } from './webhr';
 import { picsDeskRoutes } from './routes';
 
-/** Tickets, the agent desk, the work calendar, WebHR, PICS home. */
+/** Tickets, the agent desk, the work calendar, WebHR, PICS home and its content management. */
 export function createPicsDeskServices(core: CoreServices) {
   const calendar = createWorkCalendar(core.db);
   const tickets = createTicketService(core, calendar);
@@ -22,6 +23,8 @@ export function createPicsDeskServices(core: CoreServices) {
     fileTicket: tickets.fileTicket,
     desk: createDeskService(core, tickets, calendar),
     content: createPicsContent(core.db, core.clock),
+    /** 內容管理: what the desk supervisor maintains (content and the work calendar). */
+    contentAdmin: createContentAdmin(core, calendar),
     apiCredentials: createApiCredentials(core.db),
   };
 }

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config';
 import type { Services } from '../services';
-import type { SessionUser } from '../auth/sessionUser';
+import { hasRole, type SessionUser } from '../auth/sessionUser';
 import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
@@ -11,6 +11,7 @@ import { requirePerson, requireRole } from '../middleware/authGuards';
 import { ticketFields } from './deskService';
 import { apiTicketSchema, CHANNEL_LABELS, CHANNELS, lookupSchema, queueSchema, searchSchema, SUBJECT_MAX } from './schemas';
 import { OPENAPI } from './webhr';
+import { picsContentRoutes } from './contentRoutes';
 
 const STYLES = ['/public/css/pics.css'];
 const FILES = 'attachments';
@@ -259,8 +260,13 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
   deskRouter.get('/calendar', async (req, res) => {
     const thisYear = Number(taipeiToday(services.clock()).slice(0, 4));
     const y = typeof req.query.year === 'string' && /^\d{4}$/.test(req.query.year) ? Number(req.query.year) : thisYear;
-    res.render('pics/desk/calendar', { title: '政府行政機關辦公日曆', year: y, years: [thisYear - 1, thisYear, thisYear + 1], days: await pics.calendar.year(y) });
+    // The years a supervisor may set days in (last year to the year after next).
+    const years = pics.contentAdmin.calendarYears();
+    res.render('pics/desk/calendar', { title: '政府行政機關辦公日曆', year: y, years, days: await pics.calendar.year(y), canEdit: hasRole(req.user, 'cs_supervisor') });
   });
+
+  // 內容管理 (supervisors): content of the PICS pages, canned replies, the work calendar.
+  deskRouter.use(picsContentRoutes(services));
 
   // --- WebHR channel (JSON API; a bearer key, no session, no CSRF) ---
   router.get('/api/pics/openapi.json', (_req, res) => {

@@ -15,8 +15,8 @@ import { concrete, routeTable } from '../support/routeTable';
 const t = buildApp();
 afterAll(() => t.close());
 
-type Who = 'anonymous' | 'civilServant' | 'hr' | 'agent' | 'agencyCard' | 'reviewer' | 'admin' | 'platformAdmin' | 'otherAgencyHr';
-const PEOPLE: Exclude<Who, 'anonymous' | 'agencyCard'>[] = ['civilServant', 'hr', 'agent', 'reviewer', 'admin', 'platformAdmin', 'otherAgencyHr'];
+type Who = 'anonymous' | 'civilServant' | 'hr' | 'agent' | 'supervisor' | 'agencyCard' | 'reviewer' | 'admin' | 'platformAdmin' | 'otherAgencyHr';
+const PEOPLE: Exclude<Who, 'anonymous' | 'agencyCard'>[] = ['civilServant', 'hr', 'agent', 'supervisor', 'reviewer', 'admin', 'platformAdmin', 'otherAgencyHr'];
 const EVERYONE: Who[] = ['anonymous', ...PEOPLE, 'agencyCard'];
 
 /** public: anyone; person: any signed-in person; signed-in: a person or an agency card; or the list of who may. */
@@ -31,7 +31,7 @@ const RULES: [RegExp, Access][] = [
   [/^\/help\//, 'public'],
   // A person who opens the agency card's page is sent to their own 我的專區.
   [/^\/agency$/, { only: ['agencyCard'], othersRedirectTo: '/my' }],
-  [/^\/my\/password-reset(\/lookup)?$/, ['hr', 'agent', 'otherAgencyHr', 'agencyCard']],
+  [/^\/my\/password-reset(\/lookup)?$/, ['hr', 'agent', 'supervisor', 'otherAgencyHr', 'agencyCard']],
   [/^\/my(\/|$)/, 'person'],
   [/^\/admin\//, ['admin']],
   [/^\/api\/pics\/openapi\.json$/, 'public'],
@@ -39,10 +39,12 @@ const RULES: [RegExp, Access][] = [
   // PICS: the desk and the chat console for agents; tickets and chats for people.
   // Event streams stay open: their access is tested in the chat's own tests.
   [/\/events$/, 'skip'],
-  [/^\/pics\/(desk|agent)(\/|$)/, ['agent']],
+  // 內容管理 and changes to the work calendar: the desk supervisors only (its page is every agent's).
+  [/^\/pics\/desk\/(content(\/|$)|calendar\/)/, ['supervisor']],
+  [/^\/pics\/(desk|agent)(\/|$)/, ['agent', 'supervisor']],
   // An agency session sees the chat's notice, told to sign in as a person to chat.
   [/^\/pics\/chat$/, 'signed-in'],
-  [/^\/pics\/chat\/agent$/, ['agent']],
+  [/^\/pics\/chat\/agent$/, ['agent', 'supervisor']],
   [/^\/pics\/(tickets|chat)(\/|$)/, 'person'],
   [/^\/pics(\/(search|announcements|announcements\/:id|faq|downloads))?$/, 'public'],
   // 雲端服務平台: administrators manage; the agency card applies and downloads; the
@@ -81,6 +83,8 @@ function isAllowed(access: Access, who: Who): boolean {
 const POST_RULES: [RegExp, Access][] = [
   [/^\/(login|logout|forgot-password|login\/certificate(\/.*)?)$/, 'skip'],
   [/^\/polls\/:id(\/vote)?$/, 'person'],
+  // Adding a day to the work calendar, whose page every agent may open.
+  [/^\/pics\/desk\/calendar$/, ['supervisor']],
 ];
 
 function postAccessOf(path: string): Access | null {
@@ -91,6 +95,7 @@ const ACCOUNTS: Record<Exclude<Who, 'anonymous' | 'agencyCard'>, string> = {
   civilServant: 'wang.xiaoming',
   hr: 'hr.chief',
   agent: 'cs.agent',
+  supervisor: 'cs.lead',
   reviewer: 'jobs.reviewer',
   admin: 'portal.admin',
   platformAdmin: 'mocs.admin',

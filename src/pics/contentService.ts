@@ -1,0 +1,177 @@
+import type { CoreServices } from '../services';
+import type { SessionUser } from '../auth/sessionUser';
+import { hasRole } from '../auth/sessionUser';
+import type { RequestContext } from '../auth/service';
+import type { Db } from '../platform/database';
+import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
+import { parseForm } from '../platform/validation';
+import { parseDateInput, rocShort, taipeiToday } from '../platform/dates';
+import { weekdayOf, type CalendarDay, type WorkCalendar } from './calendar';
+import { CONTENT_KINDS, type ContentKind } from './contentKinds';
+import { createContentRepository, type ContentRow } from './contentRepository';
+import { CALENDAR_KINDS, calendarDaySchema } from './contentSchemas';
+
+type Ctx = Pick<RequestContext, 'ip' | 'requestId'>;
+
+const WEEKDAYS = '日一二三四五六';
+const ROC_OFFSET = 1911;
+
+/**
+ * 內容管理 of the desk (客服主管): PICS's announcements, FAQ, downloads and canned replies,
+ * and the work calendar. Each change and its audit entry are one transaction.
+ */
+export function createContentAdmin(core: CoreServices, calendar: WorkCalendar) {
+  const { db, audit, clock } = core;
+  const repo = createContentRepository(db);
+  const actorOf = (u: SessionUser) => ({ accountId: u.accountId, label: u.name });
+  const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: Ctx, details: Record<string, unknown> = {}, trx?: Db, outcome: 'ok' | 'denied' | 'failed' = 'ok') =>
+    audit.record({ actor: actorOf(u), action, outcome, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
+
+  /** The routes admit only supervisors; a call from anywhere else is refused the same way. */
+  async function requireSupervisor(u: SessionUser, what: string, ctx: Ctx) {
+    if (hasRole(u, 'cs_supervisor')) return;
+    await record(u, 'access.denied', { type: 'pics_content', id: what }, ctx, { required: ['cs_supervisor'] }, undefined, 'denied');
+    throw new ForbiddenError('僅客服主管可以維護 PICS 內容');
+  }
+
+  async function missing(u: SessionUser, kind: ContentKind, id: string | number, ctx: Ctx): Promise<never> {
+    await record(u, `pics.content.${kind.key}.not_found`, { type: kind.table, id: String(id).slice(0, 100) }, ctx, {}, undefined, 'failed');
+    throw new NotFoundError(`查無此${kind.noun}`);
+  }
+
+  const titleOf = (kind: ContentKind, v: Record<string, unknown>) => String(v[kind.titleField] ?? '').slice(0, 100);
+
+  /** The years a calendar day may be set in: last year to the year after next. */
+  function calendarYears(): number[] {
+    const y = Number(taipeiToday(clock()).slice(0, 4));
+    return [y - 1, y, y + 1, y + 2];
+  }
+
+  return {
+    kinds: CONTENT_KINDS,
+
+    list: (kind: ContentKind, page: number) => repo.list(kind, page),
+
+    /** What a new entry's form starts with: today's date, the next 排序. */
+    async newValues(kind: ContentKind): Promise<Record<string, string>> {
+      const values: Record<string, string> = {};
+      for (const f of kind.fields) {
+        if (f.input === 'date') values[f.name] = rocShort(taipeiToday(clock()));
+        if (f.input === 'sort') values[f.name] = String(await repo.nextSortOrder(kind));
+      }
+      return values;
+    },
+
+    /** An entry by id; an unknown (or malformed) id is a 404, audited. */
+    async item(u: SessionUser, kind: ContentKind, id: number | null, raw: string, ctx: Ctx): Promise<ContentRow> {
+      const row = id === null ? undefined : await repo.find(kind, id);
+      return row ?? missing(u, kind, raw, ctx);
+    },
+
+    /** An entry as its form shows it (dates in ROC form). */
+    formValues(kind: ContentKind, row: ContentRow): Record<string, string> {
+      return Object.fromEntries(kind.fields.map((f) => [f.name, f.input === 'date' ? rocShort(String(row[f.name])) : String(row[f.name] ?? '')]));
+    },
+
+    async create(u: SessionUser, kind: ContentKind, body: unknown, ctx: Ctx): Promise<{ id: number; title: string }> {
+      await requireSupervisor(u, `${kind.key}.create`, ctx);
+      const input = parseForm(kind.schema, body);
+      const title = titleOf(kind, input);
+      const id = await db.transaction(async (trx: Db) => {
+        const id = await repo.insert(trx, kind, input);
+        await record(u, `pics.content.${kind.key}.create`, { type: kind.table, id }, ctx, { title }, trx);
+        return id;
+      });
+      return { id, title };
+    },
+
+    async update(u: SessionUser, kind: ContentKind, id: number, body: unknown, ctx: Ctx): Promise<{ id: number; title: string }> {
+      await requireSupervisor(u, `${kind.key}.update`, ctx);
+      const input = parseForm(kind.schema, body);
+      const title = titleOf(kind, input);
+      const found = await db.transaction(async (trx: Db) => {
+        const before = await repo.update(trx, kind, id, input);
+        if (!before) return false;
+        const changed = kind.fields.filter((f) => String(before[f.name] ?? '') !== String(input[f.name] ?? '')).map((f) => f.name);
+        await record(u, `pics.content.${kind.key}.update`, { type: kind.table, id }, ctx, { title, changed }, trx);
+        return true;
+      });
+      if (!found) await missing(u, kind, id, ctx);
+      return { id, title };
+    },
+
+    async remove(u: SessionUser, kind: ContentKind, id: number | null, raw: string, ctx: Ctx): Promise<{ id: number; title: string }> {
+      await requireSupervisor(u, `${kind.key}.delete`, ctx);
+      const gone =
+        id === null
+          ? undefined
+          : await db.transaction(async (trx: Db) => {
+              const row = await repo.delete(trx, kind, id);
+              if (row) await record(u, `pics.content.${kind.key}.delete`, { type: kind.table, id }, ctx, { title: titleOf(kind, row) }, trx);
+              return row;
+            });
+      if (!gone) return missing(u, kind, raw, ctx);
+      return { id: gone.id, title: titleOf(kind, gone) };
+    },
+
+    calendarYears,
+
+    /**
+     * Adds a day to the work calendar. Refused: a holiday on a weekend or a make-up workday
+     * on a weekday (neither would change anything), a day already in the table, a year
+     * outside calendarYears(). This instance sees the change at once.
+     */
+    async addCalendarDay(u: SessionUser, body: unknown, ctx: Ctx): Promise<CalendarDay> {
+      await requireSupervisor(u, 'calendar.create', ctx);
+      const v = parseForm(calendarDaySchema, body);
+      const years = calendarYears();
+      const year = Number(v.day.slice(0, 4));
+      const errors: Record<string, string> = {};
+      const shown = `${rocShort(v.day)}（星期${WEEKDAYS[weekdayOf(v.day)]}）`;
+      if (year < years[0]! || year > years[years.length - 1]!) {
+        errors.day = `日期須在民國 ${years[0]! - ROC_OFFSET} 年至 ${years[years.length - 1]! - ROC_OFFSET} 年之間`;
+      } else {
+        const existing = await repo.calendarDay(v.day);
+        if (existing) errors.day = `${shown}已在辦公日曆中（${CALENDAR_KINDS[existing.kind]}：${existing.name}），如需更改請先刪除該日`;
+        const weekend = [0, 6].includes(weekdayOf(v.day));
+        if (v.kind === 'holiday' && weekend) errors.kind = `${shown}原本就是例假日，不需設定放假`;
+        if (v.kind === 'workday' && !weekend) errors.kind = `${shown}原本就是上班日，不需設定補行上班`;
+      }
+      if (Object.keys(errors).length) throw new FormError(errors);
+      const day: CalendarDay = { day: v.day, kind: v.kind, name: v.name };
+      try {
+        await db.transaction(async (trx: Db) => {
+          await repo.insertCalendarDay(trx, day);
+          await record(u, 'pics.content.calendar.create', { type: 'pics_calendar_day', id: day.day }, ctx, { kind: day.kind, name: day.name }, trx);
+        });
+      } catch (err) {
+        // Another supervisor added the same day a moment ago.
+        if ((err as { code?: string }).code === '23505') throw new FormError({ day: `${shown}已在辦公日曆中，如需更改請先刪除該日` });
+        throw err;
+      }
+      calendar.invalidate();
+      return day;
+    },
+
+    async removeCalendarDay(u: SessionUser, raw: string, ctx: Ctx): Promise<CalendarDay> {
+      await requireSupervisor(u, 'calendar.delete', ctx);
+      const ymd = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? parseDateInput(raw) : null;
+      const gone =
+        ymd === null
+          ? undefined
+          : await db.transaction(async (trx: Db) => {
+              const d = await repo.deleteCalendarDay(trx, ymd);
+              if (d) await record(u, 'pics.content.calendar.delete', { type: 'pics_calendar_day', id: d.day }, ctx, { kind: d.kind, name: d.name }, trx);
+              return d;
+            });
+      if (!gone) {
+        await record(u, 'pics.content.calendar.not_found', { type: 'pics_calendar_day', id: raw.slice(0, 100) }, ctx, {}, undefined, 'failed');
+        throw new NotFoundError('辦公日曆中查無此日');
+      }
+      calendar.invalidate();
+      return gone;
+    },
+  };
+}
+
+export type ContentAdmin = ReturnType<typeof createContentAdmin>;
