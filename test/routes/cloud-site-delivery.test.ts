@@ -287,6 +287,15 @@ describe('介接模組 and the mutual-TLS web service', () => {
     expect(r.body.error).toBe('untrusted_certificate');
   });
 
+  it('issues one module at a time: posts at once (a double click, two tabs) all answer, and one certificate stays valid', async () => {
+    const app = await makeApplication(t.db, { kind: 'ws', approved: ['SQ_MA_001'] });
+    const posts = await Promise.all(Array.from({ length: 6 }, () => ntunhs.agent.post(`/cloud/deliveries/${app.id}/module`).type('form').send({ _csrf: ntunhs.csrf })));
+    expect(posts.map((p) => p.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const clients = await t.db('cloud_ws_client').where({ application_id: app.id });
+    expect(clients).toHaveLength(6);
+    expect(clients.filter((c) => c.revoked_at === null)).toHaveLength(1);
+  });
+
   it("another agency cannot open or issue the module (404, audited)", async () => {
     const app = await makeApplication(t.db, { kind: 'ws', approved: ['SQ_MA_001'] });
     expectZhPage(await dgpa.agent.get(`/cloud/deliveries/${app.id}/module`), 404);

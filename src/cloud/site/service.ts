@@ -219,6 +219,9 @@ export function createSiteService(core: CoreServices) {
       const storedName = await uploads.put(p12);
       try {
         await db.transaction(async (trx) => {
+          // One issue at a time per application: two at once (a double click, two tabs) would
+          // deadlock on each other's rows, or both stay valid.
+          await trx('cloud_application').where({ id: a.id }).forUpdate().first('id');
           await trx('cloud_ws_client').where({ application_id: a.id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
           await trx('cloud_ws_client').insert({
             application_id: a.id, application_number: a.number, agency_id: a.agencyId, serial_hex: cert.serialHex, thumbprint: cert.thumbprint, cert_pem: cert.certPem,
