@@ -32,7 +32,7 @@ const EDGE = [
 
 const RAW_EDGE = ['%ED%A0%80', '%C0%AF', '%FF%FE', '%E4%B8', '%', '%%', '%zz', '%2', '%F4%90%80%80'];
 
-export function fuzzBodies(fieldNames: string[], count: number, seed = 1): string[] {
+export function fuzzBodies(fieldNames: string[], count: number, seed = 1, fileNames: string[] = []): string[] {
   const rnd = prng(seed).next;
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
   const names = fieldNames.length ? fieldNames : ['title', 'body', 'name', 'q', 'id'];
@@ -41,7 +41,8 @@ export function fuzzBodies(fieldNames: string[], count: number, seed = 1): strin
   for (let i = 0; i < count; i++) {
     const parts: string[] = [];
     const mode = i % 6;
-    for (const n of names) {
+    // File inputs go along as text (an urlencoded body cannot carry a file), never as the anchor.
+    for (const n of [...names, ...fileNames]) {
       const r = rnd();
       if (r < 0.15) continue; // missing
       if (r < 0.3) parts.push(`${enc(n)}=${enc(pick(EDGE))}&${enc(n)}=${enc(pick(EDGE))}`); // duplicated key → array
@@ -62,22 +63,31 @@ export function fuzzBodies(fieldNames: string[], count: number, seed = 1): strin
   return bodies;
 }
 
+/** The fields of one form: what it posts as text (buttons with a name included), and its file inputs. */
+export interface FormFields {
+  fields: string[];
+  files: string[];
+}
+
 /**
- * The names of the fields (inputs, selects, textareas) of the forms on a page that post to
- * `action` (its path; any query ignored), or of every form when none does.
+ * The fields of the POST forms on a page whose action is `action` (its path; any query
+ * ignored), or null when no form on the page posts there.
  */
-export function formFieldNames(html: string, action?: string): string[] {
-  const names = (chunk: string) => {
-    const out = new Set<string>();
-    for (const m of chunk.matchAll(/<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"/g)) if (m[1] !== '_csrf') out.add(m[1]!);
-    return out;
-  };
-  if (action) {
-    const matching = new Set<string>();
-    for (const m of html.matchAll(/<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
-      if (m[1]!.split('?')[0] === action) for (const n of names(m[2]!)) matching.add(n);
+export function formFields(html: string, action: string): FormFields | null {
+  let found = false;
+  const fields = new Set<string>();
+  const files = new Set<string>();
+  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
+    const attrs = m[1]!;
+    const to = /\baction="([^"]*)"/.exec(attrs)?.[1];
+    if (to === undefined || to.split('?')[0] !== action || !/\bmethod="post"/i.test(attrs)) continue;
+    found = true;
+    for (const f of m[2]!.matchAll(/<(input|select|textarea|button)\b([^>]*)>/g)) {
+      const name = /\bname="([^"]+)"/.exec(f[2]!)?.[1];
+      if (!name || name === '_csrf') continue;
+      if (f[1] === 'input' && /\btype="file"/.test(f[2]!)) files.add(name);
+      else fields.add(name);
     }
-    if (matching.size) return [...matching];
   }
-  return [...names(html)];
+  return found ? { fields: [...fields], files: [...files] } : null;
 }
