@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { PASSWORD } from '../support/app';
-import { checkA11y, navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
+import { checkA11y, navigate, pathOf, signInOnPics, startBrowserApp, visit, type BrowserApp } from '../support/browser';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
 import { shiftDay, weekdayOf } from '../../src/pics/calendar';
 
@@ -13,14 +12,6 @@ afterAll(async () => {
   await b?.close();
 });
 
-async function signInOnPics(page: Page, account: string) {
-  await visit(page, '/pics', 'PICS 登入頁');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(account);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await navigate(page, 'PICS 首頁', () => form.getByRole('button', { name: '登入' }).click());
-  expect(pathOf(page)).toBe('/pics');
-}
 
 /** Clicks a delete button, accepting its confirmation, and scans the page it leads to. */
 async function deleteWith(page: Page, label: string, button: ReturnType<Page['getByRole']>) {

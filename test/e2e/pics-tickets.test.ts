@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { makeAccount, PASSWORD } from '../support/app';
-import { checkA11y, navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
+import { makeAccount } from '../support/app';
+import { checkA11y, navigate, pathOf, signInOnPics, startBrowserApp, visit, type BrowserApp } from '../support/browser';
 
 let b: BrowserApp;
 let dir: string;
@@ -24,15 +24,6 @@ function tempFile(name: string, data: Buffer | string): string {
   return p;
 }
 
-/** Signs in on PICS's own sign-in page and lands on the PICS home. */
-async function signInOnPics(page: Page, account: string) {
-  await visit(page, '/pics', 'PICS 登入頁');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(account);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await navigate(page, 'PICS 首頁', () => form.getByRole('button', { name: '登入' }).click());
-  expect(pathOf(page)).toBe('/pics');
-}
 
 describe('PICS: file a ticket, find it, the agent replies, the asker reads the reply', () => {
   it('works end to end with attachments both ways and the mails', async () => {

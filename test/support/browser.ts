@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { buildApp } from './app';
+import { buildApp, PASSWORD } from './app';
 
 /** Debian's Chromium; the tests never download a browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -213,6 +213,16 @@ export function pathOf(page: Page): string {
 }
 
 /** The temporary password (like K5L6H5W8) of the newest mail to this address in mail_outbox. */
+/** Signs in on PICS's own sign-in page and lands on the PICS home. */
+export async function signInOnPics(page: Page, account: string, password = PASSWORD): Promise<void> {
+  await visit(page, '/pics', 'PICS 登入頁');
+  const form = page.locator('main form[action="/login"]');
+  await form.getByLabel('帳號').fill(account);
+  await form.getByLabel('密碼').fill(password);
+  await navigate(page, 'PICS 首頁', () => form.getByRole('button', { name: '登入' }).click());
+  if (pathOf(page) !== '/pics') throw new Error(`signing in as ${account} on PICS led to ${pathOf(page)}`);
+}
+
 export async function tempPasswordMailedTo(db: BrowserApp['db'], to: string): Promise<{ password: string; subject: string; body: string }> {
   const mail = await db('mail_outbox').where({ to_address: to }).orderBy('id', 'desc').first();
   if (!mail) throw new Error(`no mail to ${to} in mail_outbox`);
