@@ -101,6 +101,9 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
     return `${head}預估等候時間約 ${Math.max(1, minutes)} 分鐘。`;
   }
 
+  /** A line as one server-sent event, seen by this stream's viewer. */
+  const lineEvent = (m: MessageRow, sub: Subscriber) => `id: ${m.id}\nevent: line\ndata: ${JSON.stringify(lineView(m, sub))}\n\n`;
+
   const hub = createChatHub(db, core.logger, {
     async pump(sub) {
       if (sub.chatId === null) return;
@@ -108,14 +111,14 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
         const rows = await repo.messagesAfter(sub.chatId, sub.lastId, 200);
         if (!rows.length) return;
         let out = '';
-        for (const m of rows) out += `id: ${m.id}\nevent: line\ndata: ${JSON.stringify(lineView(m, sub))}\n\n`;
+        for (const m of rows) out += lineEvent(m, sub);
         sub.lastId = Number(rows[rows.length - 1]!.id);
         sub.res.write(out);
         if (rows.length < 200) return;
       }
     },
     deliver(sub, line) {
-      sub.res.write(`id: ${line.id}\nevent: line\ndata: ${JSON.stringify(lineView(line, sub))}\n\n`);
+      sub.res.write(lineEvent(line, sub));
       sub.lastId = line.id;
     },
     async queue(subs) {
