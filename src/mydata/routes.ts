@@ -177,7 +177,10 @@ export function createMydataRouter(services: Services): Router {
     const status = typeof req.query.status === 'string' && Object.hasOwn(STATUS_LABELS, req.query.status) ? req.query.status : null;
     res.render('mydata/hr-corrections', { title: '更正申請處理', result: await svc.queue(req.user!, status, pageNumber(req.query.page)), status });
   });
-  const hrView = async (req: Request, id: number) => ({ title: '更正申請處理', ...(await svc.hrCorrectionView(req.user!, id, ctx(req))) });
+  const hrView = async (req: Request, id: number, step: 'view' | 'accept' | 'reject' = 'view') => ({
+    title: '更正申請處理',
+    ...(await svc.hrCorrectionView(req.user!, id, ctx(req), step)),
+  });
   router.get('/mydata/hr/corrections/:id', async (req, res) => {
     const id = idOr404(req.params.id, '查無此更正申請');
     const view = await hrView(req, id);
@@ -191,7 +194,7 @@ export function createMydataRouter(services: Services): Router {
   });
   router.post('/mydata/hr/corrections/:id/accept', async (req, res) => {
     const id = idOr404(req.params.id, '查無此更正申請');
-    await submitForm(req, res, 'mydata/hr-correction', await hrView(req, id), async () => {
+    await submitForm(req, res, 'mydata/hr-correction', await hrView(req, id, 'accept'), async () => {
       await svc.accept(req.user!, id, req.body, ctx(req));
       flash(req, 'success', '已更正人事資料。');
       res.redirect(303, `/mydata/hr/corrections/${id}`);
@@ -199,7 +202,7 @@ export function createMydataRouter(services: Services): Router {
   });
   router.post('/mydata/hr/corrections/:id/reject', async (req, res) => {
     const id = idOr404(req.params.id, '查無此更正申請');
-    const view = await hrView(req, id);
+    const view = await hrView(req, id, 'reject');
     // Shown again on an error: the correction form keeps its proposed value.
     if (req.body && typeof req.body === 'object' && !('value' in req.body)) req.body.value = view.correction.proposed;
     await submitForm(req, res, 'mydata/hr-correction', view, async () => {

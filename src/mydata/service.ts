@@ -3,7 +3,7 @@ import type { CoreServices } from '../services';
 import type { SessionUser } from '../auth/sessionUser';
 import type { RequestContext } from '../auth/service';
 import type { ReceivedFile } from '../platform/uploads';
-import { DomainError, FormError, NotFoundError } from '../platform/errors';
+import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { parseDateInput, rocShort, taipeiToday } from '../platform/dates';
 import { parseForm } from '../platform/validation';
 import { loadPlatformPki, type PlatformPki } from '../pki/platform';
@@ -15,6 +15,12 @@ import { DOCUMENT_KINDS, GENDERS, ONLINE_REWARD_KINDS, SECTIONS, type FieldDef, 
 type Ctx = RequestContext;
 
 const MB = 1024 * 1024;
+
+/** Four eyes: nobody handles a correction of their own record or issues a document to themselves. */
+export const OWN_CORRECTION_MESSAGE = '這是您本人的更正申請，須由本機關其他人事人員或人事主管處理。';
+export const OWN_DOCUMENT_MESSAGE = '不得核發文件予您本人，請由本機關其他人事人員或人事主管辦理。';
+export const OWN_DOCUMENT_PRINT_MESSAGE = '這是核發予您本人的文件，須由本機關其他人事人員列印送達。';
+
 /** Proof attached to a correction request. */
 export const PROOF_POLICY = { maxFileBytes: 4 * MB, maxTotalBytes: 10 * MB, maxFiles: 3, kinds: ['image', 'pdf', 'office', 'text', 'zip'] as const };
 
@@ -90,12 +96,22 @@ export function createMydataService(core: CoreServices) {
     return resumeBuffer(record, self?.body ?? null, { extraText: opts.extraText, printedAt: clock() });
   }
 
-  /** An HR user's access to a correction; out of scope → 404 and an audit entry. */
-  async function hrCorrection(u: SessionUser, id: number, ctx: Ctx): Promise<CorrectionRow> {
+  /** Whether a row (a correction, a document) is about the user's own record. */
+  const isOwn = (u: SessionUser, row: { person_id: number }) => !!u.personId && row.person_id === u.personId;
+
+  /**
+   * An HR user's access to a correction for handling (`step`: view, take, accept, reject);
+   * out of scope → 404, the user's own request → 403 (four eyes), both with an audit entry.
+   */
+  async function hrCorrection(u: SessionUser, id: number, ctx: Ctx, step: string): Promise<CorrectionRow> {
     const c = await repo.correction(id);
     if (!c || !hrAgencies(u).includes(c.agency_id)) {
-      await denied(u, 'mydata.correction.denied', { type: 'mydata_correction', id }, ctx, { as: 'hr' });
+      await denied(u, 'mydata.correction.denied', { type: 'mydata_correction', id }, ctx, { as: 'hr', step });
       throw new NotFoundError('查無此更正申請');
+    }
+    if (isOwn(u, c)) {
+      await denied(u, 'mydata.correction.denied', { type: 'mydata_correction', id }, ctx, { as: 'hr', step, reason: 'own_record' });
+      throw new ForbiddenError(OWN_CORRECTION_MESSAGE);
     }
     return c;
   }
@@ -212,18 +228,18 @@ export function createMydataService(core: CoreServices) {
       const agencies = hrAgencies(u);
       const size = 20;
       const { total, list } = await repo.correctionQueue(agencies, status, size, (page - 1) * size);
-      return { total, list, page, pages: Math.max(1, Math.ceil(total / size)) };
+      return { total, list: list.map((c) => ({ ...c, own: isOwn(u, c) })), page, pages: Math.max(1, Math.ceil(total / size)) };
     },
 
-    async hrCorrectionView(u: SessionUser, id: number, ctx: Ctx) {
-      const c = await hrCorrection(u, id, ctx);
+    async hrCorrectionView(u: SessionUser, id: number, ctx: Ctx, step: 'view' | 'accept' | 'reject' = 'view') {
+      const c = await hrCorrection(u, id, ctx, step);
       const def = SECTIONS[c.section];
       const target = await repo.targetRow(db, c.section, c.person_id, c.record_id);
       return { correction: c, attachments: await repo.attachments(id), def, current: target ? displayValue(def.fields[c.field]!, target[c.field]) : null };
     },
 
     async take(u: SessionUser, id: number, ctx: Ctx) {
-      await hrCorrection(u, id, ctx);
+      await hrCorrection(u, id, ctx, 'take');
       await db.transaction(async (trx) => {
         const c = await repo.lockCorrection(trx, id);
         if (!c || c.status !== 'submitted') throw new DomainError('mydata_state', '此申請已在處理中或已結案', 409);
@@ -234,7 +250,7 @@ export function createMydataService(core: CoreServices) {
 
     /** Accepts: the master record takes the value; before and after go to the audit log. */
     async accept(u: SessionUser, id: number, body: unknown, ctx: Ctx) {
-      const c0 = await hrCorrection(u, id, ctx);
+      const c0 = await hrCorrection(u, id, ctx, 'accept');
       const { value } = parseForm(acceptSchema, body);
       const def = SECTIONS[c0.section];
       const fieldDef = def.fields[c0.field]!;
@@ -264,7 +280,7 @@ export function createMydataService(core: CoreServices) {
     },
 
     async reject(u: SessionUser, id: number, body: unknown, ctx: Ctx) {
-      await hrCorrection(u, id, ctx);
+      await hrCorrection(u, id, ctx, 'reject');
       const { note } = parseForm(rejectSchema, body);
       await db.transaction(async (trx) => {
         const c = await repo.lockCorrection(trx, id);

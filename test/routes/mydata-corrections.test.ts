@@ -287,3 +287,51 @@ describe('HR queue', () => {
     expect(await lastAudit(t.db, 'access.denied')).toMatchObject({ actor_account_id: s.a.accountId, target_id: '/mydata/hr/corrections' });
   });
 });
+
+describe('four eyes: HR and a correction of their own record', () => {
+  const OWN = '這是您本人的更正申請，須由本機關其他人事人員或人事主管處理。';
+
+  it('refuses every HR action on their own request (403 + audit); a colleague handles it', async () => {
+    // An HR person of A096C0000Q with a record of their own files a correction of their rank.
+    const self = await hr('A096C0000Q', ['hr_staff']);
+    await fillMydataRecord(t.db, self.a.personId, seed++);
+    const rankBefore = (await t.db('person').where({ id: self.a.personId }).first()).rank;
+    await postCorrection(self, 'post', { field: 'rank', reason: '官等職等誤植', proposed: '簡任第十二職等' }, [[PDF, '派令.pdf']]).expect(303);
+    const c = await t.db('mydata_correction').where({ person_id: self.a.personId }).first();
+    const att = await t.db('mydata_correction_attachment').where({ correction_id: c.id }).first();
+
+    // The queue shows it as their own, to be handled by a colleague, with no way to open it for handling.
+    const queue = await self.agent.get('/mydata/hr/corrections');
+    expectZhPage(queue, 200);
+    expect(queue.text).toContain('本人申請，須由其他人事人員處理');
+    expect(queue.text).not.toContain(`href="/mydata/hr/corrections/${c.id}"`);
+
+    const attempts: [string, () => Promise<request.Response>][] = [
+      ['view', () => self.agent.get(`/mydata/hr/corrections/${c.id}`)],
+      ['take', () => self.agent.post(`/mydata/hr/corrections/${c.id}/take`).type('form').send({ _csrf: self.csrf })],
+      ['accept', () => self.agent.post(`/mydata/hr/corrections/${c.id}/accept`).type('form').send({ _csrf: self.csrf, value: '簡任第十二職等' })],
+      ['reject', () => self.agent.post(`/mydata/hr/corrections/${c.id}/reject`).type('form').send({ _csrf: self.csrf, note: '自行駁回' })],
+    ];
+    for (const [step, attempt] of attempts) {
+      const res = await attempt();
+      expectZhPage(res, 403);
+      expect(res.text, step).toContain(OWN);
+      const entry = await t.db('audit_event').where({ request_id: String(res.headers['x-request-id']), outcome: 'denied' }).first();
+      expect(entry, step).toMatchObject({ action: 'mydata.correction.denied', actor_account_id: self.a.accountId, target_id: String(c.id), details: { reason: 'own_record' } });
+    }
+    expect(await t.db('mydata_correction').where({ id: c.id }).first()).toMatchObject({ status: 'submitted', handled_by_account_id: null });
+    expect((await t.db('person').where({ id: self.a.personId }).first()).rank).toBe(rankBefore);
+    // The proof stays theirs to read as the applicant.
+    expect((await self.agent.get(`/mydata/attachments/${att.id}`)).status).toBe(200);
+    expect((await self.agent.get(`/mydata/corrections/${c.id}`)).status).toBe(200);
+
+    // Another HR person of the agency (or the supervisor) handles it.
+    const colleague = await hr('A096C0000Q', ['hr_supervisor']);
+    const theirs = await colleague.agent.get('/mydata/hr/corrections');
+    expect(theirs.text).toContain(`href="/mydata/hr/corrections/${c.id}"`);
+    expect((await colleague.agent.get(`/mydata/attachments/${att.id}`)).status).toBe(200);
+    await colleague.agent.post(`/mydata/hr/corrections/${c.id}/accept`).type('form').send({ _csrf: colleague.csrf, value: '簡任第十二職等' }).expect(303);
+    expect((await t.db('person').where({ id: self.a.personId }).first()).rank).toBe('簡任第十二職等');
+    expect(await lastAudit(t.db, 'mydata.record.correct')).toMatchObject({ actor_account_id: colleague.a.accountId, target_id: String(self.a.personId) });
+  });
+});
