@@ -229,8 +229,8 @@ export function createMydataRepository(db: Db) {
       const list = await base.select('d.*', 'p.name as person_name').orderBy('d.id', 'desc').limit(limit).offset(offset);
       return { total: Number(count), list: list as DocumentRow[] };
     },
-    async markPrinted(id: number, at: Date) {
-      await db('mydata_document').where({ id }).whereNull('printed_at').update({ printed_at: at });
+    async markPrinted(trx: Db, id: number, at: Date) {
+      await trx('mydata_document').where({ id }).whereNull('printed_at').update({ printed_at: at });
     },
 
     // --- announcements ---

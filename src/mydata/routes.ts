@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Services } from '../services';
 import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
-import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
+import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { requirePerson as requirePersonGuard } from '../middleware/authGuards';
 import { PROOF_POLICY, displayValue } from './service';
 import { consentSchema, PROPOSED_MAX, REASON_MAX, SELF_DESCRIPTION_MAX } from './schemas';
@@ -220,7 +220,16 @@ export function createMydataRouter(services: Services): Router {
   router.get('/mydata/hr/documents/new', (_req, res) => res.render('mydata/hr-issue', { ...issueLocals, values: { kind: 'reward_order' } }));
   router.post('/mydata/hr/documents', async (req, res) => {
     await submitForm(req, res, 'mydata/hr-issue', issueLocals, async () => {
-      const r = await svc.issueDocument(req.user!, req.body, ctx(req));
+      let r: Awaited<ReturnType<typeof svc.issueDocument>>;
+      try {
+        r = await svc.issueDocument(req.user!, req.body, ctx(req));
+      } catch (err) {
+        // A document for oneself: refused (403), the form again with what was typed.
+        if (err instanceof DomainError && err.code === 'own_record') {
+          return res.status(403).render('mydata/hr-issue', { ...issueLocals, values: keepValues(req.body), errors: { [err.field ?? 'nationalId']: err.message } });
+        }
+        throw err;
+      }
       flash(
         req,
         r.delivery === 'online' ? 'success' : 'info',
@@ -235,6 +244,12 @@ export function createMydataRouter(services: Services): Router {
     const id = idOr404(req.params.id, '查無此文件');
     const d = await svc.documentFor(req.user!, id, ctx(req));
     services.uploads.send(res, { storedName: d.stored_name, originalName: `${d.title}.pdf`, mime: 'application/pdf' }, { inline: true });
+  });
+  router.post('/mydata/hr/documents/:id/printed', async (req, res) => {
+    const id = idOr404(req.params.id, '查無此文件');
+    const d = await svc.markPrinted(req.user!, id, ctx(req));
+    flash(req, 'success', `已標示「${d.title}」為已列印。`);
+    res.redirect(303, '/mydata/hr/documents');
   });
 
   return router;

@@ -342,6 +342,10 @@ export function createMydataService(core: CoreServices) {
         await denied(u, 'mydata.document.denied', { type: 'national_id', id: input.nationalId.slice(0, 3) + '…' }, ctx, { reason: 'out_of_scope' });
         throw new FormError({ nationalId: '查無此人員，或此人員不屬於您服務的機關' });
       }
+      if (isOwn(u, { person_id: person.id })) {
+        await denied(u, 'mydata.document.denied', { type: 'person', id: person.id }, ctx, { reason: 'own_record', kind: input.kind });
+        throw new DomainError('own_record', OWN_DOCUMENT_MESSAGE, 403, 'nationalId');
+      }
       if (input.kind === 'reward_order' && !ONLINE_REWARD_KINDS.includes(input.rewardKind)) {
         throw new FormError({ rewardKind: `電子獎勵令限記功以下，請選擇：${ONLINE_REWARD_KINDS.join('、')}` });
       }
@@ -415,7 +419,7 @@ export function createMydataService(core: CoreServices) {
       return repo.onlineDocumentsOf(u.personId);
     },
 
-    /** A document for its person (online ones) or the HR staff of its agency. */
+    /** A document for its person (online ones) or the HR staff of its agency; reading changes nothing. */
     async documentFor(u: SessionUser, id: number, ctx: Ctx): Promise<DocumentRow> {
       const d = await repo.document(id);
       const mine = d && d.person_id === u.personId && d.delivery === 'online';
@@ -425,14 +429,35 @@ export function createMydataService(core: CoreServices) {
         throw new NotFoundError('查無此文件');
       }
       await audit.record({ actor: actor(u), action: 'mydata.document.download', target: { type: 'mydata_document', id }, ip: ctx.ip, requestId: ctx.requestId });
-      if (hr && !mine && d.delivery === 'paper') await repo.markPrinted(id, clock());
+      return d;
+    },
+
+    /**
+     * HR marks a paper document as printed for delivery: HR of its agency only (404 otherwise),
+     * never for a document of their own (403, four eyes); both refusals audited.
+     */
+    async markPrinted(u: SessionUser, id: number, ctx: Ctx) {
+      const d = await repo.document(id);
+      if (!d || !hrAgencies(u).includes(d.agency_id)) {
+        await denied(u, 'mydata.document.denied', { type: 'mydata_document', id }, ctx, { step: 'print' });
+        throw new NotFoundError('查無此文件');
+      }
+      if (isOwn(u, d)) {
+        await denied(u, 'mydata.document.denied', { type: 'mydata_document', id }, ctx, { step: 'print', reason: 'own_record' });
+        throw new ForbiddenError(OWN_DOCUMENT_PRINT_MESSAGE);
+      }
+      if (d.delivery !== 'paper') throw new DomainError('mydata_state', '此文件以線上方式送達，無須列印', 409);
+      await db.transaction(async (trx) => {
+        await repo.markPrinted(trx, id, clock());
+        await audit.record({ actor: actor(u), action: 'mydata.document.printed', target: { type: 'mydata_document', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+      });
       return d;
     },
 
     async issuedDocuments(u: SessionUser, page: number) {
       const size = 20;
       const { total, list } = await repo.documentsOfAgencies(hrAgencies(u), size, (page - 1) * size);
-      return { total, list, page, pages: Math.max(1, Math.ceil(total / size)) };
+      return { total, list: list.map((d) => ({ ...d, own: isOwn(u, d) })), page, pages: Math.max(1, Math.ceil(total / size)) };
     },
 
     /** Verifies a stored document's signature with the platform signer certificate. */

@@ -102,10 +102,21 @@ describe('bad input when issuing', () => {
     expect(folder.text).not.toContain(d.code);
     expectZhPage(await p.agent!.get(`/mydata/folder/${d.id}/pdf`), 404);
     expect(await lastAudit(t.db, 'mydata.document.denied')).toMatchObject({ actor_account_id: p.a.accountId, target_id: String(d.id) });
+    // Opening the PDF changes nothing; 標示已列印 is a form (POST with the CSRF token).
     const printed = await h.agent.get(`/mydata/hr/documents/${d.id}/pdf`).buffer(true).parse(binary as never);
     expect(printed.status).toBe(200);
     expect(pdfText(printed.body as Buffer)).toContain('紙本送達');
+    expect((await t.db('mydata_document').where({ id: d.id }).first()).printed_at).toBeNull();
+    const listed = await h.agent.get('/mydata/hr/documents');
+    expect(listed.text).toContain(`action="/mydata/hr/documents/${d.id}/printed"`);
+    expectZhPage(await h.agent.post(`/mydata/hr/documents/${d.id}/printed`).type('form').send({}), 403);
+    expect((await t.db('mydata_document').where({ id: d.id }).first()).printed_at).toBeNull();
+    const mark = await h.agent.post(`/mydata/hr/documents/${d.id}/printed`).type('form').send({ _csrf: h.csrf });
+    expect(mark.status).toBe(303);
+    expect(mark.headers.location).toBe('/mydata/hr/documents');
     expect((await t.db('mydata_document').where({ id: d.id }).first()).printed_at).not.toBeNull();
+    expect(await lastAudit(t.db, 'mydata.document.printed')).toMatchObject({ actor_account_id: h.a.accountId, target_id: String(d.id) });
+    expect((await h.agent.get('/mydata/hr/documents')).text).toContain('紙本（已列印）');
   });
 
   it('refuses a reward above 記功 and missing fields, keeping what was typed', async () => {
@@ -144,7 +155,41 @@ describe('bad input when issuing', () => {
     const moi = await hr('301000000A');
     expectZhPage(await moi.agent.get(`/mydata/hr/documents/${d.id}/pdf`), 404);
     expect(await lastAudit(t.db, 'mydata.document.denied')).toMatchObject({ actor_account_id: moi.a.accountId, target_id: String(d.id) });
+    expectZhPage(await moi.agent.post(`/mydata/hr/documents/${d.id}/printed`).type('form').send({ _csrf: moi.csrf }), 404);
+    expect(await lastAudit(t.db, 'mydata.document.denied')).toMatchObject({ actor_account_id: moi.a.accountId, target_id: String(d.id) });
     expect((await moi.agent.get('/mydata/hr/documents')).text).not.toContain(d.code);
+  });
+});
+
+describe('four eyes: HR and a document for themselves', () => {
+  it('refuses to issue a document to oneself by national ID (403 + audit, nothing issued); a colleague may', async () => {
+    const h = await hr();
+    const before = Number((await t.db('issued_document').count({ n: '*' }))[0]!.n);
+    const res = await h.agent.post('/mydata/hr/documents').type('form').send({ _csrf: h.csrf, ...reward(h.a.nationalId.toLowerCase()) });
+    expectZhPage(res, 403);
+    expect(formErrors(res.text)).toEqual(['不得核發文件予您本人，請由本機關其他人事人員或人事主管辦理。']);
+    expect(res.text).toContain('辦理人事資料清查作業，如期完成');
+    const entry = await t.db('audit_event').where({ request_id: String(res.headers['x-request-id']), outcome: 'denied' }).first();
+    expect(entry).toMatchObject({ action: 'mydata.document.denied', actor_account_id: h.a.accountId, details: { reason: 'own_record' } });
+    expect(await t.db('mydata_document').where({ person_id: h.a.personId })).toHaveLength(0);
+    expect(Number((await t.db('issued_document').count({ n: '*' }))[0]!.n)).toBe(before);
+
+    // Another HR person of the agency issues it; on paper, since no consent was given.
+    const colleague = await hr();
+    await colleague.agent.post('/mydata/hr/documents').type('form').send({ _csrf: colleague.csrf, ...reward(h.a.nationalId) }).expect(303);
+    const d = await t.db('mydata_document').where({ person_id: h.a.personId }).first();
+    expect(d).toMatchObject({ delivery: 'paper', issued_by_account_id: colleague.a.accountId });
+
+    // On the first one's list it is marked as their own, without the print action; printing it is refused.
+    const list = await h.agent.get('/mydata/hr/documents');
+    expect(list.text).toContain('本人文件，須由其他人事人員處理');
+    expect(list.text).not.toContain(`action="/mydata/hr/documents/${d.id}/printed"`);
+    const print = await h.agent.post(`/mydata/hr/documents/${d.id}/printed`).type('form').send({ _csrf: h.csrf });
+    expectZhPage(print, 403);
+    const denied = await t.db('audit_event').where({ request_id: String(print.headers['x-request-id']), outcome: 'denied' }).first();
+    expect(denied).toMatchObject({ action: 'mydata.document.denied', target_id: String(d.id), details: { reason: 'own_record' } });
+    expect((await t.db('mydata_document').where({ id: d.id }).first()).printed_at).toBeNull();
+    expect((await colleague.agent.get('/mydata/hr/documents')).text).toContain(`action="/mydata/hr/documents/${d.id}/printed"`);
   });
 });
 
