@@ -166,6 +166,12 @@ describe('the authorization matrix for state-changing routes', () => {
     expect(unclassified).toEqual([]);
   });
 
+  it('has the state changes that used to hide behind a GET as forms of their own', () => {
+    // Marking a paper document as printed was a side effect of opening its PDF.
+    expect(writes).toContainEqual({ method: 'POST', path: '/mydata/hr/documents/:id/printed' });
+    expect(postAccessOf('/mydata/hr/documents/:id/printed')).toEqual(['hr', 'otherAgencyHr']);
+  });
+
   const cases = writes.flatMap((r) => {
     const access = postAccessOf(r.path);
     if (!access || access === 'skip' || access === 'public') return [];
