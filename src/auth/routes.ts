@@ -6,7 +6,7 @@ import { parseForm } from '../platform/validation';
 import { FormError } from '../platform/errors';
 import { requireRole, requireUser, safeReturnTo } from '../middleware/authGuards';
 import { changePasswordSchema, forgotSchema, loginSchema, profileSchema, resetLookupSchema } from './schemas';
-import { PROFILE_FIRST_MESSAGE } from './service';
+import { ASSISTED_RESET_NO_ACCOUNT, PROFILE_FIRST_MESSAGE } from './service';
 import { resetScope, type SessionUser } from './sessionUser';
 
 export function authRoutes(services: Services, passport: InstanceType<typeof Passport>, limits: { loginLimiter: RequestHandler; resetLimiter: RequestHandler }): Router {
@@ -138,7 +138,7 @@ export function authRoutes(services: Services, passport: InstanceType<typeof Pas
   });
   router.post('/my/password-reset/:accountId', resetGuard, async (req, res) => {
     const id = idParam(req.params.accountId);
-    if (id === null) return res.status(404).render('errors/error', { title: '找不到網頁', status: 404, message: '查無此人員。' });
+    if (id === null) return res.status(404).render('errors/error', { title: '找不到網頁', status: 404, message: ASSISTED_RESET_NO_ACCOUNT });
     const result = await auth.assistedReset(req.user!, id, ctxOf(req));
     const target = await auth.account(id);
     res.render('auth/assisted-reset-done', { title: '協助設定密碼', target, result });

@@ -12,6 +12,10 @@ export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MINUTES = 15;
 export const TEMP_PASSWORD_HOURS = 72;
 export const LOGIN_FAILED_MESSAGE = `登入失敗：帳號或密碼錯誤。連續錯誤 ${MAX_FAILED_LOGINS} 次將暫停登入 ${LOCK_MINUTES} 分鐘。`;
+/** One answer for no such person and a person outside the actor's agency (no probing who exists). */
+export const ASSISTED_RESET_NOT_FOUND = '查無此人員，或此人員不屬於您的機關，請確認身分證字號或自訂帳號';
+export const ASSISTED_RESET_NO_ACCOUNT = '查無此人員。';
+export const ASSISTED_RESET_OWN = '不得為您本人設定密碼；請以「修改密碼」變更，或使用「忘記密碼」。';
 export const PROFILE_FIRST_MESSAGE = '為增進個人資料之安全性，請先設定自訂帳號後才能使用本系統其他服務。';
 
 export interface RequestContext {
@@ -84,6 +88,35 @@ export function createAuthService(deps: {
     });
     await mail.flush(mailId);
     return { mailedTo: to, expiresAt: expires };
+  }
+
+  /**
+   * The account an assisted reset may act on: undefined when there is none or it is outside
+   * the actor's scope (audited, answered like none); the actor's own account is refused.
+   */
+  async function assistedResetTarget(actor: SessionUser, a: AccountRow | undefined, ctx: RequestContext): Promise<AccountRow | undefined> {
+    const scope = resetScope(actor);
+    if (scope !== 'all' && scope.length === 0) throw new ForbiddenError();
+    if (!a) return undefined;
+    const deny = (reason: string) =>
+      audit.record({
+        actor: { accountId: actor.accountId, label: actor.name },
+        action: 'auth.password_reset_assisted',
+        outcome: 'denied',
+        target: { type: 'account', id: a.id },
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        details: { reason },
+      });
+    if (scope !== 'all' && !scope.includes(a.agencyId)) {
+      await deny('other_agency');
+      return undefined;
+    }
+    if (a.id === actor.accountId || (!!actor.personId && a.personId === actor.personId)) {
+      await deny('own_account');
+      throw new ForbiddenError(ASSISTED_RESET_OWN);
+    }
+    return a;
   }
 
   return {
@@ -222,31 +255,20 @@ export function createAuthService(deps: {
       await issueTemporaryPassword(a, a.email, { action: 'auth.password_reset_self', actor: null, ctx });
     },
 
-    /** Finds a person's account for an assisted reset, within the actor's scope. */
+    /**
+     * Finds a person's account for an assisted reset, within the actor's scope. No such person
+     * and a person of another agency get one answer (the other agency audited); the actor's
+     * own account is refused (403, audited): 協助設定密碼 would skip their current password.
+     */
     async findForAssistedReset(actor: SessionUser, nationalIdOrAccount: string, ctx: RequestContext) {
-      const scope = resetScope(actor);
-      if (scope !== 'all' && scope.length === 0) throw new ForbiddenError();
-      const a = await accounts.findByLogin(nationalIdOrAccount);
-      if (!a) throw new FormError({ query: '查無此人員，請確認身分證字號或自訂帳號' });
-      if (scope !== 'all' && !scope.includes(a.agencyId)) {
-        await audit.record({
-          actor: { accountId: actor.accountId, label: actor.name },
-          action: 'auth.password_reset_assisted',
-          outcome: 'denied',
-          target: { type: 'account', id: a.id },
-          ip: ctx.ip,
-          requestId: ctx.requestId,
-          details: { reason: 'other_agency' },
-        });
-        throw new ForbiddenError('此人員不屬於您的機關，無法為其設定密碼');
-      }
+      const a = await assistedResetTarget(actor, await accounts.findByLogin(nationalIdOrAccount), ctx);
+      if (!a) throw new FormError({ query: ASSISTED_RESET_NOT_FOUND });
       return a;
     },
 
     async assistedReset(actor: SessionUser, accountId: number, ctx: RequestContext) {
-      const target = await accounts.findById(accountId);
-      if (!target) throw new NotFoundError();
-      const a = await this.findForAssistedReset(actor, target.nationalId, ctx);
+      const a = await assistedResetTarget(actor, await accounts.findById(accountId), ctx);
+      if (!a) throw new NotFoundError(ASSISTED_RESET_NO_ACCOUNT);
       if (a.status !== '在職') throw new DomainError('retired', '此人員為卸職狀態，無法設定密碼', 409);
       const me = await accounts.findById(actor.accountId);
       const to = a.email ?? me?.email;

@@ -177,9 +177,10 @@ describe('協助設定密碼', () => {
     expect(await lookupForm().getByLabel('身分證字號或自訂帳號').getAttribute('aria-invalid')).toBe('true');
 
     await lookupForm().getByLabel('身分證字號或自訂帳號').fill(other.nationalId);
-    await navigate(page, '沒有權限（他機關人員）', () => lookupForm().getByRole('button', { name: '查詢' }).click());
-    expect(await page.locator('main h1').innerText()).toBe('沒有權限');
-    expect(await page.locator('main').innerText()).toContain('此人員不屬於您的機關，無法為其設定密碼');
+    // Answered as for no such person: the same form and message, nothing said about who exists.
+    await navigate(page, '協助設定密碼（他機關人員）', () => lookupForm().getByRole('button', { name: '查詢' }).click());
+    expect(await page.locator('main h1').innerText()).toBe('協助設定密碼');
+    expect(await page.locator('#query-error').innerText()).toContain('查無此人員，或此人員不屬於您的機關，請確認身分證字號或自訂帳號');
     expect(await page.getByRole('button', { name: '重設密碼並寄送通知' }).count()).toBe(0);
 
     const denied = await b.db('audit_event')

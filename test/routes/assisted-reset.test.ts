@@ -8,6 +8,8 @@ afterAll(() => t.close());
 
 const AGENCY_A = 'A096C0000Q';
 const AGENCY_B = '301000000A';
+const NOT_FOUND = '查無此人員，或此人員不屬於您的機關，請確認身分證字號或自訂帳號';
+const OWN = '不得為您本人設定密碼；請以「修改密碼」變更，或使用「忘記密碼」。';
 const accountRow = (id: number) => t.db('account').where({ id }).first();
 const mailsTo = (to: string) => t.db('mail_outbox').where({ to_address: to });
 const deniedFor = (actorId: number) => t.db('audit_event').where({ actor_account_id: actorId, outcome: 'denied' }).orderBy('id', 'desc');
@@ -70,18 +72,34 @@ describe('協助設定密碼 by an HR supervisor', () => {
     expect(await accountRow(target.accountId)).toEqual(before);
   });
 
-  it('refuses a person of another agency: 403 and a denied audit row, nothing changed', async () => {
+  it('answers a person of another agency exactly as no such person (still audited), nothing changed', async () => {
     const hr = await actor(['hr_supervisor', 'hr_staff']);
     const other = await makeAccount(t.db, { agencyCode: AGENCY_B });
     const before = await accountRow(other.accountId);
-    const lookup = await hr.agent.post('/my/password-reset/lookup').type('form').send({ _csrf: hr.csrf, query: other.nationalId });
-    expectZhPage(lookup, 403);
-    expect(lookup.text).toContain('此人員不屬於您的機關，無法為其設定密碼');
-    const reset = await hr.agent.post(`/my/password-reset/${other.accountId}`).type('form').send({ _csrf: hr.csrf });
-    expectZhPage(reset, 403);
+    // The page with the query typed and the session's CSRF token taken out.
+    const page = (html: string, query: string) => html.replaceAll(query, '{query}').replace(/name="_csrf" value="[^"]*"/g, '');
+    const missing = 'Z299999999';
+    const lookupOther = await hr.agent.post('/my/password-reset/lookup').type('form').send({ _csrf: hr.csrf, query: other.nationalId });
+    const lookupNone = await hr.agent.post('/my/password-reset/lookup').type('form').send({ _csrf: hr.csrf, query: missing });
+    expectZhPage(lookupOther, 400);
+    expectZhPage(lookupNone, 400);
+    expect(formErrors(lookupOther.text)).toEqual([NOT_FOUND]);
+    expect(formErrors(lookupOther.text)).toEqual(formErrors(lookupNone.text));
+    expect(Buffer.from(formErrors(lookupOther.text).join()).equals(Buffer.from(formErrors(lookupNone.text).join()))).toBe(true);
+    expect(page(lookupOther.text, other.nationalId)).toBe(page(lookupNone.text, missing));
+    expect(inputValue(lookupOther.text, 'query')).toBe(other.nationalId);
+
+    const resetOther = await hr.agent.post(`/my/password-reset/${other.accountId}`).type('form').send({ _csrf: hr.csrf });
+    const resetNone = await hr.agent.post('/my/password-reset/999999999').type('form').send({ _csrf: hr.csrf });
+    expectZhPage(resetOther, 404);
+    expectZhPage(resetNone, 404);
+    const bodyOf = (html: string) => /<main[\s\S]*<\/main>/.exec(html)?.[0].replace(/[0-9a-f-]{36}/g, '{id}');
+    expect(bodyOf(resetOther.text)).toBe(bodyOf(resetNone.text));
+
     const denied = await deniedFor(hr.a.accountId);
     expect(denied).toHaveLength(2);
     expect(denied[0]).toMatchObject({ action: 'auth.password_reset_assisted', target_id: String(other.accountId), details: { reason: 'other_agency' } });
+    expect(denied[1]).toMatchObject({ action: 'auth.password_reset_assisted', target_id: String(other.accountId), details: { reason: 'other_agency' } });
     expect(await accountRow(other.accountId)).toEqual(before);
     expect(await mailsTo(other.email!)).toEqual([]);
   });
@@ -103,11 +121,11 @@ describe('協助設定密碼 by an HR supervisor', () => {
     const hr = await actor(['hr_supervisor']);
     const cases: [{ query: string | string[] }, string[]][] = [
       [{ query: '' }, ['請輸入身分證字號或自訂帳號']],
-      [{ query: 'no.such.person' }, ['查無此人員，請確認身分證字號或自訂帳號']],
+      [{ query: 'no.such.person' }, [NOT_FOUND]],
       [{ query: 'x'.repeat(31) }, ['身分證字號或自訂帳號不可超過 30 個字']],
       [{ query: ['a', 'b'] }, ['身分證字號或自訂帳號格式錯誤']],
-      [{ query: "'; DROP TABLE account;--" }, ['查無此人員，請確認身分證字號或自訂帳號']],
-      [{ query: '<script>alert(1)</script>' }, ['查無此人員，請確認身分證字號或自訂帳號']],
+      [{ query: "'; DROP TABLE account;--" }, [NOT_FOUND]],
+      [{ query: '<script>alert(1)</script>' }, [NOT_FOUND]],
     ];
     for (const [body, messages] of cases) {
       const res = await hr.agent.post('/my/password-reset/lookup').type('form').send({ _csrf: hr.csrf, ...body });
@@ -143,6 +161,33 @@ describe('協助設定密碼 by an HR supervisor', () => {
   it('answers a 10 MB lookup with 413', async () => {
     const hr = await actor(['hr_supervisor']);
     expectZhPage(await hr.agent.post('/my/password-reset/lookup').type('form').send(`_csrf=${encodeURIComponent(hr.csrf)}&query=${'a'.repeat(10 * 1024 * 1024)}`), 413);
+  });
+});
+
+describe('協助設定密碼 for oneself', () => {
+  it.each([
+    ['an HR supervisor', ['hr_supervisor', 'hr_staff']],
+    ['HR staff with the reset grant', ['hr_staff', 'hr_password_reset']],
+    ['customer service', ['cs_agent']],
+  ])('%s cannot reset their own password, which would skip the current one (403 + audit)', async (_who, roles) => {
+    const me = await actor(roles);
+    const before = await accountRow(me.a.accountId);
+    for (const query of [me.a.nationalId, me.a.username!]) {
+      const lookup = await me.agent.post('/my/password-reset/lookup').type('form').send({ _csrf: me.csrf, query });
+      expectZhPage(lookup, 403);
+      expect(lookup.text).toContain(OWN);
+      expect(lookup.text).not.toContain(`action="/my/password-reset/${me.a.accountId}"`);
+    }
+    const reset = await me.agent.post(`/my/password-reset/${me.a.accountId}`).type('form').send({ _csrf: me.csrf });
+    expectZhPage(reset, 403);
+    expect(reset.text).toContain(OWN);
+    const denied = await deniedFor(me.a.accountId);
+    expect(denied).toHaveLength(3);
+    for (const d of denied) expect(d).toMatchObject({ action: 'auth.password_reset_assisted', target_id: String(me.a.accountId), details: { reason: 'own_account' } });
+    expect(await accountRow(me.a.accountId)).toEqual(before);
+    expect(await mailsTo(me.a.email!)).toEqual([]);
+    // The session goes on: nothing was reset.
+    expect((await me.agent.get('/my/password-reset')).status).toBe(200);
   });
 });
 
