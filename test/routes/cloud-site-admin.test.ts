@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, lastAudit, signIn } from '../support/app';
+import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
 import { cardSignIn } from '../support/cards';
 import { expectZhPage, formErrors, inputValue, long, type Agent } from '../support/routes';
 
@@ -155,6 +155,29 @@ describe('稽核 and 統計圖表', () => {
     expect(csv.text).toContain('時間,使用者,事件');
     expect(csv.text).toContain('cloud.report.create');
     expect((await lastAudit(t.db, 'cloud.admin.audit.export')).actor_label).toBeTruthy();
+  });
+
+  it("shows the cloud platform's events only: not the portal's password resets and their mail addresses", async () => {
+    const person = await makeAccount(t.db, { agencyCode: 'A096C0000Q', email: 'reset.only@example.gov.tw' });
+    await t.services.auth.forgotPassword(person.login, 'reset.only@example.gov.tw', { ip: '192.0.2.7', requestId: null });
+    const reset = await lastAudit(t.db, 'auth.password_reset_self');
+    expect(reset).toMatchObject({ target_id: String(person.accountId), details: { mailedTo: 'reset.only@example.gov.tw' } });
+    const name = reset.actor_label as string;
+    for (const qs of ['', `user=${encodeURIComponent(name)}`, 'agency=A096C0000Q', 'event=denied']) {
+      const res = await admin.agent.get(`/cloud/admin/audit?${qs}`);
+      expectZhPage(res, 200);
+      expect(res.text, qs).not.toContain('auth.password_reset');
+      expect(res.text, qs).not.toContain('reset.only@example.gov.tw');
+    }
+    const csv = await admin.agent.get(`/cloud/admin/audit.csv?user=${encodeURIComponent(name)}`).buffer(true);
+    expect(csv.status).toBe(200);
+    expect(csv.text).not.toContain('reset.only@example.gov.tw');
+    const all = await admin.agent.get('/cloud/admin/audit.csv').buffer(true);
+    expect(all.text).not.toContain('reset.only@example.gov.tw');
+    expect(all.text).not.toContain('auth.password_reset');
+    // The platform's own events are all there.
+    expect(all.text).toContain('cloud.admin.audit.export');
+    expect(all.text).toContain('auth.login');
   });
 
   it.each([

@@ -36,12 +36,23 @@ export function createSiteAdmin(core: CoreServices, repo: SiteRepository) {
   const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: RequestContext, details: Record<string, unknown> = {}, trx?: Knex) =>
     audit.record({ actor: actor(u), action, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
 
-  /** audit_event and the web-service call log as one searchable list. */
+  /**
+   * The cloud platform's events of audit_event and the web-service call log as one searchable
+   * list: the platform's own actions, agency-certificate sign-ins and refusals on its pages;
+   * never the rest of the portal's log (password resets and their mail addresses, MyData, ...).
+   */
   function auditQuery(f: AuditFilter) {
-    const events = db('audit_event as e').select(
-      'e.at', 'e.actor_label as actor', 'e.action', 'e.target_type as targetType', 'e.target_id as targetId', 'e.outcome', 'e.ip', db.raw('e.details::text as details'),
-      db.raw("coalesce(e.details->>'agencyCode', case when e.target_type = 'agency' then e.target_id end) as \"agencyCode\""),
-    );
+    const events = db('audit_event as e')
+      .select(
+        'e.at', 'e.actor_label as actor', 'e.action', 'e.target_type as targetType', 'e.target_id as targetId', 'e.outcome', 'e.ip', db.raw('e.details::text as details'),
+        db.raw("coalesce(e.details->>'agencyCode', case when e.target_type = 'agency' then e.target_id end) as \"agencyCode\""),
+      )
+      .where((w) =>
+        w
+          .whereLike('e.action', 'cloud.%')
+          .orWhere((l) => l.where('e.action', 'auth.login').where('e.target_type', 'agency'))
+          .orWhere((d) => d.where('e.action', 'access.denied').where('e.target_type', 'path').whereLike('e.target_id', '/cloud%')),
+      );
     const calls = db('cloud_ws_call as c')
       .leftJoin('agency as g', 'g.id', 'c.agency_id')
       .select(
