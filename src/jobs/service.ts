@@ -24,6 +24,9 @@ export const CARD_RULE = '自102年1月15日起本系統僅得以自然人憑證
 
 const actorOf = (u: SessionUser) => ({ accountId: u.accountId, label: u.kind === 'agency' ? `${u.agencyName}（機關憑證）` : u.name });
 
+/** Four eyes: the applicants of a vacancy one applied to are handled by a colleague. */
+export const OWN_APPLICATION_MESSAGE = '您已應徵此職缺，不得調閱其應徵者履歷，請由本機關其他人事人員辦理。';
+
 export function createJobsService(core: CoreServices) {
   const repo = createJobsRepository(core.db);
   const searchCache = new Map<string, { at: number; generation: number; result: SearchResult }>();
@@ -324,6 +327,11 @@ export function createJobsService(core: CoreServices) {
     async applicants(u: SessionUser, id: number, ctx: RequestContext) {
       const v = await ownVacancy(u, id, ctx, 'jobs.applicants.view');
       const rows = await repo.applicationsOf(id);
+      // Four eyes: an HR person who applied to this vacancy does not read their rivals' resumes.
+      if (u.kind === 'person' && rows.some((a) => a.person_id === u.personId)) {
+        await denied(u, 'jobs.applicants.view', { type: 'jobs_vacancy', id }, ctx, 'own application');
+        throw new ForbiddenError(OWN_APPLICATION_MESSAGE);
+      }
       return { vacancy: v, applicants: rows.map((a) => ({ ...a, visible: !(v.needsConsent && a.serving && !a.consented_at) })) };
     },
     async applicant(u: SessionUser, id: number, applicationId: number, ctx: RequestContext) {

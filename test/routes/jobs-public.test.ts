@@ -215,6 +215,23 @@ describe('applying and 調閱履歷', () => {
     expect((await lastAudit(t.db, 'jobs.applicants.view')).outcome).toBe('denied');
   });
 
+  it('refuses 調閱履歷 to an HR person who applied to the vacancy (four eyes), audited', async () => {
+    const v = await postVacancy();
+    await approve(v.id);
+    const hr = await cardSignIn(t.app, 'hr-chief', { activateWith: 'hr.chief' });
+    const res = await hr.agent.post(`/jobs/view/${v.work_id}/apply?_csrf=${encodeURIComponent(hr.csrf)}`).field('agree', 'on');
+    expect(res.status).toBe(303);
+    const app = await t.db('jobs_application').where({ vacancy_id: v.id }).first();
+    const list = await hr.agent.get(`/jobs/manage/${v.id}/applicants`);
+    expectZhPage(list, 403);
+    expect(list.text).toContain('您已應徵此職缺，不得調閱其應徵者履歷');
+    expect(await lastAudit(t.db, 'jobs.applicants.view')).toMatchObject({ outcome: 'denied', target_id: String(v.id) });
+    expectZhPage(await hr.agent.get(`/jobs/manage/${v.id}/applicants/${app.id}`), 403);
+    expectZhPage(await hr.agent.get(`/jobs/manage/${v.id}/applicants/${app.id}/resume.pdf`), 403);
+    // The agency's card (a colleague) still reads them.
+    expectZhPage(await agency.agent.get(`/jobs/manage/${v.id}/applicants/${app.id}`), 200);
+  });
+
   it('hides a serving applicant\'s resume of a needs-consent vacancy until they consent', async () => {
     const v = await postVacancy({ needsConsent: 'on' });
     await approve(v.id);
