@@ -5,6 +5,7 @@ import path from 'node:path';
 import forge from 'node-forge';
 import { createCa, createCrl, issueCardCertificate, newRsaKey, type CaInfo, type CardProfile } from './ca';
 import { decodeField, derOf } from './profiles';
+import { issuedFile, normalSerial, readIssued, type IssuanceRecord } from './issued';
 import { DEMO_ACCOUNTS } from '../../seeds/demo';
 import { importToToken, initToken, writeSoftHsmConfig, DEFAULT_PKCS11_MODULE } from './softhsm';
 
@@ -130,27 +131,7 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
   return manifest;
 }
 
-/**
- * The demo CA's issuance records (certificate serial / thumbprint → the holder's full national
- * ID), kept next to the CA as `ca/<ca>-issued.json`: what the demo identity check answers from.
- */
-export interface IssuanceRecord {
-  serialHex: string;
-  thumbprint: string;
-  cardNumber: string;
-  nationalId: string;
-}
-
-export const issuedFile = (pkiDir: string, ca: string) => path.join(pkiDir, 'ca', `${ca}-issued.json`);
 const caKeyFile = (pkiDir: string, ca: string) => path.join(pkiDir, 'ca-keys', `${ca}.key.pem`);
-/** Serial numbers as upper-case hex without leading zeros. */
-export const normalSerial = (hex: string) => hex.toUpperCase().replace(/^0+(?=.)/, '');
-
-export function readIssued(pkiDir: string, ca: string): IssuanceRecord[] {
-  const data = JSON.parse(fs.readFileSync(issuedFile(pkiDir, ca), 'utf8')) as { certificates?: IssuanceRecord[] };
-  if (!Array.isArray(data.certificates)) throw new Error(`${issuedFile(pkiDir, ca)}: no certificates list`);
-  return data.certificates;
-}
 
 function writeIssued(pkiDir: string, ca: string, records: IssuanceRecord[]): void {
   const file = issuedFile(pkiDir, ca);

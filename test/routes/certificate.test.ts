@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import request from 'supertest';
 import { agentFor, buildApp, csrfFrom, lastAudit, makeAccount } from '../support/app';
 import { certThumbprint, signAs } from '../support/cards';
 import { ACTIVATION_ERRORS, AGENCY_NOT_AUTHORIZED } from '../../src/auth/cardLogin';
 import { CERT_ERRORS } from '../../src/pki/verify';
+import { issueDemoCard } from '../../src/pki/demo';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -314,5 +315,19 @@ describe('a serving person of the master who never had an account', () => {
     const account = await t.db('account').where({ person_id: person.id }).first();
     expect(account).toMatchObject({ username: null, password_hash: null, must_change_password: true });
     expect((await r.agent.get('/my/apps')).headers.location).toBe('/my/profile');
+  });
+});
+
+describe('first activation needs the certificate authority’s word that the card is the person’s', () => {
+  it('refuses a namesake’s genuine card with the same name and last 4 ID digits, and binds nothing', async () => {
+    // 許雅婷 F223456786 is in the master; another 許雅婷 (P223456786) holds a genuine MOICA card.
+    const { thumbprint } = issueDemoCard(inject('pkiDir'), { name: 'namesake', ca: 'moica', holderName: '許雅婷', nationalId: 'P223456786', cardNumber: 'TP03000000000099' });
+    const r = await cardLogin('namesake');
+    expect(r.res.headers.location).toBe('/login/certificate/activate');
+    const csrf = csrfFrom((await r.agent.get('/login/certificate/activate')).text);
+    const res = await r.agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'F223456786' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(ACTIVATION_ERRORS.not_holder);
+    expect(await t.db('card_binding').where({ thumbprint }).first()).toBeUndefined();
   });
 });
