@@ -112,6 +112,7 @@ export function cardRoutes(services: Services, config: Config, passport: Instanc
     const parsed = activateSchema.safeParse(req.body);
     const values = { accountOrId: typeof req.body?.accountOrId === 'string' ? req.body.accountOrId : '' };
     if (!parsed.success) {
+      await cardLogin.activationRefused(card, values.accountOrId.slice(0, 30), 'invalid_input', ctxOf(req));
       return res.status(400).render('auth/activate', { title: '身分驗證', card, cardLabel: CARD_LABEL[card.cardType], values, errors: { accountOrId: parsed.error.issues[0]!.message } });
     }
     try {

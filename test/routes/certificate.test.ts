@@ -188,6 +188,8 @@ describe('first-time activation of a natural-person card (seed 004 (三)(四))',
     const res = await agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: '' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('請輸入自訂帳號或身分證字號');
+    // Even an empty attempt is audited (and counted).
+    expect(await lastAudit(t.db, 'auth.card_activate')).toMatchObject({ outcome: 'failed', details: { reason: 'invalid_input', thumbprint: certThumbprint('wang-xiaoming') } });
   });
 
   it('binds the card of a person without an account, then forces 個人資料修改 and 修改密碼; later only the PIN', async () => {
