@@ -28,7 +28,7 @@ export const AGENCY_NOT_AUTHORIZED = '此憑證尚未分配權限，請洽系統
 /** When the certificate authority's identity check cannot answer: nothing is bound. */
 export const IDENTITY_CHECK_ERRORS = {
   unavailable: '目前無法向憑證管理中心查詢此憑證之持有人，憑證尚未綁定，請稍後再試。',
-  off: '本網站目前未提供憑證首次登入（尚未設定憑證管理中心身分查驗服務），請改用帳號密碼登入，或洽客服人員。',
+  off: '本網站目前無法綁定自然人憑證（尚未設定憑證管理中心身分查驗服務），請改用帳號密碼登入，或洽客服人員。',
 } as const;
 
 /** After too many activation attempts for one card or from one address. */

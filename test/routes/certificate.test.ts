@@ -395,6 +395,23 @@ describe('first activation needs the certificate authority’s word that the car
   });
 });
 
+describe('production without the CA’s identity check service', () => {
+  it('binds no natural-person card and says why (demo records are never used)', async () => {
+    const prod = buildApp({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SECURE_COOKIES: 'false', IDENTITY_CHECK: 'demo' });
+    try {
+      expect(prod.config.identityCheck.kind).toBe('off');
+      const { thumbprint } = issueDemoCard(inject('pkiDir'), { name: 'prod-card', ca: 'moica', holderName: '王小明', nationalId: 'A123456789', cardNumber: 'TP03000000000091' });
+      const res = await (await activationFrom('prod-card', '203.0.113.41', prod.app)).attempt('A123456789');
+      expect(res.status).toBe(400);
+      expect(res.text).toContain(IDENTITY_CHECK_ERRORS.off);
+      expect(await t.db('card_binding').where({ thumbprint }).first()).toBeUndefined();
+      expect((await cardAudit(thumbprint)).map((a) => a.details.reason)).toEqual(['identity_check_off']);
+    } finally {
+      await prod.close();
+    }
+  });
+});
+
 /** The activation audit entries of one card, oldest first. */
 async function cardAudit(thumbprint: string) {
   return t.db('audit_event').where({ action: 'auth.card_activate' }).whereRaw("details->>'thumbprint' = ?", [thumbprint]).orderBy('id');
