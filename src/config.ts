@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { IdentityCheckConfig } from './pki/identityCheck';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -32,6 +33,15 @@ const schema = z.object({
   /** Start the bridge with the demo cards inside `npm start` (development only). */
   START_BRIDGE: bool.default(true),
   CHALLENGE_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(300),
+  /** Who proves that a card belongs to a person at first activation: demo CA records, or the CA's service. */
+  IDENTITY_CHECK: z.enum(['demo', 'http']).optional(),
+  MOICA_ID_CHECK_URL: z.string().url().optional(),
+  MOICA_ID_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Extra CA certificates (PEM) to trust for the identity check's TLS. */
+  MOICA_ID_CHECK_CA_FILE: z.string().optional(),
+  /** First card activation attempts per card and per IP in an hour. */
+  CARD_ACTIVATION_PER_CARD_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  CARD_ACTIVATION_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
   /** Uploaded and generated files (outside the web root); share it between instances. */
   UPLOAD_DIR: z.string().optional(),
   /** The cloud platform's web service (mutual TLS); 0 turns it off. */
@@ -60,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (production && !e.SESSION_SECRET) {
     throw new Error('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
   }
+  const identityCheck = identityCheckConfig(e, production);
   return {
     env: e.NODE_ENV,
     production,
@@ -84,6 +95,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bridgeOrigin: e.BRIDGE_ORIGIN.replace(/\/$/, ''),
     startBridge: e.START_BRIDGE && !production,
     challengeRateLimit: e.CHALLENGE_RATE_LIMIT_PER_15MIN,
+    identityCheck,
+    cardActivationPerCard: e.CARD_ACTIVATION_PER_CARD_PER_HOUR,
+    cardActivationPerIp: e.CARD_ACTIVATION_PER_IP_PER_HOUR,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
     runScheduler: e.RUN_SCHEDULER,
     uploadOrphanMs: e.UPLOAD_ORPHAN_MINUTES * 60_000,
@@ -92,4 +106,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     cloudWsPort: e.CLOUD_WS_PORT,
     cloudWsHost: e.CLOUD_WS_HOST,
   };
+}
+
+/**
+ * The card holder identity check: demo records by default outside production; in production
+ * only the CA's service over HTTPS, and without one card activation is refused (never demo).
+ */
+function identityCheckConfig(e: z.infer<typeof schema>, production: boolean): IdentityCheckConfig {
+  const kind = e.IDENTITY_CHECK ?? (production || e.MOICA_ID_CHECK_URL ? 'http' : 'demo');
+  if (kind === 'http' && e.MOICA_ID_CHECK_URL) {
+    if (production && !e.MOICA_ID_CHECK_URL.startsWith('https://')) {
+      throw new Error('Invalid configuration:\n  MOICA_ID_CHECK_URL: must be https:// in production');
+    }
+    return { kind: 'http', url: e.MOICA_ID_CHECK_URL, timeoutMs: e.MOICA_ID_CHECK_TIMEOUT_MS, caFile: e.MOICA_ID_CHECK_CA_FILE };
+  }
+  if (kind === 'http' && e.IDENTITY_CHECK === 'http') {
+    throw new Error('Invalid configuration:\n  MOICA_ID_CHECK_URL: required when IDENTITY_CHECK=http');
+  }
+  if (kind === 'demo' && !production) return { kind: 'demo' };
+  return { kind: 'off', reason: production ? 'no MOICA_ID_CHECK_URL in production (demo records are not proof)' : 'not configured' };
 }

@@ -15,6 +15,7 @@ import { createPortalService } from './portal/service';
 import { createAdminService } from './admin/service';
 import { createCardRepository } from './auth/cardRepository';
 import { createCardLoginService } from './auth/cardLogin';
+import { createIdentityCheck } from './pki/identityCheck';
 import { TrustStore } from './pki/verify';
 import { createPicsServices, picsJobs } from './pics';
 import { createCloudServices, cloudJobs } from './cloud';
@@ -88,7 +89,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     auth: createAuthService({ db, accounts, audit, mail, clock: opts.clock }),
     portal: portalService,
     admin: createAdminService({ portal, portalService, audit }),
-    cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, origin: config.publicOrigin, clock: opts.clock }),
+    cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, identity: createIdentityCheck(config.identityCheck, config.pkiDir), origin: config.publicOrigin, clock: opts.clock }),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Db } from '../platform/database';
 import type { AuditService } from '../platform/audit';
 import { DomainError } from '../platform/errors';
 import { CertificateError, verifySignature, type TrustStore } from '../pki/verify';
+import { IdentityCheckUnavailable, type IdentityCheck } from '../pki/identityCheck';
 import type { CardType, CertificateFacts } from '../pki/profiles';
 import type { AccountRepository } from './repository';
 import type { CardRepository } from './cardRepository';
@@ -23,6 +24,18 @@ export const ACTIVATION_ERRORS = {
 } as const;
 
 export const AGENCY_NOT_AUTHORIZED = '此憑證尚未分配權限，請洽系統管理員';
+
+/** When the certificate authority's identity check cannot answer: nothing is bound. */
+export const IDENTITY_CHECK_ERRORS = {
+  unavailable: '目前無法向憑證管理中心查詢此憑證之持有人，憑證尚未綁定，請稍後再試。',
+  off: '本網站目前無法綁定自然人憑證（尚未設定憑證管理中心身分查驗服務），請改用帳號密碼登入，或洽客服人員。',
+} as const;
+
+/** After too many activation attempts for one card or from one address. */
+export const ACTIVATION_TOO_MANY = '嘗試次數過多，本次憑證登入已取消，請於 1 小時後再重新插卡登入。';
+
+/** A national ID in an audit entry: the first 2 and last 3 characters only. */
+export const maskNationalId = (id: string) => (/^[A-Za-z]\d{9}$/.test(id) ? `${id.slice(0, 2).toUpperCase()}*****${id.slice(-3)}` : id);
 
 const CHALLENGE_ERRORS = {
   tbs_malformed: '登入驗證資料格式錯誤，請重新操作。',
@@ -70,6 +83,8 @@ export function createCardLoginService(deps: {
   accounts: AccountRepository;
   audit: AuditService;
   trust: () => TrustStore;
+  /** The certificate authority's answer to "is this card this national ID's?" */
+  identity: IdentityCheck;
   origin: string;
   clock?: () => Date;
 }) {
@@ -80,6 +95,38 @@ export function createCardLoginService(deps: {
     await audit.record({ actor: null, action: 'auth.certificate', outcome: 'failed', ip: ctx.ip, requestId: ctx.requestId, details: { reason: code, ...details } });
     throw new DomainError(code, message, 400);
   };
+
+  /**
+   * Whether `card` belongs to the person with the full national ID `nationalId` (from the
+   * personnel master): an NHI card carries the full ID (signed by its CA); for a MOICA card,
+   * which carries only the last 4 digits, the certificate authority's identity check answers.
+   * Throws DomainError when the check cannot answer.
+   */
+  const holds = async (card: VerifiedCard, nationalId: string): Promise<boolean> => {
+    if (card.cardType === 'nhi') return card.nationalId === nationalId;
+    if (card.cardType !== 'moica') return false;
+    if (card.idLast4 !== nationalId.slice(-4)) return false;
+    try {
+      return await deps.identity.holds({ certB64: card.certB64, serialHex: card.serialHex, issuerDn: card.issuerDn, nationalId });
+    } catch (err) {
+      if (err instanceof IdentityCheckUnavailable) throw new DomainError(`identity_check_${err.reason}`, IDENTITY_CHECK_ERRORS[err.reason], 400);
+      throw err;
+    }
+  };
+
+  /** Every activation attempt is audited, with the card and never the typed ID in clear. */
+  const activationAudit = async (card: VerifiedCard, typed: string, ctx: RequestContext, outcome: 'ok' | 'failed', details: Record<string, unknown>, trx?: Db) =>
+    audit.record(
+      {
+        actor: null,
+        action: 'auth.card_activate',
+        outcome,
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        details: { thumbprint: card.thumbprint, cardType: card.cardType, cardNumber: card.cardNumber, typed: maskNationalId(typed), ...details },
+      },
+      trx,
+    );
 
   return {
     /** A single-use, 5-minute tbs naming the purpose, this portal's origin, a 32-byte nonce and the time. */
@@ -149,20 +196,29 @@ export function createCardLoginService(deps: {
      * a serving person of the master and the card's holder; then the card is bound.
      */
     async activate(card: VerifiedCard, accountOrId: string, ctx: RequestContext): Promise<SessionUser> {
-      if (card.cardType === 'gca') throw new DomainError('agency_card', AGENCY_NOT_AUTHORIZED, 400);
       const typed = accountOrId.trim();
+      const refuse = async (code: string, message: string, details: Record<string, unknown> = {}): Promise<never> => {
+        await activationAudit(card, typed, ctx, 'failed', { reason: code, ...details });
+        throw new DomainError(code, message, 400);
+      };
+      if (card.cardType === 'gca') return refuse('agency_card', AGENCY_NOT_AUTHORIZED);
       const person = /^[A-Za-z]\d{9}$/.test(typed) ? await cards.personByNationalId(typed.toUpperCase()) : await cards.personByUsername(typed);
-      if (!person) return fail('not_in_master', ACTIVATION_ERRORS.not_in_master, ctx);
-      if (person.status !== '在職') return fail('retired', ACTIVATION_ERRORS.retired, ctx, { personId: person.id });
-      const holder =
-        card.cardType === 'nhi'
-          ? card.nationalId === person.nationalId
-          : card.subjectName === person.name && card.idLast4 === String(person.nationalId).slice(-4);
-      if (!holder) return fail('not_holder', ACTIVATION_ERRORS.not_holder, ctx, { personId: person.id });
+      if (!person) return refuse('not_in_master', ACTIVATION_ERRORS.not_in_master);
+      if (person.status !== '在職') return refuse('retired', ACTIVATION_ERRORS.retired, { personId: person.id });
+      // Whatever was typed, the proof is about the person's full national ID in the master.
+      let holder: boolean;
+      try {
+        holder = await holds(card, String(person.nationalId));
+      } catch (err) {
+        if (err instanceof DomainError) return refuse(err.code, err.message, { personId: person.id });
+        throw err;
+      }
+      if (!holder) return refuse('not_holder', ACTIVATION_ERRORS.not_holder, { personId: person.id });
       const now = clock();
       const accountId = await db.transaction(async (trx) => {
         const id = (await cards.accountIdOfPerson(person.id, trx)) ?? (await cards.createCardAccount(person.id, trx));
         await cards.bind(id, { cardType: card.cardType as 'moica' | 'nhi', issuerDn: card.issuerDn, serialHex: card.serialHex, thumbprint: card.thumbprint, cardNumber: card.cardNumber, notAfter: card.notAfter }, trx);
+        await activationAudit(card, typed, ctx, 'ok', { personId: person.id, accountId: id, identityCheck: card.cardType === 'nhi' ? 'nhi_card' : deps.identity.kind }, trx);
         await audit.record({ actor: { accountId: id, label: person.name }, action: 'auth.card_bind', target: { type: 'account', id }, ip: ctx.ip, requestId: ctx.requestId, details: { cardType: card.cardType, thumbprint: card.thumbprint, cardNumber: card.cardNumber, first: true } }, trx);
         return id;
       });
@@ -171,14 +227,29 @@ export function createCardLoginService(deps: {
       return toSessionUser(a, await accounts.roles(a.id), card.cardType, now, sessionCertificate(card));
     },
 
-    /** 自然人憑證上傳: a signed-in person binds a further card of their own. */
+    /** Audits an activation attempt refused before it reached the checks (the attempt limit). */
+    async activationRefused(card: VerifiedCard, typed: string, reason: string, ctx: RequestContext): Promise<void> {
+      await activationAudit(card, typed, ctx, 'failed', { reason });
+    },
+
+    /** 自然人憑證上傳: a signed-in person binds a further card of their own (same proof as activation). */
     async bindAnother(user: SessionUser, card: VerifiedCard, ctx: RequestContext): Promise<void> {
       const a = await accounts.findById(user.accountId);
-      if (!a || card.cardType === 'gca') throw new DomainError('not_holder', ACTIVATION_ERRORS.not_holder, 400);
-      const holder = card.cardType === 'nhi' ? card.nationalId === a.nationalId : card.subjectName === a.name && card.idLast4 === a.nationalId.slice(-4);
-      if (!holder) return fail('not_holder', ACTIVATION_ERRORS.not_holder, ctx, { accountId: a.id });
-      if (await cards.bindingByThumbprint(card.thumbprint)) throw new DomainError('already_bound', '此憑證已綁定。', 409);
-      await cards.bind(a.id, { cardType: card.cardType, issuerDn: card.issuerDn, serialHex: card.serialHex, thumbprint: card.thumbprint, cardNumber: card.cardNumber, notAfter: card.notAfter });
+      const refuse = async (code: string, message: string, status: 400 | 409 = 400): Promise<never> => {
+        await audit.record({ actor: { accountId: user.accountId, label: user.name }, action: 'auth.card_bind', outcome: 'failed', target: { type: 'account', id: user.accountId }, ip: ctx.ip, requestId: ctx.requestId, details: { reason: code, cardType: card.cardType, thumbprint: card.thumbprint, first: false } });
+        throw new DomainError(code, message, status);
+      };
+      if (!a || card.cardType === 'gca') return refuse('not_holder', ACTIVATION_ERRORS.not_holder);
+      let holder: boolean;
+      try {
+        holder = await holds(card, a.nationalId);
+      } catch (err) {
+        if (err instanceof DomainError) return refuse(err.code, err.message);
+        throw err;
+      }
+      if (!holder) return refuse('not_holder', ACTIVATION_ERRORS.not_holder);
+      if (await cards.bindingByThumbprint(card.thumbprint)) return refuse('already_bound', '此憑證已綁定。', 409);
+      await cards.bind(a.id, { cardType: card.cardType as 'moica' | 'nhi', issuerDn: card.issuerDn, serialHex: card.serialHex, thumbprint: card.thumbprint, cardNumber: card.cardNumber, notAfter: card.notAfter });
       await audit.record({ actor: { accountId: a.id, label: a.name }, action: 'auth.card_bind', target: { type: 'account', id: a.id }, ip: ctx.ip, requestId: ctx.requestId, details: { cardType: card.cardType, thumbprint: card.thumbprint, first: false } });
     },
 

@@ -1,4 +1,5 @@
 import express, { type RequestHandler, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Passport } from 'passport';
 import type { Services } from '../services';
@@ -7,7 +8,8 @@ import { ctxOf, flash } from '../platform/http';
 import { DomainError } from '../platform/errors';
 import { requireUser, safeReturnTo } from '../middleware/authGuards';
 import { text } from '../platform/validation';
-import type { VerifiedCard } from './cardLogin';
+import { PgRateLimitStore } from '../middleware/rateLimitStore';
+import { ACTIVATION_TOO_MANY, type VerifiedCard } from './cardLogin';
 import type { SessionUser } from './sessionUser';
 
 const signedSchema = z.object({
@@ -75,17 +77,42 @@ export function cardRoutes(services: Services, config: Config, passport: Instanc
 
   // --- First certificate login: identify yourself once (seed 004 (三)) ---
   const pending = (req: express.Request): VerifiedCard | null => req.session.pendingCard ?? null;
+  const needPending: RequestHandler = (req, res, next) => (pending(req) ? next() : res.redirect(303, '/login/certificate'));
+  // Attempts are limited per card (its thumbprint) and per address, an hour each; past the
+  // limit the pending card is dropped, so a new attempt needs a new signature and still counts.
+  const activationLimiter = (prefix: string, limit: number, keyGenerator?: (req: express.Request) => string) =>
+    rateLimit({
+      windowMs: 60 * 60_000,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      store: new PgRateLimitStore(services.db, prefix),
+      ...(keyGenerator ? { keyGenerator } : {}),
+      handler: (req, res, next) => {
+        const card = pending(req)!;
+        delete req.session.pendingCard;
+        const typed = typeof req.body?.accountOrId === 'string' ? req.body.accountOrId.slice(0, 30) : '';
+        cardLogin
+          .activationRefused(card, typed, `rate_limited_${prefix.replace('activate-', '')}`, ctxOf(req))
+          .then(() => res.status(429).render('auth/activate-failed', { title: '憑證檢測結果', reason: ACTIVATION_TOO_MANY, back: '/login/certificate' }))
+          .catch(next);
+      },
+    });
+  const perIp = activationLimiter('activate-ip', config.cardActivationPerIp);
+  const perCard = activationLimiter('activate-card', config.cardActivationPerCard, (req) => pending(req)!.thumbprint);
+
   router.get('/login/certificate/activate', (req, res) => {
     const card = pending(req);
     if (!card) return res.redirect(303, '/login/certificate');
     res.render('auth/activate', { title: '身分驗證', card, cardLabel: CARD_LABEL[card.cardType] });
   });
-  router.post('/login/certificate/activate', async (req, res) => {
+  router.post('/login/certificate/activate', needPending, perIp, perCard, async (req, res) => {
     const card = pending(req);
     if (!card) return res.redirect(303, '/login/certificate');
     const parsed = activateSchema.safeParse(req.body);
     const values = { accountOrId: typeof req.body?.accountOrId === 'string' ? req.body.accountOrId : '' };
     if (!parsed.success) {
+      await cardLogin.activationRefused(card, values.accountOrId.slice(0, 30), 'invalid_input', ctxOf(req));
       return res.status(400).render('auth/activate', { title: '身分驗證', card, cardLabel: CARD_LABEL[card.cardType], values, errors: { accountOrId: parsed.error.issues[0]!.message } });
     }
     try {

@@ -250,7 +250,7 @@ export class BridgeService {
 
     const signature =
       signatureType === 'PKCS1'
-        ? this.withCardLogin(card, pkg.pin, () => this.token.sign(card.slot, cert.id, pkg.pin!, data, hash))
+        ? this.withCardLogin(card, pkg.pin, (session) => this.token.signInSession(session, cert.id, data, hash))
         : this.withCardLogin(card, pkg.pin, (session) =>
             cmsSignedData(data, cert.der, hash, (digest) => this.token.signDigestInfo(session, cert.id, digestInfo(hash, digest))),
           );

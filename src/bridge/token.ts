@@ -295,12 +295,22 @@ export class TokenLayer {
     try {
       try {
         p11.C_Login(session, pkcs11js.CKU_USER, pin);
-        loggedIn = true;
       } catch (e) {
-        const ckr = ckrOf(e);
-        if (ckr === CKR.USER_ALREADY_LOGGED_IN) loggedIn = true;
-        else throw new CardLoginError(ckr, nameOf(e));
+        if (ckrOf(e) !== CKR.USER_ALREADY_LOGGED_IN) throw new CardLoginError(ckrOf(e), nameOf(e));
+        // Another session of this process is logged in: that says nothing about `pin`.
+        // Log the token out and log in again, so a wrong PIN is always refused (and counted).
+        try {
+          p11.C_Logout(session);
+        } catch {
+          /* the other session may have logged out meanwhile */
+        }
+        try {
+          p11.C_Login(session, pkcs11js.CKU_USER, pin);
+        } catch (again) {
+          throw new CardLoginError(ckrOf(again), nameOf(again));
+        }
       }
+      loggedIn = true;
       try {
         return fn(session, p11);
       } catch (e) {
@@ -324,11 +334,15 @@ export class TokenLayer {
 
   /** Signs `data` with the key of certificate `id`: CKM_SHA{256,384,512}_RSA_PKCS (PKCS#1 v1.5). */
   sign(slot: Handle, id: Buffer, pin: string, data: Buffer, hash: HashAlgorithm = 'SHA256'): Buffer {
-    return this.withUserSession(slot, pin, (session, p11) => {
-      const key = this.privateKey(session, id);
-      p11.C_SignInit(session, { mechanism: SIGN_MECHANISM[hash] }, key);
-      return Buffer.from(p11.C_Sign(session, data, Buffer.alloc(1024)));
-    });
+    return this.withUserSession(slot, pin, (session) => this.signInSession(session, id, data, hash));
+  }
+
+  /** The same, in a session that is already logged in (inside withUserSession / withCardLogin). */
+  signInSession(session: Handle, id: Buffer, data: Buffer, hash: HashAlgorithm = 'SHA256'): Buffer {
+    const p11 = this.module();
+    const key = this.privateKey(session, id);
+    p11.C_SignInit(session, { mechanism: SIGN_MECHANISM[hash] }, key);
+    return Buffer.from(p11.C_Sign(session, data, Buffer.alloc(1024)));
   }
 
   /** Signs a DER DigestInfo with CKM_RSA_PKCS (for CMS, where the hash is computed here). */

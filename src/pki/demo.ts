@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
 import { createCa, createCrl, issueCardCertificate, newRsaKey, type CaInfo, type CardProfile } from './ca';
-import { derOf } from './profiles';
+import { decodeField, derOf } from './profiles';
+import { issuedFile, normalSerial, readIssued, type IssuanceRecord } from './issued';
 import { DEMO_ACCOUNTS } from '../../seeds/demo';
 import { importToToken, initToken, writeSoftHsmConfig, DEFAULT_PKCS11_MODULE } from './softhsm';
 
@@ -71,7 +72,8 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
   if (!opts.force && fs.existsSync(manifestFile)) {
     const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as DemoPkiManifest;
     const tokensOk = !m.softhsmConf || fs.existsSync(m.softhsmConf);
-    if (m.cards.length === DEMO_CARDS.length && tokensOk && (opts.softhsmDir === undefined || Boolean(m.softhsmConf) === Boolean(opts.softhsmDir))) {
+    const issuedOk = fs.existsSync(issuedFile(out, 'moica')) && fs.existsSync(caKeyFile(out, 'moica'));
+    if (m.cards.length === DEMO_CARDS.length && tokensOk && issuedOk && (opts.softhsmDir === undefined || Boolean(m.softhsmConf) === Boolean(opts.softhsmDir))) {
       ensurePlatformPki(out);
       return m;
     }
@@ -85,7 +87,12 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
     nhi: createCa('衛生福利部醫事憑證管理中心 健保卡 (示範)', '衛生福利部中央健康保險署 (示範)'),
     untrusted: createCa('Untrusted Demo CA', 'Nobody'),
   };
-  for (const [name, ca] of Object.entries(cas)) pem(path.join(out, 'ca', `${name}.pem`), pki.certificateToPem(ca.cert));
+  for (const [name, ca] of Object.entries(cas)) {
+    pem(path.join(out, 'ca', `${name}.pem`), pki.certificateToPem(ca.cert));
+    // The demo CAs keep their keys (outside ca/, which is the trust store) to issue more demo cards.
+    pem(caKeyFile(out, name), pki.privateKeyToPem(ca.key.privateKey));
+  }
+  const issued: Record<string, IssuanceRecord[]> = { moica: [], gca: [], nhi: [] };
 
   const conf = opts.softhsmDir ? writeSoftHsmConfig(opts.softhsmDir) : null;
   const modulePath = opts.modulePath ?? DEFAULT_PKCS11_MODULE;
@@ -106,8 +113,13 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
       const subjectDer = Buffer.from(forge.asn1.toDer(pki.distinguishedNameToAsn1(cert.subject)).getBytes(), 'binary');
       importToToken(modulePath, conf, tokenLabel, DEMO_PIN, key.privateKey, der, subjectDer, c.note.slice(0, 60));
     }
-    cards.push({ name: c.name, ca: c.ca, note: c.note, tokenLabel, thumbprint: crypto.createHash('sha256').update(der).digest('hex'), serialHex: cert.serialNumber.toUpperCase(), cardNumber: c.profile.cardNumber });
+    const thumbprint = crypto.createHash('sha256').update(der).digest('hex');
+    cards.push({ name: c.name, ca: c.ca, note: c.note, tokenLabel, thumbprint, serialHex: cert.serialNumber.toUpperCase(), cardNumber: c.profile.cardNumber });
+    if (c.ca !== 'untrusted' && c.profile.type !== 'gca') {
+      issued[c.ca]!.push({ serialHex: normalSerial(cert.serialNumber), thumbprint, cardNumber: c.profile.cardNumber, nationalId: c.profile.nationalId ?? '' });
+    }
   }
+  for (const name of ['moica', 'nhi'] as const) writeIssued(out, name, issued[name]!);
   const crls = (['moica', 'gca', 'nhi'] as const).map((name, i) => {
     const der = createCrl(cas[name]!, revokedBy[name]!, i + 1);
     return `-----BEGIN X509 CRL-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END X509 CRL-----\n`;
@@ -117,4 +129,35 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
   ensurePlatformPki(out);
   pem(manifestFile, JSON.stringify(manifest, null, 2));
   return manifest;
+}
+
+const caKeyFile = (pkiDir: string, ca: string) => path.join(pkiDir, 'ca-keys', `${ca}.key.pem`);
+
+function writeIssued(pkiDir: string, ca: string, records: IssuanceRecord[]): void {
+  const file = issuedFile(pkiDir, ca);
+  const tmp = `${file}.${process.pid}.tmp`;
+  pem(tmp, `${JSON.stringify({ ca, certificates: records }, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Issues one more card from a demo CA of an existing demo PKI (e.g. a namesake's genuine
+ * card for tests), as `cards/<name>/{cert,key}.pem`, and adds it to the CA's issuance records.
+ */
+export function issueDemoCard(pkiDir: string, card: { name: string; ca: 'moica' | 'nhi'; holderName: string; nationalId: string; cardNumber: string }): { thumbprint: string; serialHex: string } {
+  const caCert = pki.certificateFromPem(fs.readFileSync(path.join(pkiDir, 'ca', `${card.ca}.pem`), 'utf8'));
+  // forge keeps parsed UTF8String values as bytes and would encode them again as the issuer.
+  for (const a of caCert.subject.attributes) if ((a.valueTagClass as unknown) === forge.asn1.Type.UTF8) a.value = decodeField(a.value);
+  const caKey = pki.privateKeyFromPem(fs.readFileSync(caKeyFile(pkiDir, card.ca), 'utf8')) as forge.pki.rsa.PrivateKey;
+  const ca: CaInfo = { cert: caCert, key: { privateKey: caKey, publicKey: caCert.publicKey as forge.pki.rsa.PublicKey } };
+  const key = newRsaKey();
+  const now = Date.now();
+  const cert = issueCardCertificate(ca, key.publicKey, { type: card.ca, name: card.holderName, nationalId: card.nationalId, cardNumber: card.cardNumber, notBefore: new Date(now - DAY), notAfter: new Date(now + 5 * 365 * DAY) });
+  const der = derOf(cert);
+  pem(path.join(pkiDir, 'cards', card.name, 'cert.pem'), pki.certificateToPem(cert));
+  pem(path.join(pkiDir, 'cards', card.name, 'key.pem'), pki.privateKeyInfoToPem(pki.wrapRsaPrivateKey(pki.privateKeyToAsn1(key.privateKey))));
+  const thumbprint = crypto.createHash('sha256').update(der).digest('hex');
+  const serialHex = normalSerial(cert.serialNumber);
+  writeIssued(pkiDir, card.ca, [...readIssued(pkiDir, card.ca), { serialHex, thumbprint, cardNumber: card.cardNumber, nationalId: card.nationalId }]);
+  return { thumbprint, serialHex };
 }

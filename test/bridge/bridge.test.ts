@@ -15,7 +15,8 @@ import { createBridge, type Bridge } from '../../src/bridge/app';
 import { loadBridgeConfig, type BridgeConfig } from '../../src/bridge/config';
 import { LAST_ERROR, RET, SERVER_VERSION } from '../../src/bridge/codes';
 import { unlockCard } from '../../src/bridge/unlock';
-import type { BridgeResult, Pkcs11Info } from '../../src/bridge/service';
+import { BridgeRefusal, type BridgeResult, type Pkcs11Info } from '../../src/bridge/service';
+import { CKR, CardLoginError } from '../../src/bridge/token';
 
 const PORTAL = 'http://portal.test';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-bridge-test-'));
@@ -290,6 +291,37 @@ describe('wrong PINs and the unlock route', () => {
     expect(right).toMatchObject({ ok: true, label: 'hr-chief', serial });
     expect(state().cards[serial]).toBeUndefined();
     expect((await sign(makeSignature('hr-chief', DEMO_PIN))).body.ret_code).toBe(0);
+  });
+
+  it('refuses a wrong PIN while the card is still logged in with the right one, and counts it', async () => {
+    const { service } = bridge;
+    const card = service.presentCards().find((c) => c.label === 'first-login')!;
+    // Token layer: a wrong PIN in a second session while the first is logged in.
+    let tokenInner: unknown = 'accepted';
+    service.token.withUserSession(card.slot, DEMO_PIN, () => {
+      try {
+        service.token.withUserSession(card.slot, '000000', () => undefined);
+      } catch (e) {
+        tokenInner = e;
+      }
+    });
+    expect(tokenInner).toBeInstanceOf(CardLoginError);
+    expect((tokenInner as CardLoginError).ckr).toBe(CKR.PIN_INCORRECT);
+    // Bridge layer: the same, counted toward the lock (wrong-PIN code, two tries left).
+    let bridgeInner: unknown = 'accepted';
+    service.withCardLogin(card, DEMO_PIN, () => {
+      try {
+        service.withCardLogin(card, '000000', () => undefined);
+      } catch (e) {
+        bridgeInner = e;
+      }
+    });
+    expect(bridgeInner).toBeInstanceOf(BridgeRefusal);
+    expect(bridgeInner).toMatchObject({ retCode: RET.LOGIN_FAILED, lastError: LAST_ERROR.TWO_TRIES_LEFT });
+    expect(state().cards[card.serial]).toMatchObject({ failures: 1, label: 'first-login' });
+    // The right PIN still signs afterwards and resets the counter.
+    expect((await sign(makeSignature('first-login', DEMO_PIN))).body.ret_code).toBe(0);
+    expect(state().cards[card.serial]).toBeUndefined();
   });
 
   it('unlocks from the command line: npm run bridge -- unlock --card <label> --so-pin <SO PIN>', async () => {

@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp, csrfFrom, lastAudit, signIn } from '../support/app';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { buildApp, csrfFrom, lastAudit, makeAccount, signIn } from '../support/app';
 import { certThumbprint, signAs } from '../support/cards';
 import { ACTIVATION_ERRORS } from '../../src/auth/cardLogin';
 import { CERT_ERRORS } from '../../src/pki/verify';
+import { issueDemoCard } from '../../src/pki/demo';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -60,5 +61,24 @@ describe('自然人憑證上傳: binding a further card', () => {
     const { agent } = await signIn(t.app, 'wang.xiaoming');
     const noToken = await agent.post('/my/cards').type('form').send({ tbs: 'x' });
     expect(noToken.status).toBe(403);
+  });
+
+  it('binds a card only on the certificate authority’s word: a namesake’s genuine card with the same last 4 digits is refused', async () => {
+    const person = await makeAccount(t.db);
+    const { name } = await t.db('person').where({ id: person.personId }).first();
+    const namesakeId = `A${person.nationalId.slice(1)}`;
+    const namesake = issueDemoCard(inject('pkiDir'), { name: 'upload-namesake', ca: 'moica', holderName: name, nationalId: namesakeId, cardNumber: 'TP03000000000093' });
+    const own = issueDemoCard(inject('pkiDir'), { name: 'upload-own', ca: 'moica', holderName: name, nationalId: person.nationalId, cardNumber: 'TP03000000000092' });
+    const { agent, csrf } = await signIn(t.app, person.login);
+
+    const refused = await agent.post('/my/cards').type('form').send({ _csrf: csrf, ...signAs('upload-namesake', await bindChallenge(agent, csrf)) });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain(ACTIVATION_ERRORS.not_holder);
+    expect(await t.db('card_binding').where({ thumbprint: namesake.thumbprint }).first()).toBeUndefined();
+    expect(await lastAudit(t.db, 'auth.card_bind')).toMatchObject({ outcome: 'failed', actor_account_id: person.accountId, details: { reason: 'not_holder', thumbprint: namesake.thumbprint } });
+
+    const ok = await agent.post('/my/cards').type('form').send({ _csrf: csrf, ...signAs('upload-own', await bindChallenge(agent, csrf)) });
+    expect(ok.status).toBe(303);
+    expect(await t.db('card_binding').where({ thumbprint: own.thumbprint }).first()).toMatchObject({ account_id: person.accountId });
   });
 });

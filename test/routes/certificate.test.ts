@@ -1,9 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import request from 'supertest';
 import { agentFor, buildApp, csrfFrom, lastAudit, makeAccount } from '../support/app';
 import { certThumbprint, signAs } from '../support/cards';
-import { ACTIVATION_ERRORS, AGENCY_NOT_AUTHORIZED } from '../../src/auth/cardLogin';
+import { ACTIVATION_ERRORS, ACTIVATION_TOO_MANY, AGENCY_NOT_AUTHORIZED, IDENTITY_CHECK_ERRORS } from '../../src/auth/cardLogin';
 import { CERT_ERRORS } from '../../src/pki/verify';
+import { issueDemoCard } from '../../src/pki/demo';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -185,6 +188,8 @@ describe('first-time activation of a natural-person card (seed 004 (三)(四))',
     const res = await agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: '' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('請輸入自訂帳號或身分證字號');
+    // Even an empty attempt is audited (and counted).
+    expect(await lastAudit(t.db, 'auth.card_activate')).toMatchObject({ outcome: 'failed', details: { reason: 'invalid_input', thumbprint: certThumbprint('wang-xiaoming') } });
   });
 
   it('binds the card of a person without an account, then forces 個人資料修改 and 修改密碼; later only the PIN', async () => {
@@ -314,5 +319,168 @@ describe('a serving person of the master who never had an account', () => {
     const account = await t.db('account').where({ person_id: person.id }).first();
     expect(account).toMatchObject({ username: null, password_hash: null, must_change_password: true });
     expect((await r.agent.get('/my/apps')).headers.location).toBe('/my/profile');
+  });
+});
+
+describe('first activation needs the certificate authority’s word that the card is the person’s', () => {
+  it('refuses a namesake’s genuine card with the same name and last 4 ID digits, and binds nothing', async () => {
+    // 許雅婷 F223456786 is in the master; another 許雅婷 (P223456786) holds a genuine MOICA card.
+    const { thumbprint } = issueDemoCard(inject('pkiDir'), { name: 'namesake', ca: 'moica', holderName: '許雅婷', nationalId: 'P223456786', cardNumber: 'TP03000000000099' });
+    const r = await cardLogin('namesake');
+    expect(r.res.headers.location).toBe('/login/certificate/activate');
+    const csrf = csrfFrom((await r.agent.get('/login/certificate/activate')).text);
+    const res = await r.agent.post('/login/certificate/activate').type('form').send({ _csrf: csrf, accountOrId: 'F223456786' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(ACTIVATION_ERRORS.not_holder);
+    expect(await t.db('card_binding').where({ thumbprint }).first()).toBeUndefined();
+    const audit = await cardAudit(thumbprint);
+    expect(audit.map((a) => [a.outcome, a.details.reason, a.details.typed])).toEqual([['failed', 'not_holder', 'F2*****786']]);
+  });
+
+  it('asks the CA’s service (HTTP) with the full national ID of the master, whatever was typed; down, slow or garbage binds nothing', async () => {
+    const seen: Record<string, unknown>[] = [];
+    let answer: (body: Record<string, unknown>, res: http.ServerResponse) => void = () => {};
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        seen.push(body);
+        answer(body, res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const h = buildApp({ IDENTITY_CHECK: 'http', MOICA_ID_CHECK_URL: `http://127.0.0.1:${port}/idcheck`, MOICA_ID_CHECK_TIMEOUT_MS: '300' });
+    try {
+      const person = await makeAccount(t.db);
+      const { name } = await t.db('person').where({ id: person.personId }).first();
+      const { thumbprint, serialHex } = issueDemoCard(inject('pkiDir'), { name: 'http-checked', ca: 'moica', holderName: name, nationalId: person.nationalId, cardNumber: 'TP03000000000098' });
+      const { attempt } = await activationFrom('http-checked', '203.0.113.31', h.app);
+      const bound = () => t.db('card_binding').where({ thumbprint }).first();
+
+      answer = (_b, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>維護中</html>');
+      const garbage = await attempt(person.username!);
+      expect(garbage.status).toBe(400);
+      expect(garbage.text).toContain(IDENTITY_CHECK_ERRORS.unavailable);
+      answer = () => {}; // never answers
+      const slow = await attempt(person.username!);
+      expect(slow.text).toContain(IDENTITY_CHECK_ERRORS.unavailable);
+      expect(await bound()).toBeUndefined();
+
+      answer = (b, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ match: b.nationalId === person.nationalId }));
+      const ok = await attempt(person.username!);
+      expect(ok.status).toBe(303);
+      expect(await bound()).toMatchObject({ account_id: person.accountId });
+      expect(seen.at(-1)).toMatchObject({ nationalId: person.nationalId, serialNumber: serialHex, issuer: expect.stringContaining('內政部憑證管理中心') });
+      expect(String(seen.at(-1)!.certificate)).toMatch(/^MII/);
+
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      const { thumbprint: other } = issueDemoCard(inject('pkiDir'), { name: 'http-down', ca: 'moica', holderName: '王小明', nationalId: person.nationalId, cardNumber: 'TP03000000000096' });
+      const down = await (await activationFrom('http-down', '203.0.113.32', h.app)).attempt(person.nationalId);
+      expect(down.text).toContain(IDENTITY_CHECK_ERRORS.unavailable);
+      expect(await t.db('card_binding').where({ thumbprint: other }).first()).toBeUndefined();
+
+      expect((await cardAudit(thumbprint)).map((a) => [a.outcome, a.details.reason ?? 'bound'])).toEqual([
+        ['failed', 'identity_check_unavailable'],
+        ['failed', 'identity_check_unavailable'],
+        ['ok', 'bound'],
+      ]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await h.close();
+    }
+  });
+});
+
+describe('production without the CA’s identity check service', () => {
+  it('binds no natural-person card and says why (demo records are never used)', async () => {
+    const prod = buildApp({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SECURE_COOKIES: 'false', IDENTITY_CHECK: 'demo' });
+    try {
+      expect(prod.config.identityCheck.kind).toBe('off');
+      const { thumbprint } = issueDemoCard(inject('pkiDir'), { name: 'prod-card', ca: 'moica', holderName: '王小明', nationalId: 'A123456789', cardNumber: 'TP03000000000091' });
+      const res = await (await activationFrom('prod-card', '203.0.113.41', prod.app)).attempt('A123456789');
+      expect(res.status).toBe(400);
+      expect(res.text).toContain(IDENTITY_CHECK_ERRORS.off);
+      expect(await t.db('card_binding').where({ thumbprint }).first()).toBeUndefined();
+      expect((await cardAudit(thumbprint)).map((a) => a.details.reason)).toEqual(['identity_check_off']);
+    } finally {
+      await prod.close();
+    }
+  });
+});
+
+/** The activation audit entries of one card, oldest first. */
+async function cardAudit(thumbprint: string) {
+  return t.db('audit_event').where({ action: 'auth.card_activate' }).whereRaw("details->>'thumbprint' = ?", [thumbprint]).orderBy('id');
+}
+
+/** A pending card from a given address (X-Forwarded-For through the trusted loopback proxy). */
+async function activationFrom(card: string, ip: string, app = t.app) {
+  const agent = request.agent(app);
+  const page = await agent.get('/login/certificate').set('x-forwarded-for', ip);
+  const csrf = csrfFrom(page.text);
+  const ch = await agent.post('/login/certificate/challenge').set('x-forwarded-for', ip).set('x-csrf-token', csrf).set('accept', 'application/json');
+  const res = await agent.post('/login/certificate').set('x-forwarded-for', ip).type('form').send({ _csrf: csrf, ...signAs(card, ch.body.tbs) });
+  expect(res.headers.location).toBe('/login/certificate/activate');
+  const form = csrfFrom((await agent.get('/login/certificate/activate').set('x-forwarded-for', ip)).text);
+  const attempt = (accountOrId: string) => agent.post('/login/certificate/activate').set('x-forwarded-for', ip).type('form').send({ _csrf: form, accountOrId });
+  const stillPending = async () => (await agent.get('/login/certificate/activate').set('x-forwarded-for', ip)).status === 200;
+  return { agent, attempt, stillPending };
+}
+
+describe('activation attempts are limited per card and per address, and each is audited', () => {
+  it('5 an hour per card: then 「嘗試次數過多」, the pending card is dropped, and signing again elsewhere still counts', async () => {
+    const { thumbprint } = issueDemoCard(inject('pkiDir'), { name: 'limit-card', ca: 'moica', holderName: '周建國', nationalId: 'E187654321', cardNumber: 'TP03000000000097' });
+    const first = await activationFrom('limit-card', '203.0.113.11');
+    for (const typed of ['nobody.here', 'A987654321', 'nobody.here', 'A987654321', 'nobody.here']) {
+      const res = await first.attempt(typed);
+      expect(res.status).toBe(400);
+      expect(res.text).toContain(ACTIVATION_ERRORS.not_in_master);
+    }
+    const sixth = await first.attempt('nobody.here');
+    expect(sixth.status).toBe(429);
+    expect(sixth.text).toContain(ACTIVATION_TOO_MANY);
+    expect(await first.stillPending()).toBe(false);
+
+    const second = await activationFrom('limit-card', '203.0.113.12');
+    const again = await second.attempt('nobody.here');
+    expect(again.status).toBe(429);
+    expect(await second.stillPending()).toBe(false);
+
+    const audit = await cardAudit(thumbprint);
+    expect(audit.map((a) => a.details.reason)).toEqual([...Array(5).fill('not_in_master'), 'rate_limited_card', 'rate_limited_card']);
+    expect(audit.every((a) => a.outcome === 'failed' && a.details.cardType === 'moica')).toBe(true);
+    expect(audit.map((a) => a.ip)).toEqual([...Array(6).fill('203.0.113.11'), '203.0.113.12']);
+    // The typed national ID is kept masked only.
+    expect(audit[1].details.typed).toBe('A9*****321');
+    expect(JSON.stringify(audit)).not.toContain('A987654321');
+  });
+
+  it('per address: past the limit every pending card there is refused and dropped', async () => {
+    const limited = buildApp({ CARD_ACTIVATION_PER_IP_PER_HOUR: '3' });
+    try {
+      issueDemoCard(inject('pkiDir'), { name: 'ip-card-a', ca: 'moica', holderName: '吳大維', nationalId: 'H123450001', cardNumber: 'TP03000000000095' });
+      issueDemoCard(inject('pkiDir'), { name: 'ip-card-b', ca: 'moica', holderName: '吳小維', nationalId: 'H123450002', cardNumber: 'TP03000000000094' });
+      const a = await activationFrom('ip-card-a', '203.0.113.21', limited.app);
+      const b = await activationFrom('ip-card-b', '203.0.113.21', limited.app);
+      expect((await a.attempt('nobody.here')).status).toBe(400);
+      expect((await a.attempt('nobody.here')).status).toBe(400);
+      expect((await b.attempt('nobody.here')).status).toBe(400);
+      const refused = await b.attempt('nobody.here');
+      expect(refused.status).toBe(429);
+      expect(refused.text).toContain(ACTIVATION_TOO_MANY);
+      expect(await b.stillPending()).toBe(false);
+      expect((await a.attempt('nobody.here')).status).toBe(429);
+      expect(await a.stillPending()).toBe(false);
+      // Another address is not affected.
+      const c = await activationFrom('ip-card-b', '203.0.113.22', limited.app);
+      expect((await c.attempt('nobody.here')).status).toBe(400);
+      expect(await lastAudit(t.db, 'auth.card_activate')).toMatchObject({ outcome: 'failed', ip: '203.0.113.22' });
+    } finally {
+      await limited.close();
+    }
   });
 });
