@@ -176,14 +176,18 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
     });
   });
 
-  const deskTicketView = async (req: Request, id: number) => ({
-    title: '案件處理',
-    ...(await tickets.deskTicket(req.user!, id)),
-    agents: await tickets.repo.agents(),
-    canned: await tickets.repo.canned(),
-    channelLabels: CHANNEL_LABELS,
-    today: taipeiToday(services.clock()),
-  });
+  const deskTicketView = async (req: Request, id: number) => {
+    const view = await tickets.deskTicket(req.user!, id);
+    return {
+      title: '案件處理',
+      ...view,
+      mailTo: await tickets.recipientOf(view.ticket),
+      agents: await tickets.repo.agents(),
+      canned: await tickets.repo.canned(),
+      channelLabels: CHANNEL_LABELS,
+      today: taipeiToday(services.clock()),
+    };
+  };
   const ticketId = (req: Request) => {
     const id = idParam(req.params.id);
     if (id === null) throw new NotFoundError('查無此掛號案件');

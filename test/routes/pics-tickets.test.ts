@@ -189,6 +189,9 @@ describe('線上掛號', () => {
     // The agent replies and closes: still nothing to the typed address.
     const ag = await makeAccount(t.db, { roles: ['cs_agent'] });
     const desk = await signIn(t.app, ag.login);
+    const deskPage = await desk.agent.get(`/pics/desk/tickets/${ticket.id}`);
+    expect(deskPage.text).toContain(`<dt>聯絡 Email</dt><dd>${victim.email}</dd>`);
+    expect(deskPage.text).toContain(`<dt>通知寄送</dt><dd>${a.email}</dd>`);
     await desk.agent.post(`/pics/desk/tickets/${ticket.id}/reply`).type('form').send({ _csrf: desk.csrf, body: '請提供畫面。' }).expect(303);
     await desk.agent.post(`/pics/desk/tickets/${ticket.id}/close`).type('form').send({ _csrf: desk.csrf, resolution: '已處理。' }).expect(303);
     expect(await t.db('mail_outbox').where({ to_address: victim.email })).toEqual([]);
