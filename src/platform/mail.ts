@@ -84,6 +84,14 @@ export function createMailService(
   if (opts.secretKey.length !== 32) throw new Error('the mail secret key must be 32 bytes');
 
   const delivered = (row: OutboxRow) => (row.secret_box ? openText(opts.secretKey, row.to_address, row.secret_box) : row.body_text);
+  /** For reading only: a box the key cannot open shows the masked text. */
+  const readable = (row: OutboxRow) => {
+    try {
+      return delivered(row);
+    } catch {
+      return row.body_text;
+    }
+  };
 
   return {
     smtpConfigured: transport !== null,
@@ -152,14 +160,14 @@ export function createMailService(
       return rows.map(({ secret_box, ...row }) => ({
         ...row,
         masked: secret_box !== null,
-        text: opts.developmentOutbox ? delivered({ ...row, secret_box }) : row.body_text,
+        text: opts.developmentOutbox ? readable({ ...row, secret_box }) : row.body_text,
       }));
     },
     /** Development outbox only: the messages to this address as delivered, newest first. */
     async developmentCopies(to: string): Promise<{ id: number; subject: string; text: string }[]> {
       if (!opts.developmentOutbox) throw new Error('the development outbox is off (SMTP configured or production)');
       const rows: OutboxRow[] = await db('mail_outbox').where({ to_address: to }).orderBy('id', 'desc');
-      return rows.map((r) => ({ id: r.id, subject: r.subject, text: delivered(r) }));
+      return rows.map((r) => ({ id: r.id, subject: r.subject, text: readable(r) }));
     },
   };
 }

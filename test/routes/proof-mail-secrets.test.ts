@@ -179,6 +179,17 @@ describe('the development outbox', () => {
       expect(page.text).toContain(temp);
       // Still masked in the database.
       for (const row of await outboxText()) expect(row).not.toContain(temp);
+      // A message sealed under another key shows masked, and the page still answers.
+      const other = buildApp({ MAIL_SECRET_KEY: Buffer.alloc(32, 9).toString('base64') });
+      try {
+        await other.services.mail.queue({ to: a.email!, subject: '另一把金鑰', text: '密碼：{{password}}', secrets: { password: 'H4J5K6L7' } });
+      } finally {
+        await other.close();
+      }
+      const again = await s.agent.get('/admin/outbox');
+      expect(again.status).toBe(200);
+      expect(again.text).not.toContain('H4J5K6L7');
+      expect((await dev.services.mail.developmentCopies(a.email!))[0]!.text).toBe('密碼：（已遮蔽）');
     } finally {
       await dev.close();
     }
