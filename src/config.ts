@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { IdentityCheckConfig } from './pki/identityCheck';
@@ -23,6 +24,11 @@ const schema = z.object({
   SECURE_COOKIES: bool.optional(),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('人事服務網 <no-reply@ecpa.example.gov.tw>'),
+  /** 32 random bytes, base64: encrypts the secrets of mail waiting to be sent. */
+  MAIL_SECRET_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64 (openssl rand -base64 32)')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(50),
   SEED_DEMO: bool.default(true),
@@ -71,6 +77,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
   }
   const identityCheck = identityCheckConfig(e, production);
+  // Production mail waiting for the SMTP server keeps its secrets under this key. Production
+  // without SMTP_URL sends nothing and keeps no secret at all (see src/platform/mail.ts).
+  if (production && e.SMTP_URL && !e.MAIL_SECRET_KEY) {
+    throw new Error('Invalid configuration:\n  MAIL_SECRET_KEY: required in production with SMTP_URL (32 bytes in base64: openssl rand -base64 32)');
+  }
+  const sessionSecret = e.SESSION_SECRET ?? 'development-only-session-secret-change-me';
   return {
     env: e.NODE_ENV,
     production,
@@ -81,13 +93,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     databaseOwnerUrl: e.DATABASE_OWNER_URL,
     dataDir: path.resolve(e.DATA_DIR),
     embeddedPgPort: e.EMBEDDED_PG_PORT,
-    sessionSecret: e.SESSION_SECRET ?? 'development-only-session-secret-change-me',
+    sessionSecret,
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     trustProxy: e.TRUST_PROXY,
     secureCookies: e.SECURE_COOKIES ?? production,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    /** Development: a fixed key derived from the session secret (documented in README). */
+    mailSecretKey: e.MAIL_SECRET_KEY
+      ? Buffer.from(e.MAIL_SECRET_KEY, 'base64')
+      : crypto.createHash('sha256').update(`mail-secret-key:${sessionSecret}`).digest(),
+    /** No SMTP outside production: the outbox page shows mail as the addressee gets it. */
+    developmentOutbox: !production && !e.SMTP_URL,
     logLevel: e.LOG_LEVEL,
     loginRateLimit: e.LOGIN_RATE_LIMIT_PER_15MIN,
     seedDemo: e.SEED_DEMO,

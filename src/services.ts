@@ -39,7 +39,13 @@ function trustFilesStamp(dir: string): string {
 function createCoreServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date }) {
   const clock = opts.clock ?? (() => new Date());
   const audit = createAuditService(db);
-  const mail = createMailService(db, { smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const mail = createMailService(db, {
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    logger,
+    secretKey: config.mailSecretKey,
+    developmentOutbox: config.developmentOutbox,
+  });
   const accounts = createAccountRepository(db);
   const portal = createPortalRepository(db);
   const portalService = createPortalService({ portal, audit, clock: opts.clock });

@@ -102,7 +102,7 @@ export function adminRoutes(services: Services): Router {
   // --- 郵件寄送紀錄 (the outbox read in development) and 稽核紀錄 ---
   router.get('/outbox', async (req, res) => {
     const page = pageNumber(req.query.page);
-    res.render('admin/outbox', { title: '郵件寄送紀錄', mails: await mail.list(50, (page - 1) * 50), page, smtp: mail.smtpConfigured });
+    res.render('admin/outbox', { title: '郵件寄送紀錄', mails: await mail.list(50, (page - 1) * 50), page, smtp: mail.smtpConfigured, development: mail.developmentOutbox });
   });
   router.get('/audit', async (req, res) => {
     const page = pageNumber(req.query.page);

@@ -1,6 +1,6 @@
 import type { Db } from '../platform/database';
 import type { AuditService } from '../platform/audit';
-import type { MailService } from '../platform/mail';
+import type { Mail, MailService } from '../platform/mail';
 import { DomainError, FormError, ForbiddenError, NotFoundError } from '../platform/errors';
 import { rocLong } from '../platform/dates';
 import { hashPassword, verifyPassword } from './hashing';
@@ -37,9 +37,11 @@ export function createAuthService(deps: {
     return toSessionUser(a, await accounts.roles(a.id), method, now);
   }
 
-  function resetMail(a: AccountRow, temp: string, now: Date, to: string) {
+  /** The temporary password is a secret of the mail: only its addressee ever reads it. */
+  function resetMail(a: AccountRow, temp: string, now: Date, to: string): Mail {
     return {
       to,
+      secrets: { password: temp },
       subject: '人事服務網 會員密碼重設說明',
       text: [
         `${a.name} 您好：`,
@@ -48,7 +50,7 @@ export function createAuthService(deps: {
         `您是人事服務網會員（帳號：${a.username ?? '尚未設定自訂帳號，請以身分證字號登入'}），請連結至人事服務網登入。`,
         '',
         '您的新密碼如下：',
-        temp,
+        '{{password}}',
         '',
         `（請在新密碼登入後立即修改密碼；此密碼於 ${TEMP_PASSWORD_HOURS} 小時內有效）`,
         '如仍有疑問請洽 人事資訊系統客服專線 02-23979108（上午 09:00-12:00、下午 14:00-17:00）',

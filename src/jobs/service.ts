@@ -354,7 +354,8 @@ export function createJobsService(core: CoreServices) {
           {
             to: input.email,
             subject: '事求人機關徵才系統 電子報訂閱確認',
-            text: `您好：\n\n有人以此電子郵件訂閱「事求人機關徵才系統」職缺電子報。請開啟下列連結完成訂閱確認：\n${origin}/jobs/subscribe/confirm?token=${token}\n\n若非您本人申請，請忽略本信。\n\n行政院人事行政總處`,
+            text: `您好：\n\n有人以此電子郵件訂閱「事求人機關徵才系統」職缺電子報。請開啟下列連結完成訂閱確認：\n${origin}/jobs/subscribe/confirm?token={{token}}\n\n若非您本人申請，請忽略本信。\n\n行政院人事行政總處`,
+            secrets: { token },
           },
           trx,
         );
@@ -374,7 +375,8 @@ export function createJobsService(core: CoreServices) {
         const id = await core.mail.queue({
           to: s.email,
           subject: '事求人機關徵才系統 電子報取消確認',
-          text: `您好：\n\n請開啟下列連結取消「事求人機關徵才系統」職缺電子報：\n${origin}/jobs/unsubscribe/confirm?token=${s.token}\n\n若非您本人申請，請忽略本信。\n\n行政院人事行政總處`,
+          text: `您好：\n\n請開啟下列連結取消「事求人機關徵才系統」職缺電子報：\n${origin}/jobs/unsubscribe/confirm?token={{token}}\n\n若非您本人申請，請忽略本信。\n\n行政院人事行政總處`,
+          secrets: { token: s.token },
         });
         await core.mail.flush(id);
       }
@@ -408,7 +410,8 @@ export function createJobsService(core: CoreServices) {
             {
               to: s.email,
               subject: `事求人機關徵才系統 職缺電子報（${rocShort(t)}，${rows.length} 筆新職缺）`,
-              text: `您好：\n\n以下是符合您訂閱條件的新職缺：\n\n${lines.join('\n')}\n\n取消訂閱：${origin}/jobs/unsubscribe/confirm?token=${s.token}\n\n行政院人事行政總處`,
+              text: `您好：\n\n以下是符合您訂閱條件的新職缺：\n\n${lines.join('\n')}\n\n取消訂閱：${origin}/jobs/unsubscribe/confirm?token={{token}}\n\n行政院人事行政總處`,
+              secrets: { token: s.token },
             },
             trx,
           );

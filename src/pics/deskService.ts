@@ -55,6 +55,7 @@ export function createDeskService(core: CoreServices, tickets: TicketService, ca
         throw e;
       }
       const t = await tickets.checkTicket(id);
+      const mailTo = await tickets.recipientOf(t);
       return tickets.act(
         user,
         id,
@@ -64,9 +65,9 @@ export function createDeskService(core: CoreServices, tickets: TicketService, ca
           if (locked.assignee_account_id === null) await repo.update(trx, id, { assignee_account_id: user.accountId });
           return {
             event: { ticket_id: id, kind: 'reply', body: text, public: true, actor_account_id: user.accountId, actor_label: user.name },
-            mails: [
+            mails: mailTo === null ? [] : [
               {
-                to: t.email,
+                to: mailTo,
                 subject: `[PICS] 您的掛號案件 ${t.receiptNo} 已有回覆`,
                 text: `您好：\n\n您於 ${rocShort(t.createdAt)} 反應的「${t.subject}」（收件序號 ${t.receiptNo}）已有客服回覆：\n\n${text}\n\n${files.length ? `回覆附件 ${files.length} 個，` : ''}請至 PICS「掛號室 > 掛號查詢」檢視。${FOOTER}`,
               },
@@ -89,14 +90,15 @@ export function createDeskService(core: CoreServices, tickets: TicketService, ca
       tickets.requireAgent(user);
       const { resolution } = parseForm(closeSchema, body);
       const t = await tickets.checkTicket(id);
+      const mailTo = await tickets.recipientOf(t);
       return tickets.act(user, id, ctx, 'pics.ticket.close', async (trx, locked) => {
         if (locked.status === 'closed') throw new DomainError('already_closed', '此案件已結案。', 409);
         await repo.update(trx, id, { status: 'closed', resolution, closed_at: core.clock(), assignee_account_id: locked.assignee_account_id ?? user.accountId });
         return {
           event: { ticket_id: id, kind: 'close', body: resolution, public: true, actor_account_id: user.accountId, actor_label: user.name },
-          mails: [
+          mails: mailTo === null ? [] : [
             {
-              to: t.email,
+              to: mailTo,
               subject: `[PICS] 您的掛號案件 ${t.receiptNo} 已結案`,
               text: `您好：\n\n您反應的「${t.subject}」（收件序號 ${t.receiptNo}）已結案。\n處理結果：\n${resolution}\n\n如仍有問題，請至 PICS 重新線上掛號或撥打客服專線 02-23979108。${FOOTER}`,
             },

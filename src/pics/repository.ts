@@ -258,6 +258,12 @@ export function createTicketRepository(db: Db) {
         .first('p.id', 'p.name', 'p.national_id as nationalId', 'ag.name as agencyName', 'p.status', 'p.office_phone as officePhone', 'a.email');
     },
 
+    /** The address of the person's own portal account, the one ticket mail goes to. */
+    async accountEmailOf(personId: number): Promise<string | null> {
+      const r = await db('account').where({ person_id: personId }).whereNotNull('email').orderBy('id').first('email');
+      return (r?.email as string | undefined) ?? null;
+    },
+
     async contactOf(personId: number): Promise<{ phone: string; email: string }> {
       const r = await db('person as p').leftJoin('account as a', 'a.person_id', 'p.id').where('p.id', personId).first('p.office_phone', 'a.phone', 'a.email');
       return { phone: r?.office_phone ?? r?.phone ?? '', email: r?.email ?? '' };

@@ -85,7 +85,14 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
   router.get('/pics/downloads', async (_req, res) => res.render('pics/downloads', { title: '檔案下載', downloads: await content.downloads() }));
 
   // --- 掛號室 > 線上掛號 ---
-  const newTicketView = async (extra: Record<string, unknown> = {}) => ({ title: '線上掛號', apps: await tickets.repo.apps(), subjectMax: SUBJECT_MAX, ...extra });
+  // The form says where the ticket's mail goes: the account's own address, never the one typed.
+  const newTicketView = async (personId: number, extra: Record<string, unknown> = {}) => ({
+    title: '線上掛號',
+    apps: await tickets.repo.apps(),
+    subjectMax: SUBJECT_MAX,
+    mailTo: await tickets.repo.accountEmailOf(personId),
+    ...extra,
+  });
 
   router.get('/pics/tickets/new', personOnly, async (req, res) => {
     const u = person(req);
@@ -96,12 +103,12 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
       const prefill = await pics.chat.prefillForTicket(chatId, u);
       if (prefill) Object.assign(values, { subject: prefill.subject, description: prefill.description, chatId: String(chatId) });
     }
-    res.render('pics/ticket-new', await newTicketView({ values }));
+    res.render('pics/ticket-new', await newTicketView(u.personId, { values }));
   });
 
   router.post('/pics/tickets', personOnly, receive, async (req, res) => {
     const u = person(req);
-    await submitForm(req, res, 'pics/ticket-new', await newTicketView(), async () => {
+    await submitForm(req, res, 'pics/ticket-new', await newTicketView(u.personId), async () => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const fields = ticketFields(body);
       if (req.uploadError) {
@@ -119,7 +126,7 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
 
   router.get('/pics/tickets/:no/filed', personOnly, async (req, res) => {
     const { ticket } = await tickets.ownTicket(person(req), String(req.params.no), ctxOf(req));
-    res.render('pics/ticket-filed', { title: '線上掛號送出成功', ticket });
+    res.render('pics/ticket-filed', { title: '線上掛號送出成功', ticket, mailTo: await tickets.recipientOf(ticket) });
   });
 
   // --- 掛號室 > 掛號查詢 ---
@@ -169,14 +176,18 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
     });
   });
 
-  const deskTicketView = async (req: Request, id: number) => ({
-    title: '案件處理',
-    ...(await tickets.deskTicket(req.user!, id)),
-    agents: await tickets.repo.agents(),
-    canned: await tickets.repo.canned(),
-    channelLabels: CHANNEL_LABELS,
-    today: taipeiToday(services.clock()),
-  });
+  const deskTicketView = async (req: Request, id: number) => {
+    const view = await tickets.deskTicket(req.user!, id);
+    return {
+      title: '案件處理',
+      ...view,
+      mailTo: await tickets.recipientOf(view.ticket),
+      agents: await tickets.repo.agents(),
+      canned: await tickets.repo.canned(),
+      channelLabels: CHANNEL_LABELS,
+      today: taipeiToday(services.clock()),
+    };
+  };
   const ticketId = (req: Request) => {
     const id = idParam(req.params.id);
     if (id === null) throw new NotFoundError('查無此掛號案件');

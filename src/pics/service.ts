@@ -67,6 +67,18 @@ export function createTicketService(core: CoreServices, calendar: WorkCalendar) 
     return t;
   }
 
+  /**
+   * Where a ticket's mail (acknowledgement, replies, closing) goes: the address of the
+   * person's own account. The address typed on a ticket is contact information for the
+   * agent and is never mailed, except when a trusted party entered the ticket (a hotline
+   * agent, the WebHR system) for a person whose account has no address. Null: no mail.
+   */
+  async function recipientOf(t: { personId: number; channel: Channel; email: string }): Promise<string | null> {
+    const own = await repo.accountEmailOf(t.personId);
+    if (own) return own;
+    return (t.channel === 'H' || t.channel === 'W') && t.email ? t.email : null;
+  }
+
   function requireAgent(user: SessionUser) {
     if (!hasRole(user, 'cs_agent')) throw new ForbiddenError();
   }
@@ -74,6 +86,7 @@ export function createTicketService(core: CoreServices, calendar: WorkCalendar) 
   return {
     repo,
     validate,
+    recipientOf,
 
     /**
      * Files a ticket of any channel: validates (FormError per field), keeps the files and
@@ -95,6 +108,7 @@ export function createTicketService(core: CoreServices, calendar: WorkCalendar) 
       // locked, so a filing never waits for a pool connection while holding the lock.
       const now = clock();
       const dueOn = await calendar.addWorkdays(taipeiToday(now), DUE_WORKDAYS);
+      const mailTo = await recipientOf({ personId: input.personId, channel: input.channel, email: value.email });
       const result = await uploads.keep(input.files, (stored) =>
         db.transaction(async (trx: Db) => {
           const n = await repo.nextReceiptNumber(trx, receiptNumber(now, input.channel, 0).slice(0, 6), input.channel);
@@ -135,16 +149,18 @@ export function createTicketService(core: CoreServices, calendar: WorkCalendar) 
             },
             trx,
           );
-          mails.push(
-            await mail.queue(
-              {
-                to: value.email,
-                subject: `[PICS] 已收到您的線上掛號 ${receiptNo}`,
-                text: `您好：\n\n已收到您的${value.kind}「${value.subject}」，收件序號 ${receiptNo}（${rocShort(now)}）。\n請至 PICS「掛號室 > 掛號查詢」查詢處理進度。\n\n行政院人事行政總處 PICS 人事資訊系統客服網`,
-              },
-              trx,
-            ),
-          );
+          if (mailTo) {
+            mails.push(
+              await mail.queue(
+                {
+                  to: mailTo,
+                  subject: `[PICS] 已收到您的線上掛號 ${receiptNo}`,
+                  text: `您好：\n\n已收到您的${value.kind}「${value.subject}」，收件序號 ${receiptNo}（${rocShort(now)}）。\n請至 PICS「掛號室 > 掛號查詢」查詢處理進度。\n\n行政院人事行政總處 PICS 人事資訊系統客服網`,
+                },
+                trx,
+              ),
+            );
+          }
           return { id, receiptNo };
         }),
       );

@@ -68,7 +68,7 @@ export const OPENAPI = {
           subject: { type: 'string', maxLength: 200, description: '問題主旨（200 字以內）' },
           description: { type: 'string', maxLength: 4000, description: '問題說明' },
           phone: { type: 'string', maxLength: 30, description: '辦公室電話' },
-          email: { type: 'string', format: 'email', description: 'Email' },
+          email: { type: 'string', format: 'email', description: 'Email（聯絡用；案件通知寄至提問者帳號的電子郵件，帳號未設定時才寄至此 Email）' },
         },
       },
       TicketCreated: {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { makeAccount, PASSWORD } from '../support/app';
 import { checkA11y, navigate, pathOf, visit } from '../support/browser';
+import { developmentMail } from '../support/smtp';
 import { cardSignInPage, startCardBrowserApp, type CardBrowserApp } from '../support/cardBrowser';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
 import { importFeed } from '../../src/jobs/importer';
@@ -140,8 +141,8 @@ describe('事求人: e-newsletter', () => {
     await page.getByLabel('電子郵件').fill(email);
     await page.getByLabel('工作地').selectOption('98');
     await navigate(page, '電子報訂閱 (sent)', () => page.getByRole('button', { name: '訂閱' }).click());
-    const mail = await b.db('mail_outbox').where({ to_address: email }).first();
-    const link = /\/jobs\/subscribe\/confirm\?token=[\w-]+/.exec(mail.body_text)![0];
+    const mail = await developmentMail(b, email, '訂閱確認');
+    const link = /\/jobs\/subscribe\/confirm\?token=[\w-]+/.exec(mail.text)![0];
     await visit(page, link, '電子報訂閱 (confirmed)');
     await page.getByText('訂閱完成').waitFor();
 
@@ -155,9 +156,9 @@ describe('事求人: e-newsletter', () => {
       })
       .returning('work_id');
     await b.services.scheduler.tick(new Date(`${addDays(taipeiToday(), 1)}T07:05:00+08:00`));
-    const digest = await b.db('mail_outbox').where({ to_address: email }).where('subject', 'like', '%職缺電子報%').first();
-    expect(digest.body_text).toContain(`work_id=${v.work_id}`);
-    const cancel = /\/jobs\/unsubscribe\/confirm\?token=[\w-]+/.exec(digest.body_text)![0];
+    const digest = await developmentMail(b, email, '職缺電子報');
+    expect(digest.text).toContain(`work_id=${v.work_id}`);
+    const cancel = /\/jobs\/unsubscribe\/confirm\?token=[\w-]+/.exec(digest.text)![0];
     await visit(page, '/jobs/unsubscribe', '電子報取消');
     await visit(page, cancel, '電子報取消 (done)');
     await page.getByText('已取消訂閱電子報').waitFor();

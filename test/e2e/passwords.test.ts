@@ -62,7 +62,7 @@ describe('忘記密碼', () => {
     await navigate(page, '忘記密碼（已寄出）', () => form.getByRole('button', { name: '送出' }).click());
     expect(await page.getByRole('status').innerText()).toContain('臨時密碼已寄至您的電子郵件信箱');
 
-    const mail = await tempPasswordMailedTo(b.db, a.email!);
+    const mail = await tempPasswordMailedTo(b, a.email!);
     expect(mail.subject).toBe('人事服務網 會員密碼重設說明');
     expect(mail.body).toContain(`帳號：${a.username}`);
 
@@ -164,7 +164,7 @@ describe('協助設定密碼', () => {
     expect(audit).toMatchObject({ actor_account_id: supervisor.accountId, outcome: 'ok' });
 
     // The staff member signs in with the mailed password and has to replace it.
-    const mail = await tempPasswordMailedTo(b.db, staff.email!);
+    const mail = await tempPasswordMailedTo(b, staff.email!);
     const staffPage = await b.newPage();
     await signIn(staffPage, staff.login, mail.password, '修改密碼（人事主管重設後）');
     expect(pathOf(staffPage)).toBe('/my/password');

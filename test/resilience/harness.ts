@@ -71,6 +71,7 @@ export async function startInstance(name: string, database: TestDatabase, env: R
       HOME: process.env.HOME,
       NODE_ENV: 'production',
       SESSION_SECRET: 'resilience-test-secret-0123456789abcdef',
+      MAIL_SECRET_KEY: Buffer.alloc(32, 'resilience').toString('base64'),
       SECURE_COOKIES: 'false',
       DATABASE_URL: database.url,
       PORT: String(port),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/platform/database';
 import { Client, startDatabase, startInstance, startSmtpSink, waitFor, type Instance, type TestDatabase } from './harness';
+import { parseMessage, tempPasswordIn } from '../support/smtp';
 
 // Two app processes on different ports over one PostgreSQL, as behind a load balancer.
 let database: TestDatabase;
@@ -57,6 +58,9 @@ describe('two instances over one database', () => {
       db('mail_outbox').where('to_address', 'like', 'wang.xiaoming%').whereNull('sent_at').orderBy('id', 'desc').first(),
     );
     expect(row.sent_at).toBeNull();
+    // While it waits, the temporary password is only in the encrypted copy.
+    expect(row.body_text).toContain('您的新密碼如下：\n（已遮蔽）\n');
+    expect(row.secret_box).toMatch(/^v1\./);
     const before = smtp.messages.length;
     await smtp.up();
     await waitFor('the retry to send it', async () => (await db('mail_outbox').where({ id: row.id }).first())?.sent_at, 150_000, 1000);
@@ -64,6 +68,13 @@ describe('two instances over one database', () => {
     await new Promise((r) => setTimeout(r, 3000));
     const copies = smtp.messages.slice(before).filter((m) => m.includes('wang.xiaoming@ntunhs.edu.tw'));
     expect(copies).toHaveLength(1);
+    // The addressee's copy holds the password; once sent, the database holds it nowhere.
+    const temp = tempPasswordIn(parseMessage(copies[0]!, []).text);
+    const sent = await db('mail_outbox').where({ id: row.id }).first();
+    expect(sent.secret_box).toBeNull();
+    expect(JSON.stringify(sent)).not.toContain(temp);
+    const c2 = new Client();
+    await c2.signIn(b.baseURL, 'wang.xiaoming', temp);
     const runs = await db('scheduled_run').where({ job: 'mail.retry' });
     const periods = runs.map((r) => r.period);
     expect(new Set(periods).size).toBe(periods.length);

@@ -5,6 +5,7 @@ import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
 import { cardSignIn } from '../support/cards';
 import { expectZhPage, formErrors, inputValue } from '../support/routes';
 import { encode, today, vacancyForm } from './jobs-helpers';
+import { developmentMail } from '../support/smtp';
 import { parseFeed } from '../../src/jobs/opendata';
 
 let t: ReturnType<typeof buildApp>;
@@ -299,9 +300,9 @@ describe('電子報', () => {
     expect(formErrors(wrongCounty.text)).toEqual(['工作地選項錯誤']);
     const ok = await bad.post('/jobs/subscribe').type('form').send({ _csrf: csrf, email, keyword: '', county: '95', seriesCode: '' });
     expectZhPage(ok, 200);
-    const mail = await t.db('mail_outbox').where({ to_address: email }).orderBy('id', 'desc').first();
+    const mail = await developmentMail(t, email);
     expect(mail.subject).toContain('電子報訂閱確認');
-    const link = /\/jobs\/subscribe\/confirm\?token=[\w-]+/.exec(mail.body_text)![0];
+    const link = /\/jobs\/subscribe\/confirm\?token=[\w-]+/.exec(mail.text)![0];
     expectZhPage(await request(t.app).get(link), 200);
     expectZhPage(await request(t.app).get('/jobs/subscribe/confirm?token=nope'), 404);
 
@@ -309,13 +310,13 @@ describe('電子報', () => {
     await approve(v.id);
     const tomorrow7 = new Date(`${new Date(Date.parse(today()) + 86_400_000).toISOString().slice(0, 10)}T07:30:00+08:00`);
     await t.services.scheduler.tick(tomorrow7);
-    const digest = await t.db('mail_outbox').where({ to_address: email }).where('subject', 'like', '%職缺電子報%').first();
-    expect(digest.body_text).toContain(`work_id=${v.work_id}`);
+    const digest = await developmentMail(t, email, '職缺電子報');
+    expect(digest.text).toContain(`work_id=${v.work_id}`);
 
     const unsub = await bad.post('/jobs/unsubscribe').type('form').send({ _csrf: csrf, email });
     expectZhPage(unsub, 200);
-    const cancelMail = await t.db('mail_outbox').where({ to_address: email }).where('subject', 'like', '%取消確認%').first();
-    const cancel = /\/jobs\/unsubscribe\/confirm\?token=[\w-]+/.exec(cancelMail.body_text)![0];
+    const cancelMail = await developmentMail(t, email, '取消確認');
+    const cancel = /\/jobs\/unsubscribe\/confirm\?token=[\w-]+/.exec(cancelMail.text)![0];
     expectZhPage(await request(t.app).get(cancel), 200);
     expect((await t.db('jobs_subscription').where({ email }).first()).cancelled_at).not.toBeNull();
     const badUnsub = await bad.post('/jobs/unsubscribe').type('form').send({ _csrf: csrf, email: '' });

@@ -163,12 +163,59 @@ describe('線上掛號', () => {
     expect(files[0].mime).toBe('image/png');
     expect(files[0].stored_name).toMatch(/^\d{4}\/\d{2}\/[0-9a-f-]{36}$/);
     expect(keptSince(storedBefore, [png, pdf])).toBe(2);
-    const mail = await t.db('mail_outbox').where({ to_address: 'changed@example.gov.tw' }).orderBy('id', 'desc').first();
+    // Mail goes to the account's own address, not to the one typed for this ticket.
+    expect(await t.db('mail_outbox').where({ to_address: 'changed@example.gov.tw' })).toEqual([]);
+    const mail = await t.db('mail_outbox').where({ to_address: a.email }).orderBy('id', 'desc').first();
     expect(mail.subject).toContain(receiptNo);
     expect((await lastAudit(t.db, 'pics.ticket.filed')).target_id).toBe(receiptNo);
     // The receipt number's month is the filing month in Taipei.
     const p = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Taipei', year: 'numeric', month: '2-digit' }).format(new Date()).replace('-', '');
     expect(receiptNo.slice(0, 6)).toBe(p);
+  });
+
+  it("never mails a typed address: a phishing subject filed with a victim's address reaches only the asker's own address", async () => {
+    const victim = await makeAccount(t.db);
+    const { a, agent, csrf } = await asker();
+    const phishing = `您的帳號即將停用，請立即至 http://evil.example/${a.accountId} 重新驗證`;
+    const res = await file(agent, csrf, { email: victim.email!, subject: phishing });
+    expect(res.status).toBe(303);
+    const receiptNo = /(\d{6}M\d{5})/.exec(res.headers.location!)![1]!;
+    expect(await t.db('mail_outbox').where({ to_address: victim.email })).toEqual([]);
+    // The typed address stays on the ticket as contact information for the agent.
+    const [ticket] = await ticketsOf(a.personId);
+    expect(ticket.email).toBe(victim.email);
+    const done = await agent.get(res.headers.location!);
+    expect(done.text).toContain(`確認信已寄至您帳號的電子郵件 ${a.email}`);
+    // The agent replies and closes: still nothing to the typed address.
+    const ag = await makeAccount(t.db, { roles: ['cs_agent'] });
+    const desk = await signIn(t.app, ag.login);
+    const deskPage = await desk.agent.get(`/pics/desk/tickets/${ticket.id}`);
+    expect(deskPage.text).toContain(`<dt>聯絡 Email</dt><dd>${victim.email}</dd>`);
+    expect(deskPage.text).toContain(`<dt>通知寄送</dt><dd>${a.email}</dd>`);
+    await desk.agent.post(`/pics/desk/tickets/${ticket.id}/reply`).type('form').send({ _csrf: desk.csrf, body: '請提供畫面。' }).expect(303);
+    await desk.agent.post(`/pics/desk/tickets/${ticket.id}/close`).type('form').send({ _csrf: desk.csrf, resolution: '已處理。' }).expect(303);
+    expect(await t.db('mail_outbox').where({ to_address: victim.email })).toEqual([]);
+    const own = await t.db('mail_outbox').where({ to_address: a.email }).orderBy('id');
+    expect(own.map((m: { subject: string }) => m.subject)).toEqual([
+      `[PICS] 已收到您的線上掛號 ${receiptNo}`,
+      `[PICS] 您的掛號案件 ${receiptNo} 已有回覆`,
+      `[PICS] 您的掛號案件 ${receiptNo} 已結案`,
+    ]);
+  });
+
+  it('mails WebHR and hotline tickets to the account address too; the typed one only when the account has none', async () => {
+    const withMail = await makeAccount(t.db);
+    const without = await makeAccount(t.db, { email: null });
+    const typed = (c: string) => `typed-${c}-${withMail.accountId}@example.gov.tw`;
+    const base = { kind: '問題' as const, appCode: 'A1', subject: '薪資資料疑問', description: '說明', phone: '02-23979108', files: [] };
+    const ctx = { ip: null, requestId: null };
+    await t.services.pics.fileTicket({ ...base, personId: withMail.personId, channel: 'W', email: typed('w') }, ctx);
+    await t.services.pics.fileTicket({ ...base, personId: without.personId, channel: 'H', email: typed('h'), enteredBy: { accountId: withMail.accountId, label: '客服' } }, ctx);
+    await t.services.pics.fileTicket({ ...base, personId: without.personId, channel: 'M', email: typed('m') }, ctx);
+    expect(await t.db('mail_outbox').where({ to_address: typed('w') })).toEqual([]);
+    expect(await t.db('mail_outbox').where({ to_address: withMail.email })).toHaveLength(1);
+    expect(await t.db('mail_outbox').where({ to_address: typed('h') })).toHaveLength(1);
+    expect(await t.db('mail_outbox').where({ to_address: typed('m') })).toEqual([]);
   });
 
   it('files a 建議 without a 系統類別 or files', async () => {

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { buildApp, PASSWORD } from './app';
+import { developmentMail, tempPasswordIn } from './smtp';
 
 /** Debian's Chromium; the tests never download a browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -212,7 +213,6 @@ export function pathOf(page: Page): string {
   return u.pathname + u.search;
 }
 
-/** The temporary password (like K5L6H5W8) of the newest mail to this address in mail_outbox. */
 /** Signs in on PICS's own sign-in page and lands on the PICS home. */
 export async function signInOnPics(page: Page, account: string, password = PASSWORD): Promise<void> {
   await visit(page, '/pics', 'PICS 登入頁');
@@ -223,10 +223,8 @@ export async function signInOnPics(page: Page, account: string, password = PASSW
   if (pathOf(page) !== '/pics') throw new Error(`signing in as ${account} on PICS led to ${pathOf(page)}`);
 }
 
-export async function tempPasswordMailedTo(db: BrowserApp['db'], to: string): Promise<{ password: string; subject: string; body: string }> {
-  const mail = await db('mail_outbox').where({ to_address: to }).orderBy('id', 'desc').first();
-  if (!mail) throw new Error(`no mail to ${to} in mail_outbox`);
-  const m = /^([A-Z][2-9]){4}$/m.exec(mail.body_text as string);
-  if (!m) throw new Error(`no temporary password in the mail to ${to}:\n${mail.body_text}`);
-  return { password: m[0], subject: mail.subject as string, body: mail.body_text as string };
+/** The temporary password (like K5L6H5W8) of the newest mail to this address, as its addressee reads it (development outbox). */
+export async function tempPasswordMailedTo(b: Pick<BrowserApp, 'services'>, to: string): Promise<{ password: string; subject: string; body: string }> {
+  const mail = await developmentMail(b, to);
+  return { password: tempPasswordIn(mail.text), subject: mail.subject, body: mail.text };
 }
