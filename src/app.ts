@@ -141,16 +141,30 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   });
   app.use(enforceAccountCompletion);
 
-  const limiter = (prefix: string, limit: number) =>
+  const limiter = (prefix: string, limit: number, opts: Partial<Parameters<typeof rateLimit>[0]> = {}) =>
     rateLimit({
       windowMs: 15 * 60_000,
       limit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       store: new PgRateLimitStore(services.db, prefix),
-      handler: (_req, res) =>
-        res.status(429).render('errors/error', { title: '請求過於頻繁', status: 429, message: '嘗試次數過多，請稍後再試。' }),
+      handler: (req, res) =>
+        req.path.startsWith('/api/')
+          ? res.status(429).json({ error: { code: 'rate_limited', message: '請求過於頻繁，請稍後再試。' } })
+          : res.status(429).render('errors/error', { title: '請求過於頻繁', status: 429, message: '嘗試次數過多，請稍後再試。' }),
+      ...opts,
     });
+  // Anonymous requests that write: refusals (only failed ones count) and newsletter mail,
+  // per IP and, for the newsletter, per address too.
+  const refusals = (prefix: string, refused: (status: number) => boolean) =>
+    limiter(prefix, config.refusalRateLimit, { skipSuccessfulRequests: true, requestWasSuccessful: (_req, res) => !refused(res.statusCode) });
+  app.post('/api/pics/tickets', refusals('api-refused', (status) => status === 401));
+  app.post('/login/certificate', refusals('card-refused', (status) => status >= 400));
+  const perAddress = limiter('mail-address', 3, {
+    keyGenerator: (req) => (typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase().slice(0, 254) : ''),
+    skip: (req) => typeof req.body?.email !== 'string' || !req.body.email.trim(),
+  });
+  app.post(['/jobs/subscribe', '/jobs/unsubscribe'], limiter('subscribe', config.subscribeRateLimit), perAddress);
 
   app.use(authRoutes(services, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
   app.use(cardRoutes(services, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));

@@ -32,6 +32,10 @@ const schema = z.object({
   /** Start the bridge with the demo cards inside `npm start` (development only). */
   START_BRIDGE: bool.default(true),
   CHALLENGE_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(300),
+  /** Refused anonymous requests (a keyless WebHR call, a failed card login) per IP per 15 minutes. */
+  REFUSAL_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(30),
+  /** E-newsletter subscribe / unsubscribe requests per IP per 15 minutes (and 3 per address). */
+  SUBSCRIBE_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(10),
   /** Uploaded and generated files (outside the web root); share it between instances. */
   UPLOAD_DIR: z.string().optional(),
   /** The cloud platform's web service (mutual TLS); 0 turns it off. */
@@ -84,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bridgeOrigin: e.BRIDGE_ORIGIN.replace(/\/$/, ''),
     startBridge: e.START_BRIDGE && !production,
     challengeRateLimit: e.CHALLENGE_RATE_LIMIT_PER_15MIN,
+    refusalRateLimit: e.REFUSAL_RATE_LIMIT_PER_15MIN,
+    subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT_PER_15MIN,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
     runScheduler: e.RUN_SCHEDULER,
     uploadOrphanMs: e.UPLOAD_ORPHAN_MINUTES * 60_000,
