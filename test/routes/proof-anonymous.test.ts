@@ -148,3 +148,46 @@ describe('open-data downloads', () => {
     expect(after[0]!.count).toBe(before[0]!.count);
   });
 });
+
+describe('anonymous visitors get no stored session until they sign in', () => {
+  // A session an anonymous GET would have stored: a CSRF token and no user.
+  const anonymousRows = async () =>
+    Number((await t.db('session').whereRaw("jsonb_exists(sess::jsonb, 'csrfToken') AND NOT jsonb_exists(sess::jsonb, 'passport')").count<{ count: string }[]>('sid as count'))[0]!.count);
+
+  it('N cookie-less GETs of pages with a form create no session row and no session cookie', async () => {
+    const before = await anonymousRows();
+    for (let i = 0; i < 10; i++) {
+      for (const url of ['/login', '/pics', '/jobs/subscribe', '/forgot-password']) {
+        const res = await request(t.app).get(url);
+        expect(res.status).toBe(200);
+        const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+        expect(cookies.filter((c) => c.startsWith('ecpa.sid='))).toEqual([]);
+      }
+    }
+    expect(await anonymousRows()).toBe(before);
+  });
+
+  it('forms still work without JavaScript: the token of the page and the pre-session cookie sign in', async () => {
+    const agent = request.agent(t.app);
+    const page = await agent.get('/login');
+    const pre = ([] as string[]).concat(page.headers['set-cookie'] ?? []).find((c) => c.startsWith('ecpa.pre='));
+    expect(pre).toMatch(/HttpOnly/i);
+    expect(pre).toMatch(/SameSite=Lax/i);
+    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), account: 'wang.xiaoming', password: 'Ecpa#2026' });
+    expect(res.status).toBe(303);
+    expect((await agent.get('/my/profile')).status).toBe(200);
+  });
+
+  it("refuses another browser's anonymous token, and an anonymous token once signed in", async () => {
+    const a = await agentFor(t.app);
+    const b = await agentFor(t.app);
+    expect((await b.agent.post('/jobs/subscribe').type('form').send({ _csrf: a.csrf, email: 'x@example.gov.tw' })).status).toBe(403);
+    expect((await request(t.app).post('/jobs/subscribe').type('form').send({ _csrf: a.csrf, email: 'x@example.gov.tw' })).status).toBe(403);
+    // Signed in, the session's own token only: the login form's token no longer counts.
+    const loginToken = a.csrf;
+    expect((await a.agent.post('/login').type('form').send({ _csrf: loginToken, account: 'chen.meiling', password: 'Ecpa#2026' })).status).toBe(303);
+    const res = await a.agent.post('/logout').type('form').send({ _csrf: loginToken });
+    expect(res.status).toBe(403);
+    expect((await a.agent.get('/my/profile')).status).toBe(200);
+  });
+});
