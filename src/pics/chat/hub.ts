@@ -15,6 +15,8 @@ export interface Subscriber {
   sessionId: string;
   /** A role the stream needs (an agent's): it ends when the account no longer holds it. */
   role?: string | null;
+  /** sessionKey(sessionId), as a sign-out names it; set when the stream is registered. */
+  sessionKey?: string;
   /** The last line sent; a reconnect resumes after it. */
   lastId: number;
   res: Response;
@@ -182,7 +184,7 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
     if (payload === 'q') return scheduleQueue();
     if (payload.startsWith(SESSION_ENDED_PREFIX)) {
       const key = payload.slice(SESSION_ENDED_PREFIX.length);
-      for (const sub of all()) if (sessionKey(sub.sessionId) === key) endStream(sub, 'session');
+      for (const sub of all()) if (sub.sessionKey === key) endStream(sub, 'session');
       return;
     }
     let chatId: number;
@@ -255,6 +257,7 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
         sub.res.end();
         return;
       }
+      sub.sessionKey = sessionKey(sub.sessionId);
       if (sub.chatId === null) consoles.add(sub);
       else {
         let set = byChat.get(sub.chatId);
