@@ -81,6 +81,8 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
   /** Ends a stream: its session or its role is gone. The browser's reconnect then meets the sign-in page. */
   function endStream(sub: Subscriber, reason: 'session' | 'role') {
     unsubscribe(sub);
+    // A pump or a queue update under way may still write to it: that write is dropped.
+    sub.res.on('error', () => {});
     if (!sub.res.writableEnded) sub.res.end(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
   }
 
