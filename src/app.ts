@@ -4,7 +4,6 @@ import ejs from 'ejs';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { rateLimit } from 'express-rate-limit';
-import { csrfSync } from 'csrf-sync';
 import type { Config } from './config';
 import type { Logger } from './platform/logger';
 import type { Services } from './services';
@@ -13,6 +12,7 @@ import { rocLong, rocShort, rocDateTime } from './platform/dates';
 import { DomainError } from './platform/errors';
 import { setUpWebSecurity } from './middleware/setUpWebSecurity';
 import { setUpSession } from './middleware/setUpSession';
+import { setUpCsrf } from './middleware/setUpCsrf';
 import { PgRateLimitStore } from './middleware/rateLimitStore';
 import { formBody } from './middleware/formBody';
 import { rejectNul } from './middleware/rejectNul';
@@ -101,20 +101,12 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     next();
   });
 
-  const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    // Multipart forms are parsed after this check (by the upload middleware of their
-    // route), so they carry the token in the form's action URL instead.
-    getTokenFromRequest: (req) =>
-      req.body && typeof req.body._csrf === 'string'
-        ? req.body._csrf
-        : (req.get('x-csrf-token') ?? (req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined)),
-    errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
-  });
+  const csrf = setUpCsrf(config);
+  app.use(csrf.provideToken);
 
   app.use((req, res, next) => {
     res.locals.user = req.user;
     res.locals.path = req.path;
-    res.locals.csrfToken = generateToken(req);
     // Messages for the next page are taken when a page is rendered, so that a stray
     // request (a 404, a prefetch) cannot swallow them.
     res.locals.flash = [];
@@ -134,23 +126,37 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   // with the session cookie, so cross-site forgery does not apply to them.
   // The session's user is taken off those requests, so a cookie can never authorize them.
   app.use((req, res, next) => {
-    if (!req.path.startsWith('/api/')) return csrfSynchronisedProtection(req, res, next);
+    if (!req.path.startsWith('/api/')) return csrf.protect(req, res, next);
     req.user = undefined;
     res.locals.user = undefined;
     next();
   });
   app.use(enforceAccountCompletion);
 
-  const limiter = (prefix: string, limit: number) =>
+  const limiter = (prefix: string, limit: number, opts: Partial<Parameters<typeof rateLimit>[0]> = {}) =>
     rateLimit({
       windowMs: 15 * 60_000,
       limit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       store: new PgRateLimitStore(services.db, prefix),
-      handler: (_req, res) =>
-        res.status(429).render('errors/error', { title: '請求過於頻繁', status: 429, message: '嘗試次數過多，請稍後再試。' }),
+      handler: (req, res) =>
+        req.path.startsWith('/api/')
+          ? res.status(429).json({ error: { code: 'rate_limited', message: '請求過於頻繁，請稍後再試。' } })
+          : res.status(429).render('errors/error', { title: '請求過於頻繁', status: 429, message: '嘗試次數過多，請稍後再試。' }),
+      ...opts,
     });
+  // Anonymous requests that write: refusals (only failed ones count) and newsletter mail,
+  // per IP and, for the newsletter, per address too.
+  const refusals = (prefix: string, refused: (status: number) => boolean) =>
+    limiter(prefix, config.refusalRateLimit, { skipSuccessfulRequests: true, requestWasSuccessful: (_req, res) => !refused(res.statusCode) });
+  app.post('/api/pics/tickets', refusals('api-refused', (status) => status === 401));
+  app.post('/login/certificate', refusals('card-refused', (status) => status >= 400));
+  const perAddress = limiter('mail-address', 3, {
+    keyGenerator: (req) => (typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase().slice(0, 254) : ''),
+    skip: (req) => typeof req.body?.email !== 'string' || !req.body.email.trim(),
+  });
+  app.post(['/jobs/subscribe', '/jobs/unsubscribe'], limiter('subscribe', config.subscribeRateLimit), perAddress);
 
   app.use(authRoutes(services, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
   app.use(cardRoutes(services, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));

@@ -48,6 +48,10 @@ const schema = z.object({
   /** First card activation attempts per card and per IP in an hour. */
   CARD_ACTIVATION_PER_CARD_PER_HOUR: z.coerce.number().int().min(1).default(5),
   CARD_ACTIVATION_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  /** Refused anonymous requests (a keyless WebHR call, a failed card login) per IP per 15 minutes. */
+  REFUSAL_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(30),
+  /** E-newsletter subscribe / unsubscribe requests per IP per 15 minutes (and 3 per address). */
+  SUBSCRIBE_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(10),
   /** Uploaded and generated files (outside the web root); share it between instances. */
   UPLOAD_DIR: z.string().optional(),
   /** The cloud platform's web service (mutual TLS); 0 turns it off. */
@@ -116,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     identityCheck,
     cardActivationPerCard: e.CARD_ACTIVATION_PER_CARD_PER_HOUR,
     cardActivationPerIp: e.CARD_ACTIVATION_PER_IP_PER_HOUR,
+    refusalRateLimit: e.REFUSAL_RATE_LIMIT_PER_15MIN,
+    subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT_PER_15MIN,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
     runScheduler: e.RUN_SCHEDULER,
     uploadOrphanMs: e.UPLOAD_ORPHAN_MINUTES * 60_000,

@@ -117,6 +117,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     dailyAt: '03:00',
     run: async () => ({ incoming: await core.uploads.sweepIncoming(), orphans: await core.uploads.sweepOrphans(db, config.uploadOrphanMs) }),
   });
+  core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
   for (const job of [...picsJobs(services), ...cloudJobs(services), ...jobsJobs(services), ...mydataJobs(services)]) core.scheduler.add(job);
   return services;
 }

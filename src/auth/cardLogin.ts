@@ -95,6 +95,11 @@ export function createCardLoginService(deps: {
     await audit.record({ actor: null, action: 'auth.certificate', outcome: 'failed', ip: ctx.ip, requestId: ctx.requestId, details: { reason: code, ...details } });
     throw new DomainError(code, message, 400);
   };
+  /** A refused signature comes before any account is known: counted once per source, reason and minute. */
+  const refuse = async (code: string, message: string, ctx: RequestContext, details: Record<string, unknown> = {}): Promise<never> => {
+    await audit.recordRefusal({ actor: null, action: 'auth.certificate', outcome: 'failed', reason: code, ip: ctx.ip, requestId: ctx.requestId, details: { reason: code, ...details } });
+    throw new DomainError(code, message, 400);
+  };
 
   /**
    * Whether `card` belongs to the person with the full national ID `nationalId` (from the
@@ -148,23 +153,23 @@ export function createCardLoginService(deps: {
      */
     async verify(input: SignedResponse, purpose: ChallengePurpose, ctx: RequestContext): Promise<VerifiedCard> {
       const parsed = parseTbs(input.tbs);
-      if (!parsed) return fail('tbs_malformed', CHALLENGE_ERRORS.tbs_malformed, ctx);
+      if (!parsed) return refuse('tbs_malformed', CHALLENGE_ERRORS.tbs_malformed, ctx);
       const consumed = await cards.consumeChallenge(parsed.nonce, clock());
-      if (consumed.state !== 'ok') return fail(`tbs_${consumed.state}`, CHALLENGE_ERRORS[`tbs_${consumed.state}`], ctx);
-      if (consumed.tbs !== input.tbs) return fail('tbs_malformed', CHALLENGE_ERRORS.tbs_malformed, ctx);
-      if (parsed.origin !== deps.origin || consumed.origin !== deps.origin) return fail('tbs_origin', CHALLENGE_ERRORS.tbs_origin, ctx, { origin: parsed.origin });
-      if (consumed.purpose !== purpose) return fail('tbs_purpose', CHALLENGE_ERRORS.tbs_purpose, ctx);
+      if (consumed.state !== 'ok') return refuse(`tbs_${consumed.state}`, CHALLENGE_ERRORS[`tbs_${consumed.state}`], ctx);
+      if (consumed.tbs !== input.tbs) return refuse('tbs_malformed', CHALLENGE_ERRORS.tbs_malformed, ctx);
+      if (parsed.origin !== deps.origin || consumed.origin !== deps.origin) return refuse('tbs_origin', CHALLENGE_ERRORS.tbs_origin, ctx, { origin: parsed.origin });
+      if (consumed.purpose !== purpose) return refuse('tbs_purpose', CHALLENGE_ERRORS.tbs_purpose, ctx);
       const certDer = Buffer.from(input.certb64, 'base64');
       let facts: ReturnType<TrustStore['check']>;
       try {
         facts = deps.trust().check(certDer, clock());
       } catch (err) {
-        if (err instanceof CertificateError) return fail(err.code, err.message, ctx);
+        if (err instanceof CertificateError) return refuse(err.code, err.message, ctx);
         throw err;
       }
       const { publicKey, ...rest } = facts;
       if (!verifySignature(publicKey, Buffer.from(input.tbs, 'utf8'), Buffer.from(input.signature, 'base64'))) {
-        return fail('signature_invalid', '憑證簽章驗證失敗，請重新操作。', ctx, { thumbprint: facts.thumbprint });
+        return refuse('signature_invalid', '憑證簽章驗證失敗，請重新操作。', ctx, { thumbprint: facts.thumbprint });
       }
       return { ...rest, certB64: certDer.toString('base64') };
     },

@@ -227,19 +227,22 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
       if (rows.length < 1000) break;
     }
   }
-  const openDataAudit = (req: Request, format: string) =>
-    audit.record({ actor: req.user ? { accountId: req.user.accountId, label: req.user.name } : null, action: 'jobs.opendata.download', target: { type: 'opendata', id: format }, ip: req.ip ?? null, requestId: req.id });
+  // A download of public data is an access, not a security event: one structured log line
+  // (the access log), nothing stored in the database.
+  const logOpenData = (req: Request, format: string): void => {
+    services.logger.info({ event: 'jobs.opendata.download', file: format, accountId: req.user?.accountId ?? null, ip: req.ip ?? null, requestId: req.id }, 'open data download');
+  };
   for (const history of [false, true]) {
     const name = history ? 'history' : 'vacancies';
     router.get(`/jobs/opendata/${name}.xml`, async (req, res) => {
-      await openDataAudit(req, `${name}.xml`);
+      logOpenData(req, `${name}.xml`);
       res.type('application/xml; charset=utf-8');
       res.write(xmlHead(services.clock()));
       await streamRows(req, res, history, (v) => xmlRow(v, origin));
       res.end(XML_TAIL);
     });
     router.get(`/jobs/opendata/${name}.json`, async (req, res) => {
-      await openDataAudit(req, `${name}.json`);
+      logOpenData(req, `${name}.json`);
       res.type('application/json; charset=utf-8');
       res.write(`{"announceDate":"${taipeiToday(services.clock())}",${history ? `"page":${historyPage(req)},"pageSize":${HISTORY_SIZE},` : ''}"vacancies":[`);
       let first = true;
@@ -251,7 +254,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
       res.end('\n]}\n');
     });
     router.get(`/jobs/opendata/${name}.csv`, async (req, res) => {
-      await openDataAudit(req, `${name}.csv`);
+      logOpenData(req, `${name}.csv`);
       res.type('text/csv; charset=utf-8').attachment(`${name}.csv`);
       res.write(CSV_HEAD);
       await streamRows(req, res, history, (v) => csvRow(openRecord(v, origin)));

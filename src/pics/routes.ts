@@ -288,7 +288,7 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
     const ctx = ctxOf(req);
     const cred = await pics.apiCredentials.verify(req.get('authorization'));
     if (!cred) {
-      await audit.record({ action: 'pics.api.denied', outcome: 'denied', target: { type: 'api', id: '/api/pics/tickets' }, ip: ctx.ip, requestId: ctx.requestId });
+      await audit.recordRefusal({ action: 'pics.api.denied', outcome: 'denied', reason: 'unauthorized', target: { type: 'api', id: '/api/pics/tickets' }, ip: ctx.ip, requestId: ctx.requestId });
       res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: '未提供或無效之 API 金鑰' } });
       return;
     }

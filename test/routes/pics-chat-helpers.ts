@@ -153,6 +153,8 @@ export class EventStream {
   status = 0;
   private waiters: { pred: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void }[] = [];
   private req!: http.ClientRequest;
+  /** Settles when the server ends the stream. */
+  ended!: Promise<void>;
 
   static open(url: string, cookie: string, lastEventId?: number): Promise<EventStream> {
     const s = new EventStream();
@@ -183,6 +185,10 @@ export class EventStream {
           }
         });
         res.on('error', () => {});
+        s.ended = new Promise((done) => {
+          res.on('end', () => done());
+          res.on('close', () => done());
+        });
         resolve(s);
       });
       s.req.on('error', reject);
@@ -224,5 +230,16 @@ export class EventStream {
 
   close() {
     this.req.destroy();
+  }
+
+  /** Resolves when the server ends the stream; rejects if it is still open after `timeoutMs`. */
+  endedWithin(timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the stream is still open')), timeoutMs);
+      void this.ended.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }

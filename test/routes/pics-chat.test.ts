@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import request from 'supertest';
 import { lastAudit, makeAccount } from '../support/app';
-import { expectZhPage, formErrors } from '../support/routes';
+import { expectZhPage, formErrors, patchSessions } from '../support/routes';
 import { Client, serviceClock, startInstance } from './pics-chat-helpers';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -541,3 +541,88 @@ describe('bad input', () => {
     expect((await c.get('/pics/chat/999999999')).status).toBe(404);
   });
 });
+
+describe('event streams end with their session or role', () => {
+  it('an open stream ends when its session signs out (announced to the other instance)', async () => {
+    const { c } = await asker();
+    const id = await startChat(c);
+    // The stream is on instance B, the sign-out on instance A.
+    const stream = await c.on(b.base).sse(`/pics/chat/${id}/events`);
+    try {
+      expect(stream.status).toBe(200);
+      await stream.next((e) => e.event === 'line');
+      await c.page('/my/profile');
+      expect((await c.form('/logout', {})).status).toBe(303);
+      await stream.endedWithin();
+      expect(stream.events.at(-1)).toMatchObject({ event: 'end', data: JSON.stringify({ reason: 'session' }) });
+      expect(b.services.pics.chat.hub.size).toBe(0);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('an open stream ends when its session expires (idle or past its absolute limit)', async () => {
+    for (const patch of [{ lastSeenAt: Date.now() - 21 * 60_000 }, { createdAt: Date.now() - 9 * 3600_000 }, { expire: new Date(Date.now() - 1000) }]) {
+      const { acc, c } = await asker();
+      const id = await startChat(c);
+      const stream = await c.sse(`/pics/chat/${id}/events`);
+      try {
+        await stream.next((e) => e.event === 'line');
+        await patchSessions(a.db, acc.accountId, patch);
+        await a.services.pics.chat.hub.checkStreams();
+        await stream.endedWithin();
+      } finally {
+        stream.close();
+      }
+    }
+  });
+
+  it('an agent console stream ends when cs_agent is taken away in role_grant (the periodic check)', async () => {
+    const ag = await agentOnDuty();
+    const stream = await ag.c.sse('/pics/agent/chat/events');
+    const other = await agentOnDuty();
+    const kept = await other.c.sse('/pics/agent/chat/events');
+    try {
+      expect(stream.status).toBe(200);
+      await a.db('role_grant').where({ account_id: ag.acc.accountId, role: 'cs_agent' }).delete();
+      await stream.endedWithin();
+      expect(stream.events.at(-1)).toMatchObject({ event: 'end', data: JSON.stringify({ reason: 'role' }) });
+      // An agent who still holds the role keeps the stream.
+      await b.services.pics.chat.hub.checkStreams();
+      expect(kept.events.filter((e) => e.event === 'end')).toEqual([]);
+    } finally {
+      stream.close();
+      kept.close();
+    }
+  });
+
+  it('a session holds at most 4 streams; the 5th is refused with 429', async () => {
+    const { c } = await asker();
+    const id = await startChat(c);
+    const streams = [];
+    try {
+      for (let i = 0; i < 4; i++) streams.push(await c.sse(`/pics/chat/${id}/events`));
+      expect(streams.map((s) => s.status)).toEqual([200, 200, 200, 200]);
+      await Promise.all(streams.map((s) => s.next((e) => e.event === 'line')));
+      const fifth = await c.sse(`/pics/chat/${id}/events`);
+      streams.push(fifth);
+      expect(fifth.status).toBe(429);
+      // Closing one makes room again.
+      streams[0]!.close();
+      await waitFor(() => a.services.pics.chat.hub.size === 3);
+      const again = await c.sse(`/pics/chat/${id}/events`);
+      streams.push(again);
+      expect(again.status).toBe(200);
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -80,8 +80,10 @@ describe('pages and headers', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['referrer-policy']).toBe('same-origin');
     expect(res.headers['x-request-id']).toMatch(/^[\w-]{8,64}$/);
+    // An anonymous page stores no session: its form's CSRF token is bound to the pre-session cookie.
     const cookie = String(res.headers['set-cookie']);
-    expect(cookie).toMatch(/ecpa\.sid=/);
+    expect(cookie).toMatch(/ecpa\.pre=/);
+    expect(cookie).not.toMatch(/ecpa\.sid=/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
   });

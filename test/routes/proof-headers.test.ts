@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../src/platform/database';
 import { APP_ROLE } from '../../src/platform/dbRole';
@@ -37,12 +38,15 @@ describe('response headers', () => {
 
 describe('session fixation', () => {
   it('a session id planted before sign-in is replaced at sign-in', async () => {
-    const agent = request.agent(t.app);
-    const before = await agent.get('/login');
+    // An anonymous GET stores no session, so the attacker plants one that is in the store
+    // (the cookie signed as express-session signs it).
+    const sid = `planted-${crypto.randomUUID()}`;
+    await t.db('session').insert({ sid, sess: JSON.stringify({ cookie: { path: '/', httpOnly: true, sameSite: 'lax' } }), expire: new Date(Date.now() + 3600_000) });
+    const planted = encodeURIComponent(`s:${sid}.${crypto.createHmac('sha256', t.config.sessionSecret).update(sid).digest('base64').replace(/=+$/, '')}`);
+    const before = await request(t.app).get('/login').set('Cookie', `ecpa.sid=${planted}`);
     const csrf = csrfFrom(before.text);
-    const planted = /ecpa\.sid=([^;]+)/.exec(String(before.headers['set-cookie'] ?? ''))?.[1] ?? null;
-    expect(planted).toBeTruthy();
-    const res = await agent.post('/login').type('form').send({ _csrf: csrf, account: 'chen.meiling', password: PASSWORD });
+    const pre = /ecpa\.pre=([^;]+)/.exec(String(before.headers['set-cookie'] ?? ''))?.[1];
+    const res = await request(t.app).post('/login').set('Cookie', `ecpa.sid=${planted}; ecpa.pre=${pre}`).type('form').send({ _csrf: csrf, account: 'chen.meiling', password: PASSWORD });
     expect(res.status).toBe(303);
     const issued = /ecpa\.sid=([^;]+)/.exec(String(res.headers['set-cookie'] ?? ''))?.[1];
     expect(issued).toBeTruthy();

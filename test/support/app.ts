@@ -21,6 +21,8 @@ export function buildApp(env: Record<string, string> = {}, opts: { clock?: () =>
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     LOGIN_RATE_LIMIT_PER_15MIN: '100000',
     CHALLENGE_RATE_LIMIT_PER_15MIN: '100000',
+    REFUSAL_RATE_LIMIT_PER_15MIN: '100000',
+    SUBSCRIBE_RATE_LIMIT_PER_15MIN: '100000',
     DATABASE_URL: url,
     PKI_DIR: inject('pkiDir'),
     PUBLIC_ORIGIN: 'http://portal.test',

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Response } from 'express';
 import pg from 'pg';
 import type { Db } from '../../platform/database';
@@ -10,6 +11,12 @@ export interface Subscriber {
   chatId: number | null;
   viewer: 'asker' | 'agent';
   accountId: number;
+  /** The session the stream was opened in: it ends when the session ends or expires. */
+  sessionId: string;
+  /** A role the stream needs (an agent's): it ends when the account no longer holds it. */
+  role?: string | null;
+  /** sessionKey(sessionId), as a sign-out names it; set when the stream is registered. */
+  sessionKey?: string;
   /** The last line sent; a reconnect resumes after it. */
   lastId: number;
   res: Response;
@@ -22,6 +29,19 @@ export interface Subscriber {
    */
   live?: boolean;
 }
+
+export interface HubOptions {
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  /** How often every stream's session and role are checked against the database. */
+  checkMs?: number;
+  /** Open streams a session may hold on an instance. */
+  streamsPerSession?: number;
+}
+
+/** How a session is named in a notification: the SHA-256 of its id, never the id. */
+export const sessionKey = (sid: string) => crypto.createHash('sha256').update(sid, 'utf8').digest('hex');
+export const SESSION_ENDED_PREFIX = 's:';
 
 export interface HubHandlers {
   /** Sends the lines after `sub.lastId` and advances it. */
@@ -37,7 +57,8 @@ export interface HubHandlers {
  * instance holds ONE connection that LISTENs; it is opened with the first stream and
  * reopened after an error, and every stream then catches up from its last line.
  */
-export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
+export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opts: HubOptions) {
+  const streamsPerSession = opts.streamsPerSession ?? 4;
   const byChat = new Map<number, Set<Subscriber>>();
   const consoles = new Set<Subscriber>();
   let client: pg.Client | null = null;
@@ -49,6 +70,55 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
     for (const set of [...byChat.values(), consoles]) for (const s of set) s.res.write(': ping\n\n');
   }, 20_000);
   ping.unref();
+  // Sessions end on other instances or by time, and roles are taken away in role_grant:
+  // every few seconds each stream's session and role are checked, and a stream without
+  // them ends (a sign-out is also announced at once, see dispatch).
+  const check = setInterval(() => {
+    void checkStreams().catch((err) => logger.warn({ err }, 'chat stream check failed'));
+  }, opts.checkMs ?? 5000);
+  check.unref();
+
+  /** Ends a stream: its session or its role is gone. The browser's reconnect then meets the sign-in page. */
+  function endStream(sub: Subscriber, reason: 'session' | 'role') {
+    unsubscribe(sub);
+    // A pump or a queue update under way may still write to it: that write is dropped.
+    sub.res.on('error', () => {});
+    if (!sub.res.writableEnded) sub.res.end(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+  }
+
+  async function checkStreams(): Promise<void> {
+    const subs = all();
+    if (!subs.length) return;
+    const now = Date.now();
+    const sids = [...new Set(subs.map((s) => s.sessionId))];
+    const alive = await db('session')
+      .whereIn('sid', sids)
+      .andWhere('expire', '>=', db.fn.now())
+      .andWhereRaw("coalesce((sess->>'createdAt')::bigint, 0) >= ?", [now - opts.sessionAbsoluteMs])
+      .andWhereRaw("coalesce((sess->>'lastSeenAt')::bigint, 0) >= ?", [now - opts.sessionIdleMs])
+      .select('sid', db.raw("(sess->'passport'->'user'->>'accountId')::int as account_id"));
+    const owner = new Map<string, number>(alive.map((r: { sid: string; account_id: number | null }) => [r.sid, Number(r.account_id)]));
+    const roles = [...new Set(subs.filter((s) => s.role).map((s) => s.role!))];
+    const holders = new Set<string>();
+    for (const role of roles) {
+      const ids = [...new Set(subs.filter((s) => s.role === role).map((s) => s.accountId))];
+      const rows = await db('role_grant').where({ role }).whereIn('account_id', ids).distinct('account_id');
+      for (const r of rows as { account_id: number }[]) holders.add(`${role}:${r.account_id}`);
+    }
+    for (const sub of subs) {
+      if (owner.get(sub.sessionId) !== sub.accountId) endStream(sub, 'session');
+      else if (sub.role && !holders.has(`${sub.role}:${sub.accountId}`)) endStream(sub, 'role');
+    }
+  }
+
+  function unsubscribe(sub: Subscriber) {
+    if (sub.chatId === null) consoles.delete(sub);
+    else {
+      const set = byChat.get(sub.chatId);
+      set?.delete(sub);
+      if (set && set.size === 0) byChat.delete(sub.chatId);
+    }
+  }
 
   function connectionConfig(): pg.ClientConfig {
     const c = (db.client as { config: { connection: unknown } }).config.connection;
@@ -114,6 +184,11 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
 
   function dispatch(payload: string) {
     if (payload === 'q') return scheduleQueue();
+    if (payload.startsWith(SESSION_ENDED_PREFIX)) {
+      const key = payload.slice(SESSION_ENDED_PREFIX.length);
+      for (const sub of all()) if (sub.sessionKey === key) endStream(sub, 'session');
+      return;
+    }
     let chatId: number;
     let id: number;
     let line: MessageRow | null = null;
@@ -184,25 +259,25 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
         sub.res.end();
         return;
       }
+      sub.sessionKey = sessionKey(sub.sessionId);
       if (sub.chatId === null) consoles.add(sub);
       else {
         let set = byChat.get(sub.chatId);
         if (!set) byChat.set(sub.chatId, (set = new Set()));
         set.add(sub);
       }
-      sub.res.on('close', () => this.unsubscribe(sub));
+      sub.res.on('close', () => unsubscribe(sub));
       await listen();
       if (sub.chatId !== null) await pump(sub);
       await handlers.queue([sub]).catch(() => {});
     },
-    unsubscribe(sub: Subscriber) {
-      if (sub.chatId === null) consoles.delete(sub);
-      else {
-        const set = byChat.get(sub.chatId);
-        set?.delete(sub);
-        if (set && set.size === 0) byChat.delete(sub.chatId);
-      }
+    unsubscribe,
+    /** Whether a session may open one more stream here (at most `streamsPerSession`). */
+    canOpen(sessionId: string): boolean {
+      return all().filter((s) => s.sessionId === sessionId).length < streamsPerSession;
     },
+    /** Checks every stream's session and role now (the timer does it every few seconds). */
+    checkStreams,
     /** Streams open on this instance. */
     get size() {
       return all().length;
@@ -220,6 +295,7 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers) {
     async close() {
       closed = true;
       clearInterval(ping);
+      clearInterval(check);
       if (retry) clearTimeout(retry);
       for (const sub of all()) sub.res.end();
       byChat.clear();

@@ -187,8 +187,11 @@ export function createChatRoutes(services: Services): Router {
     const id = chatId(req);
     const { viewer } = await chat.visibleChat(id, req.user!, ctxOf(req));
     const from = String(req.get('last-event-id') ?? req.query.after ?? '0');
+    if (!chat.hub.canOpen(req.sessionID)) return tooManyStreams(res);
     openStream(res);
-    await live(res, () => chat.hub.subscribe({ chatId: id, viewer, accountId: req.user!.accountId, lastId: /^\d{1,15}$/.test(from) ? Number(from) : 0, res }));
+    await live(res, () =>
+      chat.hub.subscribe({ chatId: id, viewer, accountId: req.user!.accountId, sessionId: req.sessionID, role: viewer === 'agent' ? 'cs_agent' : null, lastId: /^\d{1,15}$/.test(from) ? Number(from) : 0, res }),
+    );
   });
 
   // ---------- the agent console ----------
@@ -198,8 +201,9 @@ export function createChatRoutes(services: Services): Router {
   });
 
   router.get('/pics/agent/chat/events', agentOnly, async (req, res) => {
+    if (!chat.hub.canOpen(req.sessionID)) return tooManyStreams(res);
     openStream(res);
-    await live(res, () => chat.hub.subscribe({ chatId: null, viewer: 'agent', accountId: req.user!.accountId, lastId: 0, res }));
+    await live(res, () => chat.hub.subscribe({ chatId: null, viewer: 'agent', accountId: req.user!.accountId, sessionId: req.sessionID, role: 'cs_agent', lastId: 0, res }));
   });
 
   router.post('/pics/agent/chat/status', agentOnly, async (req, res) => {
@@ -268,6 +272,11 @@ async function live(res: Response, subscribe: () => Promise<void>) {
   } catch {
     res.end();
   }
+}
+
+/** A session holds a few streams at most (one per open chat tab); a further one is refused, not traded for an old one. */
+function tooManyStreams(res: Response) {
+  res.status(429).type('text/plain; charset=utf-8').send('已開啟過多對話視窗，請關閉其他視窗後再試。');
 }
 
 function openStream(res: Response) {

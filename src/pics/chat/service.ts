@@ -125,7 +125,7 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
       const views = await queueViews(subs);
       for (const [sub, view] of views) sub.res.write(`event: queue\ndata: ${JSON.stringify(view)}\n\n`);
     },
-  });
+  }, { sessionIdleMs: core.config.sessionIdleMs, sessionAbsoluteMs: core.config.sessionAbsoluteMs });
   core.lifecycle.onClose(() => hub.close());
 
   const actor = (u: SessionUser) => ({ accountId: u.accountId, label: u.name });
