@@ -101,7 +101,6 @@ export async function seedJobsDemo(db: Knex): Promise<Record<string, number> | n
       email: 'jobseeker@example.com',
       keyword: '行政',
       county: '10',
-      token: 'demo-subscription-token-jobseeker-0001',
       confirmed_at: new Date(Date.parse(`${addDays(today, -30)}T00:00:00+08:00`)),
       last_digest_at: new Date(Date.parse(`${addDays(today, -1)}T07:00:00+08:00`)),
     });

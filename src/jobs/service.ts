@@ -29,6 +29,25 @@ export const OWN_APPLICATION_MESSAGE = '您已應徵此職缺，不得調閱其�
 
 export function createJobsService(core: CoreServices) {
   const repo = createJobsRepository(core.db);
+  // The e-newsletter's links carry a token that is stored nowhere: the subscription's id and
+  // an HMAC of (purpose, id, address) under a key derived from the session secret, so the mail
+  // log, the database and a copy of either hold no working link.
+  const linkKey = crypto.createHmac('sha256', core.config.sessionSecret).update('ecpa jobs subscription links').digest();
+  const linkMac = (purpose: 'confirm' | 'unsubscribe', id: number, email: string) =>
+    crypto.createHmac('sha256', linkKey).update(`${purpose}\n${id}\n${email.toLowerCase()}`).digest('base64url');
+  function linkToken(purpose: 'confirm' | 'unsubscribe', s: { id: number; email: string }): string {
+    return `${s.id}.${linkMac(purpose, s.id, s.email)}`;
+  }
+  /** The subscription a link token names, when its MAC holds; null otherwise. */
+  async function subscriptionOf(purpose: 'confirm' | 'unsubscribe', token: string): Promise<number | null> {
+    const m = /^(\d{1,10})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!m) return null;
+    const sub = await db('jobs_subscription').where({ id: Number(m[1]) }).first('id', 'email');
+    if (!sub) return null;
+    const expected = Buffer.from(linkMac(purpose, sub.id, sub.email));
+    const given = Buffer.from(m[2]!);
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected) ? sub.id : null;
+  }
   const searchCache = new Map<string, { at: number; generation: number; result: SearchResult }>();
   const searchRunning = new Map<string, Promise<SearchResult>>();
   const { audit, db } = core;
@@ -346,9 +365,9 @@ export function createJobsService(core: CoreServices) {
     // --- e-newsletter ---
     async subscribe(body: unknown, origin: string, ctx: RequestContext) {
       const input = parseForm(subscribeSchema, body);
-      const token = crypto.randomBytes(24).toString('base64url');
       const mailId = await db.transaction(async (trx) => {
-        await trx('jobs_subscription').insert({ email: input.email, keyword: input.keyword, county: input.county, series_code: input.seriesCode, token });
+        const [row] = await trx('jobs_subscription').insert({ email: input.email, keyword: input.keyword, county: input.county, series_code: input.seriesCode }).returning('id');
+        const token = linkToken('confirm', { id: (row as { id: number }).id, email: input.email });
         await audit.record({ actor: null, action: 'jobs.subscribe', target: { type: 'email', id: input.email }, ip: ctx.ip, requestId: ctx.requestId }, trx);
         return core.mail.queue(
           {
@@ -364,7 +383,8 @@ export function createJobsService(core: CoreServices) {
       return input.email;
     },
     async confirmSubscription(token: string) {
-      const n = await db('jobs_subscription').where({ token }).whereNull('cancelled_at').update({ confirmed_at: db.raw('coalesce(confirmed_at, ?)', [core.clock()]), last_digest_at: db.raw('coalesce(last_digest_at, ?)', [core.clock()]) });
+      const id = await subscriptionOf('confirm', token);
+      const n = id === null ? 0 : await db('jobs_subscription').where({ id }).whereNull('cancelled_at').update({ confirmed_at: db.raw('coalesce(confirmed_at, ?)', [core.clock()]), last_digest_at: db.raw('coalesce(last_digest_at, ?)', [core.clock()]) });
       if (!n) throw new NotFoundError('確認連結無效或已失效');
     },
     async requestUnsubscribe(body: unknown, origin: string, ctx: RequestContext) {
@@ -376,7 +396,7 @@ export function createJobsService(core: CoreServices) {
           to: s.email,
           subject: '事求人機關徵才系統 電子報取消確認',
           text: `您好：\n\n請開啟下列連結取消「事求人機關徵才系統」職缺電子報：\n${origin}/jobs/unsubscribe/confirm?token={{token}}\n\n若非您本人申請，請忽略本信。\n\n行政院人事行政總處`,
-          secrets: { token: s.token },
+          secrets: { token: linkToken('unsubscribe', s) },
         });
         await core.mail.flush(id);
       }
@@ -384,7 +404,8 @@ export function createJobsService(core: CoreServices) {
       return email;
     },
     async cancelSubscription(token: string) {
-      const n = await db('jobs_subscription').where({ token }).whereNull('cancelled_at').update({ cancelled_at: core.clock() });
+      const id = await subscriptionOf('unsubscribe', token);
+      const n = id === null ? 0 : await db('jobs_subscription').where({ id }).whereNull('cancelled_at').update({ cancelled_at: core.clock() });
       if (!n) throw new NotFoundError('取消連結無效或已取消');
     },
     /** The daily digest: new public vacancies matching each confirmed subscription. */
@@ -411,7 +432,7 @@ export function createJobsService(core: CoreServices) {
               to: s.email,
               subject: `事求人機關徵才系統 職缺電子報（${rocShort(t)}，${rows.length} 筆新職缺）`,
               text: `您好：\n\n以下是符合您訂閱條件的新職缺：\n\n${lines.join('\n')}\n\n取消訂閱：${origin}/jobs/unsubscribe/confirm?token={{token}}\n\n行政院人事行政總處`,
-              secrets: { token: s.token },
+              secrets: { token: linkToken('unsubscribe', s) },
             },
             trx,
           );
