@@ -82,10 +82,14 @@ export function setUpSession(
   // the redirect at once. The next page could then read the session before the save and
   // lose the flash message set for it (seen in the browser tests under load). So a
   // redirect carrying a flash message waits for the session to be saved.
+  // The same holds for a form that signs in (the new session must be stored before the
+  // browser asks for the next page with its cookie, or that page is served as anonymous and
+  // its form token refused), so a signed-in session's redirect after a POST waits too.
   router.use((req, res, next) => {
     const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
     res.redirect = ((...args: unknown[]) => {
-      if (!req.session?.flash?.length) return redirect(...args);
+      const signedInPost = req.method === 'POST' && Boolean(req.session?.passport?.user);
+      if (!req.session?.flash?.length && !signedInPost) return redirect(...args);
       req.session.save((err) => (err ? next(err) : redirect(...args)));
     }) as typeof res.redirect;
     next();
