@@ -23,7 +23,10 @@ const APPEND_ONLY_TABLES = ['audit_event'];
  * changing nothing, when the role is missing and the owner may not create roles.
  */
 export async function grantAppRole(owner: Db, role: string = APP_ROLE): Promise<boolean> {
-  const me = (await owner.raw('SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user')).rows[0] as { rolsuper: boolean; rolcreaterole: boolean };
+  const me = (await owner.raw('SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user')).rows[0] as { name: string; rolsuper: boolean; rolcreaterole: boolean };
+  // DATABASE_URL naming the owner too: granting (and revoking) to itself would take the
+  // owner's own rights on the migration tables; checkAppLogin then stops the start.
+  if (role === me.name) return false;
   const exists = (await owner.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
   if (!exists) {
     if (!me.rolsuper && !me.rolcreaterole) return false;

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { prepareDatabase } from '../../src/bootstrap';
+import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/database';
+import { createLogger } from '../../src/platform/logger';
+import { freePort } from '../../src/platform/net';
+import { APP_ROLE, OWNER_ROLE } from '../../src/platform/dbRole';
+
+const production = { NODE_ENV: 'production', SESSION_SECRET: 'p'.repeat(40), PKI_DIR: '/etc/ecpa/trust' };
+
+describe('a production start', () => {
+  it('never loads the demo: SEED_DEMO defaults to false and SEED_DEMO=true stops the start with a clear message', () => {
+    expect(loadConfig(production).seedDemo).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }).seedDemo).toBe(true);
+    expect(() => loadConfig({ ...production, SEED_DEMO: 'true' })).toThrow(/SEED_DEMO: the demo data .* is never loaded in production/);
+    expect(loadConfig({ ...production, SEED_DEMO: 'false' }).seedDemo).toBe(false);
+  });
+
+  it('trusts only a trust store named with PKI_DIR, never the demo PKI of the data folder', () => {
+    const { PKI_DIR: _none, ...withoutPki } = production;
+    expect(() => loadConfig(withoutPki)).toThrow(/PKI_DIR: required in production/);
+    const config = loadConfig(production);
+    expect(config.pkiDir).toBe(path.resolve('/etc/ecpa/trust'));
+    expect(config.pkiDirExplicit).toBe(true);
+  });
+
+  it('with DATABASE_URL requires DATABASE_OWNER_URL', () => {
+    expect(() => loadConfig({ ...production, DATABASE_URL: 'postgres://ecpa_app:x@db/ecpa' })).toThrow(/DATABASE_OWNER_URL: required in production/);
+  });
+
+  it('stops when the app login is the schema owner', async () => {
+    const owner = inject('ownerDatabaseUrl');
+    const config = loadConfig({ ...production, DATABASE_URL: owner, DATABASE_OWNER_URL: owner, LOG_LEVEL: 'silent', RUN_SCHEDULER: 'false' });
+    await expect(prepareDatabase(config, createLogger('silent'))).rejects.toThrow(/The app's database login "ecpa_owner" \(DATABASE_URL\) is the schema owner ecpa_owner or a member of it, owns \d+ tables/);
+  });
+
+  it('with the app and owner logins given separately, serves as the app login', async () => {
+    const config = loadConfig({ ...production, DATABASE_URL: inject('databaseUrl'), DATABASE_OWNER_URL: inject('ownerDatabaseUrl'), LOG_LEVEL: 'silent' });
+    const { db, embedded } = await prepareDatabase(config, createLogger('silent'));
+    try {
+      expect(embedded).toBeNull();
+      expect((await db.raw('SELECT session_user AS u')).rows[0].u).toBe(APP_ROLE);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('the embedded server', () => {
+  it('takes over a data folder of an earlier version (tables of the superuser): the owner gets them, the app its own login', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-legacy-'));
+    fs.chmodSync(dataDir, 0o777);
+    const port = await freePort();
+    // As before: the superuser with the old fixed password migrated and owned everything.
+    const old = await startEmbeddedPostgres(path.join(dataDir, 'pg'), port, 'ecpa');
+    const superDb = createDb(old.url, 1);
+    await migrate(superDb);
+    await superDb('agency').insert({ code: 'LEGACY0001', name: '舊資料機關', address: '臺北市', phone: '02-1234-5678' });
+    await superDb.destroy();
+    await old.stop();
+
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: 'silent' });
+    const { db, ownerUrl, embedded } = await prepareDatabase(config, createLogger('silent'));
+    try {
+      expect((await db.raw('SELECT session_user AS u, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS s')).rows[0]).toEqual({ u: APP_ROLE, s: false });
+      expect(await db('agency').where({ code: 'LEGACY0001' }).first('name')).toEqual({ name: '舊資料機關' });
+      const owners = (await db.raw("SELECT DISTINCT pg_get_userbyid(c.relowner) AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S', 'v')")).rows;
+      expect(owners).toEqual([{ o: OWNER_ROLE }]);
+      expect(new URL(ownerUrl).username).toBe(OWNER_ROLE);
+      await expect(db.raw(`SET ROLE ${OWNER_ROLE}`)).rejects.toThrow(/permission denied/);
+      await expect(db.raw('SET ROLE ecpa')).rejects.toThrow(/permission denied/);
+      // The passwords stay in the data folder, readable by the portal's user only.
+      const file = path.join(dataDir, 'pg-logins.json');
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+      expect(saved.owner).not.toBe(saved.app);
+      expect(saved.superuser).toBe('ecpa-local'); // a cluster of an earlier version keeps its superuser's password
+    } finally {
+      await db.destroy();
+      await embedded?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
