@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { prepareDatabase } from '../../src/bootstrap';
+import { prepareDatabase, prepareDemoPki } from '../../src/bootstrap';
+import { AGENCIES } from '../../seeds/agencies';
+import { APP_CATALOG } from '../../seeds/reference';
 import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/database';
 import { createLogger } from '../../src/platform/logger';
 import { freePort } from '../../src/platform/net';
@@ -50,6 +52,31 @@ describe('a production start', () => {
 });
 
 describe('the embedded server', () => {
+  it('in production on an empty folder: the reference data only, no demo people, accounts, keys, announcements or PKI', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-prod-'));
+    fs.chmodSync(dataDir, 0o777);
+    const config = loadConfig({ ...production, PKI_DIR: path.join(dataDir, 'trust'), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'silent' });
+    const { db, embedded } = await prepareDatabase(config, createLogger('silent'));
+    try {
+      const count = async (table: string) => Number((await db(table).count({ n: '*' }))[0]!.n);
+      expect(await count('agency')).toBe(AGENCIES.length);
+      expect(await count('app_catalog')).toBe(APP_CATALOG.length);
+      for (const table of ['jobs_code', 'pics_calendar_day', 'cloud_service', 'cloud_dict_field', 'hr_code']) expect(await count(table), table).toBeGreaterThan(0);
+      for (const table of ['person', 'account', 'role_grant', 'pics_api_credential', 'announcement', 'pics_announcement', 'mydata_announcement', 'cloud_news', 'jobs_vacancy', 'pics_ticket', 'agency_area_grant']) {
+        expect(await count(table), table).toBe(0);
+      }
+      expect(prepareDemoPki(config, createLogger('silent'))).toBeNull();
+      expect(fs.existsSync(path.join(dataDir, 'trust'))).toBe(false);
+      expect(fs.existsSync(path.join(dataDir, 'pki'))).toBe(false);
+      // A new cluster's bootstrap superuser gets a random password too.
+      expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'pg-logins.json'), 'utf8')).superuser).not.toBe('ecpa-local');
+    } finally {
+      await db.destroy();
+      await embedded?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('takes over a data folder of an earlier version (tables of the superuser): the owner gets them, the app its own login', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-legacy-'));
     fs.chmodSync(dataDir, 0o777);
