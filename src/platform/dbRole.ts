@@ -171,8 +171,6 @@ export async function ensureLogins(superUrl: string, passwords: { owner: string;
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')`,
     );
     for (const { name } of types.rows as { name: string }[]) await q(`ALTER TYPE ${name} OWNER TO ${ident(OWNER_ROLE)}`);
-    const exts = await client.query("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' AND extowner IN " + foreign);
-    for (const { extname } of exts.rows as { extname: string }[]) await q(`ALTER EXTENSION ${ident(extname)} OWNER TO ${ident(OWNER_ROLE)}`).catch(() => undefined);
   } finally {
     await client.end();
   }

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { prepareDatabase, prepareDemoPki } from '../../src/bootstrap';
@@ -47,6 +49,52 @@ describe('a production start', () => {
       expect((await db.raw('SELECT session_user AS u')).rows[0].u).toBe(APP_ROLE);
     } finally {
       await db.destroy();
+    }
+  });
+});
+
+const psql = ['/usr/bin/psql', '/usr/local/bin/psql'].some((f) => fs.existsSync(f));
+
+describe('docker-compose', () => {
+  // docker/postgres-init/10-ecpa-logins.sh as the postgres image runs it, here with psql over TCP.
+  it.runIf(psql)('the init script makes the two logins, also for a volume of an earlier version, and the portal starts with them', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-compose-'));
+    fs.chmodSync(dataDir, 0o777);
+    const port = await freePort();
+    const server = await startEmbeddedPostgres(path.join(dataDir, 'pg'), port, 'ecpa');
+    try {
+      // An earlier version's volume: everything migrated and owned by the superuser.
+      const superDb = createDb(server.url, 1);
+      await migrate(superDb);
+      await superDb.destroy();
+      const env = { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(port), PGPASSWORD: 'ecpa-local', POSTGRES_USER: 'ecpa', POSTGRES_DB: 'ecpa', POSTGRES_PASSWORD: 'ecpa-local' };
+      const run = (extra: Record<string, string>) =>
+        promisify(execFile)('bash', ['docker/postgres-init/10-ecpa-logins.sh'], { cwd: path.join(import.meta.dirname, '../..'), env: { ...env, ...extra } }).then(
+          (r) => ({ code: 0, stderr: r.stderr }),
+          (e: { code: number; stderr: string }) => e,
+        );
+      expect(await run({ ECPA_OWNER_PASSWORD: 'same', ECPA_APP_PASSWORD: 'same' })).toMatchObject({ code: 1, stderr: expect.stringContaining('must differ') });
+      expect((await run({ ECPA_OWNER_PASSWORD: 'owner-pw-1', ECPA_APP_PASSWORD: 'app-pw-1' })).code).toBe(0);
+      // Idempotent: again, with new passwords.
+      expect((await run({ ECPA_OWNER_PASSWORD: 'owner-pw-2', ECPA_APP_PASSWORD: 'app-pw-2' })).code).toBe(0);
+      const config = loadConfig({
+        ...production,
+        DATABASE_URL: `postgres://ecpa_app:app-pw-2@127.0.0.1:${port}/ecpa`,
+        DATABASE_OWNER_URL: `postgres://ecpa_owner:owner-pw-2@127.0.0.1:${port}/ecpa`,
+        LOG_LEVEL: 'silent',
+      });
+      const { db } = await prepareDatabase(config, createLogger('silent'));
+      try {
+        expect((await db.raw('SELECT session_user AS u')).rows[0].u).toBe(APP_ROLE);
+        expect(Number((await db('agency').count({ n: '*' }))[0]!.n)).toBe(AGENCIES.length);
+        await expect(db.raw(`SET ROLE ${OWNER_ROLE}`)).rejects.toThrow(/permission denied/);
+        await expect(db.raw('SET ROLE ecpa')).rejects.toThrow(/permission denied/);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
