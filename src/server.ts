@@ -41,7 +41,7 @@ async function main() {
       `  人事服務網 is running at http://localhost:${port}/`,
       `  database: ${embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
       `  cloud web service (mutual TLS): ${webService ? `https://localhost:${webService.port}/api/v1/` : 'off (CLOUD_WS_PORT=0 or the port is taken)'}`,
-      `  card bridge: ${bridgeLine ?? 'not started (SoftHSM2 missing: `sudo apt-get install softhsm2`, then restart; account login works without it)'}`,
+      `  card bridge: ${bridgeLine ?? (pki ? 'not started (SoftHSM2 missing: `sudo apt-get install softhsm2`, then restart; account login works without it)' : 'not started here (it runs on the users\' PCs: npm run bridge)')}`,
       '',
       ...(accounts.length
         ? ['  Demo sign-ins (account / password — role):', ...accounts.map((a) => `    ${a.account.padEnd(16)} ${a.password.padEnd(12)} ${a.role}`), '']
