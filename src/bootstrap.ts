@@ -1,10 +1,12 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config';
 import type { Logger } from './platform/logger';
 import { createDb, migrate, startEmbeddedPostgres, type Db, type EmbeddedServer } from './platform/database';
 import { seedReference } from '../seeds/reference';
-import { seedDemo } from '../seeds/demo';
+import { DEMO_ACCOUNTS, seedDemo } from '../seeds/demo';
+import { WEBHR_DEMO_KEY } from '../seeds/pics';
 import { seedAreas } from '../seeds/areas';
 import { createDemoPki, type DemoPkiManifest } from './pki/demo';
 import { softhsmInstalled } from './pki/softhsm';
@@ -79,6 +81,15 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
       granted = await grantAppRole(owner, appLogin);
       if (!appUrl) granted = granted && (await mayUseAppRole(owner));
       await seedReference(owner);
+      if (config.production) {
+        const leftovers = await demoLeftovers(owner);
+        if (leftovers.length) {
+          logger.error(
+            { leftovers },
+            'this production database holds demo data with published credentials (loaded by an earlier version): revoke the demo WebHR key (npm run pics:keys -- revoke d3b0c0de) and disable or remove the demo accounts',
+          );
+        }
+      }
       if (config.seedDemo) {
         const seeded = await seedDemo(owner);
         if (seeded) logger.info(seeded, 'demo data seeded');
@@ -104,6 +115,24 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
     throw err;
   }
   return { db, url: appUrl, ownerUrl, embedded };
+}
+
+/**
+ * Demo credentials still usable in a database (an earlier version seeded the demo by
+ * default, production included): the published WebHR key while active, and the demo
+ * accounts by name. Reported, not changed: removing people and accounts is the operator's
+ * decision.
+ */
+async function demoLeftovers(owner: Db): Promise<string[]> {
+  const found: string[] = [];
+  const keyHash = crypto.createHash('sha256').update(WEBHR_DEMO_KEY).digest('hex');
+  if (await owner('pics_api_credential').where({ key_sha256: keyHash, active: true }).first('id')) found.push('the demo WebHR API key');
+  const accounts = (await owner('account')
+    .whereIn('username', DEMO_ACCOUNTS.map((d) => d.account))
+    .whereNotNull('password_hash')
+    .pluck('username')) as string[];
+  if (accounts.length) found.push(`demo accounts: ${accounts.join(', ')}`);
+  return found;
 }
 
 /**

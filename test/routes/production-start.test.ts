@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import { pino } from 'pino';
 import { loadConfig } from '../../src/config';
 import { prepareDatabase, prepareDemoPki } from '../../src/bootstrap';
 import { AGENCIES } from '../../seeds/agencies';
@@ -41,12 +42,18 @@ describe('a production start', () => {
     await expect(prepareDatabase(config, createLogger('silent'))).rejects.toThrow(/The app's database login "ecpa_owner" \(DATABASE_URL\) is the schema owner ecpa_owner or a member of it, owns \d+ tables/);
   });
 
-  it('with the app and owner logins given separately, serves as the app login', async () => {
+  it('with the app and owner logins given separately, serves as the app login, and names demo credentials it finds', async () => {
     const config = loadConfig({ ...production, DATABASE_URL: inject('databaseUrl'), DATABASE_OWNER_URL: inject('ownerDatabaseUrl'), LOG_LEVEL: 'silent' });
-    const { db, embedded } = await prepareDatabase(config, createLogger('silent'));
+    // The run's database holds the demo, as a production database an earlier version seeded would.
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const { db, embedded } = await prepareDatabase(config, logger);
     try {
       expect(embedded).toBeNull();
       expect((await db.raw('SELECT session_user AS u')).rows[0].u).toBe(APP_ROLE);
+      const report = lines.map((l) => JSON.parse(l)).find((l) => l.leftovers);
+      expect(report).toMatchObject({ level: 50, msg: expect.stringContaining('demo data with published credentials') });
+      expect(report.leftovers).toEqual(['the demo WebHR API key', expect.stringMatching(/^demo accounts: .*portal\.admin/)]);
     } finally {
       await db.destroy();
     }
