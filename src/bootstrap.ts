@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from './config';
+import { checkProductionStart, type Config } from './config';
 import type { Logger } from './platform/logger';
 import { createDb, migrate, startEmbeddedPostgres, type Db, type EmbeddedServer } from './platform/database';
 import { seedReference } from '../seeds/reference';
@@ -46,6 +46,7 @@ export async function startEmbeddedDatabase(
  * `ownerUrl` is for tools that change the schema (benchmark generators).
  */
 export async function prepareDatabase(config: Config, logger: Logger): Promise<{ db: Db; url: string; ownerUrl: string; embedded: EmbeddedServer | null }> {
+  checkProductionStart(config);
   if (config.production && config.seedDemo) throw new Error('SEED_DEMO is refused in production');
   let embedded: (EmbeddedServer & Logins) | null = null;
   let ownerUrl: string;

@@ -61,21 +61,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  if (production && !e.SESSION_SECRET) {
-    throw new Error('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
-  }
   if (production && e.SEED_DEMO) {
     throw new Error(
       'Invalid configuration:\n  SEED_DEMO: the demo data (accounts with published passwords, the demo WebHR key, the demo CAs) is never loaded in production; remove SEED_DEMO or set it to false (for the demo use NODE_ENV=development, e.g. docker-compose.demo.yml)',
     );
   }
-  if (production && !e.PKI_DIR) {
-    throw new Error('Invalid configuration:\n  PKI_DIR: required in production (the trust store folder: ca/{moica,gca,nhi}.pem and crl.pem; the demo PKI is never made in production)');
-  }
-  if (production && e.DATABASE_URL && !e.DATABASE_OWNER_URL) {
-    throw new Error(
-      'Invalid configuration:\n  DATABASE_OWNER_URL: required in production with DATABASE_URL (DATABASE_URL is the app\'s login, which must not own the schema; DATABASE_OWNER_URL is the schema owner\'s, for migrations)',
-    );
+  if (production && !e.SESSION_SECRET) {
+    throw new Error('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
   }
   return {
     env: e.NODE_ENV,
@@ -111,4 +103,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     cloudWsPort: e.CLOUD_WS_PORT,
     cloudWsHost: e.CLOUD_WS_HOST,
   };
+}
+
+/**
+ * What a production start (the server, the scripts: prepareDatabase) needs beyond a valid
+ * configuration: a trust store named explicitly (a demo PKI left in DATA_DIR/pki is never
+ * trusted) and, with DATABASE_URL, the owner's login apart from the app's.
+ */
+export function checkProductionStart(config: Config): void {
+  if (!config.production) return;
+  const problems: string[] = [];
+  if (!config.pkiDirExplicit) {
+    problems.push('  PKI_DIR: required in production (the trust store folder: ca/{moica,gca,nhi}.pem and crl.pem; the demo PKI is never made or trusted in production)');
+  }
+  if (config.databaseUrl && !config.databaseOwnerUrl) {
+    problems.push(
+      "  DATABASE_OWNER_URL: required in production with DATABASE_URL (DATABASE_URL is the app's login, which must not own the schema; DATABASE_OWNER_URL is the schema owner's, for migrations)",
+    );
+  }
+  if (problems.length) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
 }

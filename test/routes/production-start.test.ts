@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config';
+import { checkProductionStart, loadConfig } from '../../src/config';
 import { prepareDatabase, prepareDemoPki } from '../../src/bootstrap';
 import { AGENCIES } from '../../seeds/agencies';
 import { APP_CATALOG } from '../../seeds/reference';
@@ -24,16 +24,23 @@ describe('a production start', () => {
     expect(loadConfig({ ...production, SEED_DEMO: 'false' }).seedDemo).toBe(false);
   });
 
-  it('trusts only a trust store named with PKI_DIR, never the demo PKI of the data folder', () => {
+  it('trusts only a trust store named with PKI_DIR, never the demo PKI of the data folder', async () => {
     const { PKI_DIR: _none, ...withoutPki } = production;
-    expect(() => loadConfig(withoutPki)).toThrow(/PKI_DIR: required in production/);
+    const unnamed = loadConfig({ ...withoutPki, LOG_LEVEL: 'silent' });
+    expect(() => checkProductionStart(unnamed)).toThrow(/PKI_DIR: required in production/);
+    // The start stops before it touches any database.
+    await expect(prepareDatabase(unnamed, createLogger('silent'))).rejects.toThrow(/PKI_DIR: required in production/);
+    expect(prepareDemoPki(unnamed, createLogger('silent'))).toBeNull();
     const config = loadConfig(production);
+    expect(() => checkProductionStart(config)).not.toThrow();
     expect(config.pkiDir).toBe(path.resolve('/etc/ecpa/trust'));
     expect(config.pkiDirExplicit).toBe(true);
   });
 
-  it('with DATABASE_URL requires DATABASE_OWNER_URL', () => {
-    expect(() => loadConfig({ ...production, DATABASE_URL: 'postgres://ecpa_app:x@db/ecpa' })).toThrow(/DATABASE_OWNER_URL: required in production/);
+  it('with DATABASE_URL requires DATABASE_OWNER_URL', async () => {
+    const config = loadConfig({ ...production, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'silent' });
+    expect(() => checkProductionStart(config)).toThrow(/DATABASE_OWNER_URL: required in production with DATABASE_URL/);
+    await expect(prepareDatabase(config, createLogger('silent'))).rejects.toThrow(/DATABASE_OWNER_URL: required in production/);
   });
 
   it('stops when the app login is the schema owner', async () => {
