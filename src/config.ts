@@ -52,6 +52,25 @@ const schema = z.object({
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/**
+ * What a production start (the server, the scripts: prepareDatabase) needs beyond a valid
+ * configuration: a trust store named explicitly (a demo PKI left in DATA_DIR/pki is never
+ * trusted) and, with DATABASE_URL, the owner's login apart from the app's.
+ */
+export function checkProductionStart(config: Config): void {
+  if (!config.production) return;
+  const problems: string[] = [];
+  if (!config.pkiDirExplicit) {
+    problems.push('  PKI_DIR: required in production (the trust store folder: ca/{moica,gca,nhi}.pem and crl.pem; the demo PKI is never made or trusted in production)');
+  }
+  if (config.databaseUrl && !config.databaseOwnerUrl) {
+    problems.push(
+      "  DATABASE_OWNER_URL: required in production with DATABASE_URL (DATABASE_URL is the app's login, which must not own the schema; DATABASE_OWNER_URL is the schema owner's, for migrations)",
+    );
+  }
+  if (problems.length) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+}
+
 /** Reads the environment once; fails at start with a readable message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = schema.safeParse(env);
@@ -103,23 +122,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     cloudWsPort: e.CLOUD_WS_PORT,
     cloudWsHost: e.CLOUD_WS_HOST,
   };
-}
-
-/**
- * What a production start (the server, the scripts: prepareDatabase) needs beyond a valid
- * configuration: a trust store named explicitly (a demo PKI left in DATA_DIR/pki is never
- * trusted) and, with DATABASE_URL, the owner's login apart from the app's.
- */
-export function checkProductionStart(config: Config): void {
-  if (!config.production) return;
-  const problems: string[] = [];
-  if (!config.pkiDirExplicit) {
-    problems.push('  PKI_DIR: required in production (the trust store folder: ca/{moica,gca,nhi}.pem and crl.pem; the demo PKI is never made or trusted in production)');
-  }
-  if (config.databaseUrl && !config.databaseOwnerUrl) {
-    problems.push(
-      "  DATABASE_OWNER_URL: required in production with DATABASE_URL (DATABASE_URL is the app's login, which must not own the schema; DATABASE_OWNER_URL is the schema owner's, for migrations)",
-    );
-  }
-  if (problems.length) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
 }
