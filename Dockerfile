@@ -21,8 +21,9 @@ WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --chown=root:root . .
 # The code stays read-only for the app; only the data folders are writable.
-# /var/lib/ecpa takes the shared demo-PKI volume in docker-compose.yml (a new named
-# volume copies this folder's owner, so user node can write the PKI into it).
+# /var/lib/ecpa takes the shared trust-store volume of docker-compose.yml (the demo PKI
+# volume in docker-compose.demo.yml); a new named volume copies this folder's owner, so
+# user node can write into it (the platform's own CA under PKI_DIR/platform).
 RUN mkdir -p /app/.data /var/lib/ecpa /var/lib/ecpa-uploads && chown node:node /app/.data /var/lib/ecpa /var/lib/ecpa-uploads
 USER node
 EXPOSE 3000

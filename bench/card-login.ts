@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { seedBenchDemo } from './demoData';
 import { bareLine, measureBareExpress } from './targets';
 import { createServices } from '../src/services';
 import { createDemoPki } from '../src/pki/demo';
@@ -35,13 +36,15 @@ async function main() {
     DATA_DIR: dataDir,
     EMBEDDED_PG_PORT: String(await freePort()),
     NODE_ENV: 'production',
+    PKI_DIR: path.join(dataDir, 'pki'),
     SESSION_SECRET: 'x'.repeat(40),
     LOG_LEVEL: 'silent',
     PUBLIC_ORIGIN: 'http://localhost:3000',
   });
   const logger = createLogger('silent');
   process.stdout.write('Preparing the database and the demo PKI (bench/data/card)…\n');
-  const { db, embedded } = await prepareDatabase(config, logger);
+  const { db, ownerUrl, embedded } = await prepareDatabase(config, logger);
+  await seedBenchDemo(ownerUrl);
   try {
     createDemoPki(config.pkiDir, { softhsmDir: null });
     const services = createServices(db, config, logger);

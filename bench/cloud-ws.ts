@@ -56,7 +56,7 @@ async function child() {
   const { createDb } = await import('../src/platform/database');
   const { createServices } = await import('../src/services');
   const { startCloudWebService } = await import('../src/cloud/site');
-  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: process.env.BENCH_DATABASE_URL!, PKI_DIR: process.env.PKI_DIR!, DATA_DIR: process.env.BENCH_DATA_DIR!, SESSION_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
+  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: process.env.BENCH_DATABASE_URL!, DATABASE_OWNER_URL: process.env.BENCH_OWNER_DATABASE_URL!, PKI_DIR: process.env.PKI_DIR!, DATA_DIR: process.env.BENCH_DATA_DIR!, SESSION_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
   const db = createDb(process.env.BENCH_DATABASE_URL!);
   const services = createServices(db, config, createLogger('silent'));
   const ws = await startCloudWebService(services, { port, host: '127.0.0.1' });
@@ -98,7 +98,9 @@ async function load(url: string, tlsOptions?: object) {
 }
 
 async function main() {
-  const { createDb, migrate, startEmbeddedPostgres } = await import('../src/platform/database');
+  const { createDb, migrate } = await import('../src/platform/database');
+  const { startEmbeddedDatabase } = await import('../src/bootstrap');
+  const { APP_ROLE, grantAppRole } = await import('../src/platform/dbRole');
   const { freePort } = await import('../src/platform/net');
   const { seedReference } = await import('../seeds/reference');
   const { seedDemo } = await import('../seeds/demo');
@@ -106,14 +108,16 @@ async function main() {
   const { createDemoPki } = await import('../src/pki/demo');
   const { loadPlatformPki } = await import('../src/pki/platform');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-ws-'));
-  const pg = await startEmbeddedPostgres(path.join(root, 'pg'), await freePort(), 'bench', { persistent: false });
-  const db = createDb(pg.url);
+  // The owner's login migrates and seeds; the web service runs as the app's login.
+  const pg = await startEmbeddedDatabase(path.join(root, 'pg'), await freePort(), 'bench', { persistent: false });
+  const db = createDb(pg.ownerUrl);
   const children: ChildProcess[] = [];
   try {
     await migrate(db);
     await seedReference(db);
     await seedDemo(db, { people: 600 });
     await seedCloudSiteDemo(db);
+    await grantAppRole(db, APP_ROLE);
     const pkiDir = path.join(root, 'pki');
     createDemoPki(pkiDir, { softhsmDir: null });
     const pki = loadPlatformPki(pkiDir);
@@ -142,7 +146,7 @@ async function main() {
     children.push(bareTls.child);
     const bareTlsFig = await load(`https://127.0.0.1:${bareTls.port}/`, tls);
     await stop(bareTls.child);
-    const ws = await start({ CLOUD_WS_ROLE: 'ws', PKI_DIR: pkiDir, BENCH_DATABASE_URL: pg.url, BENCH_DATA_DIR: path.join(root, 'data') });
+    const ws = await start({ CLOUD_WS_ROLE: 'ws', PKI_DIR: pkiDir, BENCH_DATABASE_URL: pg.appUrl, BENCH_OWNER_DATABASE_URL: pg.ownerUrl, BENCH_DATA_DIR: path.join(root, 'data') });
     children.push(ws.child);
     const wsUrl = `https://127.0.0.1:${ws.port}/api/v1/applications/${app.number}/services/SQ_TA_002?page=1&size=${PAGE_SIZE}`;
     const wsFig = await load(wsUrl, tls);

@@ -10,7 +10,8 @@
  *    time, size and the portal process's peak resident memory while it runs.
  *
  *   BENCH_VACANCIES=200000  BENCH_CONNECTIONS=20  BENCH_DURATION=10  BENCH_WARMUP=3
- *   BENCH_DATABASE_URL=<url>  use a running database instead of the embedded one
+ *   BENCH_DATABASE_URL=<url>  use a running database instead of the embedded one (the app's
+ *   login; BENCH_OWNER_DATABASE_URL=<url> the schema owner's)
  *   BENCH_EXPORT=0            skip the XML export
  */
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { seedBenchDemo } from './demoData';
 import { createDb } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { startTarget, stopTarget } from './targets';
@@ -54,9 +56,10 @@ function rssKb(pid: number): number {
 }
 
 async function main() {
-  const config = loadConfig({ DATA_DIR: path.join(here, 'data', 'jobs'), EMBEDDED_PG_PORT: String(await freePort()), NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent', ...(DATABASE_URL ? { DATABASE_URL } : {}) });
+  const config = loadConfig({ DATA_DIR: path.join(here, 'data', 'jobs'), EMBEDDED_PG_PORT: String(await freePort()), NODE_ENV: 'production', PKI_DIR: path.join(here, 'data', 'jobs', 'pki'), SESSION_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent', ...(DATABASE_URL ? { DATABASE_URL, DATABASE_OWNER_URL: process.env.BENCH_OWNER_DATABASE_URL } : {}) });
   process.stdout.write(`Preparing the database (${DATABASE_URL ? 'BENCH_DATABASE_URL' : 'bench/data/jobs'})…\n`);
   const { db: appDb, url, ownerUrl, embedded } = await prepareDatabase(config, createLogger('silent'));
+  await seedBenchDemo(ownerUrl);
   // The generator changes the schema's statistics (ANALYZE): the owner's connection.
   await appDb.destroy();
   const db = createDb(ownerUrl);

@@ -28,9 +28,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
-import { prepareDatabase } from '../src/bootstrap';
+import { prepareDatabase, startEmbeddedDatabase } from '../src/bootstrap';
+import { seedBenchDemo } from './demoData';
 import { bareLine, measureBareExpress } from './targets';
-import { startEmbeddedPostgres, type Db, type EmbeddedServer } from '../src/platform/database';
+import type { Db, EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { withCheckDigit } from '../seeds/demo';
 
@@ -185,15 +186,17 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 async function main() {
   const pgPort = await freePort();
-  const baseEnv = { DATA_DIR: path.join(here, 'data'), NODE_ENV: 'production', SESSION_SECRET: SECRET, LOG_LEVEL: 'silent', SECURE_COOKIES: 'false', LOGIN_RATE_LIMIT_PER_15MIN: '100000' };
+  const baseEnv = { DATA_DIR: path.join(here, 'data'), NODE_ENV: 'production', SESSION_SECRET: SECRET, LOG_LEVEL: 'silent', SECURE_COOKIES: 'false', LOGIN_RATE_LIMIT_PER_15MIN: '100000', PKI_DIR: path.join(here, 'data', 'pki') };
   const children: ChildProcess[] = [];
   const streams: http.ClientRequest[] = [];
   let embedded: EmbeddedServer | null = null;
   let db: Db | null = null;
   try {
     process.stdout.write('Starting embedded PostgreSQL (bench/data/pics-chat-pg) and preparing the database…\n');
-    embedded = await startEmbeddedPostgres(path.join(here, 'data', 'pics-chat-pg'), pgPort, 'ecpa');
-    const prepared = await prepareDatabase(loadConfig({ ...baseEnv, DATABASE_URL: embedded.url }), createLogger('silent'));
+    const server = await startEmbeddedDatabase(path.join(here, 'data', 'pics-chat-pg'), pgPort, 'ecpa');
+    embedded = server;
+    const prepared = await prepareDatabase(loadConfig({ ...baseEnv, DATABASE_URL: server.appUrl, DATABASE_OWNER_URL: server.ownerUrl }), createLogger('silent'));
+    await seedBenchDemo(server.ownerUrl);
     db = prepared.db;
     // Chats and sessions of earlier runs would only add noise.
     await db('pics_chat').whereNot({ state: 'ended' }).update({ state: 'ended', ended_at: db.fn.now() });

@@ -21,6 +21,7 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { seedBenchDemo } from './demoData';
 import { createDb } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { signIn as signInAs, startTarget, stopTarget } from './targets';
@@ -59,9 +60,10 @@ async function probe(url: string, cookie: string, expect: string): Promise<numbe
 }
 
 async function main() {
-  const config = loadConfig({ DATA_DIR: path.join(here, 'data', 'pics'), EMBEDDED_PG_PORT: String(await freePort()), NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
+  const config = loadConfig({ DATA_DIR: path.join(here, 'data', 'pics'), EMBEDDED_PG_PORT: String(await freePort()), NODE_ENV: 'production', PKI_DIR: path.join(here, 'data', 'pics', 'pki'), SESSION_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
   process.stdout.write('Preparing the database (bench/data/pics)…\n');
   const { db: appDb, url, ownerUrl, embedded } = await prepareDatabase(config, createLogger('silent'));
+  await seedBenchDemo(ownerUrl);
   // The generator changes the schema (its side table, ANALYZE): the owner's connection.
   await appDb.destroy();
   const db = createDb(ownerUrl);

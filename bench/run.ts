@@ -20,8 +20,9 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
-import { prepareDatabase } from '../src/bootstrap';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/database';
+import { prepareDatabase, startEmbeddedDatabase } from '../src/bootstrap';
+import { seedBenchDemo } from './demoData';
+import type { EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { signIn as signInAs, startTarget, stopTarget } from './targets';
 
@@ -168,6 +169,7 @@ async function main() {
     LOG_LEVEL: 'silent',
     SECURE_COOKIES: 'false',
     LOGIN_RATE_LIMIT_PER_15MIN: '100000',
+    PKI_DIR: path.join(here, 'data', 'pki'),
   };
   const logger = createLogger('silent');
   const children: ChildProcess[] = [];
@@ -179,9 +181,11 @@ async function main() {
   }
   try {
     process.stdout.write(`Starting embedded PostgreSQL on port ${pgPort} (bench/data/pg) and preparing the database…\n`);
-    embedded = await startEmbeddedPostgres(path.join(here, 'data', 'pg'), pgPort, 'ecpa');
-    // Migrations and seeds exactly as `npm start` runs them.
-    const prepared = await prepareDatabase(loadConfig({ ...baseEnv, DATABASE_URL: embedded.url }), logger);
+    const server = await startEmbeddedDatabase(path.join(here, 'data', 'pg'), pgPort, 'ecpa');
+    embedded = server;
+    // Migrations as `npm start` runs them, with the owner's and the app's logins; then the demo data.
+    const prepared = await prepareDatabase(loadConfig({ ...baseEnv, DATABASE_URL: server.appUrl, DATABASE_OWNER_URL: server.ownerUrl }), logger);
+    await seedBenchDemo(server.ownerUrl);
     // Sessions of earlier runs would only inflate the online counter.
     await prepared.db('session').delete();
     await prepared.db.destroy();

@@ -38,6 +38,9 @@ async function serve(): Promise<void> {
   const config = loadConfig({
     NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,
+    // Set by the parent (bench/demoData.ts); production requires it beside DATABASE_URL.
+    DATABASE_OWNER_URL: process.env.BENCH_OWNER_DATABASE_URL,
+    PKI_DIR: process.env.PKI_DIR ?? 'bench/data/pki',
     DATA_DIR: 'bench/data',
     SESSION_SECRET: 'x'.repeat(40),
     LOG_LEVEL: 'silent',

@@ -1,7 +1,8 @@
 /**
  * `npm run db:migrate` applies the migrations; `npm run db:seed` loads reference data and,
- * unless SEED_DEMO=false, the demo data — against DATABASE_URL or the embedded server
- * under DATA_DIR (the same database `npm start` uses).
+ * outside production unless SEED_DEMO=false, the demo data — as the schema owner
+ * (DATABASE_OWNER_URL with DATABASE_URL, or the embedded server under DATA_DIR: the same
+ * database `npm start` uses).
  */
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';

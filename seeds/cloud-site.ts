@@ -56,11 +56,12 @@ const CODE_TYPES: Array<[string, Array<[string, string]>]> = [
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const day = (r: ReturnType<typeof prng>, fromYear: number, toYear: number) => iso(new Date(Date.UTC(r.int(fromYear, toYear), r.int(0, 11), r.int(1, 28))));
 
-/** Demo data of the cloud site (catalog, dictionary, HR tables, news, FAQ); does nothing when already seeded. */
-export async function seedCloudSiteDemo(db: Knex): Promise<Record<string, number> | null> {
-  if (await db('cloud_service').first('id')) return null;
-  const r = prng(2002);
-  const counts: Record<string, number> = {};
+/**
+ * Reference data: the cloud platform's service catalog with its data dictionary, and the HR
+ * code lists. Once (the catalog is edited by its administrators afterwards).
+ */
+export async function seedCloudCatalog(db: Knex): Promise<number> {
+  if (await db('cloud_service').first('id')) return 0;
   await db.transaction(async (trx) => {
     let sort = 0;
     for (const s of SERVICES) {
@@ -71,8 +72,19 @@ export async function seedCloudSiteDemo(db: Knex): Promise<Record<string, number
       );
       await trx('cloud_service').insert({ code: s.code, name: s.name, description: s.description, category: s.category, table_id: t.id, sort_order: sort });
     }
-    counts.services = SERVICES.length;
+    await trx('hr_code').insert(CODE_TYPES.flatMap(([type, codes]) => codes.map(([code, name]) => ({ code_type: type, code, code_name: name }))));
+  });
+  return SERVICES.length;
+}
 
+/** Demo data of the cloud site (news, FAQ, links, files, HR tables) after the catalog; does nothing when already seeded. */
+export async function seedCloudSiteDemo(db: Knex): Promise<Record<string, number> | null> {
+  if (await db('cloud_news').first('id')) return null;
+  const r = prng(2002);
+  const counts: Record<string, number> = {};
+  await seedCloudCatalog(db);
+  counts.services = SERVICES.length;
+  await db.transaction(async (trx) => {
     await trx('cloud_news').insert(NEWS.map(([on, title, body]) => ({ published_on: on, title, body, author: '銓敘部' })));
     await trx('cloud_faq').insert(FAQ.map(([question, answer], i) => ({ question, answer, sort_order: (i + 1) * 10 })));
     await trx('cloud_link').insert(LINKS.map(([title, url], i) => ({ title, url, sort_order: (i + 1) * 10 })));
@@ -80,7 +92,6 @@ export async function seedCloudSiteDemo(db: Knex): Promise<Record<string, number
     counts.news = NEWS.length;
 
     // The HR tables.
-    await trx('hr_code').insert(CODE_TYPES.flatMap(([type, codes]) => codes.map(([code, name]) => ({ code_type: type, code, code_name: name }))));
     const agencies: Array<{ id: number }> = await trx('agency').select('id').orderBy('id');
     const people: Array<{ agency_id: number; national_id: string; name: string; title: string; rank: string; series: string; unit: string; personnel_kind: string }> = await trx('person')
       .select('agency_id', 'national_id', 'name', 'title', 'rank', 'series', 'unit', 'personnel_kind')

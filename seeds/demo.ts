@@ -57,17 +57,27 @@ export const DEMO_ACCOUNTS: DemoAccount[] = JSON.parse(fs.readFileSync(path.join
 
 const PEOPLE = 3000;
 
+/** Reference data: the agencies (機關代碼) every installation starts from. Existing rows are kept. */
+export async function seedAgencies(db: Knex): Promise<void> {
+  await db('agency')
+    .insert(AGENCIES.map((a) => ({ code: a.code, name: a.name, address: a.address, phone: a.phone, email_domain: a.domain, parent_code: a.parent ?? null })))
+    .onConflict('code')
+    .ignore();
+}
+
 /** Fills an empty database with the demo data; returns null when data is already there. */
 export async function seedDemo(db: Knex, opts: { people?: number } = {}) {
-  const existing = await db('agency').first('id');
+  const existing = await db('person').first('id');
   if (existing) return null;
+  await seedAgencies(db);
   const r = prng(20261124);
   const people = opts.people ?? PEOPLE;
 
   return db.transaction(async (trx) => {
     const agencyRows = await trx('agency')
-      .insert(AGENCIES.map((a) => ({ code: a.code, name: a.name, address: a.address, phone: a.phone, email_domain: a.domain, parent_code: a.parent ?? null })))
-      .returning(['id', 'code']);
+      .whereIn('code', AGENCIES.map((a) => a.code))
+      .orderBy('id')
+      .select('id', 'code');
     const agencyId = new Map(agencyRows.map((a: { id: number; code: string }) => [a.code, a.id]));
     // Areas each agency certificate may enter: every agency the portal and 事求人; the cloud
     // platform for all but the last few, which have not applied for it.

@@ -114,11 +114,16 @@ function addWorkdays(ymd: string, n: number, special: Map<string, string>): stri
 }
 
 /** Demo data of the area; does nothing when already seeded. */
+/** Reference data: the work calendar (holidays and make-up workdays) that due dates count on. */
+export async function seedWorkCalendar(db: Knex): Promise<void> {
+  await db('pics_calendar_day').insert(WORK_CALENDAR).onConflict('day').ignore();
+}
+
 export async function seedPicsDemo(db: Knex): Promise<Record<string, number> | null> {
-  if (await db('pics_calendar_day').first('day')) return null;
+  if (await db('pics_faq').first('id')) return null;
+  await seedWorkCalendar(db);
   const r = prng(4_2026_11);
   return db.transaction(async (trx) => {
-    await trx('pics_calendar_day').insert(WORK_CALENDAR);
     await trx('pics_canned_reply').insert(CANNED.map(([title, body], i) => ({ title, body, sort_order: i * 10 })));
     await trx('pics_faq').insert(FAQ.map(([category, question, answer], i) => ({ category, question, answer, sort_order: i * 10 })));
     await trx('pics_announcement').insert(ANNOUNCEMENTS.map(([publish_on, title, body]) => ({ publish_on, title, body })));

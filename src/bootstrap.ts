@@ -1,36 +1,73 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from './config';
+import { checkProductionStart, type Config } from './config';
 import type { Logger } from './platform/logger';
 import { createDb, migrate, startEmbeddedPostgres, type Db, type EmbeddedServer } from './platform/database';
 import { seedReference } from '../seeds/reference';
-import { seedDemo } from '../seeds/demo';
+import { DEMO_ACCOUNTS, seedDemo } from '../seeds/demo';
+import { WEBHR_DEMO_KEY } from '../seeds/pics';
 import { seedAreas } from '../seeds/areas';
 import { createDemoPki, type DemoPkiManifest } from './pki/demo';
 import { softhsmInstalled } from './pki/softhsm';
-import { grantAppRole, withAppRole } from './platform/dbRole';
+import { APP_ROLE, checkAppLogin, ensureLogins, grantAppRole, loginSecrets, mayUseAppRole, withAppRole, type Logins } from './platform/dbRole';
 
 /** Advisory lock id for preparing the database (any constant shared by all instances). */
 const PREPARE_LOCK_KEY = 4_806_207_301;
 
 /**
+ * The embedded server under `pgDir` with its two logins (dbRole.ts ensureLogins): its
+ * bootstrap superuser is used only for that, and its passwords stay in `<pgDir>-logins.json`
+ * (mode 0600).
+ */
+export async function startEmbeddedDatabase(
+  pgDir: string,
+  port: number,
+  database: string,
+  options: { persistent?: boolean; log?: (line: string) => void } = {},
+): Promise<EmbeddedServer & Logins> {
+  const secrets = loginSecrets(`${pgDir}-logins.json`, !fs.existsSync(path.join(pgDir, 'PG_VERSION')));
+  const server = await startEmbeddedPostgres(pgDir, port, database, { ...options, superuserPassword: secrets.superuser });
+  try {
+    return { ...server, ...(await ensureLogins(server.url, secrets)) };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/**
  * Gets a database ready: the configured server, or an embedded one under the data folder;
- * then, as the schema's owner, migrations, the app role's privileges, reference data and
- * (when empty) the demo data. `db` and `url` are the app's: the app role (see dbRole.ts),
- * or DATABASE_URL as given when DATABASE_OWNER_URL names the owner separately. `ownerUrl`
- * is for tools that change the schema (benchmark generators).
+ * then, as the schema's owner, migrations, the app's privileges, reference data and (when
+ * asked, never in production) the demo data. The owner's pool is closed before returning.
+ * `db` and `url` are the app's own login: the embedded server's ecpa_app, or DATABASE_URL
+ * with DATABASE_OWNER_URL naming the owner; checked before it serves (checkAppLogin). Only a
+ * development DATABASE_URL given alone still switches role on the owner's connections.
+ * `ownerUrl` is for tools that change the schema (benchmark generators).
  */
 export async function prepareDatabase(config: Config, logger: Logger): Promise<{ db: Db; url: string; ownerUrl: string; embedded: EmbeddedServer | null }> {
-  let url = config.databaseUrl;
-  let embedded: EmbeddedServer | null = null;
-  if (!url) {
+  checkProductionStart(config);
+  if (config.production && config.seedDemo) throw new Error('SEED_DEMO is refused in production');
+  let embedded: (EmbeddedServer & Logins) | null = null;
+  let ownerUrl: string;
+  let appUrl: string | null;
+  if (!config.databaseUrl) {
     const dir = path.join(config.dataDir, 'pg');
     logger.info({ dir, port: config.embeddedPgPort }, 'starting embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres(dir, config.embeddedPgPort, 'ecpa', { log: (l) => logger.debug({ pg: l }) });
-    url = embedded.url;
+    embedded = await startEmbeddedDatabase(dir, config.embeddedPgPort, 'ecpa', { log: (l) => logger.debug({ pg: l }) });
+    ownerUrl = embedded.ownerUrl;
+    appUrl = embedded.appUrl;
+  } else if (config.databaseOwnerUrl) {
+    ownerUrl = config.databaseOwnerUrl;
+    appUrl = config.databaseUrl;
+  } else {
+    ownerUrl = config.databaseUrl;
+    appUrl = null;
   }
-  const ownerUrl = config.databaseOwnerUrl ?? url;
+  const appLogin = appUrl ? decodeURIComponent(new URL(appUrl).username) : APP_ROLE;
   const owner = createDb(ownerUrl);
   let granted = false;
+  let ownerRole = '';
   try {
     // Several instances may start together (docker compose, a rolling deploy). knex's
     // knex_migrations_lock keeps two from migrating at once, but the one that loses
@@ -39,10 +76,21 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
     // connection while migrations and seeds run on others; the next one finds it done.
     await owner.transaction(async (trx) => {
       await trx.raw('SELECT pg_advisory_xact_lock(?)', [PREPARE_LOCK_KEY]);
+      ownerRole = (await trx.raw('SELECT current_user AS u')).rows[0].u as string;
       const applied = await migrate(owner);
       if (applied.length) logger.info({ applied }, 'migrations applied');
-      granted = await grantAppRole(owner);
+      granted = await grantAppRole(owner, appLogin);
+      if (!appUrl) granted = granted && (await mayUseAppRole(owner));
       await seedReference(owner);
+      if (config.production) {
+        const leftovers = await demoLeftovers(owner);
+        if (leftovers.length) {
+          logger.error(
+            { leftovers },
+            'this production database holds demo data with published credentials (loaded by an earlier version): revoke the demo WebHR key (npm run pics:keys -- revoke d3b0c0de) and disable or remove the demo accounts',
+          );
+        }
+      }
       if (config.seedDemo) {
         const seeded = await seedDemo(owner);
         if (seeded) logger.info(seeded, 'demo data seeded');
@@ -53,21 +101,48 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
   } finally {
     await owner.destroy();
   }
-  let appUrl = url;
-  if (!config.databaseOwnerUrl) {
-    if (granted) appUrl = withAppRole(url);
-    else logger.warn('the database user may not create or use roles: the app runs as the schema owner (the audit trail is still guarded by its triggers)');
+  if (!appUrl) {
+    appUrl = config.databaseUrl!;
+    if (granted) appUrl = withAppRole(appUrl);
+    logger.warn('DATABASE_URL without DATABASE_OWNER_URL (development only): the app connects as the schema owner and only switches role; give it its own login (docs/OPERATIONS.md)');
+    return { db: createDb(appUrl), url: appUrl, ownerUrl, embedded };
   }
-  return { db: createDb(appUrl), url: appUrl, ownerUrl, embedded };
+  const db = createDb(appUrl);
+  try {
+    await checkAppLogin(db, ownerRole);
+  } catch (err) {
+    await db.destroy();
+    await embedded?.stop();
+    throw err;
+  }
+  return { db, url: appUrl, ownerUrl, embedded };
 }
 
 /**
- * The demo PKI (CAs, CRL, cards) that the trust store reads by default: made once under
- * the data folder, with SoftHSM2 tokens when SoftHSM2 is installed.
+ * Demo credentials still usable in a database (an earlier version seeded the demo by
+ * default, production included): the published WebHR key while active, and the demo
+ * accounts by name. Reported, not changed: removing people and accounts is the operator's
+ * decision.
+ */
+async function demoLeftovers(owner: Db): Promise<string[]> {
+  const found: string[] = [];
+  const keyHash = crypto.createHash('sha256').update(WEBHR_DEMO_KEY).digest('hex');
+  if (await owner('pics_api_credential').where({ key_sha256: keyHash, active: true }).first('id')) found.push('the demo WebHR API key');
+  const accounts = (await owner('account')
+    .whereIn('username', DEMO_ACCOUNTS.map((d) => d.account))
+    .whereNotNull('password_hash')
+    .pluck('username')) as string[];
+  if (accounts.length) found.push(`demo accounts: ${accounts.join(', ')}`);
+  return found;
+}
+
+/**
+ * The demo PKI (CAs, CRL, cards) that the trust store reads by default outside production:
+ * made once under the data folder, with SoftHSM2 tokens when SoftHSM2 is installed.
  */
 export function prepareDemoPki(config: Config, logger: Logger): DemoPkiManifest | null {
-  const defaultDir = path.join(config.dataDir, 'pki');
-  if (!config.seedDemo || config.pkiDir !== defaultDir) return null;
+  // Never in production, never into a trust store the operator named (PKI_DIR).
+  if (config.production || !config.seedDemo || config.pkiDirExplicit) return null;
   const tokens = softhsmInstalled();
   const manifest = createDemoPki(config.pkiDir, { softhsmDir: tokens ? path.join(config.dataDir, 'softhsm') : null });
   if (!tokens) {

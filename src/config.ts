@@ -31,8 +31,12 @@ const schema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(50),
-  SEED_DEMO: bool.default(true),
-  /** Trust store: ca/{moica,gca,nhi}.pem and crl.pem. Defaults to the demo PKI in DATA_DIR/pki. */
+  /** The demo people, accounts, cards and keys; defaults to true outside production, refused in production. */
+  SEED_DEMO: bool.optional(),
+  /**
+   * Trust store: ca/{moica,gca,nhi}.pem and crl.pem. Outside production it defaults to the demo
+   * PKI made in DATA_DIR/pki; production requires it set (and never makes a demo PKI).
+   */
   PKI_DIR: z.string().optional(),
   /** Where the smart-card bridge answers on the user's PC. */
   BRIDGE_ORIGIN: z.string().url().default('http://127.0.0.1:61161'),
@@ -68,6 +72,25 @@ const schema = z.object({
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/**
+ * What a production start (the server, the scripts: prepareDatabase) needs beyond a valid
+ * configuration: a trust store named explicitly (a demo PKI left in DATA_DIR/pki is never
+ * trusted) and, with DATABASE_URL, the owner's login apart from the app's.
+ */
+export function checkProductionStart(config: Config): void {
+  if (!config.production) return;
+  const problems: string[] = [];
+  if (!config.pkiDirExplicit) {
+    problems.push('  PKI_DIR: required in production (the trust store folder: ca/{moica,gca,nhi}.pem and crl.pem; the demo PKI is never made or trusted in production)');
+  }
+  if (config.databaseUrl && !config.databaseOwnerUrl) {
+    problems.push(
+      "  DATABASE_OWNER_URL: required in production with DATABASE_URL (DATABASE_URL is the app's login, which must not own the schema; DATABASE_OWNER_URL is the schema owner's, for migrations)",
+    );
+  }
+  if (problems.length) throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+}
+
 /** Reads the environment once; fails at start with a readable message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = schema.safeParse(env);
@@ -77,6 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  if (production && e.SEED_DEMO) {
+    throw new Error(
+      'Invalid configuration:\n  SEED_DEMO: the demo data (accounts with published passwords, the demo WebHR key, the demo CAs) is never loaded in production; remove SEED_DEMO or set it to false (for the demo use NODE_ENV=development, e.g. docker-compose.demo.yml)',
+    );
+  }
   if (production && !e.SESSION_SECRET) {
     throw new Error('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
   }
@@ -112,8 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     developmentOutbox: !production && !e.SMTP_URL,
     logLevel: e.LOG_LEVEL,
     loginRateLimit: e.LOGIN_RATE_LIMIT_PER_15MIN,
-    seedDemo: e.SEED_DEMO,
+    seedDemo: e.SEED_DEMO ?? !production,
     pkiDir: path.resolve(e.PKI_DIR ?? path.join(e.DATA_DIR, 'pki')),
+    /** PKI_DIR was given: the folder is the operator's trust store, never replaced by a demo PKI. */
+    pkiDirExplicit: e.PKI_DIR !== undefined,
     bridgeOrigin: e.BRIDGE_ORIGIN.replace(/\/$/, ''),
     startBridge: e.START_BRIDGE && !production,
     challengeRateLimit: e.CHALLENGE_RATE_LIMIT_PER_15MIN,

@@ -32,21 +32,20 @@ async function main() {
   const server = app.listen(config.port, config.host, async () => {
     const port = (server.address() as { port: number }).port;
     const bridgeLine = pki?.softhsmConf && config.startBridge ? await startDemoBridge(pki.softhsmConf, port) : null;
-    const accounts = JSON.parse(fs.readFileSync(path.join(projectRoot, 'seeds/demo-accounts.json'), 'utf8')) as {
-      account: string;
-      password: string;
-      role: string;
-    }[];
+    // The demo sign-ins only where the demo data is loaded (never in production).
+    const accounts = config.seedDemo
+      ? (JSON.parse(fs.readFileSync(path.join(projectRoot, 'seeds/demo-accounts.json'), 'utf8')) as { account: string; password: string; role: string }[])
+      : [];
     const lines = [
       '',
       `  人事服務網 is running at http://localhost:${port}/`,
       `  database: ${embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
       `  cloud web service (mutual TLS): ${webService ? `https://localhost:${webService.port}/api/v1/` : 'off (CLOUD_WS_PORT=0 or the port is taken)'}`,
-      `  card bridge: ${bridgeLine ?? 'not started (SoftHSM2 missing: `sudo apt-get install softhsm2`, then restart; account login works without it)'}`,
+      `  card bridge: ${bridgeLine ?? (pki ? 'not started (SoftHSM2 missing: `sudo apt-get install softhsm2`, then restart; account login works without it)' : 'not started here (it runs on the users\' PCs: npm run bridge)')}`,
       '',
-      '  Demo sign-ins (account / password — role):',
-      ...accounts.map((a) => `    ${a.account.padEnd(16)} ${a.password.padEnd(12)} ${a.role}`),
-      '',
+      ...(accounts.length
+        ? ['  Demo sign-ins (account / password — role):', ...accounts.map((a) => `    ${a.account.padEnd(16)} ${a.password.padEnd(12)} ${a.role}`), '']
+        : ['  No demo data. The first administrator: npm run admin:create (see README).', '']),
     ];
     if (bridgeLine) lines.push(`  Demo cards: PIN ${pki!.pin} (SO PIN ${pki!.soPin}); see README.`, '');
     process.stdout.write(lines.join('\n') + '\n');

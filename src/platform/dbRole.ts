@@ -1,3 +1,7 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
 import type { Db } from './database';
 
 /**
@@ -15,50 +19,204 @@ const APPEND_ONLY_TABLES = ['audit_event'];
 /**
  * Creates the app role when missing and (re)grants its privileges on every table, so it
  * also covers tables added by later migrations. Runs as the owner after each migration;
- * idempotent. Returns false, changing nothing, when the owner may not create or use roles.
+ * idempotent. `role` is the app's login (DATABASE_URL's user, or APP_ROLE). Returns false,
+ * changing nothing, when the role is missing and the owner may not create roles.
  */
-export async function grantAppRole(owner: Db): Promise<boolean> {
-  const me = (await owner.raw('SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user')).rows[0] as { rolsuper: boolean; rolcreaterole: boolean };
-  const exists = (await owner.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [APP_ROLE])).rows.length > 0;
+export async function grantAppRole(owner: Db, role: string = APP_ROLE): Promise<boolean> {
+  const me = (await owner.raw('SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user')).rows[0] as { name: string; rolsuper: boolean; rolcreaterole: boolean };
+  // DATABASE_URL naming the owner too: granting (and revoking) to itself would take the
+  // owner's own rights on the migration tables; checkAppLogin then stops the start.
+  if (role === me.name) return false;
+  const exists = (await owner.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
   if (!exists) {
     if (!me.rolsuper && !me.rolcreaterole) return false;
     // Instances of one database take turns under prepareDatabase's lock, but roles belong to
     // the whole cluster: another database's set-up may have made it a moment ago.
-    await owner.raw(`CREATE ROLE ${APP_ROLE} NOLOGIN`).catch((err: { code?: string }) => {
+    await owner.raw(`CREATE ROLE ${ident(role)} NOLOGIN`).catch((err: { code?: string }) => {
       if (err.code !== '42710' && err.code !== '23505') throw err;
     });
-  }
-  if (!me.rolsuper) {
-    await owner.raw(`GRANT ${APP_ROLE} TO CURRENT_USER`).catch(() => undefined);
-    const member = (await owner.raw("SELECT pg_has_role(current_user, ?, 'MEMBER') AS ok", [APP_ROLE])).rows[0].ok as boolean;
-    if (!member) return false;
   }
   const tables = (
     await owner.raw("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v')")
   ).rows.map((r: { relname: string }) => r.relname) as string[];
-  const quoted = (names: string[]) => names.map((n) => `"${n.replace(/"/g, '""')}"`).join(', ');
+  const quoted = (names: string[]) => names.map(ident).join(', ');
   const dml = tables.filter((t) => !OWNER_ONLY_TABLES.includes(t) && !APPEND_ONLY_TABLES.includes(t));
   const appendOnly = tables.filter((t) => APPEND_ONLY_TABLES.includes(t));
+  const r = ident(role);
   await owner.transaction(async (trx) => {
-    await trx.raw(`GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
-    if (dml.length) await trx.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${quoted(dml)} TO ${APP_ROLE}`);
+    await trx.raw(`GRANT USAGE ON SCHEMA public TO ${r}`);
+    if (dml.length) await trx.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${quoted(dml)} TO ${r}`);
     if (appendOnly.length) {
-      await trx.raw(`REVOKE ALL ON ${quoted(appendOnly)} FROM ${APP_ROLE}`);
-      await trx.raw(`GRANT SELECT, INSERT ON ${quoted(appendOnly)} TO ${APP_ROLE}`);
+      await trx.raw(`REVOKE ALL ON ${quoted(appendOnly)} FROM ${r}`);
+      await trx.raw(`GRANT SELECT, INSERT ON ${quoted(appendOnly)} TO ${r}`);
     }
     const owned = tables.filter((t) => OWNER_ONLY_TABLES.includes(t));
-    if (owned.length) await trx.raw(`REVOKE ALL ON ${quoted(owned)} FROM ${APP_ROLE}`);
-    await trx.raw(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE}`);
+    if (owned.length) await trx.raw(`REVOKE ALL ON ${quoted(owned)} FROM ${r}`);
+    await trx.raw(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
   });
   return true;
 }
 
 /**
+ * For the app role as a connection option (withAppRole): the connecting user must be a
+ * member of it. Tries to become one; false when the owner may not.
+ */
+export async function mayUseAppRole(owner: Db): Promise<boolean> {
+  const me = (await owner.raw('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0] as { rolsuper: boolean };
+  if (me.rolsuper) return true;
+  await owner.raw(`GRANT ${APP_ROLE} TO CURRENT_USER`).catch(() => undefined);
+  return (await owner.raw("SELECT pg_has_role(current_user, ?, 'MEMBER') AS ok", [APP_ROLE])).rows[0].ok as boolean;
+}
+
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The schema owner's login on the embedded server (migrations, seeds, grants). */
+export const OWNER_ROLE = 'ecpa_owner';
+
+export interface Logins {
+  /** The schema owner's login: not a superuser, may not create roles or databases. */
+  ownerUrl: string;
+  /** The app's login: not a superuser, not a member of the owner, owns nothing. */
+  appUrl: string;
+}
+
+interface LoginSecrets {
+  superuser: string;
+  owner: string;
+  app: string;
+}
+
+/** The superuser's password of a cluster made before the logins file existed. */
+export const LEGACY_SUPERUSER_PASSWORD = 'ecpa-local';
+
+/**
+ * The embedded server's passwords, kept in `file` (mode 0600) beside its data folder: made
+ * once, never logged. A cluster initialised before this file existed keeps its superuser's
+ * old password; a new one gets a random one too.
+ */
+export function loginSecrets(file: string, freshCluster: boolean): LoginSecrets {
+  if (fs.existsSync(file)) {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LoginSecrets>;
+    if (saved.superuser && saved.owner && saved.app) return saved as LoginSecrets;
+  }
+  const random = () => crypto.randomBytes(24).toString('base64url');
+  const secrets = { superuser: freshCluster ? random() : LEGACY_SUPERUSER_PASSWORD, owner: random(), app: random() };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return secrets;
+}
+
+/**
+ * As the cluster's superuser (the embedded server's bootstrap user, this once): makes the
+ * owner and app LOGIN roles with their passwords, hands the database, its public schema and
+ * everything in it (also what an earlier version made as the superuser) to the owner, and
+ * makes sure the app is not a member of the owner. Closes the superuser's connection.
+ */
+export async function ensureLogins(superUrl: string, passwords: { owner: string; app: string }): Promise<Logins> {
+  const client = new pg.Client({ connectionString: superUrl });
+  await client.connect();
+  try {
+    const q = (sql: string) => client.query(sql);
+    const lit = (v: string) => client.escapeLiteral(v);
+    for (const [role, password] of [[OWNER_ROLE, passwords.owner], [APP_ROLE, passwords.app]] as const) {
+      const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount;
+      const attrs = `LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS PASSWORD ${lit(password)}`;
+      if (exists) await q(`ALTER ROLE ${ident(role)} ${attrs}`);
+      else {
+        await q(`CREATE ROLE ${ident(role)} ${attrs}`).catch(async (err: { code?: string }) => {
+          // Made a moment ago by another database's set-up on the same cluster.
+          if (err.code !== '42710' && err.code !== '23505') throw err;
+          await q(`ALTER ROLE ${ident(role)} ${attrs}`);
+        });
+      }
+    }
+    // The app must never be able to become the owner (SET ROLE) or anyone else.
+    const memberships = await client.query(
+      'SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = $1',
+      [APP_ROLE],
+    );
+    for (const { rolname } of memberships.rows as { rolname: string }[]) await q(`REVOKE ${ident(rolname)} FROM ${ident(APP_ROLE)}`);
+    const database = (await client.query('SELECT current_database() AS d')).rows[0].d as string;
+    await q(`ALTER DATABASE ${ident(database)} OWNER TO ${ident(OWNER_ROLE)}`);
+    await q(`ALTER SCHEMA public OWNER TO ${ident(OWNER_ROLE)}`);
+    await q('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    // What an earlier version made as the superuser: tables and views (their own sequences
+    // follow), free sequences, functions, types.
+    const foreign = "(SELECT oid FROM pg_roles WHERE rolname <> '" + OWNER_ROLE + "')";
+    const rels = await client.query(
+      `SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relowner IN ${foreign}`,
+    );
+    for (const { relname, relkind } of rels.rows as { relname: string; relkind: string }[]) {
+      await q(`ALTER ${relkind === 'v' ? 'VIEW' : relkind === 'm' ? 'MATERIALIZED VIEW' : 'TABLE'} ${ident(relname)} OWNER TO ${ident(OWNER_ROLE)}`);
+    }
+    const seqs = await client.query(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'S' AND c.relowner IN ${foreign}
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))`,
+    );
+    for (const { relname } of seqs.rows as { relname: string }[]) await q(`ALTER SEQUENCE ${ident(relname)} OWNER TO ${ident(OWNER_ROLE)}`);
+    const funcs = await client.query(
+      `SELECT p.oid::regprocedure::text AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner IN ${foreign}
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`,
+    );
+    for (const { sig } of funcs.rows as { sig: string }[]) await q(`ALTER ROUTINE ${sig} OWNER TO ${ident(OWNER_ROLE)}`);
+    const types = await client.query(
+      `SELECT t.oid::regtype::text AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0 AND t.typowner IN ${foreign}
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')`,
+    );
+    for (const { name } of types.rows as { name: string }[]) await q(`ALTER TYPE ${name} OWNER TO ${ident(OWNER_ROLE)}`);
+  } finally {
+    await client.end();
+  }
+  const as = (user: string, password: string) => {
+    const u = new URL(superUrl);
+    u.username = user;
+    u.password = password;
+    return u.toString();
+  };
+  return { ownerUrl: as(OWNER_ROLE, passwords.owner), appUrl: as(APP_ROLE, passwords.app) };
+}
+
+/**
+ * Checks the app's own connection before it serves: its login is not a superuser, may not
+ * create roles or databases, is not (a member of) the schema's owner and owns no table.
+ * Throws a readable message naming what is wrong.
+ */
+export async function checkAppLogin(app: Db, ownerRole: string): Promise<void> {
+  const row = (
+    await app.raw(
+      `SELECT session_user AS login, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls,
+              pg_has_role(session_user, ?, 'MEMBER') AS owner_member,
+              (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'S')) AS owned
+         FROM pg_roles r WHERE r.rolname = session_user`,
+      [ownerRole],
+    )
+  ).rows[0] as { login: string; rolsuper: boolean; rolcreaterole: boolean; rolcreatedb: boolean; rolbypassrls: boolean; owner_member: boolean; owned: number };
+  const problems: string[] = [];
+  if (row.rolsuper) problems.push('is a superuser');
+  if (row.rolcreaterole || row.rolcreatedb) problems.push('may create roles or databases');
+  if (row.rolbypassrls) problems.push('bypasses row-level security');
+  if (row.owner_member) problems.push(`is the schema owner ${ownerRole} or a member of it`);
+  if (Number(row.owned) > 0) problems.push(`owns ${row.owned} tables or sequences`);
+  if (problems.length) {
+    throw new Error(
+      `The app's database login "${row.login}" (DATABASE_URL) ${problems.join(', ')}: it must be a separate login that is not a superuser, not the owner (DATABASE_OWNER_URL) nor a member of it, and owns nothing. See docs/OPERATIONS.md.`,
+    );
+  }
+}
+
+/**
  * The owner's URL with the app role set at connection time (libpq `options=-c role=…`):
  * every connection of the pool, the session store and the chat listener starts as the app
- * role, and RESET ROLE returns to it. For a separate login (so that even SET ROLE cannot
- * return to the owner), give the role LOGIN and use DATABASE_URL for it with
- * DATABASE_OWNER_URL for the owner: see docs/OPERATIONS.md.
+ * role, but SET ROLE can return to the connecting user: only for a development database
+ * given as a single DATABASE_URL. The embedded server and production use separate logins
+ * (ensureLogins; DATABASE_URL with DATABASE_OWNER_URL): see docs/OPERATIONS.md.
  */
 export function withAppRole(url: string): string {
   const u = new URL(url);

@@ -441,11 +441,11 @@ const appErrors: string[] = [];
 
 beforeAll(async () => {
   database = await startDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, PKI_DIR: database.pkiDir, UPLOAD_DIR: database.uploadDir, PUBLIC_ORIGIN: 'http://127.0.0.1', LOGIN_RATE_LIMIT_PER_15MIN: '10000000', CHALLENGE_RATE_LIMIT_PER_15MIN: '10000000' });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.appUrl, PKI_DIR: database.pkiDir, UPLOAD_DIR: database.uploadDir, PUBLIC_ORIGIN: 'http://127.0.0.1', LOGIN_RATE_LIMIT_PER_15MIN: '10000000', CHALLENGE_RATE_LIMIT_PER_15MIN: '10000000' });
   const logger = pino({ level: 'error', base: { service: 'ecpa' } }, { write: (line: string) => void (appErrors.length < 20 && appErrors.push(line)) });
-  db = createDb(database.url, 10);
+  db = createDb(database.appUrl, 10);
   services = createServices(db, config, logger);
-  const app = createApp({ config, logger, services, databaseUrl: database.url });
+  const app = createApp({ config, logger, services, databaseUrl: database.appUrl });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, migrate, projectRoot, startEmbeddedPostgres } from '../../src/platform/database';
+import { createDb, migrate, projectRoot } from '../../src/platform/database';
+import { startEmbeddedDatabase } from '../../src/bootstrap';
+import { APP_ROLE, grantAppRole } from '../../src/platform/dbRole';
 import { freePort } from '../../src/platform/net';
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
@@ -21,19 +23,25 @@ export async function startDatabase() {
   fs.chmodSync(root, 0o777);
   const dir = path.join(root, 'pg');
   const port = await freePort();
-  let server = await startEmbeddedPostgres(dir, port, 'ecpa_resilience');
-  const db = createDb(server.url, 4);
+  // As in the product: the schema owner's login migrates and seeds, the app has its own.
+  let server = await startEmbeddedDatabase(dir, port, 'ecpa_resilience');
+  const db = createDb(server.ownerUrl, 4);
   await migrate(db);
   await seedReference(db);
   await seedDemo(db);
   await seedAreas(db);
+  await grantAppRole(db, APP_ROLE);
   await db.destroy();
   const pkiDir = path.join(root, 'pki');
   createDemoPki(pkiDir, { softhsmDir: null });
   const uploadDir = path.join(root, 'uploads');
   fs.mkdirSync(uploadDir, { recursive: true });
   return {
-    url: server.url,
+    /** The schema owner's login (the tests' own look at the data). */
+    url: server.ownerUrl,
+    /** The app's login, as the instances connect. */
+    appUrl: server.appUrl,
+    ownerUrl: server.ownerUrl,
     root,
     pkiDir,
     uploadDir,
@@ -41,7 +49,7 @@ export async function startDatabase() {
       await server.stop();
     },
     async start() {
-      server = await startEmbeddedPostgres(dir, port, 'ecpa_resilience');
+      server = await startEmbeddedDatabase(dir, port, 'ecpa_resilience');
     },
     async destroy() {
       await server.stop().catch(() => {});
@@ -73,7 +81,8 @@ export async function startInstance(name: string, database: TestDatabase, env: R
       SESSION_SECRET: 'resilience-test-secret-0123456789abcdef',
       MAIL_SECRET_KEY: Buffer.alloc(32, 'resilience').toString('base64'),
       SECURE_COOKIES: 'false',
-      DATABASE_URL: database.url,
+      DATABASE_URL: database.appUrl,
+      DATABASE_OWNER_URL: database.ownerUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,

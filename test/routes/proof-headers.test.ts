@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../src/platform/database';
-import { APP_ROLE } from '../../src/platform/dbRole';
+import { APP_ROLE, checkAppLogin } from '../../src/platform/dbRole';
 import request from 'supertest';
 import { buildApp, csrfFrom, PASSWORD, signIn } from '../support/app';
 import { isBadCharacterError } from '../../src/middleware/rejectNul';
@@ -76,6 +76,46 @@ describe('the audit trail', () => {
     // No new tables either: the schema is the owner's.
     await expect(t.db.raw('CREATE TABLE audit_copy (id int)')).rejects.toThrow(denied);
     expect((await t.db('audit_event').where({ id: row.id }).first()).action).toBe('test.append_only');
+  });
+
+  it('the app logs in as its own login: not a superuser, not the owner nor a member of it, owning nothing', async () => {
+    const owner = createDb(inject('ownerDatabaseUrl'), 1);
+    try {
+      const ownerRole = (await owner.raw('SELECT current_user AS u')).rows[0].u as string;
+      expect(ownerRole).not.toBe(APP_ROLE);
+      // Neither login is a superuser; the owner may not create roles or databases.
+      const roles = (await owner.raw('SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname IN (?, ?)', [ownerRole, APP_ROLE])).rows;
+      expect(roles).toHaveLength(2);
+      for (const r of roles) expect(r, r.rolname).toMatchObject({ rolsuper: false, rolcreaterole: false, rolcreatedb: false });
+      const me = (await t.db.raw("SELECT session_user AS login, pg_has_role(session_user, ?, 'MEMBER') AS member FROM pg_roles LIMIT 1", [ownerRole])).rows[0];
+      expect(me).toEqual({ login: APP_ROLE, member: false });
+      const owned = (await t.db.raw('SELECT count(*) AS n FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = session_user)')).rows[0].n;
+      expect(owned).toBe(0);
+      // The check that stops a start with a wrong login passes for it, and refuses the owner's.
+      await expect(checkAppLogin(t.db, ownerRole)).resolves.toBeUndefined();
+      await expect(checkAppLogin(owner, ownerRole)).rejects.toThrow(/is the schema owner .* owns \d+ tables/);
+      const denied = /permission denied|must be owner/i;
+      // From the app's own connection: no way back to the owner, no replica mode that skips
+      // the triggers, no change to the audit trail.
+      await t.services.audit.record({ action: 'test.no_way_back', details: {} });
+      const row = await t.db('audit_event').where({ action: 'test.no_way_back' }).orderBy('id', 'desc').first();
+      await expect(t.db.raw(`SET ROLE ${ownerRole}`)).rejects.toThrow(denied);
+      await expect(t.db.raw('SET session_replication_role = replica')).rejects.toThrow(denied);
+      await expect(t.db.transaction(async (trx) => {
+        await trx.raw(`SET LOCAL ROLE ${ownerRole}`);
+        await trx('audit_event').where({ id: row.id }).delete();
+      })).rejects.toThrow(denied);
+      await expect(t.db.transaction(async (trx) => {
+        await trx.raw('SET LOCAL session_replication_role = replica');
+        await trx('audit_event').where({ id: row.id }).delete();
+      })).rejects.toThrow(denied);
+      await expect(t.db('audit_event').where({ id: row.id }).delete()).rejects.toThrow(denied);
+      await expect(t.db('audit_event').where({ id: row.id }).update({ action: 'test.changed' })).rejects.toThrow(denied);
+      await expect(t.db.raw('TRUNCATE audit_event')).rejects.toThrow(denied);
+      expect((await owner('audit_event').where({ id: row.id }).first()).action).toBe('test.no_way_back');
+    } finally {
+      await owner.destroy();
+    }
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE even from the schema owner (triggers)', async () => {

