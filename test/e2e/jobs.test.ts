@@ -142,7 +142,7 @@ describe('事求人: e-newsletter', () => {
     await page.getByLabel('工作地').selectOption('98');
     await navigate(page, '電子報訂閱 (sent)', () => page.getByRole('button', { name: '訂閱' }).click());
     const mail = await developmentMail(b, email, '訂閱確認');
-    const link = /\/jobs\/subscribe\/confirm\?token=[\w-]+/.exec(mail.text)![0];
+    const link = /\/jobs\/subscribe\/confirm\?token=[\w.-]+/.exec(mail.text)![0];
     await visit(page, link, '電子報訂閱 (confirmed)');
     await page.getByText('訂閱完成').waitFor();
 
@@ -158,7 +158,7 @@ describe('事求人: e-newsletter', () => {
     await b.services.scheduler.tick(new Date(`${addDays(taipeiToday(), 1)}T07:05:00+08:00`));
     const digest = await developmentMail(b, email, '職缺電子報');
     expect(digest.text).toContain(`work_id=${v.work_id}`);
-    const cancel = /\/jobs\/unsubscribe\/confirm\?token=[\w-]+/.exec(digest.text)![0];
+    const cancel = /\/jobs\/unsubscribe\/confirm\?token=[\w.-]+/.exec(digest.text)![0];
     await visit(page, '/jobs/unsubscribe', '電子報取消');
     await visit(page, cancel, '電子報取消 (done)');
     await page.getByText('已取消訂閱電子報').waitFor();

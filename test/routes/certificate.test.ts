@@ -7,6 +7,7 @@ import { certThumbprint, signAs } from '../support/cards';
 import { ACTIVATION_ERRORS, ACTIVATION_TOO_MANY, AGENCY_NOT_AUTHORIZED, IDENTITY_CHECK_ERRORS } from '../../src/auth/cardLogin';
 import { CERT_ERRORS } from '../../src/pki/verify';
 import { issueDemoCard } from '../../src/pki/demo';
+import { ASSISTED_RESET_NOT_FOUND } from '../../src/auth/service';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -259,8 +260,11 @@ describe('agency card (機關憑證)', () => {
     expect(reset.status).toBe(200);
     const audit = await t.db('audit_event').where({ action: 'auth.password_reset_by_hr', target_id: String(own.accountId) }).first();
     expect(audit.actor_label).toBe('國立臺北護理健康大學');
+    // Another agency's person is answered as no such person (no probing who exists), and audited.
     const refused = await r.agent.post('/my/password-reset/lookup').type('form').send({ _csrf: csrf, query: other.nationalId });
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain(ASSISTED_RESET_NOT_FOUND);
+    expect(await t.db('audit_event').where({ action: 'auth.password_reset_assisted', outcome: 'denied', target_id: String(other.accountId) }).first()).toBeTruthy();
   });
 
   it('refuses an agency not in the directory or not authorized: 「此憑證尚未分配權限，請洽系統管理員」', async () => {

@@ -302,7 +302,7 @@ describe('電子報', () => {
     expectZhPage(ok, 200);
     const mail = await developmentMail(t, email);
     expect(mail.subject).toContain('電子報訂閱確認');
-    const link = /\/jobs\/subscribe\/confirm\?token=[\w-]+/.exec(mail.text)![0];
+    const link = /\/jobs\/subscribe\/confirm\?token=[\w.-]+/.exec(mail.text)![0];
     expectZhPage(await request(t.app).get(link), 200);
     expectZhPage(await request(t.app).get('/jobs/subscribe/confirm?token=nope'), 404);
 
@@ -316,7 +316,7 @@ describe('電子報', () => {
     const unsub = await bad.post('/jobs/unsubscribe').type('form').send({ _csrf: csrf, email });
     expectZhPage(unsub, 200);
     const cancelMail = await developmentMail(t, email, '取消確認');
-    const cancel = /\/jobs\/unsubscribe\/confirm\?token=[\w-]+/.exec(cancelMail.text)![0];
+    const cancel = /\/jobs\/unsubscribe\/confirm\?token=[\w.-]+/.exec(cancelMail.text)![0];
     expectZhPage(await request(t.app).get(cancel), 200);
     expect((await t.db('jobs_subscription').where({ email }).first()).cancelled_at).not.toBeNull();
     const badUnsub = await bad.post('/jobs/unsubscribe').type('form').send({ _csrf: csrf, email: '' });

@@ -135,7 +135,7 @@ describe('temporary passwords reach only their addressee', () => {
 });
 
 describe('newsletter links reach only their addressee', () => {
-  const tokenIn = (text: string, path: string) => new RegExp(`${path.replace(/[?/]/g, '\\$&')}\\?token=([\\w-]+)`).exec(text)?.[1];
+  const tokenIn = (text: string, path: string) => new RegExp(`${path.replace(/[?/]/g, '\\$&')}\\?token=([\\w.-]+)`).exec(text)?.[1];
 
   it('subscription confirmation, unsubscribe confirmation and the digest keep their links masked', async () => {
     const email = `secret-sub${process.pid}@example.com`;
@@ -144,6 +144,12 @@ describe('newsletter links reach only their addressee', () => {
     const confirm = tokenIn(lastDelivered(email).text, '/jobs/subscribe/confirm');
     expect(confirm).toBeTruthy();
     await expectNowhereButTheMail(confirm!);
+    // The subscription's row keeps no link either: the token is its id and an HMAC.
+    const row = await t.db('jobs_subscription').where({ email }).first();
+    expect(JSON.stringify(row)).not.toContain(confirm!.split('.')[1]);
+    // A confirmation link does not unsubscribe, and a link for another subscription does not confirm this one.
+    expect((await request(t.app).get(`/jobs/unsubscribe/confirm?token=${confirm}`)).status).toBe(404);
+    expect((await request(t.app).get(`/jobs/subscribe/confirm?token=${row.id + 1}.${confirm!.split('.')[1]}`)).status).toBe(404);
     expect((await request(t.app).get(`/jobs/subscribe/confirm?token=${confirm}`)).status).toBe(200);
 
     // The digest: every public vacancy is new to a subscription last served long ago.
