@@ -129,11 +129,16 @@ export function createAuthService(deps: {
       const a = login ? await accounts.findByLogin(login) : undefined;
       const ok = await verifyPassword(a?.passwordHash ?? null, password);
       const fail = async (reason: string, message = LOGIN_FAILED_MESSAGE): Promise<never> => {
+        // No account behind it: an anonymous refusal, counted once per source and minute.
+        if (!a) {
+          await audit.recordRefusal({ action: 'auth.login', outcome: 'failed', target: { type: 'login', id: login.slice(0, 100) }, ip: ctx.ip, requestId: ctx.requestId, details: { reason }, reason });
+          throw new DomainError('login_failed', message, 400);
+        }
         await audit.record({
-          actor: a ? { accountId: a.id, label: a.name } : null,
+          actor: { accountId: a.id, label: a.name },
           action: 'auth.login',
           outcome: 'failed',
-          target: a ? { type: 'account', id: a.id } : { type: 'login', id: login.slice(0, 100) },
+          target: { type: 'account', id: a.id },
           ip: ctx.ip,
           requestId: ctx.requestId,
           details: { reason },
@@ -244,13 +249,14 @@ export function createAuthService(deps: {
     async forgotPassword(login: string, email: string, ctx: RequestContext): Promise<void> {
       const a = await accounts.findByLogin(login);
       if (!a || !a.email || a.email.toLowerCase() !== email.toLowerCase() || a.status !== '在職') {
-        await audit.record({
-          actor: null,
+        // An anonymous refusal: counted once per source and minute.
+        await audit.recordRefusal({
           action: 'auth.password_reset_request',
           outcome: 'failed',
           target: { type: 'login', id: login.slice(0, 100) },
           ip: ctx.ip,
           requestId: ctx.requestId,
+          reason: 'no_match',
         });
         return;
       }

@@ -45,6 +45,24 @@ describe('repeated anonymous refusals: one audit row per source and minute, with
     expect(windows.reduce((n: number, w: { count: number }) => n + w.count, 0)).toBe(4);
   });
 
+  it('counts sign-ins of unknown accounts and unmatched 忘記密碼 requests of one IP in one audit row each', async () => {
+    const ip = freshIp();
+    const { agent, csrf } = await agentFor(t.app);
+    for (let i = 0; i < 4; i++) {
+      const res = await agent.post('/login').set('X-Forwarded-For', ip).type('form').send({ _csrf: csrf, account: `nobody.${process.pid}.${i}`, password: 'Wrong#2026' });
+      expect(res.status).toBe(400);
+      const reset = await agent.post('/forgot-password').set('X-Forwarded-For', ip).type('form').send({ _csrf: csrf, account: `nobody.${process.pid}.${i}`, email: 'x@example.gov.tw' });
+      expect(reset.status).toBe(200);
+    }
+    for (const action of ['auth.login', 'auth.password_reset_request']) {
+      const rows = await auditOf(action, ip);
+      expect(rows.length).toBeGreaterThanOrEqual(1);
+      expect(rows.length).toBeLessThanOrEqual(2);
+      const windows = await t.db('audit_refusal_window').where({ action, ip });
+      expect(windows.reduce((n: number, w: { count: number }) => n + w.count, 0)).toBe(4);
+    }
+  });
+
   it('shows the count beside the row in /admin/audit', async () => {
     const ip = freshIp();
     for (let i = 0; i < 3; i++) await keyless(ip);
