@@ -82,15 +82,18 @@ export function setUpSession(
   // the redirect at once. The next page could then read the session before the save and
   // lose the flash message set for it (seen in the browser tests under load). So a
   // redirect carrying a flash message waits for the session to be saved.
-  // The same holds for a form that signs in (the new session must be stored before the
-  // browser asks for the next page with its cookie, or that page is served as anonymous and
-  // its form token refused), so a signed-in session's redirect after a POST waits too.
+  // The same holds for any form that changes the session (signing in, a card waiting for its
+  // activation): the new session must be stored before the browser asks for the next page
+  // with its cookie, or that page finds none. So a redirect after a form whose session
+  // changed waits too (a GET changes nothing worth waiting for but a flash message).
   router.use((req, res, next) => {
+    const before = req.method === 'GET' || req.method === 'HEAD' ? null : JSON.stringify(req.session);
     const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
     res.redirect = ((...args: unknown[]) => {
-      const signedInPost = req.method === 'POST' && Boolean(req.session?.passport?.user);
-      if (!req.session?.flash?.length && !signedInPost) return redirect(...args);
-      req.session.save((err) => (err ? next(err) : redirect(...args)));
+      const s = req.session;
+      const changed = before !== null && s !== undefined && JSON.stringify(s) !== before;
+      if (!s || (!s.flash?.length && !changed)) return redirect(...args);
+      s.save((err) => (err ? next(err) : redirect(...args)));
     }) as typeof res.redirect;
     next();
   });
