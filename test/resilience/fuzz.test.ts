@@ -420,7 +420,10 @@ const FORMS: Record<string, FormSpec> = {
             id: String(
               (await first<{ id: number }>(
                 'open correction request',
-                s.db('mydata_correction').where({ agency_id: (await agencyOf(s)).id }).whereIn('status', action === 'take' ? ['submitted'] : ['submitted', 'processing']).orderBy('id').first('id'),
+                s.db('mydata_correction').where({ agency_id: (await agencyOf(s)).id }).whereIn('status', action === 'take' ? ['submitted'] : ['submitted', 'processing'])
+                  // Not hr.chief's own (four eyes: refused whatever the body).
+                  .whereNot('person_id', (await first<{ person_id: number }>('hr.chief', s.db('account').where({ username: 'hr.chief' }).first('person_id'))).person_id)
+                  .orderBy('id').first('id'),
               )).id,
             ),
           }),
@@ -428,6 +431,22 @@ const FORMS: Record<string, FormSpec> = {
       },
     ]),
   ),
+  '/mydata/hr/documents/:id/printed': {
+    // A paper document (its person has not consented to online delivery) hr.chief issues first.
+    targets: async (s) => {
+      const hr = await first<{ person_id: number }>('hr.chief', s.db('account').where({ username: 'hr.chief' }).first('person_id'));
+      const p = await first<{ national_id: string }>(
+        'person of hr.chief’s agency without online consent',
+        s.db('person as p').join('agency as g', 'g.id', 'p.agency_id').where({ 'g.code': NTUNHS, 'p.status': '在職' }).whereNot('p.id', hr.person_id)
+          .whereNotExists(s.db('mydata_consent_event as e').whereRaw('e.person_id = p.id')).orderBy('p.id').first('p.national_id'),
+      );
+      const c = await s.as({ account: 'hr.chief' });
+      created('a paper document', await s.post(c, '/mydata/hr/documents', { nationalId: p.national_id, kind: 'employment_cert', rewardKind: '', reason: '', purpose: '測試用途' }));
+      const d = await first<{ id: number }>('paper document', s.db('mydata_document').where({ delivery: 'paper' }).whereNull('printed_at').orderBy('id', 'desc').first('id'));
+      return one({ id: String(d.id) }, '/mydata/hr/documents');
+    },
+    acts: ['mydata_document'],
+  },
 };
 
 let database: TestDatabase;
@@ -441,7 +460,9 @@ const appErrors: string[] = [];
 
 beforeAll(async () => {
   database = await startDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.appUrl, PKI_DIR: database.pkiDir, UPLOAD_DIR: database.uploadDir, PUBLIC_ORIGIN: 'http://127.0.0.1', LOGIN_RATE_LIMIT_PER_15MIN: '10000000', CHALLENGE_RATE_LIMIT_PER_15MIN: '10000000' });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.appUrl, PKI_DIR: database.pkiDir, UPLOAD_DIR: database.uploadDir, PUBLIC_ORIGIN: 'http://127.0.0.1', LOGIN_RATE_LIMIT_PER_15MIN: '10000000', CHALLENGE_RATE_LIMIT_PER_15MIN: '10000000',
+    // The limits on anonymous writes and card activation have their own tests; here every body must meet the form.
+    REFUSAL_RATE_LIMIT_PER_15MIN: '10000000', SUBSCRIBE_RATE_LIMIT_PER_15MIN: '10000000', CARD_ACTIVATION_PER_CARD_PER_HOUR: '10000000', CARD_ACTIVATION_PER_IP_PER_HOUR: '10000000' });
   const logger = pino({ level: 'error', base: { service: 'ecpa' } }, { write: (line: string) => void (appErrors.length < 20 && appErrors.push(line)) });
   db = createDb(database.appUrl, 10);
   services = createServices(db, config, logger);
