@@ -1,5 +1,6 @@
 import type { Db } from '../../platform/database';
 import type { ApplicationStatus, Search } from './schemas';
+import type { Answers, WizardState } from './wizard';
 import { parseDateInput } from '../../platform/dates';
 
 export interface CatalogService {
@@ -20,10 +21,11 @@ export interface DraftFile {
   sha256: string;
 }
 
-export interface Draft {
+/** A wizard draft: its state (answers, completed steps) as the wizard reads it. */
+export interface Draft extends WizardState {
   id: string;
   agencyId: number;
-  answers: Record<string, Record<string, unknown>>;
+  answers: Answers;
   completed: string[];
   file: DraftFile | null;
   submittedAt: Date | null;
