@@ -176,17 +176,6 @@ export function createApplyRepository(db: Db) {
       await db('cloud_application_draft').where({ id }).whereNull('submitted_at').del();
     },
 
-    /** The next serial of a prefix and ROC year; the counter row stays locked until commit. */
-    async nextSerial(prefix: string, rocYear: number, trx: Db): Promise<number> {
-      const r = await trx.raw(
-        `INSERT INTO cloud_application_counter (prefix, roc_year, last_serial) VALUES (?, ?, 1)
-         ON CONFLICT (prefix, roc_year) DO UPDATE SET last_serial = cloud_application_counter.last_serial + 1
-         RETURNING last_serial`,
-        [prefix, rocYear],
-      );
-      return Number(r.rows[0].last_serial);
-    },
-
     async insertApplication(row: Record<string, unknown>, file: DraftFile | null, serviceIds: number[], trx: Db): Promise<number> {
       const [app] = await trx('cloud_application')
         .insert({ ...row, ...fileColumns(file) })

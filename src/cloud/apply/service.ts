@@ -10,6 +10,7 @@ import { createApplyRepository, type Application, type CatalogService, type Draf
 import { KINDS, NOTE_REQUIRED, STATUS_LABELS, reviewSchema, signedSchema, type ApplicationStatus, type Search } from './schemas';
 import { STEPS, afterSave, canVisit, firstIncomplete, isComplete, kindOf, pathFor, withAnswer, type StepKey } from './wizard';
 import { applicationPdf } from './pdf';
+import { counter } from '../../platform/counter';
 
 export const SIGNATURE_REQUIRED = '請插入與登入時相同的機關憑證IC卡，輸入密碼後按「確定提出申請」完成簽章。';
 export const ALREADY_SUBMITTED = '此申請已提出，不可重複送出；若需異動請重新提出申請。';
@@ -239,9 +240,10 @@ export function createApplyService(core: CoreServices) {
         const now = clock();
         const rocYear = taipeiParts(now).year - 1911;
         const prefix = content.kind === 'ws' ? 'APSQ' : 'APFQ';
-        const serial = await repo.nextSerial(prefix, rocYear, trx);
+        const numberPrefix = `${prefix}${String(rocYear).padStart(3, '0')}`;
+        const serial = await counter.next(trx, 'cloud.application', numberPrefix);
         if (serial > 99999) throw new DomainError('serial_exhausted', '本年度申請案號已用盡，請洽系統管理者。', 409);
-        const number = `${prefix}${String(rocYear).padStart(3, '0')}${String(serial).padStart(5, '0')}`;
+        const number = `${numberPrefix}${String(serial).padStart(5, '0')}`;
         const code = verification.newCode();
         const id = await repo.insertApplication(
           {
