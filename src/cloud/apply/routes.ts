@@ -162,14 +162,15 @@ export function applyRouter(services: Services): Router {
       throw err;
     }
   };
+  // A step with an upload has a route of its own (the file is received first); the others share one.
   for (const step of STEP_KEYS) {
-    const def = STEPS[step];
-    if (!def.parse) continue;
-    if (def.upload) router.post(`/cloud/apply/:draft/${step}`, agency, services.uploads.receive(['file'], def.upload), saveStep(step));
-    else router.post(`/cloud/apply/:draft/${step}`, agency, saveStep(step));
+    const upload = STEPS[step].upload;
+    if (upload) router.post(`/cloud/apply/:draft/${step}`, agency, services.uploads.receive(['file'], upload), saveStep(step));
   }
-  router.post('/cloud/apply/:draft/:step', agency, () => {
-    throw new NotFoundError('查無此申請步驟');
+  router.post('/cloud/apply/:draft/:step', agency, async (req, res) => {
+    const step = req.params.step;
+    if (!isStepKey(step) || !STEPS[step].parse || STEPS[step].upload) throw new NotFoundError('查無此申請步驟');
+    await saveStep(step)(req, res);
   });
 
   // --- 進度查詢 ---

@@ -8,7 +8,7 @@ import { rocDateTime, rocShort, taipeiParts, taipeiToday } from '../../platform/
 import type { ReceivedFile } from '../../platform/uploads';
 import { createApplyRepository, type Application, type CatalogService, type Draft, type DraftFile } from './repository';
 import { KINDS, NOTE_REQUIRED, STATUS_LABELS, reviewSchema, signedSchema, type ApplicationStatus, type Search } from './schemas';
-import { STEPS, afterSave, canVisit, firstIncomplete, isComplete, kindOf, pathFor, withAnswer, type StepKey } from './wizard';
+import { STEPS, afterSave, canVisit, firstIncomplete, isComplete, kindOf, withAnswer, type StepKey } from './wizard';
 import { applicationPdf } from './pdf';
 import { counter } from '../../platform/counter';
 
@@ -134,7 +134,6 @@ export function createApplyService(core: CoreServices) {
   }
 
   return {
-    repo,
     catalog: () => repo.catalog(),
     catalogFor,
 
@@ -400,8 +399,6 @@ export function createApplyService(core: CoreServices) {
       }
       return stale.length;
     },
-
-    pathFor,
   };
 }
 
