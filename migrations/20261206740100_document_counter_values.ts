@@ -24,11 +24,11 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
     INSERT INTO pics_receipt_counter (period, channel, last_no)
-    SELECT substr(name, 14, 6), substr(name, 20, 1), last_value FROM document_counter WHERE name LIKE 'pics.receipt:%'
+    SELECT substr(name, 14, 6), substr(name, 20, 1), last_value FROM document_counter WHERE name ~ '^pics\\.receipt:[0-9]{6}[A-Z]$'
     ON CONFLICT (period, channel) DO UPDATE SET last_no = excluded.last_no`);
   await knex.raw(`
     INSERT INTO cloud_application_counter (prefix, roc_year, last_serial)
-    SELECT substr(name, 19, 4), substr(name, 23)::int, last_value FROM document_counter WHERE name LIKE 'cloud.application:%'
+    SELECT substr(name, 19, 4), substr(name, 23)::int, last_value FROM document_counter WHERE name ~ '^cloud\\.application:[A-Z]{4}[0-9]{3}$'
     ON CONFLICT (prefix, roc_year) DO UPDATE SET last_serial = excluded.last_serial`);
   await knex.raw(`
     SELECT setval('cloud_report_code_seq', greatest(last_value, 1), last_value > 0) FROM document_counter WHERE name = 'cloud.report'`);

@@ -3,6 +3,7 @@ import knex from 'knex';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../support/app';
 import { counter, counterName } from '../../src/platform/counter';
+import * as moveCounters from '../../migrations/20261206740100_document_counter_values';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -101,5 +102,45 @@ describe('every numbered document uses it', () => {
     ).rows;
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(await counter.last(t.db, 'pics.receipt', r.prefix)).toBeGreaterThanOrEqual(Number(r.last));
+  });
+});
+
+describe('the migration that moves the former counters', () => {
+  it('carries each counter’s value into document_counter, and back on rollback', async () => {
+    // The former tables and sequence, as an installation upgraded from them still has them
+    // (temporary, in a transaction that is rolled back).
+    const owner = knex({ client: 'pg', connection: inject('ownerDatabaseUrl'), pool: { min: 0, max: 1 } });
+    const rollback = new Error('rollback');
+    try {
+      await expect(
+        owner.transaction(async (trx) => {
+          await trx.raw('CREATE TEMP TABLE pics_receipt_counter (period varchar(6), channel varchar(1), last_no integer, PRIMARY KEY (period, channel))');
+          await trx.raw('CREATE TEMP TABLE cloud_application_counter (prefix varchar(4), roc_year integer, last_serial integer, PRIMARY KEY (prefix, roc_year))');
+          await trx.raw('CREATE TEMP SEQUENCE cloud_report_code_seq');
+          await trx('pics_receipt_counter').insert([{ period: '209901', channel: 'M', last_no: 41 }, { period: '209901', channel: 'W', last_no: 7 }]);
+          await trx('cloud_application_counter').insert({ prefix: 'APSQ', roc_year: 99, last_serial: 12 });
+          const report = (await trx.raw("SELECT setval('cloud_report_code_seq', greatest((SELECT last_value FROM document_counter WHERE name = 'cloud.report'), 0) + 5) AS n")).rows[0].n;
+          await moveCounters.up(trx);
+          const after = async (name: string) => Number((await trx('document_counter').where({ name }).first('last_value'))?.last_value);
+          expect(await after('pics.receipt:209901M')).toBe(41);
+          expect(await after('pics.receipt:209901W')).toBe(7);
+          expect(await after('cloud.application:APSQ099')).toBe(12);
+          expect(await after('cloud.report')).toBe(Number(report));
+          // The next number follows on.
+          expect(await counter.next(trx, 'pics.receipt', '209901M')).toBe(42);
+          expect(await counter.next(trx, 'cloud.application', 'APSQ099')).toBe(13);
+
+          await trx('pics_receipt_counter').del();
+          await trx('cloud_application_counter').del();
+          await moveCounters.down(trx);
+          expect(await trx('pics_receipt_counter').where({ period: '209901', channel: 'M' }).first('last_no')).toEqual({ last_no: 42 });
+          expect(await trx('cloud_application_counter').where({ prefix: 'APSQ', roc_year: 99 }).first('last_serial')).toEqual({ last_serial: 13 });
+          expect(Number((await trx.raw("SELECT nextval('cloud_report_code_seq') AS n")).rows[0].n)).toBe(Number(report) + 1);
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
+    } finally {
+      await owner.destroy();
+    }
   });
 });
