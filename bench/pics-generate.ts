@@ -44,9 +44,9 @@ export async function generateTickets(db: Knex, total: number, log: (s: string) 
            FROM generate_series(?::int, ?::int) AS g
        ), numbered AS (
          SELECT s.*, to_char(s.at AT TIME ZONE 'Asia/Taipei', 'YYYYMM') AS period,
-                coalesce(c.last_no, 0) + row_number() OVER (PARTITION BY to_char(s.at AT TIME ZONE 'Asia/Taipei', 'YYYYMM'), s.channel ORDER BY s.g) AS no
+                coalesce(c.last_value, 0) + row_number() OVER (PARTITION BY to_char(s.at AT TIME ZONE 'Asia/Taipei', 'YYYYMM'), s.channel ORDER BY s.g) AS no
            FROM src s
-           LEFT JOIN pics_receipt_counter c ON c.period = to_char(s.at AT TIME ZONE 'Asia/Taipei', 'YYYYMM') AND c.channel = s.channel
+           LEFT JOIN document_counter c ON c.name = 'pics.receipt:' || to_char(s.at AT TIME ZONE 'Asia/Taipei', 'YYYYMM') || s.channel
        ), ins AS (
          INSERT INTO pics_ticket (receipt_no, channel, kind, app_code, subject, description, person_id, phone, email, status,
                                   due_on, resolution, created_at, closed_at, updated_at)
@@ -63,9 +63,9 @@ export async function generateTickets(db: Knex, total: number, log: (s: string) 
          INSERT INTO pics_bench_seq (seq, ticket_id)
          SELECT substring(subject from '[0-9]+$')::int, id FROM ins
        )
-       INSERT INTO pics_receipt_counter (period, channel, last_no)
-       SELECT period, channel, max(no) FROM numbered GROUP BY period, channel
-       ON CONFLICT (period, channel) DO UPDATE SET last_no = greatest(pics_receipt_counter.last_no, excluded.last_no)`,
+       INSERT INTO document_counter (name, last_value)
+       SELECT 'pics.receipt:' || period || channel, max(no) FROM numbered GROUP BY period, channel
+       ON CONFLICT (name) DO UPDATE SET last_value = greatest(document_counter.last_value, excluded.last_value)`,
       [wang, people.lo, people.hi, people.lo, have + 1, upto],
     );
     have = upto;

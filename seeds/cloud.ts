@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { prng } from './demo';
+import { counter } from '../src/platform/counter';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -122,7 +123,7 @@ export async function seedCloudDemo(db: Knex): Promise<Record<string, number> | 
       n++;
     }
     for (const [prefix, last] of Object.entries(serial)) {
-      await trx('cloud_application_counter').insert({ prefix, roc_year: 115, last_serial: last }).onConflict(['prefix', 'roc_year']).merge();
+      await counter.raiseTo(trx, 'cloud.application', `${prefix}115`, last);
     }
   });
   return { applications: n };

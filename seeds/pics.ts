@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { prng, DEMO_ACCOUNTS } from './demo';
+import { counter } from '../src/platform/counter';
 
 /**
  * The government work calendar (行政院人事行政總處 政府行政機關辦公日曆表): weekday
@@ -209,7 +210,7 @@ export async function seedPicsDemo(db: Knex): Promise<Record<string, number> | n
       }
     }
     for (let i = 0; i < events.length; i += 500) await trx('pics_ticket_event').insert(events.slice(i, i + 500));
-    await trx('pics_receipt_counter').insert([...counters].map(([key, last]) => ({ period: key.slice(0, 6), channel: key.slice(6), last_no: last })));
+    for (const [key, last] of counters) await counter.raiseTo(trx, 'pics.receipt', key, last);
     return { tickets: inserted.length, events: events.length, calendarDays: WORK_CALENDAR.length, faq: FAQ.length };
   });
 }

@@ -100,17 +100,6 @@ export function createTicketRepository(db: Db) {
   }
 
   return {
-    /** Next number of the month and channel; the row stays locked until the transaction ends. */
-    async nextReceiptNumber(trx: Db, period: string, channel: Channel): Promise<number> {
-      const r = await trx.raw(
-        `INSERT INTO pics_receipt_counter (period, channel, last_no) VALUES (?, ?, 1)
-         ON CONFLICT (period, channel) DO UPDATE SET last_no = pics_receipt_counter.last_no + 1
-         RETURNING last_no`,
-        [period, channel],
-      );
-      return Number(r.rows[0].last_no);
-    },
-
     async insertTicket(trx: Db, row: Record<string, unknown>): Promise<number> {
       const [r] = await trx('pics_ticket').insert(row).returning('id');
       return (r as { id: number }).id;

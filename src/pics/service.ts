@@ -7,6 +7,7 @@ import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platfo
 import { parseForm } from '../platform/validation';
 import { rocShort, taipeiParts, taipeiToday } from '../platform/dates';
 import type { Db } from '../platform/database';
+import { counter } from '../platform/counter';
 import type { WorkCalendar } from './calendar';
 import { createTicketRepository, type TicketRow } from './repository';
 import { CHANNEL_LABELS, type Channel, type QueueFilter, ticketSchema } from './schemas';
@@ -111,7 +112,7 @@ export function createTicketService(core: CoreServices, calendar: WorkCalendar) 
       const mailTo = await recipientOf({ personId: input.personId, channel: input.channel, email: value.email });
       const result = await uploads.keep(input.files, (stored) =>
         db.transaction(async (trx: Db) => {
-          const n = await repo.nextReceiptNumber(trx, receiptNumber(now, input.channel, 0).slice(0, 6), input.channel);
+          const n = await counter.next(trx, 'pics.receipt', receiptNumber(now, input.channel, 0).slice(0, 7));
           const receiptNo = receiptNumber(now, input.channel, n);
           const id = await repo.insertTicket(trx, {
             receipt_no: receiptNo,

@@ -127,6 +127,13 @@ describe('申請服務 with the agency card', () => {
     await page.getByLabel('選取 SQ_TA_001 銓審資料').check();
     await next(page, '步驟六 (Web Service)');
     expect(await page.locator('main').innerText()).toContain('您所選之資料交換服務項目');
+    // 修改 from 步驟六: the step is shown, and 下一步 comes back to 步驟六.
+    await navigate(page, '修改 介接系統基本資料', () => page.getByRole('link', { name: /修改\s*介接系統基本資料/ }).click());
+    expect(pathOf(page)).toMatch(/\/step2\?from=check$/);
+    await page.getByLabel('作業系統').fill('Windows Server');
+    await next(page, '步驟六 (修改後)');
+    expect(pathOf(page)).toMatch(/\/step6$/);
+    expect(await page.locator('main').innerText()).toContain('Windows Server');
     const number = await signAndFinish(page, 'Web Service');
     expect(number).toMatch(/^APSQ115\d{5}$/);
 

@@ -165,6 +165,42 @@ describe('the wizard', () => {
     expect(six.text).not.toContain('特殊條件說明');
   });
 
+  it('步驟六’s 修改 links come back to 步驟六 once the step is saved', async () => {
+    const id = await fill('file');
+    const six = await ntunhs.agent.get(`/cloud/apply/${id}/step6`);
+    const links = [...six.text.matchAll(/<a class="edit-link" href="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+    expect(links).toEqual(['step1', 'step2', 'step3', 'step4', 'step5a', 'step5a'].map((s) => `/cloud/apply/${id}/${s}?from=check`));
+    // The step opened by 修改 posts back with the same mark, and 下一步 returns to 步驟六.
+    const one = await ntunhs.agent.get(links[0]!);
+    expectZhPage(one, 200);
+    expect(one.text).toContain(`action="/cloud/apply/${id}/step1?from=check"`);
+    const saved = await ntunhs.agent.post(`/cloud/apply/${id}/step1?from=check`).type('form').send({ _csrf: ntunhs.csrf, action: 'next', ...STEP1, contactName: '林大美' });
+    expect(saved.headers.location).toBe(`/cloud/apply/${id}/step6`);
+    expect((await ntunhs.agent.get(`/cloud/apply/${id}/step6`)).text).toContain('林大美');
+    // The upload step keeps its CSRF token and the mark.
+    const five = await ntunhs.agent.get(links[4]!);
+    expect(five.text).toContain(`action="/cloud/apply/${id}/step5a?_csrf=`);
+    expect(five.text).toContain('&amp;from=check"');
+    const r5 = await ntunhs.agent
+      .post(`/cloud/apply/${id}/step5a?_csrf=${encodeURIComponent(ntunhs.csrf)}&from=check`)
+      .field('action', 'next')
+      .field('conditions', '改寫之條件說明')
+      .field('services', 'SQ_PA_001');
+    expect(r5.headers.location).toBe(`/cloud/apply/${id}/step6`);
+    // Bad input from 修改: the same form again, still returning to 步驟六.
+    const bad = await ntunhs.agent.post(`/cloud/apply/${id}/step2?from=check`).type('form').send({ _csrf: ntunhs.csrf, action: 'next', ...STEP2, ipAddresses: 'not-an-ip' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain(`action="/cloud/apply/${id}/step2?from=check"`);
+    // Changing 步驟四 first asks for the other branch’s 步驟五, then returns to 步驟六.
+    const four = await ntunhs.agent.post(`/cloud/apply/${id}/step4?from=check`).type('form').send({ _csrf: ntunhs.csrf, action: 'next', kind: 'ws' });
+    expect(four.headers.location).toBe(`/cloud/apply/${id}/step5b?from=check`);
+    const b5 = await ntunhs.agent.post(`/cloud/apply/${id}/step5b?from=check`).type('form').send({ _csrf: ntunhs.csrf, action: 'next', services: ['SQ_MA_001'] });
+    expect(b5.headers.location).toBe(`/cloud/apply/${id}/step6`);
+    // 上一步 still goes one step back.
+    const back = await ntunhs.agent.post(`/cloud/apply/${id}/step3?from=check`).type('form').send({ _csrf: ntunhs.csrf, action: 'back', userScopes: ['internal'] });
+    expect(back.headers.location).toBe(`/cloud/apply/${id}/step2`);
+  });
+
   it('keeps two drafts apart (two tabs)', async () => {
     const a = await start();
     const b = await start();

@@ -115,7 +115,7 @@ describe('receipt numbers under concurrency', () => {
         seq.sort((a, b) => a - b);
         // Consecutive, and the counter row ends at the last one (nothing skipped or reused).
         for (let i = 1; i < seq.length; i++) expect(seq[i]).toBe(seq[i - 1]! + 1);
-        const counter = await t.db('pics_receipt_counter').where({ period: prefix.slice(0, 6), channel: prefix[6] }).first();
+        const counter = await t.db('document_counter').where({ name: `pics.receipt:${prefix}` }).first('last_value as last_no');
         expect(counter.last_no).toBe(seq[seq.length - 1]);
         const inDb = await t.db('pics_ticket').where('receipt_no', 'like', `${prefix}%`).count<{ count: string }[]>('id as count');
         expect(Number(inDb[0]!.count)).toBe(counter.last_no);

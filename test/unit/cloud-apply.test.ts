@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canVisit, firstIncomplete, isComplete, nextStep, pathFor, previousStep, type WizardState } from '../../src/cloud/apply/wizard';
+import { CONDITIONS_FILE_POLICY, STEPS, STEP_KEYS, STEP_TITLES, afterSave, canVisit, firstIncomplete, isComplete, nextStep, pathFor, previousStep, withAnswer, type StepKey, type WizardState } from '../../src/cloud/apply/wizard';
 import { applicationContent, canonicalJson, deriveStatus, digestOf, parseReview } from '../../src/cloud/apply/service';
 import { periodErrors, splitIps, step2Schema, step3Schema } from '../../src/cloud/apply/schemas';
 import { FormError } from '../../src/platform/errors';
@@ -27,6 +27,88 @@ describe('the wizard order', () => {
     expect(isComplete(state('file', ['step1', 'step2', 'step3', 'step4', 'step5a']))).toBe(true);
     // The other branch's step does not count.
     expect(isComplete(state('ws', ['step1', 'step2', 'step3', 'step4', 'step5a']))).toBe(false);
+  });
+});
+
+describe('the step table', () => {
+  const FILE_PATH = ['step1', 'step2', 'step3', 'step4', 'step5a', 'step6'];
+  const WS_PATH = ['step1', 'step2', 'step3', 'step4', 'step5b', 'step6'];
+
+  it('declares every step once, each reachable by one path or the other', () => {
+    expect(Object.keys(STEPS)).toEqual([...STEP_KEYS]);
+    for (const k of STEP_KEYS) expect(STEPS[k].key).toBe(k);
+    expect(new Set([...FILE_PATH, ...WS_PATH])).toEqual(new Set(STEP_KEYS));
+    expect(STEP_TITLES.step5a).toBe('步驟五A：條件說明');
+    expect(STEP_TITLES.done).toBe('步驟七：線上申請完成，下載介接申請書');
+  });
+
+  it('every path: 步驟四 decides between 五A and 五B; no answer yet means 五A', () => {
+    expect(pathFor(state(null, []))).toEqual(FILE_PATH);
+    expect(pathFor(state('file', []))).toEqual(FILE_PATH);
+    expect(pathFor(state('ws', []))).toEqual(WS_PATH);
+    expect(pathFor(state('other', []))).toEqual(FILE_PATH);
+    for (const [kind, path] of [['file', FILE_PATH], ['ws', WS_PATH]] as const) {
+      const s = state(kind, []);
+      path.forEach((step, i) => {
+        expect(nextStep(step as StepKey, s)).toBe(path[i + 1] ?? null);
+        expect(previousStep(step as StepKey, s)).toBe(path[i - 1] ?? null);
+      });
+    }
+    // A step off the path has neither.
+    expect(nextStep('step5b', state('file', []))).toBeNull();
+    expect(previousStep('step5a', state('ws', []))).toBeNull();
+  });
+
+  it('skipping by URL leads to the first incomplete step', () => {
+    for (const [kind, path] of [['file', FILE_PATH], ['ws', WS_PATH]] as const) {
+      for (let done = 0; done < path.length; done++) {
+        const s = state(kind, path.slice(0, done));
+        expect(firstIncomplete(s)).toBe(path[done]);
+        path.forEach((step, i) => expect(canVisit(step as StepKey, s)).toBe(i <= done));
+      }
+    }
+  });
+
+  it('only the step forms read input, and only 五A takes a file (one, at most 5 MB)', () => {
+    expect(STEP_KEYS.filter((k) => STEPS[k].upload)).toEqual(['step5a']);
+    expect(CONDITIONS_FILE_POLICY).toMatchObject({ maxFiles: 1, maxFileBytes: 5 * 1024 * 1024 });
+    expect(STEP_KEYS.filter((k) => !STEPS[k].parse)).toEqual(['step6']);
+    expect(STEPS.step5a.catalog).toBe('file');
+    expect(STEPS.step5b.catalog).toBe('ws');
+    const ctx = { today: '2026-11-24', serviceCodes: ['SQ_PA_001'] };
+    expect(() => STEPS.step5b.parse!({ services: 'SQ_XX_999' }, ctx)).toThrow(FormError);
+    expect(STEPS.step5b.parse!({ services: 'SQ_PA_001' }, ctx)).toEqual({ services: ['SQ_PA_001'] });
+    expect(() => STEPS.step4.parse!({ kind: 'both' }, ctx)).toThrow(FormError);
+    let refused: unknown = null;
+    try {
+      STEPS.step1.parse!({ periodFrom: '115/11/01' }, ctx);
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(FormError);
+    expect(Object.keys((refused as FormError).errors).slice(0, 4)).toEqual(['contactName', 'contactPhone', 'contactEmail', 'periodFrom']);
+    expect((refused as FormError).errors.periodFrom).toBe('服務使用起日不可早於今天');
+  });
+
+  it('a changed 步驟四 un-completes both 步驟五; the same answer keeps them', () => {
+    const s = state('file', ['step1', 'step2', 'step3', 'step4', 'step5a']);
+    expect(withAnswer(s, 'step4', { kind: 'ws' }, true).completed).toEqual(['step1', 'step2', 'step3', 'step4']);
+    expect(withAnswer(s, 'step4', { kind: 'file' }, true).completed).toEqual(['step1', 'step2', 'step3', 'step5a', 'step4']);
+    const invalid = withAnswer(s, 'step2', { os: 'x' }, false);
+    expect(invalid.completed).toEqual(['step1', 'step3', 'step4', 'step5a']);
+    expect(invalid.answers.step2).toEqual({ os: 'x' });
+  });
+
+  it('after saving: 下一步 goes on, 上一步 back, and a 修改 from 步驟六 returns there when complete', () => {
+    const all = state('file', ['step1', 'step2', 'step3', 'step4', 'step5a']);
+    expect(afterSave('step2', all, 'next')).toEqual({ step: 'step3', fromCheck: false });
+    expect(afterSave('step2', all, 'next', true)).toEqual({ step: 'step6', fromCheck: false });
+    expect(afterSave('step2', all, 'back', true)).toEqual({ step: 'step1', fromCheck: false });
+    expect(afterSave('step1', all, 'back')).toEqual({ step: 'step1', fromCheck: false });
+    // 步驟四 changed from 步驟六: the new 步驟五 first, still on the way back to 步驟六.
+    const changed = state('ws', ['step1', 'step2', 'step3', 'step4']);
+    expect(afterSave('step4', changed, 'next', true)).toEqual({ step: 'step5b', fromCheck: true });
+    expect(afterSave('step5b', { ...changed, completed: [...changed.completed, 'step5b'] }, 'next', true)).toEqual({ step: 'step6', fromCheck: false });
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Db } from '../../platform/database';
 import type { ApplicationStatus, Search } from './schemas';
+import type { Answers, WizardState } from './wizard';
 import { parseDateInput } from '../../platform/dates';
 
 export interface CatalogService {
@@ -20,10 +21,11 @@ export interface DraftFile {
   sha256: string;
 }
 
-export interface Draft {
+/** A wizard draft: its state (answers, completed steps) as the wizard reads it. */
+export interface Draft extends WizardState {
   id: string;
   agencyId: number;
-  answers: Record<string, Record<string, unknown>>;
+  answers: Answers;
   completed: string[];
   file: DraftFile | null;
   submittedAt: Date | null;
@@ -172,17 +174,6 @@ export function createApplyRepository(db: Db) {
 
     async deleteDraft(id: string) {
       await db('cloud_application_draft').where({ id }).whereNull('submitted_at').del();
-    },
-
-    /** The next serial of a prefix and ROC year; the counter row stays locked until commit. */
-    async nextSerial(prefix: string, rocYear: number, trx: Db): Promise<number> {
-      const r = await trx.raw(
-        `INSERT INTO cloud_application_counter (prefix, roc_year, last_serial) VALUES (?, ?, 1)
-         ON CONFLICT (prefix, roc_year) DO UPDATE SET last_serial = cloud_application_counter.last_serial + 1
-         RETURNING last_serial`,
-        [prefix, rocYear],
-      );
-      return Number(r.rows[0].last_serial);
     },
 
     async insertApplication(row: Record<string, unknown>, file: DraftFile | null, serviceIds: number[], trx: Db): Promise<number> {

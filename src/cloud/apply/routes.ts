@@ -6,9 +6,8 @@ import { keepValues, pageNumber, parseForm } from '../../platform/validation';
 import { rocShort } from '../../platform/dates';
 import { requireRole } from '../../middleware/authGuards';
 import { requireCloudAgency } from '../access';
-import { ALREADY_SUBMITTED, CONDITIONS_FILE_POLICY } from './service';
 import { KINDS, RESULT_LABELS, STATUS_LABELS, USER_SCOPES, searchSchema, type Search } from './schemas';
-import { STEP_TITLES, isStepKey, pathFor, previousStep, type StepKey, type WizardState } from './wizard';
+import { STEPS, STEP_KEYS, STEP_TITLES, isStepKey, pathFor, previousStep, type StepKey } from './wizard';
 import type { Application, ApplicationLine, Draft } from './repository';
 
 const STYLES = ['/public/css/cloud.css', '/public/css/cloud-apply.css'];
@@ -45,19 +44,23 @@ export function applyRouter(services: Services): Router {
   const agency = requireCloudAgency(services);
   const admin = requireRole(services.audit, 'platform_admin');
 
+  /** Opened from 步驟六's 修改 link: saving returns there. */
+  const fromCheck = (req: Request) => req.query.from === 'check';
+
   const stepLocals = async (req: Request, d: Draft, step: StepKey) => {
-    const state: WizardState = { answers: d.answers as WizardState['answers'], completed: d.completed };
-    const kind = step === 'step5a' ? 'file' : step === 'step5b' ? 'ws' : null;
-    const content = step === 'step6' ? apply.content(req.user!, d) : null;
-    const catalog = kind ? await apply.catalogFor(kind) : step === 'step6' ? await apply.catalog() : [];
+    const def = STEPS[step];
+    const content = def.parse ? null : apply.content(req.user!, d);
+    const catalog = def.catalog ? await apply.catalogFor(def.catalog) : def.parse ? [] : await apply.catalog();
     return {
       title: `申請服務 ${STEP_TITLES[step]}`,
       stylesheets: STYLES,
       menu: 'apply',
       draft: d,
       step,
-      steps: pathFor(state),
-      previous: previousStep(step, state),
+      steps: pathFor(d),
+      previous: previousStep(step, d),
+      multipart: Boolean(def.upload),
+      fromCheck: fromCheck(req),
       catalog,
       content,
       labels,
@@ -119,57 +122,56 @@ export function applyRouter(services: Services): Router {
     const step = req.params.step;
     if (!isStepKey(step)) throw new NotFoundError('查無此申請步驟');
     const d = await apply.ownDraft(req.user!, String(req.params.draft), ctxOf(req));
-    const elsewhere = await apply.guardStep(d, step);
+    const elsewhere = apply.guardStep(d, step);
     if (elsewhere) return res.redirect(303, elsewhere);
     res.render('cloud/apply/step', await stepLocals(req, d, step));
   });
 
-  const saveStep = async (req: Request, res: Response) => {
-    const step = req.params.step;
-    if (!isStepKey(step) || step === 'step6') throw new NotFoundError('查無此申請步驟');
-    let d = await apply.ownDraft(req.user!, String(req.params.draft), ctxOf(req));
-    if (d.submittedAt) {
-      await services.uploads.discard(req.uploads);
-      throw new DomainError('already_submitted', ALREADY_SUBMITTED, 409);
-    }
-    const elsewhere = await apply.guardStep(d, step);
-    if (elsewhere) {
-      await services.uploads.discard(req.uploads);
-      return res.redirect(303, elsewhere);
-    }
-    const direction = req.body?.action === 'back' ? 'back' : 'next';
-    if (req.uploadError) {
-      const locals = await stepLocals(req, d, step);
-      return res.status(400).render('cloud/apply/step', { ...locals, values: postedValues(req.body), errors: { file: req.uploadError } });
-    }
-    let file: Draft['file'] | undefined;
-    if (step === 'step5a' && req.uploads?.length) {
-      file = await apply.keepFile(d, req.uploads);
-      d = { ...d, file };
-    } else if (req.uploads?.length) {
-      await services.uploads.discard(req.uploads);
-    }
+  /** 下一步 / 上一步 of a step with a form; an upload step keeps its one file with the draft. */
+  const saveStep = (step: StepKey) => async (req: Request, res: Response) => {
+    const def = STEPS[step];
     try {
-      res.redirect(303, await apply.saveStep(req.user!, d, step, req.body, direction, file));
-    } catch (err) {
-      if (err instanceof FormError) {
-        const locals = await stepLocals(req, d, step);
-        return res.status(400).render('cloud/apply/step', { ...locals, values: postedValues(req.body), errors: err.errors });
+      let d = await apply.openDraft(req.user!, String(req.params.draft), ctxOf(req));
+      const elsewhere = apply.guardStep(d, step);
+      if (elsewhere) {
+        await services.uploads.discard(req.uploads);
+        return res.redirect(303, elsewhere);
       }
-      throw err;
-    }
-  };
-  router.post('/cloud/apply/:draft/step5a', agency, services.uploads.receive(['file'], CONDITIONS_FILE_POLICY), async (req, res) => {
-    req.params.step = 'step5a';
-    try {
-      await saveStep(req, res);
+      const direction = req.body?.action === 'back' ? 'back' : 'next';
+      if (req.uploadError) {
+        const locals = await stepLocals(req, d, step);
+        return res.status(400).render('cloud/apply/step', { ...locals, values: postedValues(req.body), errors: { file: req.uploadError } });
+      }
+      let file: Draft['file'] | undefined;
+      if (def.upload && req.uploads?.length) {
+        file = await apply.keepFile(d, req.uploads);
+        d = { ...d, file };
+      }
+      try {
+        res.redirect(303, await apply.saveStep(req.user!, d, step, req.body, direction, file, fromCheck(req)));
+      } catch (err) {
+        if (err instanceof FormError) {
+          const locals = await stepLocals(req, d, step);
+          return res.status(400).render('cloud/apply/step', { ...locals, values: postedValues(req.body), errors: err.errors });
+        }
+        throw err;
+      }
     } catch (err) {
       // A file not kept (another agency's draft, a submitted one) leaves nothing behind.
       await services.uploads.discard(req.uploads);
       throw err;
     }
+  };
+  // A step with an upload has a route of its own (the file is received first); the others share one.
+  for (const step of STEP_KEYS) {
+    const upload = STEPS[step].upload;
+    if (upload) router.post(`/cloud/apply/:draft/${step}`, agency, services.uploads.receive(['file'], upload), saveStep(step));
+  }
+  router.post('/cloud/apply/:draft/:step', agency, async (req, res) => {
+    const step = req.params.step;
+    if (!isStepKey(step) || !STEPS[step].parse || STEPS[step].upload) throw new NotFoundError('查無此申請步驟');
+    await saveStep(step)(req, res);
   });
-  router.post('/cloud/apply/:draft/:step', agency, saveStep);
 
   // --- 進度查詢 ---
   const parseSearch = (req: Request): { search: Search; errors: Record<string, string> } => {

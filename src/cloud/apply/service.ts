@@ -4,18 +4,13 @@ import type { SessionUser } from '../../auth/sessionUser';
 import type { RequestContext } from '../../auth/service';
 import type { SignedResponse } from '../../auth/cardLogin';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
-import { parseForm } from '../../platform/validation';
 import { rocDateTime, rocShort, taipeiParts, taipeiToday } from '../../platform/dates';
-import type { ReceivedFile, UploadPolicy } from '../../platform/uploads';
+import type { ReceivedFile } from '../../platform/uploads';
 import { createApplyRepository, type Application, type CatalogService, type Draft, type DraftFile } from './repository';
-import { KINDS, NOTE_REQUIRED, STATUS_LABELS, periodErrors, reviewSchema, signedSchema, step1Schema, step2Schema, step3Schema, step4Schema, step5aSchema, step5bSchema, type ApplicationStatus, type Search } from './schemas';
-import { canVisit, firstIncomplete, isComplete, kindOf, nextStep, pathFor, previousStep, type StepKey, type WizardState } from './wizard';
+import { KINDS, NOTE_REQUIRED, STATUS_LABELS, reviewSchema, signedSchema, type ApplicationStatus, type Search } from './schemas';
+import { STEPS, afterSave, canVisit, firstIncomplete, isComplete, kindOf, withAnswer, type StepKey } from './wizard';
 import { applicationPdf } from './pdf';
-
-const MB = 1024 * 1024;
-
-/** 步驟五A 上傳之檔案: one explanatory file. */
-export const CONDITIONS_FILE_POLICY: UploadPolicy = { maxFileBytes: 5 * MB, maxTotalBytes: 5 * MB, maxFiles: 1, kinds: ['pdf', 'office', 'text', 'image', 'zip'] };
+import { counter } from '../../platform/counter';
 
 export const SIGNATURE_REQUIRED = '請插入與登入時相同的機關憑證IC卡，輸入密碼後按「確定提出申請」完成簽章。';
 export const ALREADY_SUBMITTED = '此申請已提出，不可重複送出；若需異動請重新提出申請。';
@@ -42,15 +37,6 @@ export function deriveStatus(results: string[]): ApplicationStatus {
   return 'partial';
 }
 
-const STEP1_FIELDS = ['contactName', 'contactPhone', 'contactEmail', 'periodFrom', 'periodTo', 'purpose', 'legalBasis', 'specificPurpose'];
-
-/** Errors in the order of the form's fields. */
-function orderErrors(errors: Record<string, string>, order: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of order) if (errors[k]) out[k] = errors[k];
-  return { ...out, ...errors };
-}
-
 /** The review form: every line's result, and a note for every 不通過 (all errors at once). */
 export function parseReview(lineIds: number[], body: unknown): Record<string, string> {
   const errors: Record<string, string> = {};
@@ -70,8 +56,7 @@ const strs = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => ty
 
 /** What 步驟六 shows and the card signs: the answers on the draft's path. */
 export function applicationContent(d: Pick<Draft, 'id' | 'answers' | 'file'>, agency: { id: number; code: string; name: string }) {
-  const state = { answers: d.answers };
-  const kind = kindOf(state);
+  const kind = kindOf(d);
   const s1 = d.answers.step1 ?? {};
   const s2 = d.answers.step2 ?? {};
   const s5 = (kind === 'ws' ? d.answers.step5b : d.answers.step5a) ?? {};
@@ -118,6 +103,11 @@ export function createApplyService(core: CoreServices) {
     throw new NotFoundError(message);
   }
 
+  /** The one check that a draft may still change: a submitted draft is a 409. */
+  function assertOpen<T extends Pick<Draft, 'submittedAt'>>(d: T | null): asserts d is T {
+    if (!d || d.submittedAt) throw new DomainError('already_submitted', ALREADY_SUBMITTED, 409);
+  }
+
   /** The agency's own draft; another agency's draft is a 404, audited. */
   async function ownDraft(u: SessionUser, id: string, ctx: RequestContext): Promise<Draft> {
     const d = await repo.draft(id);
@@ -128,32 +118,6 @@ export function createApplyService(core: CoreServices) {
 
   async function catalogFor(kind: 'file' | 'ws'): Promise<CatalogService[]> {
     return (await repo.catalog()).filter((s) => (kind === 'file' ? s.supportsFile : s.supportsWs));
-  }
-
-  function parseStep(step: StepKey, body: unknown, serviceCodes: string[]): Record<string, unknown> {
-    const today = taipeiToday(clock());
-    switch (step) {
-      case 'step1': {
-        const errors: Record<string, string> = {};
-        const parsed = step1Schema().safeParse(body ?? {});
-        if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? '_form')] ??= issue.message;
-        for (const [k, m] of Object.entries(periodErrors(body, today))) errors[k] ??= m;
-        if (Object.keys(errors).length || !parsed.success) throw new FormError(orderErrors(errors, STEP1_FIELDS));
-        return parsed.data;
-      }
-      case 'step2':
-        return parseForm(step2Schema, body);
-      case 'step3':
-        return parseForm(step3Schema, body);
-      case 'step4':
-        return parseForm(step4Schema, body);
-      case 'step5a':
-        return parseForm(step5aSchema(serviceCodes), body);
-      case 'step5b':
-        return parseForm(step5bSchema(serviceCodes), body);
-      default:
-        throw new NotFoundError();
-    }
   }
 
   /** What was typed, kept (without validation) when the user goes back a step. */
@@ -170,7 +134,6 @@ export function createApplyService(core: CoreServices) {
   }
 
   return {
-    repo,
     catalog: () => repo.catalog(),
     catalogFor,
 
@@ -183,28 +146,34 @@ export function createApplyService(core: CoreServices) {
 
     ownDraft,
 
+    /** The agency's own draft that may still change (else 404 or 409). */
+    async openDraft(u: SessionUser, id: string, ctx: RequestContext): Promise<Draft> {
+      const d = await ownDraft(u, id, ctx);
+      assertOpen(d);
+      return d;
+    },
+
     /** Where a GET of `step` should go instead, or null when it may be shown. */
-    async guardStep(d: Draft, step: StepKey): Promise<string | null> {
+    guardStep(d: Draft, step: StepKey): string | null {
       if (d.submittedAt) return `/cloud/apply/${d.id}/done`;
-      const state: WizardState = { answers: d.answers as WizardState['answers'], completed: d.completed };
-      if (!canVisit(step, state)) return `/cloud/apply/${d.id}/${firstIncomplete(state)}`;
+      if (!canVisit(step, d)) return `/cloud/apply/${d.id}/${firstIncomplete(d)}`;
       return null;
     },
 
     /**
      * Saves a step. `direction` next validates and moves on; back keeps what was typed
-     * (validated when it is valid) and goes to the previous step. Returns the next URL.
+     * (validated when it is valid) and goes to the previous step. Returns the next URL;
+     * a step opened from 步驟六's 修改 link (`fromCheck`) leads back to 步驟六.
      */
-    async saveStep(u: SessionUser, d: Draft, step: StepKey, body: unknown, direction: 'next' | 'back', file?: DraftFile | null): Promise<string> {
-      if (d.submittedAt) throw new DomainError('already_submitted', ALREADY_SUBMITTED, 409);
-      const state: WizardState = { answers: d.answers as WizardState['answers'], completed: d.completed };
-      if (!canVisit(step, state) || step === 'step6') throw new NotFoundError('查無此申請步驟');
-      const kind = step === 'step5a' ? 'file' : 'ws';
-      const codes = step === 'step5a' || step === 'step5b' ? (await catalogFor(kind)).map((s) => s.code) : [];
+    async saveStep(u: SessionUser, d: Draft, step: StepKey, body: unknown, direction: 'next' | 'back', file?: DraftFile | null, fromCheck = false): Promise<string> {
+      assertOpen(d);
+      const def = STEPS[step];
+      if (!canVisit(step, d) || !def.parse) throw new NotFoundError('查無此申請步驟');
+      const serviceCodes = def.catalog ? (await catalogFor(def.catalog)).map((s) => s.code) : [];
       let values: Record<string, unknown>;
       let valid = true;
       try {
-        values = parseStep(step, body, codes);
+        values = def.parse(body, { today: taipeiToday(clock()), serviceCodes });
       } catch (err) {
         if (!(err instanceof FormError) || direction === 'next') {
           // A valid file stays with the draft even when the other fields are refused.
@@ -214,14 +183,10 @@ export function createApplyService(core: CoreServices) {
         values = rawValues(body);
         valid = false;
       }
-      const answers = { ...d.answers, [step]: values };
-      let completed = d.completed.filter((s) => s !== step);
-      if (valid) completed.push(step);
-      // Changing 步驟四 changes the path: the other branch no longer counts.
-      if (step === 'step4' && d.answers.step4?.kind !== values.kind) completed = completed.filter((s) => s !== 'step5a' && s !== 'step5b');
-      await repo.saveDraft(d.id, { answers, completed, ...(file !== undefined ? { file } : {}) }, clock());
-      const next = direction === 'next' ? nextStep(step, { answers: answers as WizardState['answers'] }) : previousStep(step, { answers: answers as WizardState['answers'] });
-      return `/cloud/apply/${d.id}/${next ?? step}`;
+      const saved = withAnswer(d, step, values, valid);
+      await repo.saveDraft(d.id, { ...saved, ...(file !== undefined ? { file } : {}) }, clock());
+      const to = afterSave(step, saved, direction, fromCheck);
+      return `/cloud/apply/${d.id}/${to.step}${to.fromCheck ? '?from=check' : ''}`;
     },
 
     /** Keeps an uploaded 步驟五A file with the draft (the previous one is removed). */
@@ -238,8 +203,8 @@ export function createApplyService(core: CoreServices) {
 
     /** 步驟六: the challenge the card signs, over the canonical digest of the draft. */
     async challenge(u: SessionUser, d: Draft): Promise<{ tbs: string }> {
-      if (d.submittedAt) throw new DomainError('already_submitted', ALREADY_SUBMITTED, 409);
-      if (!isComplete({ answers: d.answers as WizardState['answers'], completed: d.completed })) throw new DomainError('incomplete', '申請資料尚未填寫完成。', 400);
+      assertOpen(d);
+      if (!isComplete(d)) throw new DomainError('incomplete', '申請資料尚未填寫完成。', 400);
       const { tbs } = await cardLogin.signChallenge(u, digestOf(applicationContent(d, agencyOf(u))));
       return { tbs };
     },
@@ -247,8 +212,8 @@ export function createApplyService(core: CoreServices) {
     /** 步驟六 確定提出申請: verifies the card signature and files the application. */
     async submit(u: SessionUser, draftId: string, body: unknown, ctx: RequestContext): Promise<{ id: number; number: string }> {
       const d = await ownDraft(u, draftId, ctx);
-      if (d.submittedAt) throw new DomainError('already_submitted', ALREADY_SUBMITTED, 409);
-      if (!isComplete({ answers: d.answers as WizardState['answers'], completed: d.completed })) throw new DomainError('incomplete', '申請資料尚未填寫完成。', 400);
+      assertOpen(d);
+      if (!isComplete(d)) throw new DomainError('incomplete', '申請資料尚未填寫完成。', 400);
       const signed = signedSchema.safeParse(body ?? {});
       if (!signed.success || !signed.data.tbs || !signed.data.signature || !signed.data.certb64) throw new DomainError('signature_required', SIGNATURE_REQUIRED, 400);
       const input: SignedResponse = signed.data;
@@ -269,14 +234,15 @@ export function createApplyService(core: CoreServices) {
 
       const result = await db.transaction(async (trx) => {
         const locked = await repo.draft(draftId, trx, true);
-        if (!locked || locked.submittedAt) throw new DomainError('already_submitted', ALREADY_SUBMITTED, 409);
+        assertOpen(locked);
         if (digestOf(applicationContent(locked, agencyOf(u))) !== digest) throw new DomainError('digest_mismatch', '簽章內容與文件不符，請重新操作。', 400);
         const now = clock();
         const rocYear = taipeiParts(now).year - 1911;
         const prefix = content.kind === 'ws' ? 'APSQ' : 'APFQ';
-        const serial = await repo.nextSerial(prefix, rocYear, trx);
+        const numberPrefix = `${prefix}${String(rocYear).padStart(3, '0')}`;
+        const serial = await counter.next(trx, 'cloud.application', numberPrefix);
         if (serial > 99999) throw new DomainError('serial_exhausted', '本年度申請案號已用盡，請洽系統管理者。', 409);
-        const number = `${prefix}${String(rocYear).padStart(3, '0')}${String(serial).padStart(5, '0')}`;
+        const number = `${numberPrefix}${String(serial).padStart(5, '0')}`;
         const code = verification.newCode();
         const id = await repo.insertApplication(
           {
@@ -433,8 +399,6 @@ export function createApplyService(core: CoreServices) {
       }
       return stale.length;
     },
-
-    pathFor,
   };
 }
 

@@ -6,6 +6,7 @@ import type { RequestContext } from '../../auth/service';
 import type { ReceivedFile, UploadPolicy } from '../../platform/uploads';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { rocShort, taipeiToday } from '../../platform/dates';
+import { counter } from '../../platform/counter';
 import { loadPlatformPki } from '../../pki/platform';
 import { createSiteRepository, type Paged } from './repository';
 import { buildEncryptedFile, certb64ToPem, deliveryCsv, type DeliveredService } from './delivery';
@@ -130,8 +131,10 @@ export function createSiteService(core: CoreServices) {
       }
       return uploads.keep(files, async (stored) =>
         db.transaction(async (trx) => {
+          const code = String(await counter.next(trx, 'cloud.report')).padStart(8, '0');
           const r = await repo.insertReport(
             {
+              code,
               agency_id: u.agencyId, reporter_name: input.reporterName, phone: input.phone, email: input.email, occurred_on: input.occurredOn,
               occurred_time: input.occurredTime || null, application_number: input.applicationNumber || null, service_id: serviceId, content: input.content,
             },
