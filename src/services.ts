@@ -8,6 +8,7 @@ import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
 import { createScheduler } from './platform/scheduler';
 import { createVerificationService } from './platform/verification';
+import { createContentService } from './platform/content';
 import { createAccountRepository } from './auth/repository';
 import { createAuthService } from './auth/service';
 import { createPortalRepository } from './portal/repository';
@@ -65,6 +66,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     }
     return trust;
   };
+  const content = createContentService({ db, audit, clock });
   const closers: Array<() => Promise<void>> = [];
   const scheduler = createScheduler(db, logger, { clock, tickMs: config.schedulerTickMs });
   const stopScheduler = () => scheduler.stop();
@@ -89,6 +91,8 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),
     scheduler,
+    /** The content every site's editors keep (src/platform/content). */
+    content,
     /** Verification codes of issued documents (the public /verify page). */
     verification: createVerificationService(db, { clock }),
     trustStore,

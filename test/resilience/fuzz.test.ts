@@ -15,6 +15,9 @@ import { routeTable, type RouteEntry } from '../support/routeTable';
 import { formFields, fuzzBodies, type FormFields } from '../support/fuzz';
 import { Client, startDatabase, type TestDatabase } from './harness';
 
+/** Entries of one content kind (src/platform/content): its rows of content_item. */
+const ofKind = (s: { db: Db }, kind: string) => s.db('content_item').where({ kind });
+
 // Every form of the app, 1,000 malformed bodies each by default (about 8 minutes on 2 cores;
 // FUZZ_PER_FORM=10000 for the full run), sent by a user who may use it, with a valid CSRF
 // token. A form with an id in its path is sent to a real row its user may act on (found in
@@ -181,7 +184,7 @@ const FORMS: Record<string, FormSpec> = {
   // --- PICS 內容管理 (the supervisor, cs.lead) ---
   ...Object.fromEntries(
     CONTENT_KINDS.flatMap((kind): [string, FormSpec][] => [
-      [`/pics/desk/content/${kind.slug}/:id`, { targets: async (s) => one({ id: String((await first<{ id: number }>(kind.table, s.db(kind.table).orderBy('id').first('id'))).id) }) }],
+      [`/pics/desk/content/${kind.slug}/:id`, { targets: async (s) => one({ id: String((await first<{ id: number }>(kind.id, ofKind(s, kind.id).orderBy('id').first('id'))).id) }) }],
       [
         `/pics/desk/content/${kind.slug}/:id/delete`,
         {
@@ -197,12 +200,12 @@ const FORMS: Record<string, FormSpec> = {
               } as Record<string, Fields>
             )[kind.slug];
             if (!fields) throw new Error(`no new ${kind.slug} entry to make: add its fields here`);
-            const before = (await s.db(kind.table).max<{ max: number | null }[]>('id as max'))[0]!.max ?? 0;
+            const before = (await ofKind(s, kind.id).max<{ max: number | null }[]>('id as max'))[0]!.max ?? 0;
             created(`a ${kind.noun}`, await s.post(await s.as({ account: 'cs.lead' }), `/pics/desk/content/${kind.slug}`, fields));
-            const row = await first<{ id: number }>(`new ${kind.slug} entry`, s.db(kind.table).where('id', '>', before).first('id'));
+            const row = await first<{ id: number }>(`new ${kind.slug} entry`, ofKind(s, kind.id).where('id', '>', before).first('id'));
             return one({ id: String(row.id) }, `/pics/desk/content/${kind.slug}`);
           },
-          acts: [kind.table],
+          acts: ['content_item'],
         },
       ],
     ]),
