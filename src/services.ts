@@ -49,7 +49,12 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   });
   const accounts = createAccountRepository(db);
   const portal = createPortalRepository(db);
-  const portalService = createPortalService({ portal, audit, clock: opts.clock });
+  const content = createContentService({ db, audit, clock });
+  const portalService = createPortalService({ portal, content, audit, clock: opts.clock });
+  // The home page's latest announcements are cached: a change shows at once.
+  content.onChange((kind) => {
+    if (kind.site === 'portal') portalService.forgetCaches();
+  });
   // The trust store (CA certificates and CRLs) is read again when its files change, so a
   // CRL refresh or a new CA certificate needs no restart; checked at most once a minute.
   let trust: TrustStore | null = null;
@@ -66,7 +71,6 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     }
     return trust;
   };
-  const content = createContentService({ db, audit, clock });
   const closers: Array<() => Promise<void>> = [];
   const scheduler = createScheduler(db, logger, { clock, tickMs: config.schedulerTickMs });
   const stopScheduler = () => scheduler.stop();
@@ -98,7 +102,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     trustStore,
     auth: createAuthService({ db, accounts, audit, mail, clock: opts.clock }),
     portal: portalService,
-    admin: createAdminService({ portal, portalService, audit }),
+    admin: createAdminService({ portal, audit }),
     cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, identity: createIdentityCheck(config.identityCheck, config.pkiDir), origin: config.publicOrigin, clock: opts.clock }),
   };
 }

@@ -138,17 +138,17 @@ const FORMS: Record<string, FormSpec> = {
     targets: async (s) => one({ id: String((await first<{ id: number }>('open questionnaire', s.db('questionnaire').where('open_from', '<=', s.today).where('open_to', '>=', s.today).orderBy('id').first('id'))).id) }),
   },
   '/admin/announcements/:id': {
-    targets: async (s) => one({ id: String((await first<{ id: number }>('announcement', s.db('announcement').orderBy('id').first('id'))).id) }),
+    targets: async (s) => one({ id: String((await first<{ id: number }>('announcement', ofKind(s, 'portal.announcements').orderBy('id').first('id'))).id) }),
   },
   '/admin/announcements/:id/delete': {
     // One of its own, so the edit form keeps a row.
     targets: async (s) => {
       const c = await s.as({ account: 'portal.admin' });
       created('an announcement', await s.post(c, '/admin/announcements', { title: '刪除用公告', category: '系統公告', body: '將被刪除。', publishOn: rocShort(s.today), unpublishOn: '' }));
-      const a = await first<{ id: number }>('new announcement', s.db('announcement').where({ title: '刪除用公告' }).orderBy('id', 'desc').first('id'));
+      const a = await first<{ id: number }>('new announcement', ofKind(s, 'portal.announcements').where({ title: '刪除用公告' }).orderBy('id', 'desc').first('id'));
       return one({ id: String(a.id) }, '/admin/announcements');
     },
-    acts: ['announcement'],
+    acts: ['content_item'],
   },
   '/admin/apps/:code': {
     targets: async (s) => one({ code: (await first<{ code: string }>('app', s.db('app_catalog').orderBy('sort_order').first('code'))).code }),
