@@ -292,32 +292,32 @@ const FORMS: Record<string, FormSpec> = {
   },
 
   // --- 人事雲端服務平台 管理 ---
-  '/cloud/admin/news/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('news', s.db('cloud_news').orderBy('id').first('id'))).id) }) },
+  '/cloud/admin/news/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('news', ofKind(s, 'cloud.news').orderBy('id').first('id'))).id) }) },
   '/cloud/admin/news/:id/delete': {
     targets: async (s) => {
       const c = await s.as({ account: 'mocs.admin' });
       created('news', await s.post(c, '/cloud/admin/news', { title: '刪除用消息', body: '將被刪除。', publishedOn: rocShort(s.today) }));
-      return one({ id: String((await first<{ id: number }>('new news', s.db('cloud_news').where({ title: '刪除用消息' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/news');
+      return one({ id: String((await first<{ id: number }>('new news', ofKind(s, 'cloud.news').where({ title: '刪除用消息' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/news');
     },
-    acts: ['cloud_news'],
+    acts: ['content_item'],
   },
-  '/cloud/admin/faq/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('faq', s.db('cloud_faq').orderBy('id').first('id'))).id) }) },
+  '/cloud/admin/faq/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('faq', ofKind(s, 'cloud.faq').orderBy('id').first('id'))).id) }) },
   '/cloud/admin/faq/:id/delete': {
     targets: async (s) => {
       const c = await s.as({ account: 'mocs.admin' });
       created('a faq', await s.post(c, '/cloud/admin/faq', { question: '刪除用問題', answer: '將被刪除。', sortOrder: '999' }));
-      return one({ id: String((await first<{ id: number }>('new faq', s.db('cloud_faq').where({ question: '刪除用問題' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/faq');
+      return one({ id: String((await first<{ id: number }>('new faq', ofKind(s, 'cloud.faq').where({ question: '刪除用問題' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/faq');
     },
-    acts: ['cloud_faq'],
+    acts: ['content_item'],
   },
   '/cloud/admin/files/:id/delete': {
     targets: async (s) => {
       const c = await s.as({ account: 'mocs.admin' });
       await c.get(`${baseURL}/cloud/admin/files`);
       created('a file', await s.post(c, `/cloud/admin/files?_csrf=${encodeURIComponent(c.csrf)}`, { title: '刪除用檔案', description: '', publishedOn: rocShort(s.today) }, { multipart: true, file: { field: 'file', name: 'readme.txt', type: 'text/plain', data: '將被刪除。\n' } }));
-      return one({ id: String((await first<{ id: number }>('new file', s.db('cloud_file').where({ title: '刪除用檔案' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/files');
+      return one({ id: String((await first<{ id: number }>('new file', ofKind(s, 'cloud.files').where({ title: '刪除用檔案' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/files');
     },
-    acts: ['cloud_file'],
+    acts: ['content_item'],
   },
   '/cloud/admin/tables/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('table', s.db('cloud_dict_table').orderBy('id').first('id'))).id) }) },
   '/cloud/admin/tables/:id/fields': { targets: async (s) => one({ id: String((await first<{ id: number }>('table', s.db('cloud_dict_table').orderBy('id').first('id'))).id) }) },

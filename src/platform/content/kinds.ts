@@ -14,6 +14,8 @@ export interface ContentField {
   hint?: string;
   optional?: boolean;
   rows?: number;
+  /** What a new entry's form starts with (otherwise today for a date, the next step of ten for 排序). */
+  initial?: string;
 }
 
 /** A column of the management list. */
@@ -59,6 +61,8 @@ export interface ContentKind {
   /** Where the public (or the desk) sees it. */
   publicUrl: string;
   schema: z.ZodType<Record<string, unknown>>;
+  /** Further columns read with every entry, not typed in its form (e.g. 'author', 'stored_name as storedName'). */
+  columns?: string[];
   /** Fixed columns of a new entry (e.g. the cloud site's author). */
   defaults?: Record<string, string | number>;
   /** A new entry records the editor's account in author_account_id. */

@@ -39,7 +39,7 @@ const likeOf = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 /** The SQL of every content kind: one table, content_item, read and written by the kind's description. */
 export function createContentRepository(db: Db) {
   const columnOf = (kind: ContentKind, name: string) => kind.fields.find((f) => f.name === name)?.column ?? name;
-  const columnsOf = (kind: ContentKind, extra: string[] = []) => ['id', ...kind.fields.map((f) => `${f.column} as ${f.name}`), ...extra];
+  const columnsOf = (kind: ContentKind, extra: string[] = []) => ['id', ...kind.fields.map((f) => `${f.column} as ${f.name}`), ...(kind.columns ?? []), ...extra];
   const rowOf = (kind: ContentKind, input: Record<string, unknown>) => Object.fromEntries(kind.fields.map((f) => [f.column, input[f.name] ?? (f.optional && f.input !== 'date' ? '' : null)]));
 
   function query(kind: ContentKind, f: ContentFilter, q: Db = db) {

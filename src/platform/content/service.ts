@@ -78,8 +78,9 @@ export function createContentService(deps: { db: Db; audit: AuditService; clock:
     async newValues(kind: ContentKind): Promise<Record<string, string>> {
       const values: Record<string, string> = {};
       for (const f of kind.fields) {
-        if (f.input === 'date' && !f.optional) values[f.name] = rocShort(today());
-        if (f.input === 'sort') values[f.name] = String(await repo.nextSortOrder(kind));
+        if (f.initial !== undefined) values[f.name] = f.initial;
+        else if (f.input === 'date' && !f.optional) values[f.name] = rocShort(today());
+        else if (f.input === 'sort') values[f.name] = String(await repo.nextSortOrder(kind));
       }
       return values;
     },
