@@ -9,6 +9,9 @@ import { createUploadStore } from './platform/uploads';
 import { createScheduler } from './platform/scheduler';
 import { createVerificationService } from './platform/verification';
 import { createContentService } from './platform/content';
+import { CONTENT_KINDS as PICS_CONTENT_KINDS } from './pics/contentKinds';
+import { CLOUD_CONTENT_KINDS } from './cloud/site/contentKinds';
+import { PORTAL_KINDS } from './portal/contentKinds';
 import { createAccountRepository } from './auth/repository';
 import { createAuthService } from './auth/service';
 import { createPortalRepository } from './portal/repository';
@@ -49,7 +52,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   });
   const accounts = createAccountRepository(db);
   const portal = createPortalRepository(db);
-  const content = createContentService({ db, audit, clock });
+  const content = createContentService({ db, audit, clock, kinds: [...PICS_CONTENT_KINDS, ...CLOUD_CONTENT_KINDS, ...PORTAL_KINDS] });
   const portalService = createPortalService({ portal, content, audit, clock: opts.clock });
   // The home page's latest announcements are cached: a change shows at once.
   content.onChange((kind) => {

@@ -4,9 +4,8 @@ import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { pageNumber, parseForm } from '../platform/validation';
 import { NotFoundError } from '../platform/errors';
 import { requireRole } from '../middleware/authGuards';
-import { ANNOUNCEMENT_CATEGORIES, APP_CATEGORIES, ROLE_LABELS } from '../portal/catalog';
+import { APP_CATEGORIES, ROLE_LABELS } from '../portal/catalog';
 import { appSchema } from '../portal/schemas';
-import { PORTAL_KINDS } from '../portal/contentKinds';
 import { contentAdminRouter } from '../platform/content';
 
 /** Portal administration (人事服務網管理者): announcements, app catalog, outbox, audit. */
@@ -19,11 +18,11 @@ export function adminRoutes(services: Services): Router {
   router.use(
     contentAdminRouter({
       content: services.content,
-      kinds: PORTAL_KINDS,
+      kinds: services.content.kindsOf('portal'),
       base: '/admin',
       clock: services.clock,
       views: { list: 'admin/announcements', form: 'admin/announcement-form' },
-      locals: () => ({ title: '公告管理', categories: ANNOUNCEMENT_CATEGORIES }),
+      locals: () => ({ title: '公告管理' }),
       done: (kind, verb) => `${kind.noun}已${verb}。`,
     }),
   );

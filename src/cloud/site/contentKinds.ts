@@ -95,3 +95,5 @@ export const CLOUD_FILES: ContentKind = {
 
 /** The kinds kept with the content module's list and form pages (files have their own upload page). */
 export const CLOUD_EDITED_KINDS: ContentKind[] = [CLOUD_NEWS, CLOUD_FAQ];
+
+export const CLOUD_CONTENT_KINDS: ContentKind[] = [...CLOUD_EDITED_KINDS, CLOUD_FILES];

@@ -14,6 +14,8 @@ export interface ContentField {
   hint?: string;
   optional?: boolean;
   rows?: number;
+  /** The choices of a 'select'. */
+  options?: readonly string[];
   /** What a new entry's form starts with (otherwise today for a date, the next step of ten for 排序). */
   initial?: string;
 }

@@ -25,8 +25,8 @@ const SITE_EDITORS: Record<ContentSite, string> = {
  * an unknown id is a 404 with an audit entry; a user without the kind's role is refused (403,
  * audited) here too, whatever route the call comes from.
  */
-export function createContentService(deps: { db: Db; audit: AuditService; clock: () => Date }) {
-  const { db, audit, clock } = deps;
+export function createContentService(deps: { db: Db; audit: AuditService; clock: () => Date; kinds: readonly ContentKind[] }) {
+  const { db, audit, clock, kinds } = deps;
   const repo = createContentRepository(db);
   const listeners: ((kind: ContentKind) => void)[] = [];
   const changed = (kind: ContentKind) => {
@@ -50,6 +50,9 @@ export function createContentService(deps: { db: Db; audit: AuditService; clock:
   }
 
   return {
+    /** The kinds of one site, as services.ts registered them (so an area that edits another's content needs no import of it). */
+    kindsOf: (site: ContentSite): ContentKind[] => kinds.filter((k) => k.site === site),
+
     /** Called after every change of an entry (caches of the pages that show it). */
     onChange(fn: (kind: ContentKind) => void) {
       listeners.push(fn);
