@@ -1,8 +1,7 @@
 import express, { type Router } from 'express';
 import type { Services } from '../services';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { ctxOf, flash, submitForm } from '../platform/http';
 import { pageNumber, parseForm } from '../platform/validation';
-import { NotFoundError } from '../platform/errors';
 import { requireRole } from '../middleware/authGuards';
 import { APP_CATEGORIES, ROLE_LABELS } from '../portal/catalog';
 import { appSchema } from '../portal/schemas';
