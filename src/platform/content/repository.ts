@@ -33,7 +33,6 @@ export interface ContentFile {
   sha256: string;
 }
 
-const FILE_COLUMNS = ['stored_name as storedName', 'original_name as originalName', 'mime', 'size', 'sha256'];
 const likeOf = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** The SQL of every content kind: one table, content_item, read and written by the kind's description. */
@@ -80,11 +79,6 @@ export function createContentRepository(db: Db) {
 
     async find(kind: ContentKind, id: number, f: ContentFilter = {}, extra: string[] = []): Promise<ContentRow | undefined> {
       return query(kind, f).where({ id }).first(columnsOf(kind, extra));
-    },
-
-    /** An entry's uploaded file, if it has one. */
-    async file(kind: ContentKind, id: number): Promise<(ContentFile & { id: number }) | undefined> {
-      return db('content_item').where({ kind: kind.id, id }).whereNotNull('stored_name').first(['id', ...FILE_COLUMNS]);
     },
 
     /** The next free step of ten for a new entry's 排序 (at most 9999). */

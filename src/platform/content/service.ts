@@ -70,8 +70,6 @@ export function createContentService(deps: { db: Db; audit: AuditService; clock:
       if (!row) throw new NotFoundError(`查無此${kind.noun}`);
       return row;
     },
-    /** With its uploaded file's columns, for a download. */
-    publishedFile: async (kind: ContentKind, id: number | null) => (id === null ? undefined : repo.file(kind, id)),
 
     // --- what the editors do ---
 
@@ -100,16 +98,15 @@ export function createContentService(deps: { db: Db; audit: AuditService; clock:
     },
 
     /** Checks the form (a FormError keeps what was typed), then adds the entry; `file` for kinds with an upload. */
-    async create(u: SessionUser, kind: ContentKind, body: unknown, ctx: Ctx, opts: { file?: ContentFile; trx?: Db } = {}): Promise<{ id: number; title: string }> {
+    async create(u: SessionUser, kind: ContentKind, body: unknown, ctx: Ctx, opts: { file?: ContentFile } = {}): Promise<{ id: number; title: string }> {
       await requireEditor(u, kind, 'create', ctx);
       const input = parseForm(kind.schema, body);
       const title = titleOf(kind, input);
-      const run = async (trx: Db) => {
+      const id = await db.transaction(async (trx: Db) => {
         const id = await repo.insert(trx, kind, input, { authorAccountId: u.accountId || null, file: opts.file });
         await record(u, `${kind.auditPrefix}.create`, { type: kind.auditType, id }, ctx, opts.file ? { title, name: opts.file.originalName, sha256: opts.file.sha256 } : { title }, trx);
         return id;
-      };
-      const id = opts.trx ? await run(opts.trx) : await db.transaction(run);
+      });
       changed(kind);
       return { id, title };
     },
