@@ -79,16 +79,17 @@ export async function seedCloudCatalog(db: Knex): Promise<number> {
 
 /** Demo data of the cloud site (news, FAQ, links, files, HR tables) after the catalog; does nothing when already seeded. */
 export async function seedCloudSiteDemo(db: Knex): Promise<Record<string, number> | null> {
-  if (await db('cloud_news').first('id')) return null;
+  if (await db('content_item').where({ kind: 'cloud.news' }).first('id')) return null;
   const r = prng(2002);
   const counts: Record<string, number> = {};
   await seedCloudCatalog(db);
   counts.services = SERVICES.length;
   await db.transaction(async (trx) => {
-    await trx('cloud_news').insert(NEWS.map(([on, title, body]) => ({ published_on: on, title, body, author: '銓敘部' })));
-    await trx('cloud_faq').insert(FAQ.map(([question, answer], i) => ({ question, answer, sort_order: (i + 1) * 10 })));
+    // 最新消息, 常見問題 and 檔案下載: kinds of src/platform/content, one table.
+    await trx('content_item').insert(NEWS.map(([on, title, body]) => ({ kind: 'cloud.news', publish_on: on, title, body, author: '銓敘部' })));
+    await trx('content_item').insert(FAQ.map(([question, answer], i) => ({ kind: 'cloud.faq', question, answer, sort_order: (i + 1) * 10 })));
     await trx('cloud_link').insert(LINKS.map(([title, url], i) => ({ title, url, sort_order: (i + 1) * 10 })));
-    await trx('cloud_file').insert(FILES.map(([on, title, description, url]) => ({ published_on: on, title, description, url })));
+    await trx('content_item').insert(FILES.map(([on, title, description, url]) => ({ kind: 'cloud.files', publish_on: on, title, description, url })));
     counts.news = NEWS.length;
 
     // The HR tables.

@@ -191,8 +191,8 @@ async function seedPortalContent(trx: Knex, adminId: number) {
     ['2026-08-18', '系統公告', '人事服務網首頁版面更新', '若有網站首頁版面異常，請於電腦鍵盤按下 Ctrl+F5，重新載入網站。'],
     ['2026-08-01', '業務公告', '機關代碼查詢功能調整', '機關組織查詢可依機關代碼或名稱查詢，並顯示機關地址及電話。'],
   ];
-  await trx('announcement').insert(
-    items.map(([date, category, title, body]) => ({ publish_on: date, category, title, body, author_account_id: adminId })),
+  await trx('content_item').insert(
+    items.map(([date, category, title, body]) => ({ kind: 'portal.announcements', publish_on: date, category, title, body, author_account_id: adminId })),
   );
   const [open] = await trx('poll').insert({ title: '您認為人事服務網最需要優先改善的功能？', description: '請選擇一項，每人限投一次。', open_from: '2026-01-01', open_to: '2030-12-31' }).returning('id');
   await trx('poll_option').insert(

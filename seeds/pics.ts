@@ -121,14 +121,15 @@ export async function seedWorkCalendar(db: Knex): Promise<void> {
 }
 
 export async function seedPicsDemo(db: Knex): Promise<Record<string, number> | null> {
-  if (await db('pics_faq').first('id')) return null;
+  if (await db('content_item').where({ kind: 'pics.faq' }).first('id')) return null;
   await seedWorkCalendar(db);
   const r = prng(4_2026_11);
   return db.transaction(async (trx) => {
-    await trx('pics_canned_reply').insert(CANNED.map(([title, body], i) => ({ title, body, sort_order: i * 10 })));
-    await trx('pics_faq').insert(FAQ.map(([category, question, answer], i) => ({ category, question, answer, sort_order: i * 10 })));
-    await trx('pics_announcement').insert(ANNOUNCEMENTS.map(([publish_on, title, body]) => ({ publish_on, title, body })));
-    await trx('pics_download').insert(DOWNLOADS.map(([title, description, url, updated_on]) => ({ title, description, url, updated_on })));
+    // PICS's content: kinds of src/platform/content, one table.
+    await trx('content_item').insert(CANNED.map(([title, body], i) => ({ kind: 'pics.canned', title, body, sort_order: i * 10 })));
+    await trx('content_item').insert(FAQ.map(([category, question, answer], i) => ({ kind: 'pics.faq', category, question, answer, sort_order: i * 10 })));
+    await trx('content_item').insert(ANNOUNCEMENTS.map(([publish_on, title, body]) => ({ kind: 'pics.announcements', publish_on, title, body })));
+    await trx('content_item').insert(DOWNLOADS.map(([title, description, url, updated_on]) => ({ kind: 'pics.downloads', title, description, url, updated_on })));
     await trx('pics_search_term').insert(
       [['WebHR', 12], ['密碼', 9], ['憑證', 7], ['MyData', 5], ['考績', 4], ['事求人', 3]].map(([term, hits]) => ({ term, hits })),
     );

@@ -8,6 +8,10 @@ import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
 import { createScheduler } from './platform/scheduler';
 import { createVerificationService } from './platform/verification';
+import { createContentService } from './platform/content';
+import { CONTENT_KINDS as PICS_CONTENT_KINDS } from './pics/contentKinds';
+import { CLOUD_CONTENT_KINDS } from './cloud/site/contentKinds';
+import { PORTAL_KINDS } from './portal/contentKinds';
 import { createAccountRepository } from './auth/repository';
 import { createAuthService } from './auth/service';
 import { createPortalRepository } from './portal/repository';
@@ -48,7 +52,12 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   });
   const accounts = createAccountRepository(db);
   const portal = createPortalRepository(db);
-  const portalService = createPortalService({ portal, audit, clock: opts.clock });
+  const content = createContentService({ db, audit, clock, kinds: [...PICS_CONTENT_KINDS, ...CLOUD_CONTENT_KINDS, ...PORTAL_KINDS] });
+  const portalService = createPortalService({ portal, content, audit, clock: opts.clock });
+  // The home page's latest announcements are cached: a change shows at once.
+  content.onChange((kind) => {
+    if (kind.site === 'portal') portalService.forgetCaches();
+  });
   // The trust store (CA certificates and CRLs) is read again when its files change, so a
   // CRL refresh or a new CA certificate needs no restart; checked at most once a minute.
   let trust: TrustStore | null = null;
@@ -89,12 +98,14 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),
     scheduler,
+    /** The content every site's editors keep (src/platform/content). */
+    content,
     /** Verification codes of issued documents (the public /verify page). */
     verification: createVerificationService(db, { clock }),
     trustStore,
     auth: createAuthService({ db, accounts, audit, mail, clock: opts.clock }),
     portal: portalService,
-    admin: createAdminService({ portal, portalService, audit }),
+    admin: createAdminService({ portal, audit }),
     cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, identity: createIdentityCheck(config.identityCheck, config.pkiDir), origin: config.publicOrigin, clock: opts.clock }),
   };
 }

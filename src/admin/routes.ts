@@ -1,12 +1,11 @@
 import express, { type Router } from 'express';
 import type { Services } from '../services';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { ctxOf, flash, submitForm } from '../platform/http';
 import { pageNumber, parseForm } from '../platform/validation';
-import { NotFoundError } from '../platform/errors';
 import { requireRole } from '../middleware/authGuards';
-import { ANNOUNCEMENT_CATEGORIES, APP_CATEGORIES, ROLE_LABELS } from '../portal/catalog';
-import { announcementSchema, appSchema } from '../portal/schemas';
-import { rocShort } from '../platform/dates';
+import { APP_CATEGORIES, ROLE_LABELS } from '../portal/catalog';
+import { appSchema } from '../portal/schemas';
+import { contentAdminRouter } from '../platform/content';
 
 /** Portal administration (人事服務網管理者): announcements, app catalog, outbox, audit. */
 export function adminRoutes(services: Services): Router {
@@ -14,52 +13,18 @@ export function adminRoutes(services: Services): Router {
   const router = express.Router();
   router.use(requireRole(audit, 'portal_admin'));
 
-  // --- 最新公告 管理 ---
-  const annForm = (extra: object = {}) => ({ title: '公告管理', categories: ANNOUNCEMENT_CATEGORIES, ...extra });
-  router.get('/announcements', async (req, res) => {
-    res.render('admin/announcements', { title: '公告管理', result: await admin.announcements(pageNumber(req.query.page)) });
-  });
-  router.get('/announcements/new', (_req, res) => {
-    res.render('admin/announcement-form', annForm({ values: { publishOn: rocShort(new Date()) }, editing: null }));
-  });
-  router.post('/announcements', async (req, res) => {
-    await submitForm(req, res, 'admin/announcement-form', annForm({ editing: null }), async () => {
-      const input = parseForm(announcementSchema, req.body);
-      await admin.createAnnouncement(req.user!, input, ctxOf(req));
-      flash(req, 'success', '公告已新增。');
-      res.redirect(303, '/admin/announcements');
-    });
-  });
-  router.get('/announcements/:id/edit', async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此公告');
-    const a = await services.portal.announcement(id, { includeUnpublished: true });
-    res.render(
-      'admin/announcement-form',
-      annForm({
-        editing: a,
-        values: { title: a.title, category: a.category, body: a.body, publishOn: rocShort(a.publishOn), unpublishOn: a.unpublishOn ? rocShort(a.unpublishOn) : '' },
-      }),
-    );
-  });
-  router.post('/announcements/:id', async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此公告');
-    const a = await services.portal.announcement(id, { includeUnpublished: true });
-    await submitForm(req, res, 'admin/announcement-form', annForm({ editing: a }), async () => {
-      const input = parseForm(announcementSchema, req.body);
-      await admin.updateAnnouncement(req.user!, id, input, ctxOf(req));
-      flash(req, 'success', '公告已更新。');
-      res.redirect(303, '/admin/announcements');
-    });
-  });
-  router.post('/announcements/:id/delete', async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此公告');
-    await admin.deleteAnnouncement(req.user!, id, ctxOf(req));
-    flash(req, 'success', '公告已刪除。');
-    res.redirect(303, '/admin/announcements');
-  });
+  // --- 最新公告 管理: a kind of the platform's content module ---
+  router.use(
+    contentAdminRouter({
+      content: services.content,
+      kinds: services.content.kindsOf('portal'),
+      base: '/admin',
+      clock: services.clock,
+      views: { list: 'admin/announcements', form: 'admin/announcement-form' },
+      locals: () => ({ title: '公告管理' }),
+      done: (kind, verb) => `${kind.noun}已${verb}。`,
+    }),
+  );
 
   // --- 應用系統 管理 ---
   const appForm = (extra: object = {}) => ({ title: '應用系統管理', categories: APP_CATEGORIES, roleLabels: ROLE_LABELS, ...extra });

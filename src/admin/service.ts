@@ -3,39 +3,14 @@ import { FormError, NotFoundError } from '../platform/errors';
 import type { RequestContext } from '../auth/service';
 import type { SessionUser } from '../auth/sessionUser';
 import type { AppEntry, PortalRepository } from '../portal/repository';
-import type { PortalService } from '../portal/service';
 
-type AnnouncementInput = { title: string; body: string; category: string; publishOn: string; unpublishOn: string | null };
-
-/** Portal administration: announcements and the app catalog, every change audited. */
-export function createAdminService(deps: { portal: PortalRepository; portalService: PortalService; audit: AuditService }) {
-  const { portal, portalService, audit } = deps;
+/** Portal administration: the app catalog, every change audited (announcements are the content module's). */
+export function createAdminService(deps: { portal: PortalRepository; audit: AuditService }) {
+  const { portal, audit } = deps;
   const record = (user: SessionUser, action: string, target: { type: string; id: string | number }, ctx: RequestContext, details = {}) =>
     audit.record({ actor: { accountId: user.accountId, label: user.name }, action, target, ip: ctx.ip, requestId: ctx.requestId, details });
 
   return {
-    async announcements(page: number) {
-      const size = 20;
-      const r = await portal.announcements({ today: '', limit: size, offset: (page - 1) * size, all: true });
-      return { ...r, page, pages: Math.max(1, Math.ceil(r.total / size)) };
-    },
-    async createAnnouncement(user: SessionUser, input: AnnouncementInput, ctx: RequestContext) {
-      const id = await portal.insertAnnouncement(input, user.accountId);
-      await record(user, 'announcement.create', { type: 'announcement', id }, ctx, { title: input.title });
-      portalService.forgetCaches();
-      return id;
-    },
-    async updateAnnouncement(user: SessionUser, id: number, input: AnnouncementInput, ctx: RequestContext) {
-      if (!(await portal.updateAnnouncement(id, input))) throw new NotFoundError('查無此公告');
-      await record(user, 'announcement.update', { type: 'announcement', id }, ctx, { title: input.title });
-      portalService.forgetCaches();
-    },
-    async deleteAnnouncement(user: SessionUser, id: number, ctx: RequestContext) {
-      if (!(await portal.deleteAnnouncement(id))) throw new NotFoundError('查無此公告');
-      await record(user, 'announcement.delete', { type: 'announcement', id }, ctx);
-      portalService.forgetCaches();
-    },
-
     apps: () => portal.apps(true),
     async app(code: string) {
       const a = await portal.app(code);

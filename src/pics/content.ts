@@ -4,19 +4,19 @@ import { chartSvg } from '../platform/svgChart';
 import { shiftDay } from './calendar';
 import { CHANNELS, CHANNEL_LABELS } from './schemas';
 import { PAGE_SIZE, taipeiStart } from './repository';
-
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+import { PICS_KINDS } from './contentKinds';
+import type { ContentService } from '../platform/content';
 
 /** PICS home content: announcements, FAQ, downloads, search with hot keywords; the dashboard. */
-export function createPicsContent(db: Db, clock: () => Date) {
+export function createPicsContent(db: Db, clock: () => Date, content: ContentService) {
+  const { announcements: ANNOUNCEMENTS, faq: FAQ, downloads: DOWNLOADS } = PICS_KINDS;
   let hot: { at: number; terms: string[] } | null = null;
   return {
     async home() {
-      const today = taipeiToday(clock());
       const [announcements, faq, downloads, hot] = await Promise.all([
-        db('pics_announcement').where('publish_on', '<=', today).orderBy('publish_on', 'desc').orderBy('id', 'desc').limit(5).select('id', 'title', 'publish_on as publishOn'),
-        db('pics_faq').orderBy('sort_order').orderBy('id').limit(5).select('id', 'category', 'question'),
-        db('pics_download').orderBy('updated_on', 'desc').orderBy('id').limit(5).select('id', 'title', 'url', 'updated_on as updatedOn'),
+        content.latest(ANNOUNCEMENTS, { limit: 5 }),
+        content.latest(FAQ, { limit: 5 }),
+        content.latest(DOWNLOADS, { limit: 5 }),
         this.hotKeywords(),
       ]);
       return { announcements, faq, downloads, hot };
@@ -30,43 +30,18 @@ export function createPicsContent(db: Db, clock: () => Date) {
       return hot.terms;
     },
 
-    async announcements(page: number) {
-      const today = taipeiToday(clock());
-      const base = db('pics_announcement').where('publish_on', '<=', today);
-      const count = (await base.clone().count<{ count: string }[]>('id as count'))[0]?.count ?? 0;
-      const rows = await base.clone().orderBy('publish_on', 'desc').orderBy('id', 'desc').limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).select('id', 'title', 'publish_on as publishOn');
-      return { rows, total: Number(count), page, pages: Math.max(1, Math.ceil(Number(count) / PAGE_SIZE)) };
-    },
+    announcements: (page: number) => content.published(ANNOUNCEMENTS, { page, size: PAGE_SIZE }),
 
-    async announcement(id: number) {
-      return db('pics_announcement').where({ id }).where('publish_on', '<=', taipeiToday(clock())).first('id', 'title', 'body', 'publish_on as publishOn');
-    },
+    /** A published announcement, or a 404. */
+    announcement: (id: number | null) => content.publishedItem(ANNOUNCEMENTS, id),
 
-    async faq() {
-      return db('pics_faq').orderBy('sort_order').orderBy('id').select('id', 'category', 'question', 'answer');
-    },
+    faq: () => content.latest(FAQ),
 
-    async downloads() {
-      return db('pics_download').orderBy('updated_on', 'desc').orderBy('id').select('id', 'title', 'description', 'url', 'updated_on as updatedOn');
-    },
+    downloads: () => content.latest(DOWNLOADS),
 
     /** Searches FAQ and announcements; the term counts towards the hot keywords. */
     async search(q: string) {
-      const like = `%${likeEscape(q)}%`;
-      const today = taipeiToday(clock());
-      const [faq, announcements] = await Promise.all([
-        db('pics_faq')
-          .where((w) => w.whereRaw("question ILIKE ? ESCAPE '\\'", [like]).orWhereRaw("answer ILIKE ? ESCAPE '\\'", [like]))
-          .orderBy('sort_order')
-          .limit(50)
-          .select('id', 'category', 'question', 'answer'),
-        db('pics_announcement')
-          .where('publish_on', '<=', today)
-          .where((w) => w.whereRaw("title ILIKE ? ESCAPE '\\'", [like]).orWhereRaw("body ILIKE ? ESCAPE '\\'", [like]))
-          .orderBy('publish_on', 'desc')
-          .limit(50)
-          .select('id', 'title', 'publish_on as publishOn'),
-      ]);
+      const [faq, announcements] = await Promise.all([content.latest(FAQ, { q, limit: 50 }), content.latest(ANNOUNCEMENTS, { q, limit: 50 })]);
       if (faq.length + announcements.length > 0) {
         await db.raw('INSERT INTO pics_search_term (term, hits) VALUES (?, 1) ON CONFLICT (term) DO UPDATE SET hits = pics_search_term.hits + 1', [q.slice(0, 50)]);
       }

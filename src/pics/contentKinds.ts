@@ -1,60 +1,20 @@
-import type { z } from 'zod';
+import type { ContentKind } from '../platform/content';
 import { cannedReplySchema, picsAnnouncementSchema, picsDownloadSchema, picsFaqSchema, SORT_MAX } from './contentSchemas';
-
-/** A form field of a content kind: how it is typed, shown and stored. */
-export interface ContentField {
-  name: string;
-  label: string;
-  /** The table's column. */
-  column: string;
-  input: 'text' | 'textarea' | 'date' | 'sort';
-  max: number;
-  hint?: string;
-  optional?: boolean;
-  rows?: number;
-}
-
-/** A column of the management list. */
-export interface ContentListColumn {
-  field: string;
-  label: string;
-  /** 'publishDate': a date that keeps the entry from the public until it comes. */
-  format?: 'date' | 'publishDate';
-}
-
-/**
- * One kind of PICS content the desk supervisor maintains. The list and form views, the
- * repository and the service are driven by this description, so the four kinds share
- * one implementation.
- */
-export interface ContentKind {
-  /** In the URL: /pics/desk/content/<slug>. */
-  slug: string;
-  /** In audit actions: pics.content.<key>.create. */
-  key: string;
-  table: string;
-  /** 公告事項 (the section), 公告 (one of them). */
-  label: string;
-  noun: string;
-  intro: string;
-  fields: ContentField[];
-  list: ContentListColumn[];
-  /** The field that names an entry (links, audit details, hidden labels of buttons). */
-  titleField: string;
-  orderBy: { column: string; order: 'asc' | 'desc' }[];
-  /** Where the public (or the desk) sees it. */
-  publicUrl: string;
-  schema: z.ZodType<Record<string, unknown>>;
-}
 
 const SORT_HINT = `0 至 ${SORT_MAX} 的整數，數字小者排在前面`;
 const DATE_HINT = '例如 115/11/25 或 2026-11-25';
 
+/** PICS's content, maintained by the desk supervisors (客服主管) at /pics/desk/content. */
 export const CONTENT_KINDS: ContentKind[] = [
   {
+    id: 'pics.announcements',
+    site: 'pics',
     slug: 'announcements',
-    key: 'announcement',
-    table: 'pics_announcement',
+    editorRole: 'cs_supervisor',
+    auditPrefix: 'pics.content.announcement',
+    auditType: 'pics_announcement',
+    visible: 'published',
+    searchFields: ['title', 'body'],
     label: '公告事項',
     noun: '公告',
     intro: '公告日期未到的公告不會出現在 PICS 的公告事項及首頁，到公告日期起才公開。',
@@ -76,9 +36,14 @@ export const CONTENT_KINDS: ContentKind[] = [
     schema: picsAnnouncementSchema,
   },
   {
+    id: 'pics.faq',
+    site: 'pics',
     slug: 'faq',
-    key: 'faq',
-    table: 'pics_faq',
+    editorRole: 'cs_supervisor',
+    auditPrefix: 'pics.content.faq',
+    auditType: 'pics_faq',
+    visible: 'always',
+    searchFields: ['question', 'answer'],
     label: '常見問題',
     noun: '常見問題',
     intro: '常見問題依排序數字由小到大顯示於 PICS 的常見問題及首頁，並可供站內搜尋。',
@@ -102,9 +67,14 @@ export const CONTENT_KINDS: ContentKind[] = [
     schema: picsFaqSchema,
   },
   {
+    id: 'pics.downloads',
+    site: 'pics',
     slug: 'downloads',
-    key: 'download',
-    table: 'pics_download',
+    editorRole: 'cs_supervisor',
+    auditPrefix: 'pics.content.download',
+    auditType: 'pics_download',
+    visible: 'always',
+    searchFields: ['title', 'description'],
     label: '檔案下載',
     noun: '下載項目',
     intro: '下載項目依更新日期由新到舊顯示於 PICS 的檔案下載及首頁；連結可為 https:// 網址或以 / 開頭的本站路徑。',
@@ -128,9 +98,14 @@ export const CONTENT_KINDS: ContentKind[] = [
     schema: picsDownloadSchema,
   },
   {
+    id: 'pics.canned',
+    site: 'pics',
     slug: 'canned',
-    key: 'canned',
-    table: 'pics_canned_reply',
+    editorRole: 'cs_supervisor',
+    auditPrefix: 'pics.content.canned',
+    auditType: 'pics_canned_reply',
+    visible: 'always',
+    searchFields: ['title', 'body'],
     label: '罐頭回覆',
     noun: '罐頭回覆',
     intro: '罐頭回覆依排序數字由小到大列於案件處理頁「公開回覆」的罐頭回覆選單，選用後其內容放在回覆內容之前。',
@@ -156,3 +131,11 @@ export const CONTENT_KINDS: ContentKind[] = [
 export function contentKind(slug: string): ContentKind | undefined {
   return CONTENT_KINDS.find((k) => k.slug === slug);
 }
+
+/** By name, for the PICS pages that show them. */
+export const PICS_KINDS = {
+  announcements: CONTENT_KINDS[0]!,
+  faq: CONTENT_KINDS[1]!,
+  downloads: CONTENT_KINDS[2]!,
+  canned: CONTENT_KINDS[3]!,
+};

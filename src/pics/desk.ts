@@ -7,7 +7,7 @@ import { createWorkCalendar } from './calendar';
 import { createTicketService } from './service';
 import { createDeskService } from './deskService';
 import { createPicsContent } from './content';
-import { createContentAdmin } from './contentService';
+import { createCalendarAdmin } from './calendarService';
 import { createApiCredentials } from './webhr';
 import { picsDeskRoutes } from './routes';
 
@@ -22,9 +22,9 @@ export function createPicsDeskServices(core: CoreServices) {
     /** Files a ticket of any channel (the chat's "chat → ticket" calls this). */
     fileTicket: tickets.fileTicket,
     desk: createDeskService(core, tickets, calendar),
-    content: createPicsContent(core.db, core.clock),
-    /** 內容管理: what the desk supervisor maintains (content and the work calendar). */
-    contentAdmin: createContentAdmin(core, calendar),
+    content: createPicsContent(core.db, core.clock, core.content),
+    /** 內容管理's work calendar (the rest of 內容管理 is the platform's content module). */
+    calendarAdmin: createCalendarAdmin(core, calendar),
     apiCredentials: createApiCredentials(core.db),
   };
 }

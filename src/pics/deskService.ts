@@ -8,6 +8,7 @@ import { parseForm } from '../platform/validation';
 import { rocShort, taipeiToday } from '../platform/dates';
 import { DUE_WORKDAYS, type TicketService } from './service';
 import type { WorkCalendar } from './calendar';
+import { PICS_KINDS } from './contentKinds';
 import { assignSchema, closeSchema, hotlineSchema, noteSchema, reopenSchema, replySchema } from './schemas';
 
 type Ctx = Pick<RequestContext, 'ip' | 'requestId'>;
@@ -16,8 +17,12 @@ const FOOTER = '\n\n行政院人事行政總處 PICS 人事資訊系統客服網
 /** What agents do to tickets: take, assign, reply, note, close, reopen, hotline entry. */
 export function createDeskService(core: CoreServices, tickets: TicketService, calendar: WorkCalendar) {
   const { repo } = tickets;
+  const cannedReplies = async () => (await core.content.latest(PICS_KINDS.canned)) as { id: number; title: string; body: string }[];
 
   return {
+    /** 罐頭回覆, in their 排序 (src/pics/contentKinds.ts). */
+    cannedReplies,
+
     async take(user: SessionUser, id: number, ctx: Ctx) {
       return tickets.act(user, id, ctx, 'pics.ticket.take', async (trx) => {
         await repo.update(trx, id, { assignee_account_id: user.accountId });
@@ -45,7 +50,7 @@ export function createDeskService(core: CoreServices, tickets: TicketService, ca
         const v = parseForm(replySchema, body);
         text = v.body;
         if (v.cannedId) {
-          const canned = (await repo.canned()).find((c) => String(c.id) === v.cannedId);
+          const canned = (await cannedReplies()).find((c) => String(c.id) === v.cannedId);
           if (!canned) throw new FormError({ cannedId: '請選擇罐頭回覆清單中的項目' });
           text = text ? `${canned.body}\n\n${text}` : canned.body;
         }

@@ -270,9 +270,6 @@ export function createTicketRepository(db: Db) {
       return Boolean(await db('person').where({ id }).first('id'));
     },
 
-    async canned(): Promise<{ id: number; title: string; body: string }[]> {
-      return db('pics_canned_reply').orderBy('sort_order').orderBy('id').select('id', 'title', 'body');
-    },
   };
 }
 

@@ -76,9 +76,7 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
     res.render('pics/announcements', { title: '公告事項', result: await content.announcements(pageNumber(req.query.page)) });
   });
   router.get('/pics/announcements/:id', async (req, res) => {
-    const id = idParam(req.params.id);
-    const a = id === null ? undefined : await content.announcement(id);
-    if (!a) throw new NotFoundError('查無此公告');
+    const a = await content.announcement(idParam(req.params.id));
     res.render('pics/announcement', { title: '公告事項', announcement: a });
   });
   router.get('/pics/faq', async (_req, res) => res.render('pics/faq', { title: '常見問題', faq: await content.faq() }));
@@ -183,7 +181,7 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
       ...view,
       mailTo: await tickets.recipientOf(view.ticket),
       agents: await tickets.repo.agents(),
-      canned: await tickets.repo.canned(),
+      canned: await desk.cannedReplies(),
       channelLabels: CHANNEL_LABELS,
       today: taipeiToday(services.clock()),
     };
@@ -272,7 +270,7 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
     const thisYear = Number(taipeiToday(services.clock()).slice(0, 4));
     const y = typeof req.query.year === 'string' && /^\d{4}$/.test(req.query.year) ? Number(req.query.year) : thisYear;
     // The years a supervisor may set days in (last year to the year after next).
-    const years = pics.contentAdmin.calendarYears();
+    const years = pics.calendarAdmin.calendarYears();
     res.render('pics/desk/calendar', { title: '政府行政機關辦公日曆', year: y, years, days: await pics.calendar.year(y), canEdit: hasRole(req.user, 'cs_supervisor') });
   });
 

@@ -69,44 +69,6 @@ export function createPortalRepository(db: Db) {
       await db('favorite_app').where({ account_id: accountId, app_code: code }).delete();
     },
 
-    // --- 最新公告 ---
-    async announcements(opts: { today: string; limit: number; offset: number; all?: boolean }) {
-      const q = db('announcement');
-      if (!opts.all) q.where('publish_on', '<=', opts.today).andWhere((w) => w.whereNull('unpublish_on').orWhere('unpublish_on', '>=', opts.today));
-      const total = await countOf(q);
-      const rows = await q
-        .select('id', 'title', 'category', 'publish_on as publishOn', 'unpublish_on as unpublishOn')
-        .orderBy([{ column: 'publish_on', order: 'desc' }, { column: 'id', order: 'desc' }])
-        .limit(opts.limit)
-        .offset(opts.offset);
-      return { rows, total };
-    },
-    async announcement(id: number) {
-      return db('announcement')
-        .select('id', 'title', 'body', 'category', 'publish_on as publishOn', 'unpublish_on as unpublishOn', 'updated_at as updatedAt')
-        .where({ id })
-        .first();
-    },
-    async insertAnnouncement(a: { title: string; body: string; category: string; publishOn: string; unpublishOn: string | null }, authorId: number) {
-      const [row] = await db('announcement')
-        .insert({ title: a.title, body: a.body, category: a.category, publish_on: a.publishOn, unpublish_on: a.unpublishOn, author_account_id: authorId })
-        .returning('id');
-      return (row as { id: number }).id;
-    },
-    async updateAnnouncement(id: number, a: { title: string; body: string; category: string; publishOn: string; unpublishOn: string | null }) {
-      return db('announcement').where({ id }).update({
-        title: a.title,
-        body: a.body,
-        category: a.category,
-        publish_on: a.publishOn,
-        unpublish_on: a.unpublishOn,
-        updated_at: db.fn.now(),
-      });
-    },
-    async deleteAnnouncement(id: number) {
-      return db('announcement').where({ id }).delete();
-    },
-
     // --- 主題投票 ---
     async polls() {
       return db('poll').select('id', 'title', 'open_from as openFrom', 'open_to as openTo').orderBy('open_from', 'desc');

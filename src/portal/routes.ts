@@ -32,9 +32,7 @@ export function portalRoutes(services: Services, config: Pick<Config, 'bridgeOri
     res.render('portal/announcements', { title: '最新公告', result });
   });
   router.get('/announcements/:id', async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此公告');
-    res.render('portal/announcement', { title: '最新公告', announcement: await portal.announcement(id) });
+    res.render('portal/announcement', { title: '最新公告', announcement: await portal.announcement(idParam(req.params.id)) });
   });
 
   // --- 主題投票 ---

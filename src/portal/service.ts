@@ -5,6 +5,8 @@ import { hasRole, type SessionUser } from '../auth/sessionUser';
 import type { RequestContext } from '../auth/service';
 import { APP_CATEGORIES, PAGE_SIZE } from './catalog';
 import type { AppEntry, PortalRepository } from './repository';
+import type { ContentService } from '../platform/content';
+import { PORTAL_ANNOUNCEMENTS } from './contentKinds';
 
 export interface Page<T> {
   rows: T[];
@@ -51,12 +53,12 @@ function sharedCache<T>(ttlMs: number, clock: () => Date, load: (now: Date) => P
   };
 }
 
-export function createPortalService(deps: { portal: PortalRepository; audit: AuditService; clock?: () => Date; countersTtlMs?: number }) {
-  const { portal, audit } = deps;
+export function createPortalService(deps: { portal: PortalRepository; content: ContentService; audit: AuditService; clock?: () => Date; countersTtlMs?: number }) {
+  const { portal, content, audit } = deps;
   const clock = deps.clock ?? (() => new Date());
   const ttl = deps.countersTtlMs ?? 5_000;
   const counterCache = sharedCache(ttl, clock, (now) => portal.counters(startOfTaipeiDay(now)));
-  const latestCache = sharedCache(ttl, clock, async (now) => (await portal.announcements({ today: taipeiToday(now), limit: 5, offset: 0 })).rows);
+  const latestCache = sharedCache(ttl, clock, () => content.latest(PORTAL_ANNOUNCEMENTS, { limit: 5 }));
 
   const canUse = (user: SessionUser | undefined, app: AppEntry) => !app.requiredRole || hasRole(user, app.requiredRole);
 
@@ -75,18 +77,10 @@ export function createPortalService(deps: { portal: PortalRepository; audit: Aud
       latestCache.forget();
     },
 
-    async announcements(page: number) {
-      const r = await portal.announcements({ today: taipeiToday(clock()), limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-      return paged(r, page);
-    },
+    announcements: (page: number) => content.published(PORTAL_ANNOUNCEMENTS, { page, size: PAGE_SIZE }),
 
-    async announcement(id: number, opts: { includeUnpublished?: boolean } = {}) {
-      const a = await portal.announcement(id);
-      const today = taipeiToday(clock());
-      const visible = a && (opts.includeUnpublished || (a.publishOn <= today && (!a.unpublishOn || a.unpublishOn >= today)));
-      if (!a || !visible) throw new NotFoundError('查無此公告');
-      return a;
-    },
+    /** A published announcement, or a 404. */
+    announcement: (id: number | null) => content.publishedItem(PORTAL_ANNOUNCEMENTS, id),
 
     /** The catalog grouped by category, with what this user may open and has pinned. */
     async appMenu(user: SessionUser) {

@@ -97,7 +97,7 @@ describe('PICS 內容管理: the desk supervisor maintains the FAQ and the work 
     expect(await b.services.pics.calendar.isWorkdayYmd(wednesday)).toBe(true);
     await visit(page, '/pics/desk/content/faq', '常見問題管理');
     await deleteWith(page, '常見問題管理（已刪除）', page.getByRole('button', { name: `刪除 ${question}` }));
-    expect(await b.db('pics_faq').where({ question })).toEqual([]);
+    expect(await b.db('content_item').where({ kind: 'pics.faq', question })).toEqual([]);
     await visitor.reload();
     await checkA11y(visitor, '常見問題（公開，已刪除）');
     expect(await visitor.locator('main').innerText()).not.toContain(question);

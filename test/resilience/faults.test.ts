@@ -50,7 +50,7 @@ describe('PostgreSQL restarted during load', () => {
           const res = await admin.postForm(`${app.baseURL}/admin/announcements`, { title, category: ANNOUNCEMENT_CATEGORIES[0]!, body: '壓力測試公告內容', publishOn: '2026-11-24', unpublishOn: '' });
           return res.status === 303 ? title : null;
         },
-        count: async (keys) => Number((await db('announcement').whereIn('title', keys).count<{ count: string }[]>('id as count'))[0]!.count),
+        count: async (keys) => Number((await db('content_item').where({ kind: 'portal.announcements' }).whereIn('title', keys).count<{ count: string }[]>('id as count'))[0]!.count),
       },
       {
         what: 'tickets (WebHR API)',

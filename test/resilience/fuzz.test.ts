@@ -15,6 +15,9 @@ import { routeTable, type RouteEntry } from '../support/routeTable';
 import { formFields, fuzzBodies, type FormFields } from '../support/fuzz';
 import { Client, startDatabase, type TestDatabase } from './harness';
 
+/** Entries of one content kind (src/platform/content): its rows of content_item. */
+const ofKind = (s: { db: Db }, kind: string) => s.db('content_item').where({ kind });
+
 // Every form of the app, 1,000 malformed bodies each by default (about 8 minutes on 2 cores;
 // FUZZ_PER_FORM=10000 for the full run), sent by a user who may use it, with a valid CSRF
 // token. A form with an id in its path is sent to a real row its user may act on (found in
@@ -135,17 +138,17 @@ const FORMS: Record<string, FormSpec> = {
     targets: async (s) => one({ id: String((await first<{ id: number }>('open questionnaire', s.db('questionnaire').where('open_from', '<=', s.today).where('open_to', '>=', s.today).orderBy('id').first('id'))).id) }),
   },
   '/admin/announcements/:id': {
-    targets: async (s) => one({ id: String((await first<{ id: number }>('announcement', s.db('announcement').orderBy('id').first('id'))).id) }),
+    targets: async (s) => one({ id: String((await first<{ id: number }>('announcement', ofKind(s, 'portal.announcements').orderBy('id').first('id'))).id) }),
   },
   '/admin/announcements/:id/delete': {
     // One of its own, so the edit form keeps a row.
     targets: async (s) => {
       const c = await s.as({ account: 'portal.admin' });
       created('an announcement', await s.post(c, '/admin/announcements', { title: '刪除用公告', category: '系統公告', body: '將被刪除。', publishOn: rocShort(s.today), unpublishOn: '' }));
-      const a = await first<{ id: number }>('new announcement', s.db('announcement').where({ title: '刪除用公告' }).orderBy('id', 'desc').first('id'));
+      const a = await first<{ id: number }>('new announcement', ofKind(s, 'portal.announcements').where({ title: '刪除用公告' }).orderBy('id', 'desc').first('id'));
       return one({ id: String(a.id) }, '/admin/announcements');
     },
-    acts: ['announcement'],
+    acts: ['content_item'],
   },
   '/admin/apps/:code': {
     targets: async (s) => one({ code: (await first<{ code: string }>('app', s.db('app_catalog').orderBy('sort_order').first('code'))).code }),
@@ -181,7 +184,7 @@ const FORMS: Record<string, FormSpec> = {
   // --- PICS 內容管理 (the supervisor, cs.lead) ---
   ...Object.fromEntries(
     CONTENT_KINDS.flatMap((kind): [string, FormSpec][] => [
-      [`/pics/desk/content/${kind.slug}/:id`, { targets: async (s) => one({ id: String((await first<{ id: number }>(kind.table, s.db(kind.table).orderBy('id').first('id'))).id) }) }],
+      [`/pics/desk/content/${kind.slug}/:id`, { targets: async (s) => one({ id: String((await first<{ id: number }>(kind.id, ofKind(s, kind.id).orderBy('id').first('id'))).id) }) }],
       [
         `/pics/desk/content/${kind.slug}/:id/delete`,
         {
@@ -197,12 +200,12 @@ const FORMS: Record<string, FormSpec> = {
               } as Record<string, Fields>
             )[kind.slug];
             if (!fields) throw new Error(`no new ${kind.slug} entry to make: add its fields here`);
-            const before = (await s.db(kind.table).max<{ max: number | null }[]>('id as max'))[0]!.max ?? 0;
+            const before = (await ofKind(s, kind.id).max<{ max: number | null }[]>('id as max'))[0]!.max ?? 0;
             created(`a ${kind.noun}`, await s.post(await s.as({ account: 'cs.lead' }), `/pics/desk/content/${kind.slug}`, fields));
-            const row = await first<{ id: number }>(`new ${kind.slug} entry`, s.db(kind.table).where('id', '>', before).first('id'));
+            const row = await first<{ id: number }>(`new ${kind.slug} entry`, ofKind(s, kind.id).where('id', '>', before).first('id'));
             return one({ id: String(row.id) }, `/pics/desk/content/${kind.slug}`);
           },
-          acts: [kind.table],
+          acts: ['content_item'],
         },
       ],
     ]),
@@ -289,32 +292,32 @@ const FORMS: Record<string, FormSpec> = {
   },
 
   // --- 人事雲端服務平台 管理 ---
-  '/cloud/admin/news/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('news', s.db('cloud_news').orderBy('id').first('id'))).id) }) },
+  '/cloud/admin/news/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('news', ofKind(s, 'cloud.news').orderBy('id').first('id'))).id) }) },
   '/cloud/admin/news/:id/delete': {
     targets: async (s) => {
       const c = await s.as({ account: 'mocs.admin' });
       created('news', await s.post(c, '/cloud/admin/news', { title: '刪除用消息', body: '將被刪除。', publishedOn: rocShort(s.today) }));
-      return one({ id: String((await first<{ id: number }>('new news', s.db('cloud_news').where({ title: '刪除用消息' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/news');
+      return one({ id: String((await first<{ id: number }>('new news', ofKind(s, 'cloud.news').where({ title: '刪除用消息' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/news');
     },
-    acts: ['cloud_news'],
+    acts: ['content_item'],
   },
-  '/cloud/admin/faq/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('faq', s.db('cloud_faq').orderBy('id').first('id'))).id) }) },
+  '/cloud/admin/faq/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('faq', ofKind(s, 'cloud.faq').orderBy('id').first('id'))).id) }) },
   '/cloud/admin/faq/:id/delete': {
     targets: async (s) => {
       const c = await s.as({ account: 'mocs.admin' });
       created('a faq', await s.post(c, '/cloud/admin/faq', { question: '刪除用問題', answer: '將被刪除。', sortOrder: '999' }));
-      return one({ id: String((await first<{ id: number }>('new faq', s.db('cloud_faq').where({ question: '刪除用問題' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/faq');
+      return one({ id: String((await first<{ id: number }>('new faq', ofKind(s, 'cloud.faq').where({ question: '刪除用問題' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/faq');
     },
-    acts: ['cloud_faq'],
+    acts: ['content_item'],
   },
   '/cloud/admin/files/:id/delete': {
     targets: async (s) => {
       const c = await s.as({ account: 'mocs.admin' });
       await c.get(`${baseURL}/cloud/admin/files`);
       created('a file', await s.post(c, `/cloud/admin/files?_csrf=${encodeURIComponent(c.csrf)}`, { title: '刪除用檔案', description: '', publishedOn: rocShort(s.today) }, { multipart: true, file: { field: 'file', name: 'readme.txt', type: 'text/plain', data: '將被刪除。\n' } }));
-      return one({ id: String((await first<{ id: number }>('new file', s.db('cloud_file').where({ title: '刪除用檔案' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/files');
+      return one({ id: String((await first<{ id: number }>('new file', ofKind(s, 'cloud.files').where({ title: '刪除用檔案' }).orderBy('id', 'desc').first('id'))).id) }, '/cloud/admin/files');
     },
-    acts: ['cloud_file'],
+    acts: ['content_item'],
   },
   '/cloud/admin/tables/:id': { targets: async (s) => one({ id: String((await first<{ id: number }>('table', s.db('cloud_dict_table').orderBy('id').first('id'))).id) }) },
   '/cloud/admin/tables/:id/fields': { targets: async (s) => one({ id: String((await first<{ id: number }>('table', s.db('cloud_dict_table').orderBy('id').first('id'))).id) }) },

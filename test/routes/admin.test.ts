@@ -41,7 +41,7 @@ describe('who may enter /admin', () => {
     expect(denied[0].details).toEqual({ required: ['portal_admin'] });
     expect(await appRow('B6')).toEqual(before);
     expect(await appRow('ZZZ')).toBeUndefined();
-    expect(await t.db('announcement').where({ title: `不該存在 ${me.a.accountId}` })).toEqual([]);
+    expect(await t.db('content_item').where({ kind: 'portal.announcements', title: `不該存在 ${me.a.accountId}` })).toEqual([]);
   });
 
   it.each([['hr_supervisor'], ['cs_agent'], ['platform_admin']])('refuses %s too', async (role) => {

@@ -10,7 +10,9 @@ afterAll(() => t.close());
 const DAY = 86_400_000;
 const isoDay = (offsetDays: number) => taipeiToday(new Date(Date.now() + offsetDays * DAY));
 const tag = () => `測試${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-const byTitle = (title: string) => t.db('announcement').where({ title });
+/** The portal's announcements: their rows of content_item (src/platform/content). */
+const announcementRows = () => t.db('content_item').where({ kind: 'portal.announcements' });
+const byTitle = (title: string) => announcementRows().where({ title });
 
 async function admin() {
   const a = await makeAccount(t.db, { roles: ['portal_admin'] });
@@ -19,11 +21,11 @@ async function admin() {
 
 /** Announcements of this test (deleted afterwards). */
 async function withAnnouncements(rows: { title: string; publish_on: string; unpublish_on?: string | null; body?: string }[], fn: (ids: number[]) => Promise<void>) {
-  const ids = (await t.db('announcement').insert(rows.map((r) => ({ category: '系統公告', body: '內容', ...r }))).returning('id')).map((r: { id: number }) => r.id);
+  const ids = (await t.db('content_item').insert(rows.map((r) => ({ kind: 'portal.announcements', category: '系統公告', body: '內容', ...r }))).returning('id')).map((r: { id: number }) => r.id);
   try {
     await fn(ids);
   } finally {
-    await t.db('announcement').whereIn('id', ids).delete();
+    await announcementRows().whereIn('id', ids).delete();
   }
 }
 
@@ -186,7 +188,7 @@ describe('公告管理', () => {
         expect(res.text).not.toContain('<script>alert(1)</script>');
         expect(res.text).not.toContain('<b>粗體</b>');
       }
-      expect(Number((await t.db('announcement').count({ n: '*' }).first())!.n)).toBeGreaterThan(0);
+      expect(Number((await announcementRows().count({ n: '*' }).first())!.n)).toBeGreaterThan(0);
     } finally {
       await byTitle(title).delete();
     }
@@ -231,7 +233,7 @@ describe('公告管理', () => {
       expect(formErrors(res.text), JSON.stringify(patch).slice(0, 80)).toEqual(messages);
       if (typeof body.publishOn === 'string' && body.publishOn.length <= 20) expect(inputValue(res.text, 'publishOn')).toBe(body.publishOn);
       if (typeof body.body === 'string' && body.body.length < 100) expect(res.text).toContain(`>${body.body}</textarea>`);
-      expect(await t.db('announcement').where('title', 'like', `${marker}%`)).toEqual([]);
+      expect(await announcementRows().where('title', 'like', `${marker}%`)).toEqual([]);
     }
   });
 
@@ -250,7 +252,7 @@ describe('公告管理', () => {
     expect(formErrors(json.text)).toEqual(['標題格式錯誤', '請選擇公告類別', '內容格式錯誤', '公告日期格式錯誤']);
     const big = await agent.post('/admin/announcements').type('form').send(`${head}&body=${'x'.repeat(10 * 1024 * 1024)}`);
     expectZhPage(big, 413);
-    expect(await t.db('announcement').where('title', 'like', `${marker}%`)).toEqual([]);
+    expect(await announcementRows().where('title', 'like', `${marker}%`)).toEqual([]);
   });
 
   it('edits with ROC dates shown, records it, and refuses bad input without changing anything', async () => {
@@ -260,14 +262,14 @@ describe('公告管理', () => {
       const form = await agent.get(`/admin/announcements/${id}/edit`);
       expect(inputValue(form.text, 'publishOn')).toBe('110/05/06');
       expect(inputValue(form.text, 'unpublishOn')).toBe('110/12/31');
-      const before = await t.db('announcement').where({ id }).first();
+      const before = await announcementRows().where({ id }).first();
       const bad = await agent.post(`/admin/announcements/${id}`).type('form').send({ _csrf: csrf, ...valid(`${k} 改`), publishOn: '115/02/30' });
       expectZhPage(bad, 400);
       expect(bad.text).toContain(`action="/admin/announcements/${id}"`);
-      expect(await t.db('announcement').where({ id }).first()).toEqual(before);
+      expect(await announcementRows().where({ id }).first()).toEqual(before);
       const ok = await agent.post(`/admin/announcements/${id}`).type('form').send({ _csrf: csrf, ...valid(`${k} 改`), publishOn: '2021-06-01', unpublishOn: '' });
       expect(ok.status).toBe(303);
-      expect(await t.db('announcement').where({ id }).first()).toMatchObject({ title: `${k} 改`, publish_on: '2021-06-01', unpublish_on: null });
+      expect(await announcementRows().where({ id }).first()).toMatchObject({ title: `${k} 改`, publish_on: '2021-06-01', unpublish_on: null });
       expect(await lastAudit(t.db, 'announcement.update')).toMatchObject({ actor_account_id: a.accountId, target_id: String(id) });
     });
   });
@@ -277,7 +279,7 @@ describe('公告管理', () => {
     await withAnnouncements([{ title: tag(), publish_on: '2021-01-01' }], async ([id]) => {
       const res = await agent.post(`/admin/announcements/${id}/delete`).type('form').send({ _csrf: csrf });
       expect(res.status).toBe(303);
-      expect(await t.db('announcement').where({ id })).toEqual([]);
+      expect(await announcementRows().where({ id })).toEqual([]);
       expect(await lastAudit(t.db, 'announcement.delete')).toMatchObject({ actor_account_id: a.accountId, target_id: String(id) });
       expectZhPage(await agent.post(`/admin/announcements/${id}/delete`).type('form').send({ _csrf: csrf }), 404);
     });
@@ -291,7 +293,7 @@ describe('公告管理', () => {
     expectZhPage(await agent.post('/admin/announcements/abc/delete').type('form').send({ _csrf: csrf }), 404);
     await withAnnouncements([{ title: tag(), publish_on: '2021-01-01' }], async ([id]) => {
       expectZhPage(await agent.post(`/admin/announcements/${id}/delete`).type('form').send({}), 403);
-      expect(await t.db('announcement').where({ id })).toHaveLength(1);
+      expect(await announcementRows().where({ id })).toHaveLength(1);
     });
     const marker = tag();
     expectZhPage(await agent.post('/admin/announcements').type('form').send(valid(marker)), 403);

@@ -40,15 +40,15 @@ describe('最新消息, 常見問題, 檔案下載', () => {
     expect(inputValue(bad.text, 'publishedOn')).toBe('115/13/01');
     const ok = await admin.agent.post('/cloud/admin/news').type('form').send({ _csrf: admin.csrf, title: '管理測試公告', body: '內容', publishedOn: '115/11/24' });
     expect(ok.status).toBe(303);
-    const row = await t.db('cloud_news').where({ title: '管理測試公告' }).first();
-    expect(row.published_on).toBe('2026-11-24');
+    const row = await t.db('content_item').where({ kind: 'cloud.news' }).where({ title: '管理測試公告' }).first();
+    expect(row.publish_on).toBe('2026-11-24');
     expect((await lastAudit(t.db, 'cloud.admin.news.create')).target_id).toBe(String(row.id));
     expect((await agency.agent.get('/cloud')).text).toContain('管理測試公告');
     const edit = await admin.agent.post(`/cloud/admin/news/${row.id}`).type('form').send({ _csrf: admin.csrf, title: '管理測試公告（更正）', body: '內容', publishedOn: '115/11/24' });
     expect(edit.status).toBe(303);
-    expect((await t.db('cloud_news').where({ id: row.id }).first()).title).toBe('管理測試公告（更正）');
+    expect((await t.db('content_item').where({ kind: 'cloud.news' }).where({ id: row.id }).first()).title).toBe('管理測試公告（更正）');
     expect((await admin.agent.post(`/cloud/admin/news/${row.id}/delete`).type('form').send({ _csrf: admin.csrf })).status).toBe(303);
-    expect(await t.db('cloud_news').where({ id: row.id }).first()).toBeUndefined();
+    expect(await t.db('content_item').where({ kind: 'cloud.news' }).where({ id: row.id }).first()).toBeUndefined();
     expectZhPage(await admin.agent.post('/cloud/admin/news/999999/delete').type('form').send({ _csrf: admin.csrf }), 404);
   });
 
@@ -65,7 +65,7 @@ describe('最新消息, 常見問題, 檔案下載', () => {
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
     const up = await admin.agent.post(`/cloud/admin/files?_csrf=${encodeURIComponent(admin.csrf)}`).field('title', '介接說明文件').field('description', '說明').field('publishedOn', '115/11/24').attach('file', pdf, '介接說明.pdf');
     expect(up.status).toBe(303);
-    const f = await t.db('cloud_file').where({ title: '介接說明文件' }).first();
+    const f = await t.db('content_item').where({ kind: 'cloud.files' }).where({ title: '介接說明文件' }).first();
     const got = await agency.agent.get(`/cloud/files/${f.id}`);
     expect(got.status).toBe(200);
     expect(got.headers['content-type']).toBe('application/pdf');
@@ -75,7 +75,7 @@ describe('最新消息, 常見問題, 檔案下載', () => {
     const none = await admin.agent.post(`/cloud/admin/files?_csrf=${encodeURIComponent(admin.csrf)}`).field('title', '無檔').field('publishedOn', '115/11/24');
     expectZhPage(none, 400);
     expect(formErrors(none.text).join()).toContain('請選擇要上傳的檔案');
-    expect(await t.db('cloud_file').whereIn('title', ['假檔', '無檔'])).toHaveLength(0);
+    expect(await t.db('content_item').where({ kind: 'cloud.files' }).whereIn('title', ['假檔', '無檔'])).toHaveLength(0);
   });
 });
 

@@ -70,7 +70,7 @@ describe('portal pages', () => {
   });
 
   it('shows a news item, 404 for an unknown one', async () => {
-    const n = await t.db('cloud_news').where({ title: '雲端人事平台測試' }).first('id');
+    const n = await t.db('content_item').where({ kind: 'cloud.news', title: '雲端人事平台測試' }).first('id');
     expectZhPage(await ntunhs.agent.get(`/cloud/news/${n.id}`), 200);
     expectZhPage(await ntunhs.agent.get('/cloud/news/999999'), 404);
     expectZhPage(await ntunhs.agent.get('/cloud/news/abc'), 404);

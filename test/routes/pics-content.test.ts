@@ -20,7 +20,10 @@ async function session(roles: string[]) {
 const supervisor = () => session(['cs_agent', 'cs_supervisor']);
 const plainAgent = () => session(['cs_agent']);
 
-const count = async (table: string) => Number((await t.db(table).count<{ n: string }[]>({ n: '*' }))[0]!.n);
+/** The rows of content_item (src/platform/content) of the kind whose audit entries name `table`, the table it once had. */
+const KIND_OF: Record<string, string> = { pics_announcement: 'pics.announcements', pics_faq: 'pics.faq', pics_download: 'pics.downloads', pics_canned_reply: 'pics.canned' };
+const rowsOf = (table: string) => (KIND_OF[table] ? t.db('content_item').where({ kind: KIND_OF[table] }) : t.db(table));
+const count = async (table: string) => Number((await rowsOf(table).count<{ n: string }[]>({ n: '*' }))[0]!.n);
 
 /** The four text kinds: a valid form, what it stores, and where the public (or the desk) sees it. */
 interface Kind {
@@ -153,17 +156,17 @@ describe('內容管理: who may use it', () => {
   it('refuses every change without the CSRF token, changing nothing', async () => {
     const { agent } = await supervisor();
     const k = kindOf('faq');
-    const [id] = (await t.db('pics_faq').insert({ category: 'x', question: tag(), answer: 'y', sort_order: 1 }).returning('id')).map((r: { id: number }) => r.id);
+    const [id] = (await t.db('content_item').insert({ kind: 'pics.faq', category: 'x', question: tag(), answer: 'y', sort_order: 1 }).returning('id')).map((r: { id: number }) => r.id);
     try {
-      const before = await t.db('pics_faq').where({ id }).first();
+      const before = await rowsOf('pics_faq').where({ id }).first();
       expectZhPage(await agent.post('/pics/desk/content/faq').type('form').send(k.valid(tag())), 403);
       expectZhPage(await agent.post(`/pics/desk/content/faq/${id}`).type('form').send(k.valid(tag())), 403);
       expectZhPage(await agent.post(`/pics/desk/content/faq/${id}/delete`).type('form').send({}), 403);
       expectZhPage(await agent.post('/pics/desk/calendar').type('form').send({ day: '2028-03-15', kind: 'holiday', name: '測試' }), 403);
-      expect(await t.db('pics_faq').where({ id }).first()).toEqual(before);
+      expect(await rowsOf('pics_faq').where({ id }).first()).toEqual(before);
       expect(await t.db('pics_calendar_day').where({ day: '2028-03-15' })).toEqual([]);
     } finally {
-      await t.db('pics_faq').where({ id }).delete();
+      await rowsOf('pics_faq').where({ id }).delete();
     }
   });
 });
@@ -182,7 +185,7 @@ describe.each(KINDS)('內容管理: $slug', (k) => {
     const created = await agent.post(`/pics/desk/content/${k.slug}`).type('form').send({ _csrf: csrf, ...k.valid(title), id: '1' });
     expect(created.status).toBe(303);
     expect(created.headers.location).toBe(`/pics/desk/content/${k.slug}`);
-    const [row, ...more] = await t.db(k.table).where({ [k.titleColumn]: title });
+    const [row, ...more] = await rowsOf(k.table).where({ [k.titleColumn]: title });
     expect(more).toEqual([]);
     expect(row.id).not.toBe(1);
     expect(row).toMatchObject(k.stored(title));
@@ -199,17 +202,17 @@ describe.each(KINDS)('內容管理: $slug', (k) => {
       const renamed = `${title}改`;
       const updated = await agent.post(`/pics/desk/content/${k.slug}/${row.id}`).type('form').send({ _csrf: csrf, ...k.valid(renamed) });
       expect(updated.status).toBe(303);
-      expect(await t.db(k.table).where({ id: row.id }).first()).toMatchObject(k.stored(renamed));
+      expect(await rowsOf(k.table).where({ id: row.id }).first()).toMatchObject(k.stored(renamed));
       expect(await lastAudit(t.db, `pics.content.${k.key}.update`)).toMatchObject({ actor_account_id: a.accountId, target_id: String(row.id) });
       expect(await k.shown(renamed)).toBe(true);
 
       const deleted = await agent.post(`/pics/desk/content/${k.slug}/${row.id}/delete`).type('form').send({ _csrf: csrf });
       expect(deleted.status).toBe(303);
-      expect(await t.db(k.table).where({ id: row.id })).toEqual([]);
+      expect(await rowsOf(k.table).where({ id: row.id })).toEqual([]);
       expect(await lastAudit(t.db, `pics.content.${k.key}.delete`)).toMatchObject({ actor_account_id: a.accountId, target_id: String(row.id) });
       expect(await k.shown(renamed)).toBe(false);
     } finally {
-      await t.db(k.table).where({ id: row.id }).delete();
+      await rowsOf(k.table).where({ id: row.id }).delete();
     }
   });
 
@@ -232,15 +235,15 @@ describe.each(KINDS)('內容管理: $slug', (k) => {
     const { agent, csrf } = await supervisor();
     const title = tag();
     await agent.post(`/pics/desk/content/${k.slug}`).type('form').send({ _csrf: csrf, ...k.valid(title) }).expect(303);
-    const before = await t.db(k.table).where({ [k.titleColumn]: title }).first();
+    const before = await rowsOf(k.table).where({ [k.titleColumn]: title }).first();
     try {
       const bad = await agent.post(`/pics/desk/content/${k.slug}/${before.id}`).type('form').send({ _csrf: csrf, ...k.valid(`${title}改`), [k.titleField]: '' });
       expectZhPage(bad, 400);
       expect(bad.text).toContain(`action="/pics/desk/content/${k.slug}/${before.id}"`);
       expect(formErrors(bad.text)).toHaveLength(1);
-      expect(await t.db(k.table).where({ id: before.id }).first()).toEqual(before);
+      expect(await rowsOf(k.table).where({ id: before.id }).first()).toEqual(before);
     } finally {
-      await t.db(k.table).where({ id: before.id }).delete();
+      await rowsOf(k.table).where({ id: before.id }).delete();
     }
   });
 });
@@ -251,7 +254,7 @@ describe('內容管理: a future 公告日期 keeps the announcement from the pu
     const title = tag();
     const tomorrow = shiftDay(today(), 1);
     await agent.post('/pics/desk/content/announcements').type('form').send({ _csrf: csrf, title, body: '明日公告', publishOn: rocShort(tomorrow) }).expect(303);
-    const row = await t.db('pics_announcement').where({ title }).first();
+    const row = await rowsOf('pics_announcement').where({ title }).first();
     try {
       expect(row.publish_on).toBe(tomorrow);
       expect((await request(t.app).get('/pics/announcements')).text).not.toContain(title);
@@ -260,7 +263,7 @@ describe('內容管理: a future 公告日期 keeps the announcement from the pu
       const list = await agent.get('/pics/desk/content/announcements');
       expect(list.text).toMatch(new RegExp(`${rocShort(tomorrow)} <span class="tag">尚未公開</span>`));
     } finally {
-      await t.db('pics_announcement').where({ id: row.id }).delete();
+      await rowsOf('pics_announcement').where({ id: row.id }).delete();
     }
   });
 
@@ -273,8 +276,8 @@ describe('內容管理: a future 公告日期 keeps the announcement from the pu
     ]) {
       const title = tag();
       await agent.post('/pics/desk/content/announcements').type('form').send({ _csrf: csrf, title, body: '內容', publishOn: typed }).expect(303);
-      expect((await t.db('pics_announcement').where({ title }).first()).publish_on, typed).toBe(iso);
-      await t.db('pics_announcement').where({ title }).delete();
+      expect((await rowsOf('pics_announcement').where({ title }).first()).publish_on, typed).toBe(iso);
+      await rowsOf('pics_announcement').where({ title }).delete();
     }
   });
 });
@@ -369,15 +372,15 @@ describe('內容管理: bad input', () => {
     for (const url of ['/public/files/manual.pdf', 'http://www.dgpa.gov.tw/a.pdf', `https://www.dgpa.gov.tw/${'a'.repeat(476)}`]) {
       const title = tag();
       await lead.agent.post('/pics/desk/content/downloads').type('form').send({ _csrf: lead.csrf, ...kindOf('downloads').valid(title), url }).expect(303);
-      expect((await t.db('pics_download').where({ title }).first()).url).toBe(url);
-      await t.db('pics_download').where({ title }).delete();
+      expect((await rowsOf('pics_download').where({ title }).first()).url).toBe(url);
+      await rowsOf('pics_download').where({ title }).delete();
     }
     const title = tag();
     await lead.agent.post('/pics/desk/content/faq').type('form').send({ _csrf: lead.csrf, ...kindOf('faq').valid(title), answer: long(20000), sortOrder: '9999' }).expect(303);
-    const row = await t.db('pics_faq').where({ question: title }).first();
+    const row = await rowsOf('pics_faq').where({ question: title }).first();
     expect([...row.answer]).toHaveLength(20000);
     expect(row.sort_order).toBe(9999);
-    await t.db('pics_faq').where({ id: row.id }).delete();
+    await rowsOf('pics_faq').where({ id: row.id }).delete();
   });
 });
 

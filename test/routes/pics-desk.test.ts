@@ -119,7 +119,7 @@ describe('agent desk: working a ticket', () => {
   it('replies with a canned reply', async () => {
     const tk = await ticketFor();
     const { agent, csrf } = await agentSession();
-    const canned = await t.db('pics_canned_reply').orderBy('id').first();
+    const canned = await t.db('content_item').where({ kind: 'pics.canned' }).orderBy('id').first();
     const res = await agent.post(`/pics/desk/tickets/${tk.id}/reply?_csrf=${encodeURIComponent(csrf)}`).field('cannedId', String(canned.id)).field('body', '');
     expect(res.status).toBe(303);
     const ev = (await eventsOf(tk.id)).find((e: { kind: string }) => e.kind === 'reply');

@@ -114,7 +114,7 @@ describe('PICS home', () => {
       expectZhPage(res, 200);
       expect(res.text).toContain(text);
     }
-    const a = await t.db('pics_announcement').first('id');
+    const a = await t.db('content_item').where({ kind: 'pics.announcements' }).first('id');
     expectZhPage(await request(t.app).get(`/pics/announcements/${a.id}`), 200);
     expectZhPage(await request(t.app).get('/pics/announcements/999999'), 404);
   });

@@ -124,7 +124,7 @@ describe('the embedded server', () => {
       expect(await count('agency')).toBe(AGENCIES.length);
       expect(await count('app_catalog')).toBe(APP_CATALOG.length);
       for (const table of ['jobs_code', 'pics_calendar_day', 'cloud_service', 'cloud_dict_field', 'hr_code']) expect(await count(table), table).toBeGreaterThan(0);
-      for (const table of ['person', 'account', 'role_grant', 'pics_api_credential', 'announcement', 'pics_announcement', 'mydata_announcement', 'cloud_news', 'jobs_vacancy', 'pics_ticket', 'agency_area_grant']) {
+      for (const table of ['person', 'account', 'role_grant', 'pics_api_credential', 'announcement', 'pics_announcement', 'mydata_announcement', 'cloud_news', 'content_item', 'jobs_vacancy', 'pics_ticket', 'agency_area_grant']) {
         expect(await count(table), table).toBe(0);
       }
       expect(prepareDemoPki(config, createLogger('silent'))).toBeNull();

@@ -8,6 +8,7 @@ import { FormError, NotFoundError } from '../../platform/errors';
 import { chartSvg } from '../../platform/svgChart';
 import { taipeiToday } from '../../platform/dates';
 import type { SiteRepository } from './repository';
+import { CLOUD_FILES } from './contentKinds';
 
 export const AUDIT_EVENTS: Record<string, string> = {
   login: '登入',
@@ -31,7 +32,7 @@ export interface AuditFilter {
 const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function createSiteAdmin(core: CoreServices, repo: SiteRepository) {
-  const { db, audit, uploads } = core;
+  const { db, audit, uploads, content } = core;
   const actor = (u: SessionUser) => ({ accountId: u.accountId || null, label: u.name });
   const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: RequestContext, details: Record<string, unknown> = {}, trx?: Knex) =>
     audit.record({ actor: actor(u), action, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
@@ -81,52 +82,18 @@ export function createSiteAdmin(core: CoreServices, repo: SiteRepository) {
   }
 
   return {
-    // --- 最新消息 ---
-    async saveNews(u: SessionUser, id: number | null, input: { title: string; body: string; publishedOn: string | null }, ctx: RequestContext) {
-      const row = { title: input.title, body: input.body, publishedOn: input.publishedOn! };
-      if (id === null) {
-        const [r] = await repo.insertNews({ ...row, author: '銓敘部' });
-        await record(u, 'cloud.admin.news.create', { type: 'cloud_news', id: r.id }, ctx, { title: input.title });
-      } else {
-        if (!(await repo.updateNews(id, row))) throw new NotFoundError('查無此公告');
-        await record(u, 'cloud.admin.news.update', { type: 'cloud_news', id }, ctx, { title: input.title });
-      }
-    },
-    async deleteNews(u: SessionUser, id: number, ctx: RequestContext) {
-      if (!(await repo.deleteNews(id))) throw new NotFoundError('查無此公告');
-      await record(u, 'cloud.admin.news.delete', { type: 'cloud_news', id }, ctx);
-    },
-    // --- 常見問題 ---
-    async saveFaq(u: SessionUser, id: number | null, input: { question: string; answer: string; sortOrder: number }, ctx: RequestContext) {
-      if (id === null) await repo.insertFaq(input);
-      else if (!(await repo.updateFaq(id, input))) throw new NotFoundError('查無此常見問題');
-      await record(u, id === null ? 'cloud.admin.faq.create' : 'cloud.admin.faq.update', { type: 'cloud_faq', id: id ?? input.question.slice(0, 50) }, ctx);
-    },
-    async deleteFaq(u: SessionUser, id: number, ctx: RequestContext) {
-      if (!(await repo.deleteFaq(id))) throw new NotFoundError('查無此常見問題');
-      await record(u, 'cloud.admin.faq.delete', { type: 'cloud_faq', id }, ctx);
-    },
-    // --- 檔案下載 ---
-    async addFile(u: SessionUser, input: { title: string; description: string; publishedOn: string | null }, files: ReceivedFile[], ctx: RequestContext) {
+    // --- 檔案下載: a kind of the content module with an uploaded file (最新消息 and 常見問題 are the module's own pages) ---
+    /** Adds an entry with its one uploaded file; the file is kept only if the entry is saved. */
+    async addFile(u: SessionUser, body: unknown, files: ReceivedFile[], ctx: RequestContext) {
       if (files.length !== 1) {
         await uploads.discard(files);
         throw new FormError({ file: '請選擇要上傳的檔案' });
       }
-      await uploads.keep(files, async ([f]) =>
-        db.transaction(async (trx) => {
-          const [r] = await repo.insertFile(
-            { title: input.title, description: input.description, published_on: input.publishedOn, stored_name: f!.storedName, original_name: f!.originalName, mime: f!.mime, size: f!.size, sha256: f!.sha256 },
-            trx,
-          );
-          await record(u, 'cloud.admin.file.create', { type: 'cloud_file', id: r.id }, ctx, { name: f!.originalName, sha256: f!.sha256 }, trx);
-        }),
-      );
+      await uploads.keep(files, async ([f]) => content.create(u, CLOUD_FILES, body, ctx, { file: f! }));
     },
     async deleteFile(u: SessionUser, id: number, ctx: RequestContext) {
-      const [gone] = await repo.deleteFile(id);
-      if (!gone) throw new NotFoundError('查無此檔案');
+      const gone = await content.remove(u, CLOUD_FILES, id, String(id), ctx);
       if (gone.storedName) await uploads.remove(gone.storedName);
-      await record(u, 'cloud.admin.file.delete', { type: 'cloud_file', id }, ctx);
     },
     // --- 資料表及欄位 ---
     async updateTable(u: SessionUser, id: number, input: { title: string; description: string; sortOrder: number }, ctx: RequestContext) {

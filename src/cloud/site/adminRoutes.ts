@@ -1,13 +1,15 @@
 import { Readable } from 'node:stream';
 import express, { type Request, type Router } from 'express';
 import type { Services } from '../../services';
+import { contentAdminRouter } from '../../platform/content';
+import { CLOUD_EDITED_KINDS } from './contentKinds';
 import { ctxOf, flash, idParam, submitForm } from '../../platform/http';
 import { FormError, NotFoundError } from '../../platform/errors';
 import { pageNumber, parseForm } from '../../platform/validation';
 import { rocShort, taipeiToday } from '../../platform/dates';
 import { requireRole } from '../../middleware/authGuards';
 import { AUDIT_EVENTS, type AuditFilter } from './admin';
-import { auditQuerySchema, faqSchema, fieldSchema, fileSchema, handleReportSchema, newsSchema, serviceSchema, tableSchema } from './schemas';
+import { auditQuerySchema, fieldSchema, fileSchema, handleReportSchema, serviceSchema, tableSchema } from './schemas';
 import { DOWNLOAD_FILE_POLICY, REPORT_STATUS_LABELS } from './service';
 import { STYLES } from './routes';
 
@@ -30,67 +32,19 @@ export function siteAdminRouter(services: Services): Router {
   router.get('/cloud/admin', (_req, res) => res.redirect('/cloud/admin/news'));
   router.get('/cloud/admin/content', (_req, res) => res.redirect('/cloud/admin/news'));
 
-  // --- 最新消息 ---
-  router.get('/cloud/admin/news', async (req, res) => {
-    res.render('cloud/site/admin/news', { ...LOCALS, title: '最新消息管理', menu: 'admin-content', result: await site.news({ page: pageNumber(req.query.page) }) });
-  });
-  const newsForm = (editing: object | null) => ({ ...LOCALS, title: editing ? '修改最新消息' : '新增最新消息', menu: 'admin-content', editing });
-  router.get('/cloud/admin/news/new', (_req, res) => res.render('cloud/site/admin/news-form', { ...newsForm(null), values: { publishedOn: rocShort(taipeiToday(services.clock())) } }));
-  router.post('/cloud/admin/news', async (req, res) => {
-    await submitForm(req, res, 'cloud/site/admin/news-form', newsForm(null), async () => {
-      await admin.saveNews(req.user!, null, parseForm(newsSchema, req.body), ctxOf(req));
-      flash(req, 'success', '最新消息已新增。');
-      res.redirect(303, '/cloud/admin/news');
-    });
-  });
-  router.get('/cloud/admin/news/:id/edit', async (req, res) => {
-    const n = await site.newsItem(idOf(req));
-    res.render('cloud/site/admin/news-form', { ...newsForm(n), values: { title: n.title, body: n.body, publishedOn: rocShort(n.publishedOn) } });
-  });
-  router.post('/cloud/admin/news/:id', async (req, res) => {
-    const n = await site.newsItem(idOf(req));
-    await submitForm(req, res, 'cloud/site/admin/news-form', newsForm(n), async () => {
-      await admin.saveNews(req.user!, n.id, parseForm(newsSchema, req.body), ctxOf(req));
-      flash(req, 'success', '最新消息已更新。');
-      res.redirect(303, '/cloud/admin/news');
-    });
-  });
-  router.post('/cloud/admin/news/:id/delete', async (req, res) => {
-    await admin.deleteNews(req.user!, idOf(req), ctxOf(req));
-    flash(req, 'success', '最新消息已刪除。');
-    res.redirect(303, '/cloud/admin/news');
-  });
-
-  // --- 常見問題 ---
-  router.get('/cloud/admin/faq', async (_req, res) => res.render('cloud/site/admin/faq', { ...LOCALS, title: '常見問題管理', menu: 'admin-content', faqs: await site.faqs() }));
-  const faqForm = (editing: object | null) => ({ ...LOCALS, title: editing ? '修改常見問題' : '新增常見問題', menu: 'admin-content', editing });
-  router.get('/cloud/admin/faq/new', (_req, res) => res.render('cloud/site/admin/faq-form', { ...faqForm(null), values: { sortOrder: '100' } }));
-  router.post('/cloud/admin/faq', async (req, res) => {
-    await submitForm(req, res, 'cloud/site/admin/faq-form', faqForm(null), async () => {
-      await admin.saveFaq(req.user!, null, parseForm(faqSchema, req.body), ctxOf(req));
-      flash(req, 'success', '常見問題已新增。');
-      res.redirect(303, '/cloud/admin/faq');
-    });
-  });
-  router.get('/cloud/admin/faq/:id/edit', async (req, res) => {
-    const f = await repo.faq(idOf(req));
-    if (!f) throw new NotFoundError('查無此常見問題');
-    res.render('cloud/site/admin/faq-form', { ...faqForm(f), values: { question: f.question, answer: f.answer, sortOrder: String(f.sortOrder) } });
-  });
-  router.post('/cloud/admin/faq/:id', async (req, res) => {
-    const f = await repo.faq(idOf(req));
-    if (!f) throw new NotFoundError('查無此常見問題');
-    await submitForm(req, res, 'cloud/site/admin/faq-form', faqForm(f), async () => {
-      await admin.saveFaq(req.user!, f.id, parseForm(faqSchema, req.body), ctxOf(req));
-      flash(req, 'success', '常見問題已更新。');
-      res.redirect(303, '/cloud/admin/faq');
-    });
-  });
-  router.post('/cloud/admin/faq/:id/delete', async (req, res) => {
-    await admin.deleteFaq(req.user!, idOf(req), ctxOf(req));
-    flash(req, 'success', '常見問題已刪除。');
-    res.redirect(303, '/cloud/admin/faq');
-  });
+  // --- 最新消息 and 常見問題: kinds of the platform's content module ---
+  router.use(
+    '/cloud/admin',
+    contentAdminRouter({
+      content: services.content,
+      kinds: CLOUD_EDITED_KINDS,
+      base: '/cloud/admin',
+      clock: services.clock,
+      views: { list: 'cloud/site/admin/content-list', form: 'cloud/site/admin/content-form' },
+      locals: () => ({ ...LOCALS, menu: 'admin-content' }),
+      done: (kind, verb) => `${kind.noun}已${verb}。`,
+    }),
+  );
 
   // --- 檔案下載 ---
   const filesLocals = async (extra: object = {}) => ({ ...LOCALS, title: '檔案下載管理', menu: 'admin-content', files: await site.files(), values: { publishedOn: rocShort(taipeiToday(services.clock())) }, ...extra });
@@ -98,16 +52,16 @@ export function siteAdminRouter(services: Services): Router {
   router.post('/cloud/admin/files', services.uploads.receive(['file'], DOWNLOAD_FILE_POLICY), async (req, res) => {
     const files = req.uploads ?? [];
     await submitForm(req, res, 'cloud/site/admin/files', await filesLocals(), async () => {
-      let input;
+      // The form's fields and the upload's refusal are told together; the service checks the fields again.
       try {
-        input = parseForm(fileSchema, req.body);
+        parseForm(fileSchema, req.body);
         if (req.uploadError) throw new FormError({ file: req.uploadError });
       } catch (e) {
         await services.uploads.discard(files);
         if (req.uploadError && e instanceof FormError) throw new FormError({ ...e.errors, file: req.uploadError });
         throw e;
       }
-      await admin.addFile(req.user!, { ...input, description: input.description ?? '' }, files, ctxOf(req));
+      await admin.addFile(req.user!, req.body, files, ctxOf(req));
       flash(req, 'success', '檔案已上傳。');
       res.redirect(303, '/cloud/admin/files');
     });

@@ -21,9 +21,6 @@ async function paged<T>(q: Knex.QueryBuilder, page: number, size = PAGE_SIZE): P
   return { rows, total, page: p, pages };
 }
 
-export interface NewsRow { id: number; title: string; body: string; publishedOn: string; author: string | null }
-export interface FaqRow { id: number; question: string; answer: string; sortOrder: number }
-export interface FileRow { id: number; title: string; description: string; storedName: string | null; originalName: string | null; mime: string | null; size: number | null; url: string | null; publishedOn: string }
 export interface ServiceRow {
   id: number; code: string; name: string; description: string; category: string; supportsFile: boolean; supportsWs: boolean;
   tableId: number | null; tableName: string | null; tableTitle: string | null; sortOrder: number; active: boolean; retiredAt: Date | null;
@@ -56,59 +53,6 @@ export function createSiteRepository(db: Db) {
 
   return {
     db,
-    // --- 最新公告 ---
-    news(filter: { q?: string; page: number; size?: number }) {
-      const q = db('cloud_news').select('id', 'title', 'body', db.raw(dateStr('published_on', 'publishedOn')), 'author').orderBy([{ column: 'published_on', order: 'desc' }, { column: 'id', order: 'desc' }]);
-      if (filter.q) q.where((w) => w.whereILike('title', like(filter.q!)).orWhereILike('body', like(filter.q!)));
-      return paged<NewsRow>(q, filter.page, filter.size);
-    },
-    newsItem(id: number): Promise<NewsRow | undefined> {
-      return db('cloud_news').where({ id }).first('id', 'title', 'body', db.raw(dateStr('published_on', 'publishedOn')), 'author');
-    },
-    insertNews(row: { title: string; body: string; publishedOn: string; author: string }) {
-      return db('cloud_news').insert({ title: row.title, body: row.body, published_on: row.publishedOn, author: row.author }).returning('id');
-    },
-    updateNews(id: number, row: { title: string; body: string; publishedOn: string }) {
-      return db('cloud_news').where({ id }).update({ title: row.title, body: row.body, published_on: row.publishedOn, updated_at: db.fn.now() });
-    },
-    deleteNews(id: number) {
-      return db('cloud_news').where({ id }).delete();
-    },
-    // --- 常見問題 ---
-    faqs(q?: string): Promise<FaqRow[]> {
-      const query = db('cloud_faq').select('id', 'question', 'answer', 'sort_order as sortOrder').orderBy([{ column: 'sort_order' }, { column: 'id' }]);
-      if (q) query.where((w) => w.whereILike('question', like(q)).orWhereILike('answer', like(q)));
-      return query;
-    },
-    faq(id: number): Promise<FaqRow | undefined> {
-      return db('cloud_faq').where({ id }).first('id', 'question', 'answer', 'sort_order as sortOrder');
-    },
-    insertFaq(row: { question: string; answer: string; sortOrder: number }) {
-      return db('cloud_faq').insert({ question: row.question, answer: row.answer, sort_order: row.sortOrder });
-    },
-    updateFaq(id: number, row: { question: string; answer: string; sortOrder: number }) {
-      return db('cloud_faq').where({ id }).update({ question: row.question, answer: row.answer, sort_order: row.sortOrder, updated_at: db.fn.now() });
-    },
-    deleteFaq(id: number) {
-      return db('cloud_faq').where({ id }).delete();
-    },
-    // --- 檔案下載 ---
-    files(q?: string): Promise<FileRow[]> {
-      const query = db('cloud_file')
-        .select('id', 'title', 'description', 'stored_name as storedName', 'original_name as originalName', 'mime', 'size', 'url', db.raw(dateStr('published_on', 'publishedOn')))
-        .orderBy([{ column: 'published_on', order: 'desc' }, { column: 'id', order: 'desc' }]);
-      if (q) query.where((w) => w.whereILike('title', like(q)).orWhereILike('description', like(q)));
-      return query;
-    },
-    file(id: number): Promise<FileRow | undefined> {
-      return db('cloud_file').where({ id }).first('id', 'title', 'description', 'stored_name as storedName', 'original_name as originalName', 'mime', 'size', 'url', db.raw(dateStr('published_on', 'publishedOn')));
-    },
-    insertFile(row: object, trx: Db = db) {
-      return trx('cloud_file').insert(row).returning('id');
-    },
-    deleteFile(id: number) {
-      return db('cloud_file').where({ id }).delete().returning(['stored_name as storedName']);
-    },
     links(): Promise<Array<{ id: number; title: string; url: string }>> {
       return db('cloud_link').select('id', 'title', 'url').orderBy('sort_order');
     },

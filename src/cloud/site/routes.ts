@@ -27,9 +27,7 @@ export function siteRouter(services: Services): Router {
     res.render('cloud/site/news', { ...LOCALS, title: '最新公告', tab: 'news', q, result, links: await site.links() });
   });
   router.get('/cloud/news/:id', viewer, async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此公告');
-    res.render('cloud/site/news-item', { ...LOCALS, title: '最新公告', tab: 'news', item: await site.newsItem(id), links: await site.links() });
+    res.render('cloud/site/news-item', { ...LOCALS, title: '最新公告', tab: 'news', item: await site.newsItem(idParam(req.params.id)), links: await site.links() });
   });
 
   // --- 服務說明 and 欄位說明 ---
@@ -52,11 +50,9 @@ export function siteRouter(services: Services): Router {
   });
   router.get('/cloud/files', viewer, async (_req, res) => res.render('cloud/site/files', { ...LOCALS, title: '檔案下載', menu: 'files', files: await site.files(), links: await site.links() }));
   router.get('/cloud/files/:id', viewer, async (req, res) => {
-    const id = idParam(req.params.id);
-    const f = id === null ? undefined : await site.repo.file(id);
-    if (!f) throw new NotFoundError('查無此檔案');
-    if (f.url) return res.redirect(f.url);
-    services.uploads.send(res, { storedName: f.storedName!, originalName: f.originalName!, mime: f.mime! });
+    const f = await site.file(idParam(req.params.id));
+    if (f.url) return res.redirect(String(f.url));
+    services.uploads.send(res, { storedName: String(f.storedName), originalName: String(f.originalName), mime: String(f.mime) });
   });
 
   // --- 介接模組: public parts (CA certificate, OpenAPI) ---

@@ -8,7 +8,8 @@ import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { rocShort, taipeiToday } from '../../platform/dates';
 import { counter } from '../../platform/counter';
 import { loadPlatformPki } from '../../pki/platform';
-import { createSiteRepository, type Paged } from './repository';
+import { createSiteRepository, PAGE_SIZE, type Paged } from './repository';
+import { CLOUD_FAQ, CLOUD_FILES, CLOUD_NEWS } from './contentKinds';
 import { buildEncryptedFile, certb64ToPem, deliveryCsv, type DeliveredService } from './delivery';
 import type { ReportInput } from './schemas';
 import { createSiteAdmin } from './admin';
@@ -39,7 +40,7 @@ export interface DeliveryApplication {
 }
 
 export function createSiteService(core: CoreServices) {
-  const { db, audit, uploads, verification } = core;
+  const { db, audit, uploads, verification, content } = core;
   const repo = createSiteRepository(db);
   const pki = () => loadPlatformPki(core.config.pkiDir);
   const actor = (u: SessionUser) => ({ accountId: u.accountId || null, label: u.kind === 'agency' ? `${u.agencyName}（${u.agencyCode}）` : u.name });
@@ -85,17 +86,20 @@ export function createSiteService(core: CoreServices) {
   return {
     repo,
     admin: createSiteAdmin(core, repo),
-    news: repo.news,
-    newsItem: async (id: number) => (await repo.newsItem(id)) ?? Promise.reject(new NotFoundError('查無此公告')),
-    faqs: () => repo.faqs(),
+    /** 最新消息, 10 a page (a page past the last gives the last), searched in title and body with `q`. */
+    news: (f: { q?: string; page: number; size?: number }) => content.published(CLOUD_NEWS, { page: f.page, size: f.size ?? PAGE_SIZE, q: f.q, clamp: true }),
+    newsItem: (id: number | null) => content.publishedItem(CLOUD_NEWS, id),
+    faqs: () => content.latest(CLOUD_FAQ),
     links: () => repo.links(),
-    files: () => repo.files(),
+    files: () => content.latest(CLOUD_FILES),
+    /** An entry of 檔案下載 with its stored file or link, or a 404. */
+    file: (id: number | null) => content.publishedItem(CLOUD_FILES, id),
     services: () => repo.services(),
     async search(q: string) {
       const term = q.trim().slice(0, 100);
       if (!term) return null;
-      const [news, files, faqs] = await Promise.all([repo.news({ q: term, page: 1, size: 50 }), repo.files(term), repo.faqs(term)]);
-      return { news: news.rows, files, faqs };
+      const [news, files, faqs] = await Promise.all([content.latest(CLOUD_NEWS, { q: term, limit: 50 }), content.latest(CLOUD_FILES, { q: term }), content.latest(CLOUD_FAQ, { q: term })]);
+      return { news, files, faqs };
     },
 
     /** 欄位說明: the data dictionary of one service as CSV (UTF-8 with BOM). */

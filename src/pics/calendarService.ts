@@ -7,8 +7,7 @@ import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { parseForm } from '../platform/validation';
 import { parseDateInput, rocShort, taipeiToday } from '../platform/dates';
 import { weekdayOf, type CalendarDay, type WorkCalendar } from './calendar';
-import { CONTENT_KINDS, type ContentKind } from './contentKinds';
-import { createContentRepository, type ContentRow } from './contentRepository';
+import { createCalendarRepository } from './calendarRepository';
 import { CALENDAR_KINDS, calendarDaySchema } from './contentSchemas';
 
 type Ctx = Pick<RequestContext, 'ip' | 'requestId'>;
@@ -17,12 +16,13 @@ const WEEKDAYS = '日一二三四五六';
 const ROC_OFFSET = 1911;
 
 /**
- * 內容管理 of the desk (客服主管): PICS's announcements, FAQ, downloads and canned replies,
- * and the work calendar. Each change and its audit entry are one transaction.
+ * The work calendar of 內容管理 (客服主管): its days added and removed, each change and its
+ * audit entry one transaction. PICS's announcements, FAQ, downloads and canned replies are
+ * kinds of the platform's content module (src/pics/contentKinds.ts).
  */
-export function createContentAdmin(core: CoreServices, calendar: WorkCalendar) {
+export function createCalendarAdmin(core: CoreServices, calendar: WorkCalendar) {
   const { db, audit, clock } = core;
-  const repo = createContentRepository(db);
+  const repo = createCalendarRepository(db);
   const actorOf = (u: SessionUser) => ({ accountId: u.accountId, label: u.name });
   const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: Ctx, details: Record<string, unknown> = {}, trx?: Db, outcome: 'ok' | 'denied' | 'failed' = 'ok') =>
     audit.record({ actor: actorOf(u), action, outcome, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
@@ -34,13 +34,6 @@ export function createContentAdmin(core: CoreServices, calendar: WorkCalendar) {
     throw new ForbiddenError('僅客服主管可以維護 PICS 內容');
   }
 
-  async function missing(u: SessionUser, kind: ContentKind, id: string | number, ctx: Ctx): Promise<never> {
-    await record(u, `pics.content.${kind.key}.not_found`, { type: kind.table, id: String(id).slice(0, 100) }, ctx, {}, undefined, 'failed');
-    throw new NotFoundError(`查無此${kind.noun}`);
-  }
-
-  const titleOf = (kind: ContentKind, v: Record<string, unknown>) => String(v[kind.titleField] ?? '').slice(0, 100);
-
   /** The years a calendar day may be set in: last year to the year after next. */
   function calendarYears(): number[] {
     const y = Number(taipeiToday(clock()).slice(0, 4));
@@ -48,72 +41,6 @@ export function createContentAdmin(core: CoreServices, calendar: WorkCalendar) {
   }
 
   return {
-    kinds: CONTENT_KINDS,
-
-    list: (kind: ContentKind, page: number) => repo.list(kind, page),
-
-    /** What a new entry's form starts with: today's date, the next 排序. */
-    async newValues(kind: ContentKind): Promise<Record<string, string>> {
-      const values: Record<string, string> = {};
-      for (const f of kind.fields) {
-        if (f.input === 'date') values[f.name] = rocShort(taipeiToday(clock()));
-        if (f.input === 'sort') values[f.name] = String(await repo.nextSortOrder(kind));
-      }
-      return values;
-    },
-
-    /** An entry by id; an unknown (or malformed) id is a 404, audited. */
-    async item(u: SessionUser, kind: ContentKind, id: number | null, raw: string, ctx: Ctx): Promise<ContentRow> {
-      const row = id === null ? undefined : await repo.find(kind, id);
-      return row ?? missing(u, kind, raw, ctx);
-    },
-
-    /** An entry as its form shows it (dates in ROC form). */
-    formValues(kind: ContentKind, row: ContentRow): Record<string, string> {
-      return Object.fromEntries(kind.fields.map((f) => [f.name, f.input === 'date' ? rocShort(String(row[f.name])) : String(row[f.name] ?? '')]));
-    },
-
-    async create(u: SessionUser, kind: ContentKind, body: unknown, ctx: Ctx): Promise<{ id: number; title: string }> {
-      await requireSupervisor(u, `${kind.key}.create`, ctx);
-      const input = parseForm(kind.schema, body);
-      const title = titleOf(kind, input);
-      const id = await db.transaction(async (trx: Db) => {
-        const id = await repo.insert(trx, kind, input);
-        await record(u, `pics.content.${kind.key}.create`, { type: kind.table, id }, ctx, { title }, trx);
-        return id;
-      });
-      return { id, title };
-    },
-
-    async update(u: SessionUser, kind: ContentKind, id: number, body: unknown, ctx: Ctx): Promise<{ id: number; title: string }> {
-      await requireSupervisor(u, `${kind.key}.update`, ctx);
-      const input = parseForm(kind.schema, body);
-      const title = titleOf(kind, input);
-      const found = await db.transaction(async (trx: Db) => {
-        const before = await repo.update(trx, kind, id, input);
-        if (!before) return false;
-        const changed = kind.fields.filter((f) => String(before[f.name] ?? '') !== String(input[f.name] ?? '')).map((f) => f.name);
-        await record(u, `pics.content.${kind.key}.update`, { type: kind.table, id }, ctx, { title, changed }, trx);
-        return true;
-      });
-      if (!found) await missing(u, kind, id, ctx);
-      return { id, title };
-    },
-
-    async remove(u: SessionUser, kind: ContentKind, id: number | null, raw: string, ctx: Ctx): Promise<{ id: number; title: string }> {
-      await requireSupervisor(u, `${kind.key}.delete`, ctx);
-      const gone =
-        id === null
-          ? undefined
-          : await db.transaction(async (trx: Db) => {
-              const row = await repo.delete(trx, kind, id);
-              if (row) await record(u, `pics.content.${kind.key}.delete`, { type: kind.table, id }, ctx, { title: titleOf(kind, row) }, trx);
-              return row;
-            });
-      if (!gone) return missing(u, kind, raw, ctx);
-      return { id: gone.id, title: titleOf(kind, gone) };
-    },
-
     calendarYears,
 
     /**
@@ -174,4 +101,4 @@ export function createContentAdmin(core: CoreServices, calendar: WorkCalendar) {
   };
 }
 
-export type ContentAdmin = ReturnType<typeof createContentAdmin>;
+export type CalendarAdmin = ReturnType<typeof createCalendarAdmin>;
