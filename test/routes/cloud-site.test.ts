@@ -117,7 +117,7 @@ describe('portal pages', () => {
     expectZhPage(files, 200);
     // A file published as a link (the seeded ones) redirects to it; the admin tests may add
     // uploaded files at the same time, so the link is picked by its row, not by its place.
-    const linked = await t.db('cloud_file').whereNotNull('url').orderBy('id').first();
+    const linked = await t.db('content_item').where({ kind: 'cloud.files' }).whereNotNull('url').orderBy('id').first();
     expect(files.text).toContain(`href="/cloud/files/${linked.id}"`);
     const f = await ntunhs.agent.get(`/cloud/files/${linked.id}`);
     expect(f.status).toBe(302);
