@@ -28,6 +28,7 @@ import { picsRoutes } from './pics';
 import { cloudRoutes } from './cloud';
 import { jobsRoutes } from './jobs';
 import { mydataRoutes } from './mydata';
+import { UPLOAD_POLICIES, formatBytes, uploadHint } from './platform/uploadPolicies';
 
 export interface AppDeps {
   config: Config;
@@ -55,6 +56,9 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.locals.rocShort = rocShort;
   app.locals.rocDateTime = rocDateTime;
   app.locals.hasRole = hasRole;
+  app.locals.uploadPolicies = UPLOAD_POLICIES;
+  app.locals.uploadHint = uploadHint;
+  app.locals.formatBytes = formatBytes;
   app.locals.bridgeOrigin = config.bridgeOrigin;
 
   // Health checks answer before sessions and CSRF.

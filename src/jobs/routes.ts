@@ -11,7 +11,8 @@ import { chartSvg } from '../platform/svgChart';
 import { rocShort, taipeiToday } from '../platform/dates';
 import { COUNTIES, COUNTY_NAME, GENDER_TEXT, GRADES, LEVELS, PERSON_KINDS, PERSON_KIND_NAME, SERIES, TITLES } from './codes';
 import { manageListSchema, searchSchema } from './schemas';
-import { CARD_RULE, JOBS_ATTACHMENT_POLICY, RESUME_ATTACHMENT_POLICY, type JobsService } from './service';
+import { CARD_RULE, type JobsService } from './service';
+import { UPLOAD_POLICIES } from '../platform/uploadPolicies';
 import { CSV_HEAD, csvRow, openRecord, write, xmlHead, xmlRow, XML_TAIL } from './opendata';
 import type { VacancyRow } from './repository';
 
@@ -286,7 +287,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
     await jobs.applyCheck(req.user!, locals.v);
     res.render('jobs/apply', locals);
   });
-  router.post('/jobs/view/:workId/apply', requireUser, personOnly, services.uploads.receive(['files'], RESUME_ATTACHMENT_POLICY), async (req, res) => {
+  router.post('/jobs/view/:workId/apply', requireUser, personOnly, services.uploads.receive(['files'], UPLOAD_POLICIES.jobsResume), async (req, res) => {
     const w = idParam(req.params.workId);
     if (w === null) {
       await services.uploads.discard(req.uploads);
@@ -349,7 +350,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
   router.get('/jobs/manage/new', poster, async (req, res) => {
     res.render('jobs/form', { ...formLocals(req, null), values: await jobs.newFormValues(req.user!) });
   });
-  const receiveFiles = services.uploads.receive(['files'], JOBS_ATTACHMENT_POLICY);
+  const receiveFiles = services.uploads.receive(['files'], UPLOAD_POLICIES.jobsPosting);
   async function saveForm(req: Request, res: Response, editing: VacancyRow | null) {
     const locals = formLocals(req, editing);
     if (req.uploadError) return res.status(400).render('jobs/form', { ...locals, values: keepValues(req.body), errors: { files: req.uploadError } });

@@ -6,7 +6,8 @@ import { keepValues, pageNumber, parseForm } from '../../platform/validation';
 import { rocShort } from '../../platform/dates';
 import { requireRole } from '../../middleware/authGuards';
 import { requireCloudAgency } from '../access';
-import { ALREADY_SUBMITTED, CONDITIONS_FILE_POLICY } from './service';
+import { ALREADY_SUBMITTED } from './service';
+import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { KINDS, RESULT_LABELS, STATUS_LABELS, USER_SCOPES, searchSchema, type Search } from './schemas';
 import { STEP_TITLES, isStepKey, pathFor, previousStep, type StepKey, type WizardState } from './wizard';
 import type { Application, ApplicationLine, Draft } from './repository';
@@ -159,7 +160,7 @@ export function applyRouter(services: Services): Router {
       throw err;
     }
   };
-  router.post('/cloud/apply/:draft/step5a', agency, services.uploads.receive(['file'], CONDITIONS_FILE_POLICY), async (req, res) => {
+  router.post('/cloud/apply/:draft/step5a', agency, services.uploads.receive(['file'], UPLOAD_POLICIES.cloudConditions), async (req, res) => {
     req.params.step = 'step5a';
     try {
       await saveStep(req, res);

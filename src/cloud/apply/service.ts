@@ -6,16 +6,14 @@ import type { SignedResponse } from '../../auth/cardLogin';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { parseForm } from '../../platform/validation';
 import { rocDateTime, rocShort, taipeiParts, taipeiToday } from '../../platform/dates';
-import type { ReceivedFile, UploadPolicy } from '../../platform/uploads';
+import type { ReceivedFile } from '../../platform/uploads';
 import { createApplyRepository, type Application, type CatalogService, type Draft, type DraftFile } from './repository';
 import { KINDS, NOTE_REQUIRED, STATUS_LABELS, periodErrors, reviewSchema, signedSchema, step1Schema, step2Schema, step3Schema, step4Schema, step5aSchema, step5bSchema, type ApplicationStatus, type Search } from './schemas';
 import { canVisit, firstIncomplete, isComplete, kindOf, nextStep, pathFor, previousStep, type StepKey, type WizardState } from './wizard';
 import { applicationPdf } from './pdf';
 
-const MB = 1024 * 1024;
 
 /** 步驟五A 上傳之檔案: one explanatory file. */
-export const CONDITIONS_FILE_POLICY: UploadPolicy = { maxFileBytes: 5 * MB, maxTotalBytes: 5 * MB, maxFiles: 1, kinds: ['pdf', 'office', 'text', 'image', 'zip'] };
 
 export const SIGNATURE_REQUIRED = '請插入與登入時相同的機關憑證IC卡，輸入密碼後按「確定提出申請」完成簽章。';
 export const ALREADY_SUBMITTED = '此申請已提出，不可重複送出；若需異動請重新提出申請。';
