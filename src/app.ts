@@ -19,6 +19,7 @@ import { rejectNul } from './middleware/rejectNul';
 import { enforceAccountCompletion } from './middleware/authGuards';
 import { errorHandler, notFound } from './middleware/errorHandler';
 import { hasRole, type SessionUser } from './auth/sessionUser';
+import { PASSWORD_RULES } from './auth/passwordPolicy';
 import { authRoutes } from './auth/routes';
 import { cardRoutes } from './auth/cardRoutes';
 import { portalRoutes } from './portal/routes';
@@ -56,6 +57,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.locals.rocShort = rocShort;
   app.locals.rocDateTime = rocDateTime;
   app.locals.hasRole = hasRole;
+  app.locals.passwordRules = PASSWORD_RULES;
   app.locals.uploadPolicies = UPLOAD_POLICIES;
   app.locals.uploadHint = uploadHint;
   app.locals.formatBytes = formatBytes;
