@@ -233,7 +233,7 @@ export function createAuthService(deps: {
       const a = await accounts.findById(user.accountId);
       if (!a) throw new NotFoundError();
       if (await accounts.usernameTaken(input.username, a.id))
-        throw new FormError({ username: '此自訂帳號已有人使用，請改用其他帳號' });
+        throw new DomainError('username_taken', '此自訂帳號已有人使用，請改用其他帳號', 400, 'username');
       await accounts.updateProfile(a.id, input);
       await audit.record({
         actor: { accountId: a.id, label: a.name },
