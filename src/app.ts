@@ -19,6 +19,7 @@ import { rejectNul } from './middleware/rejectNul';
 import { enforceAccountCompletion } from './middleware/authGuards';
 import { errorHandler, notFound } from './middleware/errorHandler';
 import { hasRole, type SessionUser } from './auth/sessionUser';
+import { PASSWORD_RULES } from './auth/passwordPolicy';
 import { authRoutes } from './auth/routes';
 import { cardRoutes } from './auth/cardRoutes';
 import { portalRoutes } from './portal/routes';
@@ -28,6 +29,7 @@ import { picsRoutes } from './pics';
 import { cloudRoutes } from './cloud';
 import { jobsRoutes } from './jobs';
 import { mydataRoutes } from './mydata';
+import { UPLOAD_POLICIES, formatBytes, uploadHint } from './platform/uploadPolicies';
 
 export interface AppDeps {
   config: Config;
@@ -55,6 +57,10 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.locals.rocShort = rocShort;
   app.locals.rocDateTime = rocDateTime;
   app.locals.hasRole = hasRole;
+  app.locals.passwordRules = PASSWORD_RULES;
+  app.locals.uploadPolicies = UPLOAD_POLICIES;
+  app.locals.uploadHint = uploadHint;
+  app.locals.formatBytes = formatBytes;
   app.locals.bridgeOrigin = config.bridgeOrigin;
 
   // Health checks answer before sessions and CSRF.

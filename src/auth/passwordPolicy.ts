@@ -1,6 +1,14 @@
 import crypto from 'node:crypto';
 
 export const FORBIDDEN_PASSWORD_CHARS = ['%', '&', '+', '*', '?', '<', '>', '\\', '/'];
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 64;
+
+/** The rules as the pages state them (修改密碼, 第一次登入說明), worded from the checks below. */
+export const PASSWORD_RULES = {
+  composition: `密碼長度 ${MIN_PASSWORD_LENGTH} 碼以上，且必須至少包含英文字母、數字及特殊符號`,
+  forbidden: `密碼請勿輸入下列特殊字元 ${FORBIDDEN_PASSWORD_CHARS.join(' ')}`,
+} as const;
 
 /**
  * The rules of the manual (seed 004): at least 8 characters with a letter, a digit and a
@@ -14,8 +22,8 @@ export function checkNewPassword(
 ): Record<string, string> {
   const errors: string[] = [];
   if (password.length === 0) return { newPassword: '請輸入新密碼' };
-  if ([...password].length < 8) errors.push('密碼長度須 8 碼以上');
-  if ([...password].length > 64) errors.push('密碼長度不可超過 64 碼');
+  if ([...password].length < MIN_PASSWORD_LENGTH) errors.push(`密碼長度須 ${MIN_PASSWORD_LENGTH} 碼以上`);
+  if ([...password].length > MAX_PASSWORD_LENGTH) errors.push(`密碼長度不可超過 ${MAX_PASSWORD_LENGTH} 碼`);
   if (!/[A-Za-z]/.test(password)) errors.push('密碼須至少包含一個英文字母');
   if (!/[0-9]/.test(password)) errors.push('密碼須至少包含一個數字');
   if (!/[!-/:-@[-`{-~]/.test(password)) errors.push('密碼須至少包含一個特殊符號');

@@ -1,5 +1,5 @@
 import type { Db } from '../platform/database';
-import type { AuditService } from '../platform/audit';
+import type { AuditEntry, AuditService } from '../platform/audit';
 import type { Mail, MailService } from '../platform/mail';
 import { DomainError, FormError, ForbiddenError, NotFoundError } from '../platform/errors';
 import { rocLong } from '../platform/dates';
@@ -61,6 +61,10 @@ export function createAuthService(deps: {
     };
   }
 
+  /** An audit entry about an account (its target), from the request `ctx`. */
+  const onAccount = (accountId: number, entry: Pick<AuditEntry, 'actor' | 'action' | 'outcome' | 'details'>, ctx: RequestContext, trx?: Db) =>
+    audit.record({ ...entry, target: { type: 'account', id: accountId }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+
   /** Sets a temporary password, mails it and records who asked, in one transaction. */
   async function issueTemporaryPassword(
     a: AccountRow,
@@ -75,15 +79,14 @@ export function createAuthService(deps: {
       await accounts.setTemporaryPassword(a.id, hash, expires, trx);
       await accounts.endSessions(a.id, undefined, trx);
       const id = await mail.queue(resetMail(a, temp, now, to), trx);
-      await audit.record(
+      await onAccount(
+        a.id,
         {
           actor: why.actor ? { accountId: why.actor.accountId, label: why.actor.name } : { accountId: a.id, label: a.name },
           action: why.action,
-          target: { type: 'account', id: a.id },
-          ip: why.ctx.ip,
-          requestId: why.ctx.requestId,
           details: { mailedTo: to, expiresAt: expires.toISOString() },
         },
+        why.ctx,
         trx,
       );
       return id;
@@ -101,15 +104,7 @@ export function createAuthService(deps: {
     if (scope !== 'all' && scope.length === 0) throw new ForbiddenError();
     if (!a) return undefined;
     const deny = (reason: string) =>
-      audit.record({
-        actor: { accountId: actor.accountId, label: actor.name },
-        action: 'auth.password_reset_assisted',
-        outcome: 'denied',
-        target: { type: 'account', id: a.id },
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        details: { reason },
-      });
+      onAccount(a.id, { actor: { accountId: actor.accountId, label: actor.name }, action: 'auth.password_reset_assisted', outcome: 'denied', details: { reason } }, ctx);
     if (scope !== 'all' && !scope.includes(a.agencyId)) {
       await deny('other_agency');
       return undefined;
@@ -134,15 +129,7 @@ export function createAuthService(deps: {
           await audit.recordRefusal({ action: 'auth.login', outcome: 'failed', target: { type: 'login', id: login.slice(0, 100) }, ip: ctx.ip, requestId: ctx.requestId, details: { reason }, reason });
           throw new DomainError('login_failed', message, 400);
         }
-        await audit.record({
-          actor: { accountId: a.id, label: a.name },
-          action: 'auth.login',
-          outcome: 'failed',
-          target: { type: 'account', id: a.id },
-          ip: ctx.ip,
-          requestId: ctx.requestId,
-          details: { reason },
-        });
+        await onAccount(a.id, { actor: { accountId: a.id, label: a.name }, action: 'auth.login', outcome: 'failed', details: { reason } }, ctx);
         throw new DomainError('login_failed', message, 400);
       };
       if (!a) return fail('unknown_account');
@@ -150,14 +137,7 @@ export function createAuthService(deps: {
       if (!ok) {
         const { locked } = await accounts.recordFailure(a.id, MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000));
         if (locked) {
-          await audit.record({
-            actor: null,
-            action: 'auth.lockout',
-            target: { type: 'account', id: a.id },
-            ip: ctx.ip,
-            requestId: ctx.requestId,
-            details: { minutes: LOCK_MINUTES },
-          });
+          await onAccount(a.id, { actor: null, action: 'auth.lockout', details: { minutes: LOCK_MINUTES } }, ctx);
         }
         return fail('wrong_password');
       }
@@ -166,14 +146,7 @@ export function createAuthService(deps: {
       if (a.mustChangePassword && a.tempPasswordExpiresAt && new Date(a.tempPasswordExpiresAt) < now)
         return fail('temp_expired', '臨時密碼已逾有效期限，請重新使用「忘記密碼」或洽人事人員重設。');
       await accounts.recordSuccess(a.id, now, 'password', ctx.ip);
-      await audit.record({
-        actor: { accountId: a.id, label: a.name },
-        action: 'auth.login',
-        target: { type: 'account', id: a.id },
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        details: { method: 'password' },
-      });
+      await onAccount(a.id, { actor: { accountId: a.id, label: a.name }, action: 'auth.login', details: { method: 'password' } }, ctx);
       return sessionUserFor(a, 'password', now);
     },
 
@@ -211,17 +184,7 @@ export function createAuthService(deps: {
       await db.transaction(async (trx) => {
         await accounts.setPassword(a.id, hash, clock(), trx);
         await accounts.endSessions(a.id, ctx.sid, trx);
-        await audit.record(
-          {
-            actor: { accountId: a.id, label: a.name },
-            action: 'auth.password_change',
-            target: { type: 'account', id: a.id },
-            ip: ctx.ip,
-            requestId: ctx.requestId,
-            details: { forced: a.mustChangePassword },
-          },
-          trx,
-        );
+        await onAccount(a.id, { actor: { accountId: a.id, label: a.name }, action: 'auth.password_change', details: { forced: a.mustChangePassword } }, ctx, trx);
       });
     },
 
@@ -233,16 +196,13 @@ export function createAuthService(deps: {
       const a = await accounts.findById(user.accountId);
       if (!a) throw new NotFoundError();
       if (await accounts.usernameTaken(input.username, a.id))
-        throw new FormError({ username: '此自訂帳號已有人使用，請改用其他帳號' });
+        throw new DomainError('username_taken', '此自訂帳號已有人使用，請改用其他帳號', 400, 'username');
       await accounts.updateProfile(a.id, input);
-      await audit.record({
-        actor: { accountId: a.id, label: a.name },
-        action: 'account.profile_update',
-        target: { type: 'account', id: a.id },
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-        details: { usernameChanged: a.username !== input.username, emailChanged: a.email !== input.email },
-      });
+      await onAccount(
+        a.id,
+        { actor: { accountId: a.id, label: a.name }, action: 'account.profile_update', details: { usernameChanged: a.username !== input.username, emailChanged: a.email !== input.email } },
+        ctx,
+      );
     },
 
     /** 忘記密碼: succeeds silently when account and email do not match. */

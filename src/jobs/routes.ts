@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Services } from '../services';
 import type { Config } from '../config';
-import { ctxOf, flash, idParam } from '../platform/http';
+import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { keepValues, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { requirePerson, requireRole, requireUser } from '../middleware/authGuards';
@@ -11,7 +11,8 @@ import { chartSvg } from '../platform/svgChart';
 import { rocShort, taipeiToday } from '../platform/dates';
 import { COUNTIES, COUNTY_NAME, GENDER_TEXT, GRADES, LEVELS, PERSON_KINDS, PERSON_KIND_NAME, SERIES, TITLES } from './codes';
 import { manageListSchema, searchSchema } from './schemas';
-import { CARD_RULE, JOBS_ATTACHMENT_POLICY, RESUME_ATTACHMENT_POLICY, type JobsService } from './service';
+import { CARD_RULE, type JobsService } from './service';
+import { UPLOAD_POLICIES } from '../platform/uploadPolicies';
 import { CSV_HEAD, csvRow, openRecord, write, xmlHead, xmlRow, XML_TAIL } from './opendata';
 import type { VacancyRow } from './repository';
 
@@ -172,13 +173,10 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
   // ---------- e-newsletter ----------
   router.get('/jobs/subscribe', (_req, res) => res.render('jobs/subscribe', { ...common, title: '電子報訂閱' }));
   router.post('/jobs/subscribe', async (req, res) => {
-    try {
+    await submitForm(req, res, 'jobs/subscribe', { ...common, title: '電子報訂閱' }, async () => {
       const email = await jobs.subscribe(req.body, origin, ctxOf(req));
       res.render('jobs/mail-sent', { ...common, title: '電子報訂閱', message: `確認信已寄至 ${email}，請開啟信中的連結完成訂閱。` });
-    } catch (err) {
-      if (err instanceof FormError) return res.status(400).render('jobs/subscribe', { ...common, title: '電子報訂閱', values: keepValues(req.body), errors: err.errors });
-      throw err;
-    }
+    });
   });
   router.get('/jobs/subscribe/confirm', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token.slice(0, 64) : '';
@@ -187,13 +185,10 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
   });
   router.get('/jobs/unsubscribe', (_req, res) => res.render('jobs/unsubscribe', { ...common, title: '電子報取消' }));
   router.post('/jobs/unsubscribe', async (req, res) => {
-    try {
+    await submitForm(req, res, 'jobs/unsubscribe', { ...common, title: '電子報取消' }, async () => {
       const email = await jobs.requestUnsubscribe(req.body, origin, ctxOf(req));
       res.render('jobs/mail-sent', { ...common, title: '電子報取消', message: `若 ${email} 有訂閱電子報，取消確認信已寄出，請開啟信中的連結完成取消。` });
-    } catch (err) {
-      if (err instanceof FormError) return res.status(400).render('jobs/unsubscribe', { ...common, title: '電子報取消', values: keepValues(req.body), errors: err.errors });
-      throw err;
-    }
+    });
   });
   router.get('/jobs/unsubscribe/confirm', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token.slice(0, 64) : '';
@@ -286,7 +281,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
     await jobs.applyCheck(req.user!, locals.v);
     res.render('jobs/apply', locals);
   });
-  router.post('/jobs/view/:workId/apply', requireUser, personOnly, services.uploads.receive(['files'], RESUME_ATTACHMENT_POLICY), async (req, res) => {
+  router.post('/jobs/view/:workId/apply', requireUser, personOnly, services.uploads.receive(['files'], UPLOAD_POLICIES.jobsResume), async (req, res) => {
     const w = idParam(req.params.workId);
     if (w === null) {
       await services.uploads.discard(req.uploads);
@@ -349,7 +344,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
   router.get('/jobs/manage/new', poster, async (req, res) => {
     res.render('jobs/form', { ...formLocals(req, null), values: await jobs.newFormValues(req.user!) });
   });
-  const receiveFiles = services.uploads.receive(['files'], JOBS_ATTACHMENT_POLICY);
+  const receiveFiles = services.uploads.receive(['files'], UPLOAD_POLICIES.jobsPosting);
   async function saveForm(req: Request, res: Response, editing: VacancyRow | null) {
     const locals = formLocals(req, editing);
     if (req.uploadError) return res.status(400).render('jobs/form', { ...locals, values: keepValues(req.body), errors: { files: req.uploadError } });

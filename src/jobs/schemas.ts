@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { parseDateInput } from '../platform/dates';
-import { email, phone, text } from '../platform/validation';
+import { dateText, email, phone, text } from '../platform/validation';
 import { COUNTY_NAME, GRADES, PERSON_KIND_NAME, SERIES_NAME, TITLE_NAME } from './codes';
 
 /** A field the form may leave out altogether counts as empty. */
@@ -9,16 +8,7 @@ const blank = <S extends z.ZodType>(schema: S) => z.preprocess((v) => v ?? '', s
 /** The longest 有效期間 a posting may have. */
 export const MAX_VALID_DAYS = 90;
 
-const date = (label: string) =>
-  text(label, { max: 20 }).transform((s, ctx) => {
-    if (s === '') return '';
-    const d = parseDateInput(s);
-    if (!d) {
-      ctx.addIssue({ code: 'custom', message: `${label}格式錯誤，請輸入如 115/11/22 或 2026-11-22` });
-      return z.NEVER;
-    }
-    return d;
-  });
+const date = (label: string) => dateText(label, '2026-11-22');
 
 const flag = (label: string) =>
   z
@@ -127,15 +117,7 @@ export const searchSchema = z.object({
   grade: q('官等', 2).refine((s) => s === '' || GRADES.some((g) => g.code === s), { message: '官等選項錯誤' }),
   county: q('工作地', 2).refine((s) => s === '' || COUNTY_NAME.has(s), { message: '工作地選項錯誤' }),
   kind: q('人員區分', 2).refine((s) => s === '' || PERSON_KIND_NAME.has(s), { message: '人員區分選項錯誤' }),
-  date: q('日期', 20).transform((s, ctx) => {
-    if (s === '') return '';
-    const d = parseDateInput(s);
-    if (!d) {
-      ctx.addIssue({ code: 'custom', message: '日期格式錯誤，請輸入如 115/11/22 或 2026-11-22' });
-      return z.NEVER;
-    }
-    return d;
-  }),
+  date: blank(dateText('日期', '2026-11-22', { optional: true })),
   page: q('頁數', 6).refine((s) => s === '' || /^\d{1,6}$/.test(s), { message: '頁數須為數字' }).transform((s) => Math.max(1, Number(s || 1))),
   size: q('每頁筆數', 6)
     .refine((s) => s === '' || /^\d{1,6}$/.test(s), { message: '每頁筆數須為數字' })

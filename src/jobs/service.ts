@@ -11,9 +11,6 @@ import { COUNTY_NAME, PERSON_KIND_NAME, SERIES_NAME, TITLE_NAME, rankText } from
 import { createJobsRepository, type JobsRepository, type PublicFilter, type VacancyData, type VacancyRow } from './repository';
 import { applySchema, reviewSchema, subscribeSchema, unsubscribeSchema, vacancySchema } from './schemas';
 
-/** Attachments of a posting and of an application (each ≤ 4 MB; posting ≤ 3 files). */
-export const JOBS_ATTACHMENT_POLICY = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 10 * 1024 * 1024, maxFiles: 3, kinds: ['image', 'pdf', 'office', 'text', 'zip'] as const };
-export const RESUME_ATTACHMENT_POLICY = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 4 * 1024 * 1024, maxFiles: 1, kinds: ['image', 'pdf', 'office', 'text'] as const };
 
 /** How long a broad search's result page is kept, and how many are kept. */
 export const SEARCH_CACHE_MS = 60_000;

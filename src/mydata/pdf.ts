@@ -67,10 +67,7 @@ export function resumeBuffer(record: PersonRecord, selfDescription: string | nul
       doc.font('zh-bold').fontSize(12).text('二、現職');
       doc.moveDown(0.2);
       drawFormTable(doc, [
-        ['服務機關', p.agency_name],
-        ['服務單位', p.unit],
-        ['職稱', p.title],
-        ['官職等', p.rank],
+        ...postRows({ agency: p.agency_name, unit: p.unit, title: p.title, rank: p.rank }),
         ['職系', p.series],
         ['人員區分', p.personnel_kind],
         ['到職日期', rocLong(p.appointed_on)],
@@ -137,6 +134,16 @@ export interface DocumentContent {
 }
 
 /** 獎勵令 / 在職、離職、服務證明書 with the verification code printed on it. */
+/** 服務機關, 服務單位, 職稱, 官職等: the post as the record and the issued documents print it. */
+function postRows(p: { agency: string; unit: string; title: string; rank: string }): Array<[string, string]> {
+  return [
+    ['服務機關', p.agency],
+    ['服務單位', p.unit],
+    ['職稱', p.title],
+    ['官職等', p.rank],
+  ];
+}
+
 export function documentBuffer(c: DocumentContent): Promise<Buffer> {
   return pdfToBuffer(
     (doc) => {
@@ -149,10 +156,7 @@ export function documentBuffer(c: DocumentContent): Promise<Buffer> {
       const rows: Array<[string, string]> = [
         ['姓名', c.personName],
         ['身分證統一編號', c.nationalIdMasked],
-        ['服務機關', c.agencyName],
-        ['服務單位', c.unit],
-        ['職稱', c.jobTitle],
-        ['官職等', c.rank],
+        ...postRows({ agency: c.agencyName, unit: c.unit, title: c.jobTitle, rank: c.rank }),
       ];
       if (c.rewardKind) {
         rows.push(['獎勵', c.rewardKind], ['事由', c.reason ?? '']);

@@ -2,12 +2,12 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Services } from '../services';
 import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
-import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
+import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { requirePerson as requirePersonGuard } from '../middleware/authGuards';
-import { PROOF_POLICY, displayValue } from './service';
+import { displayValue } from './service';
 import { consentSchema, PROPOSED_MAX, REASON_MAX, SELF_DESCRIPTION_MAX } from './schemas';
 import { DOCUMENT_KINDS, ONLINE_REWARD_KINDS, SECTIONS, SECTION_KEYS, STATUS_LABELS, isSectionKey } from './sections';
-import { formatBytes } from '../platform/uploads';
+import { UPLOAD_POLICIES } from '../platform/uploadPolicies';
 
 const STYLES = ['/public/css/mydata.css'];
 
@@ -63,7 +63,7 @@ export function createMydataRouter(services: Services): Router {
     section,
     ...(await svc.correctionChoices(req.user!.personId, section)),
     displayValue,
-    limits: { reason: REASON_MAX, proposed: PROPOSED_MAX, file: formatBytes(PROOF_POLICY.maxFileBytes), total: formatBytes(PROOF_POLICY.maxTotalBytes), files: PROOF_POLICY.maxFiles },
+    limits: { reason: REASON_MAX, proposed: PROPOSED_MAX },
   });
   router.get('/mydata/record/:section/correct', async (req, res) => {
     const section = req.params.section;
@@ -73,7 +73,7 @@ export function createMydataRouter(services: Services): Router {
     if (typeof req.query.field === 'string') values.field = req.query.field;
     res.render('mydata/correct', { ...(await correctionLocals(req, section)), values });
   });
-  router.post('/mydata/record/:section/correct', services.uploads.receive(['files'], PROOF_POLICY), async (req, res) => {
+  router.post('/mydata/record/:section/correct', services.uploads.receive(['files'], UPLOAD_POLICIES.mydataProof), async (req, res) => {
     const section = req.params.section;
     if (!isSectionKey(section)) {
       await services.uploads.discard(req.uploads);
@@ -220,16 +220,8 @@ export function createMydataRouter(services: Services): Router {
   router.get('/mydata/hr/documents/new', (_req, res) => res.render('mydata/hr-issue', { ...issueLocals, values: { kind: 'reward_order' } }));
   router.post('/mydata/hr/documents', async (req, res) => {
     await submitForm(req, res, 'mydata/hr-issue', issueLocals, async () => {
-      let r: Awaited<ReturnType<typeof svc.issueDocument>>;
-      try {
-        r = await svc.issueDocument(req.user!, req.body, ctx(req));
-      } catch (err) {
-        // A document for oneself: refused (403), the form again with what was typed.
-        if (err instanceof DomainError && err.code === 'own_record') {
-          return res.status(403).render('mydata/hr-issue', { ...issueLocals, values: keepValues(req.body), errors: { [err.field ?? 'nationalId']: err.message } });
-        }
-        throw err;
-      }
+      // A document for oneself is refused (403) beside 身分證統一編號, with what was typed.
+      const r = await svc.issueDocument(req.user!, req.body, ctx(req));
       flash(
         req,
         r.delivery === 'online' ? 'success' : 'info',

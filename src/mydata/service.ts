@@ -14,7 +14,6 @@ import { DOCUMENT_KINDS, GENDERS, ONLINE_REWARD_KINDS, SECTIONS, type FieldDef, 
 
 type Ctx = RequestContext;
 
-const MB = 1024 * 1024;
 
 /** Four eyes: nobody handles a correction of their own record or issues a document to themselves. */
 export const OWN_CORRECTION_MESSAGE = '這是您本人的更正申請，須由本機關其他人事人員或人事主管處理。';
@@ -22,7 +21,6 @@ export const OWN_DOCUMENT_MESSAGE = '不得核發文件予您本人，請由本�
 export const OWN_DOCUMENT_PRINT_MESSAGE = '這是核發予您本人的文件，須由本機關其他人事人員列印送達。';
 
 /** Proof attached to a correction request. */
-export const PROOF_POLICY = { maxFileBytes: 4 * MB, maxTotalBytes: 10 * MB, maxFiles: 3, kinds: ['image', 'pdf', 'office', 'text', 'zip'] as const };
 
 /** A value as the record shows it. */
 export function displayValue(def: FieldDef, value: unknown): string {

@@ -1,23 +1,11 @@
 import { z } from 'zod';
-import { text } from '../platform/validation';
-import { parseDateInput } from '../platform/dates';
+import { dateText as dateField, text } from '../platform/validation';
 
 /** A field the form may leave out entirely counts as empty (and gets the "請輸入…" message). */
 const field = <S extends z.ZodType>(schema: S) => z.preprocess((v) => v ?? '', schema);
 
 /** A date typed in ROC or ISO form (115/11/25, 2026-11-25, …), as 'YYYY-MM-DD'. */
-export const dateText = (label: string) =>
-  field(
-    text(label, { max: 20 }).transform((s, ctx) => {
-      if (s === '') return s;
-      const d = parseDateInput(s);
-      if (!d) {
-        ctx.addIssue({ code: 'custom', message: `${label}格式錯誤，請輸入如 115/11/25 或 2026-11-25` });
-        return z.NEVER;
-      }
-      return d;
-    }),
-  );
+export const dateText = (label: string) => field(dateField(label, '2026-11-25'));
 
 export const SORT_MAX = 9999;
 

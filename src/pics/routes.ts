@@ -5,7 +5,7 @@ import { hasRole, type SessionUser } from '../auth/sessionUser';
 import { ctxOf, flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { ATTACHMENT_POLICY } from '../platform/uploads';
+import { UPLOAD_POLICIES } from '../platform/uploadPolicies';
 import { taipeiToday } from '../platform/dates';
 import { requirePerson, requireRole } from '../middleware/authGuards';
 import { ticketFields } from './deskService';
@@ -44,7 +44,7 @@ export function picsDeskRoutes(services: Services, _config: Config): Router {
   const { pics, uploads, audit } = services;
   const { tickets, desk, content } = pics;
   const router = express.Router();
-  const receive = uploads.receive([FILES], ATTACHMENT_POLICY);
+  const receive = uploads.receive([FILES], UPLOAD_POLICIES.picsAttachments);
   const agentOnly = requireRole(audit, 'cs_agent');
   // 線上掛號 and 掛號查詢 are a person's: an agency session is refused (and audited) before any upload is read.
   const personOnly = requirePerson(audit, PERSON_ONLY);

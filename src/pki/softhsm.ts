@@ -60,46 +60,27 @@ export function importToToken(
     p11.C_Login(session, pkcs11js.CKU_USER, pin);
     // CKA_ID: SHA-1 of the modulus, shared by key, public key and certificate.
     const id = crypto.createHash('sha1').update(bn(key.n)).digest();
-    const common = [
-      { type: pkcs11js.CKA_TOKEN, value: true },
-      { type: pkcs11js.CKA_ID, value: id },
-      { type: pkcs11js.CKA_LABEL, value: label },
-    ];
-    p11.C_CreateObject(session, [
-      ...common,
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
-      { type: pkcs11js.CKA_PRIVATE, value: true },
-      { type: pkcs11js.CKA_SENSITIVE, value: true },
-      { type: pkcs11js.CKA_SIGN, value: true },
-      { type: pkcs11js.CKA_DECRYPT, value: true },
-      { type: pkcs11js.CKA_UNWRAP, value: true },
-      { type: pkcs11js.CKA_SUBJECT, value: subjectDer },
-      { type: pkcs11js.CKA_MODULUS, value: bn(key.n) },
-      { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: bn(key.e) },
-      { type: pkcs11js.CKA_PRIVATE_EXPONENT, value: bn(key.d) },
-      { type: pkcs11js.CKA_PRIME_1, value: bn(key.p) },
-      { type: pkcs11js.CKA_PRIME_2, value: bn(key.q) },
-      { type: pkcs11js.CKA_EXPONENT_1, value: bn(key.dP) },
-      { type: pkcs11js.CKA_EXPONENT_2, value: bn(key.dQ) },
-      { type: pkcs11js.CKA_COEFFICIENT, value: bn(key.qInv) },
-    ]);
-    p11.C_CreateObject(session, [
-      ...common,
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
-      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
-      { type: pkcs11js.CKA_VERIFY, value: true },
-      { type: pkcs11js.CKA_ENCRYPT, value: true },
-      { type: pkcs11js.CKA_MODULUS, value: bn(key.n) },
-      { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: bn(key.e) },
-    ]);
-    p11.C_CreateObject(session, [
-      ...common,
-      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
-      { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
-      { type: pkcs11js.CKA_SUBJECT, value: subjectDer },
-      { type: pkcs11js.CKA_VALUE, value: certDer },
-    ]);
+    const a = (type: number, value: boolean | number | string | Buffer) => ({ type, value });
+    const common = [a(pkcs11js.CKA_TOKEN, true), a(pkcs11js.CKA_ID, id), a(pkcs11js.CKA_LABEL, label)];
+    const create = (objectClass: number, ...attributes: ReturnType<typeof a>[]) =>
+      p11.C_CreateObject(session, [...common, a(pkcs11js.CKA_CLASS, objectClass), ...attributes]);
+    const rsaPublic = [a(pkcs11js.CKA_KEY_TYPE, pkcs11js.CKK_RSA), a(pkcs11js.CKA_MODULUS, bn(key.n)), a(pkcs11js.CKA_PUBLIC_EXPONENT, bn(key.e))];
+    create(
+      pkcs11js.CKO_PRIVATE_KEY,
+      ...rsaPublic,
+      ...[pkcs11js.CKA_PRIVATE, pkcs11js.CKA_SENSITIVE, pkcs11js.CKA_SIGN, pkcs11js.CKA_DECRYPT, pkcs11js.CKA_UNWRAP].map((t) => a(t, true)),
+      a(pkcs11js.CKA_SUBJECT, subjectDer),
+      ...([
+        [pkcs11js.CKA_PRIVATE_EXPONENT, key.d],
+        [pkcs11js.CKA_PRIME_1, key.p],
+        [pkcs11js.CKA_PRIME_2, key.q],
+        [pkcs11js.CKA_EXPONENT_1, key.dP],
+        [pkcs11js.CKA_EXPONENT_2, key.dQ],
+        [pkcs11js.CKA_COEFFICIENT, key.qInv],
+      ] as const).map(([t, v]) => a(t, bn(v))),
+    );
+    create(pkcs11js.CKO_PUBLIC_KEY, ...rsaPublic, a(pkcs11js.CKA_VERIFY, true), a(pkcs11js.CKA_ENCRYPT, true));
+    create(pkcs11js.CKO_CERTIFICATE, a(pkcs11js.CKA_CERTIFICATE_TYPE, pkcs11js.CKC_X_509), a(pkcs11js.CKA_SUBJECT, subjectDer), a(pkcs11js.CKA_VALUE, certDer));
     p11.C_Logout(session);
     p11.C_CloseSession(session);
   } finally {

@@ -23,9 +23,16 @@ export class ForbiddenError extends DomainError {
   }
 }
 
-/** Validation errors of a whole form: field → message. */
+/** Validation errors of a whole form: field → message (`field` is the first of them). */
 export class FormError extends DomainError {
   constructor(readonly errors: Record<string, string>) {
-    super('invalid_form', Object.values(errors)[0] ?? '資料有誤', 400);
+    super('invalid_form', Object.values(errors)[0] ?? '資料有誤', 400, Object.keys(errors)[0]);
   }
+}
+
+/** The field → message map a form shows for an error, or null when it is about no one input. */
+export function fieldErrorsOf(err: unknown): Record<string, string> | null {
+  if (err instanceof FormError) return err.errors;
+  if (err instanceof DomainError && err.field) return { [err.field]: err.message };
+  return null;
 }

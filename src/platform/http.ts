@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { RequestContext } from '../auth/service';
-import { FormError } from './errors';
+import { DomainError, fieldErrorsOf } from './errors';
 import { keepValues } from './validation';
 
 export function ctxOf(req: Request): RequestContext & { sid?: string } {
@@ -18,8 +18,9 @@ export function idParam(value: unknown): number | null {
 }
 
 /**
- * Runs a form submission: on a FormError the same view is rendered again with the
- * values typed (minus `omit`, e.g. passwords), an error summary and per-field messages.
+ * Runs a form submission: on a FormError, or a DomainError about one field, the same view
+ * is rendered again (with the error's status) with the values typed (minus `omit`, e.g.
+ * passwords), an error summary linking to the field and the message beside it.
  */
 export async function submitForm(
   req: Request,
@@ -32,8 +33,9 @@ export async function submitForm(
   try {
     await action();
   } catch (err) {
-    if (err instanceof FormError) {
-      res.status(400).render(view, { ...locals, values: keepValues(req.body, omit), errors: err.errors });
+    const errors = fieldErrorsOf(err);
+    if (errors && err instanceof DomainError) {
+      res.status(err.status).render(view, { ...locals, values: keepValues(req.body, omit), errors });
       return;
     }
     throw err;

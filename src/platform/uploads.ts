@@ -10,28 +10,9 @@ import type { Db } from './database';
 import { DomainError } from './errors';
 import { containsNul, NUL_MESSAGE } from '../middleware/rejectNul';
 import { ARCHIVE_LIMITS, checkArchive, type ArchiveVerdict } from './zipCheck';
+import { formatBytes, type FileKind, type UploadPolicy } from './uploadPolicies';
 
-/** What an area accepts: checked by content, never by the name or the browser's type. */
-export type FileKind = 'image' | 'pdf' | 'office' | 'text' | 'zip';
-
-export interface UploadPolicy {
-  maxFileBytes: number;
-  maxTotalBytes: number;
-  maxFiles: number;
-  kinds: readonly FileKind[];
-}
-
-const MB = 1024 * 1024;
-
-/** PICS attachments (seed 000): each ≤ 4 MB, ≤ 10 MB together. */
-export const ATTACHMENT_POLICY: UploadPolicy = {
-  maxFileBytes: 4 * MB,
-  maxTotalBytes: 10 * MB,
-  maxFiles: 10,
-  kinds: ['image', 'pdf', 'office', 'text', 'zip'],
-};
-
-export const IMAGE_POLICY: UploadPolicy = { maxFileBytes: 4 * MB, maxTotalBytes: 4 * MB, maxFiles: 1, kinds: ['image'] };
+export type { FileKind, UploadPolicy } from './uploadPolicies';
 
 export const UPLOAD_MESSAGES = {
   fileTooLarge: (limit: number) => `單一檔案大小不可超過 ${formatBytes(limit)}。`,
@@ -48,10 +29,6 @@ export const UPLOAD_MESSAGES = {
   archiveBroken: (name: string) => `「${name}」已損毀或含有不安全的檔名，無法接受。`,
   unwritable: '檔案暫時無法儲存，請稍後再試；資料未送出。',
 } as const;
-
-export function formatBytes(n: number): string {
-  return n >= MB ? `${Math.round((n / MB) * 10) / 10} MB` : `${Math.ceil(n / 1024)} KB`;
-}
 
 /** Accepted extensions per kind; the detected content must belong to the same kind. */
 const KIND_OF_EXTENSION: Record<string, FileKind> = {

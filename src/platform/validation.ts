@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FormError } from './errors';
+import { parseDateInput, rocShort } from './dates';
 
 // Control characters other than tab/newline, and U+FFFD (what undecodable bytes become).
 const BAD_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
@@ -16,6 +17,22 @@ export function text(label: string, opts: { max: number; min?: number; optional?
   if (opts.optional) return base;
   return base.refine((s) => s.length > 0, { message: `請輸入${label}` }).refine((s) => s.length === 0 || [...s].length >= (opts.min ?? 1), {
     message: `${label}至少 ${opts.min ?? 1} 個字`,
+  });
+}
+
+/**
+ * A date typed in ROC or ISO form (115/11/25, 2026-11-25, …), as 'YYYY-MM-DD'; '' when left
+ * empty. `example` (ISO) is shown both ways in the message.
+ */
+export function dateText(label: string, example: string, opts: { optional?: boolean } = {}) {
+  return text(label, { max: 20, optional: opts.optional }).transform((s, ctx) => {
+    if (s === '') return '';
+    const d = parseDateInput(s);
+    if (!d) {
+      ctx.addIssue({ code: 'custom', message: `${label}格式錯誤，請輸入如 ${rocShort(example)} 或 ${example}` });
+      return z.NEVER;
+    }
+    return d;
   });
 }
 

@@ -50,6 +50,10 @@ describe('POST /my/password', () => {
     const { agent, csrf } = await signedIn();
     const page = await agent.get('/my/password');
     expect(page.text).toContain('密碼請勿輸入下列特殊字元 % &amp; + * ? &lt; &gt; \\ /');
+    expect(page.text).toContain('請設定密碼長度 8 碼以上，且必須至少包含英文字母、數字及特殊符號');
+    const help = await request(t.app).get('/help/first-login');
+    expect(help.text).toContain('<li>密碼長度 8 碼以上，且必須至少包含英文字母、數字及特殊符號。</li>');
+    expect(help.text).toContain('<li>密碼請勿輸入下列特殊字元 % &amp; + * ? &lt; &gt; \\ /</li>');
     const res = await agent.post('/my/password').type('form').send({ _csrf: csrf, currentPassword: 'Typed#Current1', newPassword: 'Typed#New1', confirmPassword: 'Typed#Other1' });
     expectZhPage(res, 400);
     expect(res.text).not.toContain('Typed#');

@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkNewPassword, FORBIDDEN_PASSWORD_CHARS, generateTemporaryPassword } from '../../src/auth/passwordPolicy';
+import { checkNewPassword, FORBIDDEN_PASSWORD_CHARS, generateTemporaryPassword, MIN_PASSWORD_LENGTH, PASSWORD_RULES } from '../../src/auth/passwordPolicy';
 
 const account = { username: 'wang.xiaoming', nationalId: 'A123456789' };
 const check = (pw: string, confirm = pw, a: { username?: string | null; nationalId?: string | null } = account) => checkNewPassword(pw, confirm, a);
@@ -104,5 +105,25 @@ describe('generateTemporaryPassword', () => {
 
   it('is accepted as a sign-in secret but is not a valid new password (no symbol), so it must be replaced', () => {
     expect(check(generateTemporaryPassword()).newPassword).toBe('密碼須至少包含一個特殊符號');
+  });
+});
+
+describe('PASSWORD_RULES (the wording the pages show)', () => {
+  it('states the length the check enforces and every forbidden character', () => {
+    expect(PASSWORD_RULES.composition).toBe(`密碼長度 ${MIN_PASSWORD_LENGTH} 碼以上，且必須至少包含英文字母、數字及特殊符號`);
+    expect(PASSWORD_RULES.forbidden).toBe('密碼請勿輸入下列特殊字元 % & + * ? < > \\ /');
+    for (const c of FORBIDDEN_PASSWORD_CHARS) expect(PASSWORD_RULES.forbidden.split(' ')).toContain(c);
+    const shortest = 'Ab1#'.padEnd(MIN_PASSWORD_LENGTH, 'x');
+    expect(check(shortest)).toEqual({});
+    expect(check(shortest.slice(1)).newPassword).toBe(`密碼長度須 ${MIN_PASSWORD_LENGTH} 碼以上`);
+  });
+
+  it('is the only place the views word the rules', () => {
+    for (const view of ['views/auth/password.ejs', 'views/help/first-login.ejs']) {
+      const text = fs.readFileSync(view, 'utf8');
+      expect(text).toContain('passwordRules.composition');
+      expect(text).toContain('passwordRules.forbidden');
+      expect(text).not.toMatch(/\d\s*碼|特殊字元 %/);
+    }
   });
 });

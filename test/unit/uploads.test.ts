@@ -5,7 +5,11 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeZip } from '../support/zips';
-import { ATTACHMENT_POLICY, IMAGE_POLICY, UPLOAD_MESSAGES, createUploadStore, safeFileName, type StoredFile } from '../../src/platform/uploads';
+import { UPLOAD_MESSAGES, createUploadStore, safeFileName, type StoredFile } from '../../src/platform/uploads';
+import { UPLOAD_POLICIES } from '../../src/platform/uploadPolicies';
+
+const ATTACHMENT_POLICY = UPLOAD_POLICIES.picsAttachments;
+const IMAGE_POLICY = UPLOAD_POLICIES.picsChatImage;
 
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64, 1)]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');

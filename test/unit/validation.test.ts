@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { email, isValidNationalId, keepValues, pageNumber, parseForm, phone, text } from '../../src/platform/validation';
+import { dateText, email, isValidNationalId, keepValues, pageNumber, parseForm, phone, text } from '../../src/platform/validation';
 import { FormError } from '../../src/platform/errors';
 
 const ok = <T>(schema: z.ZodType<T>, v: unknown) => schema.parse(v);
@@ -197,5 +197,15 @@ describe('pageNumber', () => {
     [['2', '3'], 1],
   ])('reads %j as %d', (v, n) => {
     expect(pageNumber(v)).toBe(n);
+  });
+});
+
+describe('dateText (the one ROC/ISO date field)', () => {
+  const schema = z.object({ on: dateText('公告日期', '2026-11-25'), day: dateText('日期', '2026-11-22', { optional: true }) });
+  it('reads ROC and ISO dates as YYYY-MM-DD and words the example both ways', () => {
+    expect(schema.parse({ on: '115/11/25', day: '2026-11-22' })).toEqual({ on: '2026-11-25', day: '2026-11-22' });
+    expect(() => parseForm(schema, { on: '115/13/40', day: '' })).toThrow(expect.objectContaining({ errors: { on: '公告日期格式錯誤，請輸入如 115/11/25 或 2026-11-25' } }));
+    expect(() => parseForm(schema, { on: '', day: 'x' })).toThrow(expect.objectContaining({ errors: { on: '請輸入公告日期', day: '日期格式錯誤，請輸入如 115/11/22 或 2026-11-22' } }));
+    expect(schema.parse({ on: '2026-11-25', day: '' }).day).toBe('');
   });
 });

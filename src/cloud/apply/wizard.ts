@@ -1,6 +1,7 @@
 import { FormError } from '../../platform/errors';
 import { parseForm } from '../../platform/validation';
 import type { UploadPolicy } from '../../platform/uploads';
+import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { periodErrors, step1Schema, step2Schema, step3Schema, step4Schema, step5aSchema, step5bSchema } from './schemas';
 
 /**
@@ -42,10 +43,8 @@ export interface StepDef {
   next: (answers: Answers) => StepKey | null;
 }
 
-const MB = 1024 * 1024;
-
-/** 步驟五A 上傳之檔案: one explanatory file. */
-export const CONDITIONS_FILE_POLICY: UploadPolicy = { maxFileBytes: 5 * MB, maxTotalBytes: 5 * MB, maxFiles: 1, kinds: ['pdf', 'office', 'text', 'image', 'zip'] };
+/** 步驟五A 上傳之檔案: one explanatory file (its limits live with every other upload policy). */
+export const CONDITIONS_FILE_POLICY: UploadPolicy = UPLOAD_POLICIES.cloudConditions;
 
 const STEP1_FIELDS = ['contactName', 'contactPhone', 'contactEmail', 'periodFrom', 'periodTo', 'purpose', 'legalBasis', 'specificPurpose'];
 

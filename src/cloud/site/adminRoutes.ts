@@ -10,7 +10,8 @@ import { rocShort, taipeiToday } from '../../platform/dates';
 import { requireRole } from '../../middleware/authGuards';
 import { AUDIT_EVENTS, type AuditFilter } from './admin';
 import { auditQuerySchema, fieldSchema, fileSchema, handleReportSchema, serviceSchema, tableSchema } from './schemas';
-import { DOWNLOAD_FILE_POLICY, REPORT_STATUS_LABELS } from './service';
+import { REPORT_STATUS_LABELS } from './service';
+import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { STYLES } from './routes';
 
 const LOCALS = { stylesheets: STYLES, rocShort, REPORT_STATUS_LABELS, AUDIT_EVENTS };
@@ -49,7 +50,7 @@ export function siteAdminRouter(services: Services): Router {
   // --- 檔案下載 ---
   const filesLocals = async (extra: object = {}) => ({ ...LOCALS, title: '檔案下載管理', menu: 'admin-content', files: await site.files(), values: { publishedOn: rocShort(taipeiToday(services.clock())) }, ...extra });
   router.get('/cloud/admin/files', async (_req, res) => res.render('cloud/site/admin/files', await filesLocals()));
-  router.post('/cloud/admin/files', services.uploads.receive(['file'], DOWNLOAD_FILE_POLICY), async (req, res) => {
+  router.post('/cloud/admin/files', services.uploads.receive(['file'], UPLOAD_POLICIES.cloudDownload), async (req, res) => {
     const files = req.uploads ?? [];
     await submitForm(req, res, 'cloud/site/admin/files', await filesLocals(), async () => {
       // The form's fields and the upload's refusal are told together; the service checks the fields again.

@@ -6,7 +6,8 @@ import { pageNumber, parseForm } from '../../platform/validation';
 import { rocShort, taipeiToday } from '../../platform/dates';
 import { isCloudAdmin, requireCloudAgency } from '../access';
 import { reportQuerySchema, reportSchema } from './schemas';
-import { APP_STATUS_LABELS, REPORT_FILE_POLICY, REPORT_STATUS_LABELS } from './service';
+import { APP_STATUS_LABELS, REPORT_STATUS_LABELS } from './service';
+import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { openApi } from './ws';
 
 export const STYLES = ['/public/css/cloud.css'];
@@ -83,7 +84,7 @@ export function siteRouter(services: Services): Router {
   router.get('/cloud/reports/new', agency, async (req, res) => {
     res.render('cloud/site/report-form', await reportFormLocals({ values: { occurredOn: rocShort(taipeiToday(services.clock())) } }));
   });
-  router.post('/cloud/reports', agency, services.uploads.receive(['attachment'], REPORT_FILE_POLICY), async (req, res) => {
+  router.post('/cloud/reports', agency, services.uploads.receive(['attachment'], UPLOAD_POLICIES.cloudReport), async (req, res) => {
     const files = req.uploads ?? [];
     await submitForm(req, res, 'cloud/site/report-form', await reportFormLocals(), async () => {
       if (req.uploadError) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CoreServices } from '../../services';
 import type { SessionUser } from '../../auth/sessionUser';
 import type { RequestContext } from '../../auth/service';
-import type { ReceivedFile, UploadPolicy } from '../../platform/uploads';
+import type { ReceivedFile } from '../../platform/uploads';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { rocShort, taipeiToday } from '../../platform/dates';
 import { counter } from '../../platform/counter';
@@ -14,11 +14,6 @@ import { buildEncryptedFile, certb64ToPem, deliveryCsv, type DeliveredService } 
 import type { ReportInput } from './schemas';
 import { createSiteAdmin } from './admin';
 
-const MB = 1024 * 1024;
-/** 錯誤回報 附件: one file (錯誤畫面 or a document), up to 5 MB. */
-export const REPORT_FILE_POLICY: UploadPolicy = { maxFileBytes: 5 * MB, maxTotalBytes: 5 * MB, maxFiles: 1, kinds: ['image', 'pdf', 'office', 'text', 'zip'] };
-/** 檔案下載 (admin): one file up to 20 MB. */
-export const DOWNLOAD_FILE_POLICY: UploadPolicy = { maxFileBytes: 20 * MB, maxTotalBytes: 20 * MB, maxFiles: 1, kinds: ['pdf', 'office', 'text', 'zip', 'image'] };
 
 export const REPORT_STATUS_LABELS: Record<string, string> = { open: '處理中', closed: '已結案' };
 export const APP_STATUS_LABELS: Record<string, string> = { pending: '尚未審核', rejected: '不通過', approved: '通過', partial: '部分通過' };

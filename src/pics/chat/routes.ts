@@ -3,7 +3,7 @@ import type { Services } from '../../services';
 import { ctxOf, flash, idParam } from '../../platform/http';
 import { parseForm } from '../../platform/validation';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
-import { IMAGE_POLICY } from '../../platform/uploads';
+import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { requireRole, requireUser } from '../../middleware/authGuards';
 import { choiceSchema, messageSchema, statusSchema, ticketSchema } from './schemas';
 import { MESSAGE_MAX } from './service';
@@ -153,7 +153,7 @@ export function createChatRoutes(services: Services): Router {
     }
   });
 
-  router.post('/pics/chat/:id/images', requireUser, services.uploads.receive(['image'], IMAGE_POLICY), async (req, res) => {
+  router.post('/pics/chat/:id/images', requireUser, services.uploads.receive(['image'], UPLOAD_POLICIES.picsChatImage), async (req, res) => {
     const id = chatId(req);
     if (req.uploadError) return refuse(req, res, id, { image: req.uploadError }, {});
     const files = req.uploads ?? [];
