@@ -39,7 +39,7 @@ async function child() {
     process.on('SIGTERM', () => server.close(() => process.exit(0)));
     return;
   }
-  const { loadPlatformPki } = await import('../src/pki/platform');
+  const { loadPlatformPki } = await import('../src/platform/pki/platform');
   const pki = loadPlatformPki(process.env.PKI_DIR!);
   if (role === 'bare-tls') {
     const app = express();
@@ -105,8 +105,8 @@ async function main() {
   const { seedReference } = await import('../seeds/reference');
   const { seedDemo } = await import('../seeds/demo');
   const { seedCloudSiteDemo } = await import('../seeds/cloud-site');
-  const { createDemoPki } = await import('../src/pki/demo');
-  const { loadPlatformPki } = await import('../src/pki/platform');
+  const { createDemoPki } = await import('../seeds/demoPki');
+  const { loadPlatformPki } = await import('../src/platform/pki/platform');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-ws-'));
   // The owner's login migrates and seeds; the web service runs as the app's login.
   const pg = await startEmbeddedDatabase(path.join(root, 'pg'), await freePort(), 'bench', { persistent: false });

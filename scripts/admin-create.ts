@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
 import { createAuditService } from '../src/platform/audit';
-import { createAdministrator } from '../src/admin/firstAdministrator';
+import { createAdministrator } from '../src/portal/admin/firstAdministrator';
 import { FormError } from '../src/platform/errors';
 
 const OPTIONS = {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import { hashPassword } from '../src/auth/hashing';
+import { hashPassword } from '../src/platform/identity/hashing';
 import { AGENCIES } from './agencies';
 
 /** Deterministic pseudo-random numbers (mulberry32), so every install gets the same people. */

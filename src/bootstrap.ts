@@ -8,8 +8,8 @@ import { seedReference } from '../seeds/reference';
 import { DEMO_ACCOUNTS, seedDemo } from '../seeds/demo';
 import { WEBHR_DEMO_KEY } from '../seeds/pics';
 import { seedAreas } from '../seeds/areas';
-import { createDemoPki, type DemoPkiManifest } from './pki/demo';
-import { softhsmInstalled } from './pki/softhsm';
+import { createDemoPki, type DemoPkiManifest } from '../seeds/demoPki';
+import { softhsmInstalled } from './platform/pki/softhsm';
 import { APP_ROLE, checkAppLogin, ensureLogins, grantAppRole, loginSecrets, mayUseAppRole, withAppRole, type Logins } from './platform/dbRole';
 
 /** Advisory lock id for preparing the database (any constant shared by all instances). */

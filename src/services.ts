@@ -8,15 +8,16 @@ import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
 import { createScheduler } from './platform/scheduler';
 import { createVerificationService } from './platform/verification';
+import { createIdentity } from './platform/identity';
 import { createAccountRepository } from './auth/repository';
 import { createAuthService } from './auth/service';
 import { createPortalRepository } from './portal/repository';
 import { createPortalService } from './portal/service';
-import { createAdminService } from './admin/service';
+import { createAdminService } from './portal/admin/service';
 import { createCardRepository } from './auth/cardRepository';
 import { createCardLoginService } from './auth/cardLogin';
-import { createIdentityCheck } from './pki/identityCheck';
-import { TrustStore } from './pki/verify';
+import { createIdentityCheck } from './platform/pki/identityCheck';
+import { TrustStore } from './platform/pki/verify';
 import { createPicsServices, picsJobs } from './pics';
 import { createCloudServices, cloudJobs } from './cloud';
 import { createJobsServices, jobsJobs } from './jobs';
@@ -47,6 +48,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     developmentOutbox: config.developmentOutbox,
   });
   const accounts = createAccountRepository(db);
+  const identity = createIdentity({ db, audit });
   const portal = createPortalRepository(db);
   const portalService = createPortalService({ portal, audit, clock: opts.clock });
   // The trust store (CA certificates and CRLs) is read again when its files change, so a
@@ -86,6 +88,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     audit,
     mail,
     accounts,
+    identity,
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),
     scheduler,
@@ -95,7 +98,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     auth: createAuthService({ db, accounts, audit, mail, clock: opts.clock }),
     portal: portalService,
     admin: createAdminService({ portal, portalService, audit }),
-    cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, identity: createIdentityCheck(config.identityCheck, config.pkiDir), origin: config.publicOrigin, clock: opts.clock }),
+    cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, identity: createIdentityCheck(config.identityCheck, config.pkiDir), grants: identity, origin: config.publicOrigin, clock: opts.clock }),
   };
 }
 

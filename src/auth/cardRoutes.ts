@@ -4,13 +4,14 @@ import { z } from 'zod';
 import type { Passport } from 'passport';
 import type { Services } from '../services';
 import type { Config } from '../config';
-import { ctxOf, flash } from '../platform/http';
+import { ctxOf } from '../platform/identity/context';
+import { flash } from '../platform/http';
 import { DomainError } from '../platform/errors';
-import { requireUser, safeReturnTo } from '../middleware/authGuards';
+import { requireUser, safeReturnTo } from '../platform/identity/guards';
 import { text } from '../platform/validation';
-import { PgRateLimitStore } from '../middleware/rateLimitStore';
+import { PgRateLimitStore } from '../platform/web/rateLimitStore';
 import { ACTIVATION_TOO_MANY, type VerifiedCard } from './cardLogin';
-import type { SessionUser } from './sessionUser';
+import type { SessionUser } from '../platform/identity/sessionUser';
 
 const signedSchema = z.object({
   // Browsers send a textarea's or hidden field's line breaks as CRLF; the card signed LF.

@@ -1,13 +1,14 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { Passport } from 'passport';
 import type { Services } from '../services';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { parseForm } from '../platform/validation';
 import { FormError } from '../platform/errors';
-import { requireRole, requireUser, safeReturnTo } from '../middleware/authGuards';
+import { requireRole, requireUser, safeReturnTo } from '../platform/identity/guards';
 import { changePasswordSchema, forgotSchema, loginSchema, profileSchema, resetLookupSchema } from './schemas';
 import { ASSISTED_RESET_NO_ACCOUNT, PROFILE_FIRST_MESSAGE } from './service';
-import { resetScope, type SessionUser } from './sessionUser';
+import { resetScope, type SessionUser } from '../platform/identity/sessionUser';
 
 export function authRoutes(services: Services, passport: InstanceType<typeof Passport>, limits: { loginLimiter: RequestHandler; resetLimiter: RequestHandler }): Router {
   const { auth, audit } = services;

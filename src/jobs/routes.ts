@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Services } from '../services';
 import type { Config } from '../config';
-import { ctxOf, flash, idParam } from '../platform/http';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam } from '../platform/http';
 import { keepValues, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { requirePerson, requireRole, requireUser } from '../middleware/authGuards';
+import { recordAccessDenied, requirePerson, requireRole, requireUser } from '../platform/identity/guards';
 import { pdfToBuffer, drawFormTable } from '../platform/pdf';
 import { chartSvg } from '../platform/svgChart';
 import { rocShort, taipeiToday } from '../platform/dates';
@@ -50,15 +51,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
     }
     const check = await jobs.posterCheck(req.user);
     if (check === 'ok') return next();
-    await audit.record({
-      actor: { accountId: req.user.accountId, label: req.user.name },
-      action: 'jobs.manage.denied',
-      outcome: 'denied',
-      target: { type: 'path', id: req.originalUrl.slice(0, 100) },
-      ip: req.ip ?? null,
-      requestId: req.id,
-      details: { method: req.user.method, why: check },
-    });
+    await recordAccessDenied(audit, req, { method: req.user.method, why: check }, 'jobs.manage.denied');
     if (check === 'password') {
       return res.status(403).render('jobs/card-required', { ...common, title: '機關徵才登錄', rule: CARD_RULE, returnTo: req.method === 'GET' ? req.originalUrl : '/jobs/manage' });
     }

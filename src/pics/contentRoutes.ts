@@ -1,9 +1,10 @@
 import express, { type Request, type Router } from 'express';
 import type { Services } from '../services';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { pageNumber } from '../platform/validation';
 import { rocShort, taipeiToday } from '../platform/dates';
-import { requireRole } from '../middleware/authGuards';
+import { requireRole } from '../platform/identity/guards';
 import { CALENDAR_KINDS } from './contentSchemas';
 
 const BASE = '/pics/desk/content';

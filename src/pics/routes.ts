@@ -1,13 +1,14 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config';
 import type { Services } from '../services';
-import { hasRole, type SessionUser } from '../auth/sessionUser';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { hasRole, type SessionUser } from '../platform/identity/sessionUser';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { ATTACHMENT_POLICY } from '../platform/uploads';
 import { taipeiToday } from '../platform/dates';
-import { requirePerson, requireRole } from '../middleware/authGuards';
+import { requirePerson, requireRole } from '../platform/identity/guards';
 import { ticketFields } from './deskService';
 import { apiTicketSchema, CHANNEL_LABELS, CHANNELS, lookupSchema, queueSchema, searchSchema, SUBJECT_MAX } from './schemas';
 import { OPENAPI } from './webhr';

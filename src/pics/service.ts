@@ -1,7 +1,8 @@
 import type { CoreServices } from '../services';
-import type { SessionUser } from '../auth/sessionUser';
-import { hasRole } from '../auth/sessionUser';
-import type { RequestContext } from '../auth/service';
+import { actorOf } from '../platform/identity/actor';
+import type { SessionUser } from '../platform/identity/sessionUser';
+import { hasRole } from '../platform/identity/sessionUser';
+import type { RequestContext } from '../platform/identity/context';
 import type { ReceivedFile } from '../platform/uploads';
 import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { parseForm } from '../platform/validation';
@@ -36,7 +37,6 @@ export function receiptNumber(now: Date, channel: Channel, n: number): string {
   return `${p.year}${String(p.month).padStart(2, '0')}${channel}${String(n).padStart(5, '0')}`;
 }
 
-const actorOf = (u: SessionUser) => ({ accountId: u.accountId, label: u.name });
 
 export function createTicketService(core: CoreServices, calendar: WorkCalendar) {
   const { db, uploads, audit, mail, clock } = core;

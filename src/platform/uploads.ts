@@ -8,7 +8,7 @@ import multer, { type StorageEngine } from 'multer';
 import { fileTypeFromFile } from 'file-type';
 import type { Db } from './database';
 import { DomainError } from './errors';
-import { containsNul, NUL_MESSAGE } from '../middleware/rejectNul';
+import { containsNul, NUL_MESSAGE } from './web/rejectNul';
 import { ARCHIVE_LIMITS, checkArchive, type ArchiveVerdict } from './zipCheck';
 
 /** What an area accepts: checked by content, never by the name or the browser's type. */

@@ -1,10 +1,11 @@
 import express, { type Router } from 'express';
 import type { Services } from '../services';
 import type { Config } from '../config';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { pageNumber, parseForm } from '../platform/validation';
 import { FormError, NotFoundError } from '../platform/errors';
-import { requireUser } from '../middleware/authGuards';
+import { requireUser } from '../platform/identity/guards';
 import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
 import { bridgeTarball } from './bridgePackage';
 import { agencySearchSchema, voteSchema } from './schemas';

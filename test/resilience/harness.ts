@@ -11,7 +11,7 @@ import { freePort } from '../../src/platform/net';
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
 import { seedAreas } from '../../seeds/areas';
-import { createDemoPki } from '../../src/pki/demo';
+import { createDemoPki } from '../../seeds/demoPki';
 
 /**
  * Real processes for the load and fault tests: an embedded PostgreSQL this test can stop

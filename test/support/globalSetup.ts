@@ -9,7 +9,7 @@ import { startEmbeddedDatabase } from '../../src/bootstrap';
 import { seedReference } from '../../seeds/reference';
 import { seedDemo } from '../../seeds/demo';
 import { seedAreas } from '../../seeds/areas';
-import { createDemoPki } from '../../src/pki/demo';
+import { createDemoPki } from '../../seeds/demoPki';
 import exitHook from 'async-exit-hook';
 import { freePort } from '../../src/platform/net';
 

@@ -1,10 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Services } from '../../services';
-import { ctxOf, flash, idParam } from '../../platform/http';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam } from '../../platform/http';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { keepValues, pageNumber, parseForm } from '../../platform/validation';
 import { rocShort } from '../../platform/dates';
-import { requireRole } from '../../middleware/authGuards';
+import { requireRole } from '../../platform/identity/guards';
 import { requireCloudAgency } from '../access';
 import { ALREADY_SUBMITTED, CONDITIONS_FILE_POLICY } from './service';
 import { KINDS, RESULT_LABELS, STATUS_LABELS, USER_SCOPES, searchSchema, type Search } from './schemas';

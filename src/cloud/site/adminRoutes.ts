@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
+import { actorOf } from '../../platform/identity/actor';
 import express, { type Request, type Router } from 'express';
 import type { Services } from '../../services';
-import { ctxOf, flash, idParam, submitForm } from '../../platform/http';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam, submitForm } from '../../platform/http';
 import { FormError, NotFoundError } from '../../platform/errors';
 import { pageNumber, parseForm } from '../../platform/validation';
 import { rocShort, taipeiToday } from '../../platform/dates';
-import { requireRole } from '../../middleware/authGuards';
+import { requireRole } from '../../platform/identity/guards';
 import { AUDIT_EVENTS, type AuditFilter } from './admin';
 import { auditQuerySchema, faqSchema, fieldSchema, fileSchema, handleReportSchema, newsSchema, serviceSchema, tableSchema } from './schemas';
 import { DOWNLOAD_FILE_POLICY, REPORT_STATUS_LABELS } from './service';
@@ -237,7 +239,7 @@ export function siteAdminRouter(services: Services): Router {
   router.get('/cloud/admin/audit.csv', async (req, res) => {
     const { filter, errors } = auditFilter(req);
     if (!filter) throw new FormError(errors);
-    await services.audit.record({ actor: { accountId: req.user!.accountId, label: req.user!.name }, action: 'cloud.admin.audit.export', target: { type: 'audit', id: 'csv' }, ip: req.ip ?? null, requestId: req.id, details: { ...filter } });
+    await services.audit.record({ actor: actorOf(req.user!), action: 'cloud.admin.audit.export', target: { type: 'audit', id: 'csv' }, ip: req.ip ?? null, requestId: req.id, details: { ...filter } });
     res.setHeader('Cache-Control', 'private, no-store');
     res.type('text/csv; charset=utf-8').attachment(`稽核紀錄_${taipeiToday(services.clock())}.csv`);
     Readable.from(admin.auditCsv(filter)).pipe(res);

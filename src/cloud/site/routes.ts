@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Services } from '../../services';
-import { ctxOf, flash, idParam, submitForm } from '../../platform/http';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam, submitForm } from '../../platform/http';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { pageNumber, parseForm } from '../../platform/validation';
 import { rocShort, taipeiToday } from '../../platform/dates';

@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import express, { type Request, type Response } from 'express';
 import type { Services } from '../../services';
-import { loadPlatformPki } from '../../pki/platform';
+import { loadPlatformPki } from '../../platform/pki/platform';
 import { taipeiToday } from '../../platform/dates';
 import { deliveredColumns, hasAgencyColumn } from './delivery';
 

@@ -1,10 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Services } from '../../services';
-import { ctxOf, flash, idParam } from '../../platform/http';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam } from '../../platform/http';
 import { parseForm } from '../../platform/validation';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { IMAGE_POLICY } from '../../platform/uploads';
-import { requireRole, requireUser } from '../../middleware/authGuards';
+import { requireRole, requireUser } from '../../platform/identity/guards';
 import { choiceSchema, messageSchema, statusSchema, ticketSchema } from './schemas';
 import { MESSAGE_MAX } from './service';
 import { SCOPE_NOTICE, SERVICE_HOURS_TEXT, SIDE_LINKS, TEXT } from './text';

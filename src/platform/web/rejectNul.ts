@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError } from '../platform/errors';
+import { DomainError } from '../errors';
 
 export const NUL_MESSAGE = '送出的資料含有不允許的控制字元，請確認後再試。';
 

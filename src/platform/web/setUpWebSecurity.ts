@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import express, { type Router } from 'express';
 import helmet from 'helmet';
-import type { Config } from '../config';
+import type { Config } from '../../config';
 
 // CSP nonces come from a buffered pool of random bytes: one OpenSSL call per 256 nonces.
 const pool = Buffer.alloc(4096);

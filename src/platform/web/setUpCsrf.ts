@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { csrfSync } from 'csrf-sync';
-import type { Config } from '../config';
+import type { Config } from '../../config';
 
 const PRE_COOKIE = 'ecpa.pre';
 const PRE_COOKIE_PATTERN = /(?:^|;\s*)ecpa\.pre=([A-Za-z0-9_-]{43})(?:;|$)/;

@@ -1,9 +1,9 @@
-import type { AuditService } from '../platform/audit';
-import { FormError, NotFoundError } from '../platform/errors';
-import type { RequestContext } from '../auth/service';
-import type { SessionUser } from '../auth/sessionUser';
-import type { AppEntry, PortalRepository } from '../portal/repository';
-import type { PortalService } from '../portal/service';
+import type { AuditService } from '../../platform/audit';
+import { FormError, NotFoundError } from '../../platform/errors';
+import type { RequestContext } from '../../platform/identity/context';
+import type { SessionUser } from '../../platform/identity/sessionUser';
+import type { AppEntry, PortalRepository } from '../repository';
+import type { PortalService } from '../service';
 
 type AnnouncementInput = { title: string; body: string; category: string; publishOn: string; unpublishOn: string | null };
 

@@ -1,4 +1,4 @@
-import type { Db } from '../platform/database';
+import type { Db } from '../../platform/database';
 
 /** The SQL of `npm run admin:create` (the first administrator of an installation). */
 export function createAdministratorRepository(db: Db) {

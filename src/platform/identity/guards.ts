@@ -1,7 +1,24 @@
 import type { NextFunction, Request, Response } from 'express';
-import { hasRole } from '../auth/sessionUser';
-import type { AuditService } from '../platform/audit';
-import { ForbiddenError } from '../platform/errors';
+import type { AuditService } from '../audit';
+import { ForbiddenError } from '../errors';
+import { actorOf } from './actor';
+import { hasRole } from './sessionUser';
+
+/**
+ * The one audit entry of a refused page: action `access.denied` (or the area's own
+ * action), the path as target, the signed-in user as actor.
+ */
+export function recordAccessDenied(audit: AuditService, req: Request, details: Record<string, unknown>, action = 'access.denied') {
+  return audit.record({
+    actor: req.user ? actorOf(req.user) : null,
+    action,
+    outcome: 'denied',
+    target: { type: 'path', id: req.originalUrl.slice(0, 100) },
+    ip: req.ip ?? null,
+    requestId: req.id,
+    details,
+  });
+}
 
 /** A local path to come back to after signing in; anything else becomes '/my'. */
 export function safeReturnTo(value: unknown): string {
@@ -40,15 +57,7 @@ export function requireRole(audit: AuditService, ...roles: string[]) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     if (!req.user) return requireUser(req, _res, next);
     if (roles.some((r) => hasRole(req.user, r))) return next();
-    await audit.record({
-      actor: { accountId: req.user.accountId, label: req.user.name },
-      action: 'access.denied',
-      outcome: 'denied',
-      target: { type: 'path', id: req.originalUrl.slice(0, 100) },
-      ip: req.ip ?? null,
-      requestId: req.id,
-      details: { required: roles },
-    });
+    await recordAccessDenied(audit, req, { required: roles });
     next(new ForbiddenError());
   };
 }
@@ -61,15 +70,7 @@ export function requirePerson(audit: AuditService, message = '機關憑證無個
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!req.user) return requireUser(req, res, next);
     if (req.user.kind === 'person') return next();
-    await audit.record({
-      actor: { accountId: null, label: req.user.name },
-      action: 'access.denied',
-      outcome: 'denied',
-      target: { type: 'path', id: req.originalUrl.slice(0, 100) },
-      ip: req.ip ?? null,
-      requestId: req.id,
-      details: { required: 'person', kind: req.user.kind },
-    });
+    await recordAccessDenied(audit, req, { required: 'person', kind: req.user.kind });
     next(new ForbiddenError(message));
   };
 }

@@ -1,12 +1,13 @@
 import express, { type Router } from 'express';
-import type { Services } from '../services';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
-import { pageNumber, parseForm } from '../platform/validation';
-import { NotFoundError } from '../platform/errors';
-import { requireRole } from '../middleware/authGuards';
-import { ANNOUNCEMENT_CATEGORIES, APP_CATEGORIES, ROLE_LABELS } from '../portal/catalog';
-import { announcementSchema, appSchema } from '../portal/schemas';
-import { rocShort } from '../platform/dates';
+import type { Services } from '../../services';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam, submitForm } from '../../platform/http';
+import { pageNumber, parseForm } from '../../platform/validation';
+import { NotFoundError } from '../../platform/errors';
+import { requireRole } from '../../platform/identity/guards';
+import { ANNOUNCEMENT_CATEGORIES, APP_CATEGORIES, ROLE_LABELS } from '../catalog';
+import { announcementSchema, appSchema } from '../schemas';
+import { rocShort } from '../../platform/dates';
 
 /** Portal administration (人事服務網管理者): announcements, app catalog, outbox, audit. */
 export function adminRoutes(services: Services): Router {

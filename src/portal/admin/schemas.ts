@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { email, isValidNationalId, text } from '../platform/validation';
-import { USERNAME_RULE } from '../auth/schemas';
+import { email, isValidNationalId, text } from '../../platform/validation';
+import { USERNAME_RULE } from '../../platform/identity/accountRules';
 
 /**
  * `npm run admin:create`: the first administrator of a real installation. The person is

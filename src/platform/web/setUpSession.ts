@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import pg from 'pg';
-import type { Config } from '../config';
+import type { Config } from '../../config';
 
 const PgStore = connectPgSimple(session);
 
@@ -128,7 +128,7 @@ declare module 'express-session' {
   interface SessionData {
     createdAt?: number;
     lastSeenAt?: number;
-    passport?: { user?: import('../auth/sessionUser').SessionUser };
+    passport?: { user?: import('../identity/sessionUser').SessionUser };
     flash?: { type: 'success' | 'error' | 'info'; text: string }[];
     returnTo?: string;
   }

@@ -1,5 +1,5 @@
 import type { Store, Options, IncrementResponse } from 'express-rate-limit';
-import type { Db } from '../platform/database';
+import type { Db } from '../database';
 
 /** express-rate-limit counters shared by every app instance through PostgreSQL. */
 export class PgRateLimitStore implements Store {

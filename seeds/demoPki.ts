@@ -1,13 +1,13 @@
-import { ensurePlatformPki } from './platform';
+import { ensurePlatformPki } from '../src/platform/pki/platform';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
-import { createCa, createCrl, issueCardCertificate, newRsaKey, type CaInfo, type CardProfile } from './ca';
-import { decodeField, derOf } from './profiles';
-import { issuedFile, normalSerial, readIssued, type IssuanceRecord } from './issued';
-import { DEMO_ACCOUNTS } from '../../seeds/demo';
-import { importToToken, initToken, writeSoftHsmConfig, DEFAULT_PKCS11_MODULE } from './softhsm';
+import { createCa, createCrl, issueCardCertificate, newRsaKey, type CaInfo, type CardProfile } from '../src/platform/pki/ca';
+import { decodeField, derOf } from '../src/platform/pki/profiles';
+import { issuedFile, normalSerial, readIssued, type IssuanceRecord } from '../src/platform/pki/issued';
+import { DEMO_ACCOUNTS } from './demo';
+import { importToToken, initToken, writeSoftHsmConfig, DEFAULT_PKCS11_MODULE } from '../src/platform/pki/softhsm';
 
 const { pki } = forge;
 

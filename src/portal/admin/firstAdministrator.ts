@@ -1,11 +1,11 @@
-import type { Db } from '../platform/database';
-import type { AuditService } from '../platform/audit';
-import { FormError } from '../platform/errors';
-import { parseForm } from '../platform/validation';
-import { hashPassword } from '../auth/hashing';
-import { generateTemporaryPassword } from '../auth/passwordPolicy';
-import { TEMP_PASSWORD_HOURS } from '../auth/service';
-import { taipeiToday } from '../platform/dates';
+import type { Db } from '../../platform/database';
+import type { AuditService } from '../../platform/audit';
+import { FormError } from '../../platform/errors';
+import { parseForm } from '../../platform/validation';
+import { hashPassword } from '../../platform/identity/hashing';
+import { generateTemporaryPassword } from '../../platform/identity/passwordPolicy';
+import { TEMP_PASSWORD_HOURS } from '../../platform/identity/accountRules';
+import { taipeiToday } from '../../platform/dates';
 import { createAdministratorRepository } from './repository';
 import { createAdministratorSchema } from './schemas';
 

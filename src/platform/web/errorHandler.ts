@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from '../platform/logger';
-import { DomainError } from '../platform/errors';
+import type { Logger } from '../logger';
+import { DomainError } from '../errors';
 import { isBadCharacterError, NUL_MESSAGE } from './rejectNul';
 
 export const notFound: RequestHandler = (req, res) => {
