@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Services } from '../services';
+import type { JobsDeps } from './deps';
 import type { Config } from '../config';
 import { ctxOf } from '../platform/identity/context';
 import { flash, idParam } from '../platform/http';
@@ -38,7 +38,7 @@ function notice(v: VacancyRow) {
   return v.numberOf === null ? '數名' : `${v.numberOf} 名`;
 }
 
-export function createJobsRouter(services: Services, config: Pick<Config, 'publicOrigin'>, jobs: JobsService): Router {
+export function createJobsRouter(services: JobsDeps, config: Pick<Config, 'publicOrigin'>, jobs: JobsService): Router {
   const router = express.Router();
   const origin = config.publicOrigin.replace(/\/$/, '');
   const audit = services.audit;
@@ -407,7 +407,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
     if (appId === null) throw new NotFoundError('查無此應徵紀錄');
     const { application: a } = await jobs.applicant(req.user!, vacancyId(req), appId, ctxOf(req));
     // The MyData resume PDF of the applicant's record, with the free text written for this application.
-    const pdf = await services.mydata.resumePdf(a.person_id, { extraText: a.free_text || undefined });
+    const pdf = await services.resumePdf(a.person_id, { extraText: a.free_text || undefined });
     res.type('application/pdf').attachment(`resume-${a.id}.pdf`).send(pdf);
   });
 

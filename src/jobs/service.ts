@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { actorOf } from '../platform/identity/actor';
-import type { CoreServices } from '../services';
+import type { JobsDeps } from './deps';
 import type { SessionUser } from '../platform/identity/sessionUser';
 import { hasRole } from '../platform/identity/sessionUser';
 import type { RequestContext } from '../platform/identity/context';
@@ -27,7 +27,7 @@ export const CARD_RULE = '自102年1月15日起本系統僅得以自然人憑證
 /** Four eyes: the applicants of a vacancy one applied to are handled by a colleague. */
 export const OWN_APPLICATION_MESSAGE = '您已應徵此職缺，不得調閱其應徵者履歷，請由本機關其他人事人員辦理。';
 
-export function createJobsService(core: CoreServices) {
+export function createJobsService(core: JobsDeps) {
   const repo = createJobsRepository(core.db);
   // The e-newsletter's links carry a token that is stored nowhere: the subscription's id and
   // an HMAC of (purpose, id, address) under a key derived from the session secret, so the mail

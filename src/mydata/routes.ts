@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Services } from '../services';
+import type { MydataDeps } from './deps';
+import type { MydataService } from './service';
 import { ctxOf } from '../platform/identity/context';
 import { flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
@@ -12,7 +13,7 @@ import { formatBytes } from '../platform/uploads';
 
 const STYLES = ['/public/css/mydata.css'];
 
-export function createMydataRouter(services: Services): Router {
+export function createMydataRouter(services: MydataDeps & { mydata: MydataService }): Router {
   const svc = services.mydata;
   const router = express.Router();
 

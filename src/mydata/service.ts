@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { actorOf } from '../platform/identity/actor';
-import type { CoreServices } from '../services';
+import type { MydataDeps } from './deps';
 import type { SessionUser } from '../platform/identity/sessionUser';
 import type { RequestContext } from '../platform/identity/context';
 import type { ReceivedFile } from '../platform/uploads';
@@ -62,7 +62,7 @@ export function coerceValue(def: FieldDef, raw: string): { ok: true; value: stri
   }
 }
 
-export function createMydataService(core: CoreServices) {
+export function createMydataService(core: MydataDeps) {
   const { db, audit, clock, uploads, verification } = core;
   const repo = createMydataRepository(db);
   let pki: PlatformPki | null = null;

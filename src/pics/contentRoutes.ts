@@ -1,5 +1,5 @@
 import express, { type Request, type Router } from 'express';
-import type { Services } from '../services';
+import type { PicsRouteDeps } from './routeDeps';
 import { ctxOf } from '../platform/identity/context';
 import { flash, idParam, submitForm } from '../platform/http';
 import { pageNumber } from '../platform/validation';
@@ -13,7 +13,7 @@ const BASE = '/pics/desk/content';
  * 內容管理 of the 客服工作台 (mounted under /pics/desk, behind the agents' guard): the
  * supervisors maintain 公告事項, 常見問題, 檔案下載, 罐頭回覆 and the 辦公日曆.
  */
-export function picsContentRoutes(services: Services): Router {
+export function picsContentRoutes(services: PicsRouteDeps): Router {
   const admin = services.pics.contentAdmin;
   const router = express.Router();
   const supervisorOnly = requireRole(services.audit, 'cs_supervisor');

@@ -1,4 +1,4 @@
-import type { CoreServices } from '../services';
+import type { PicsDeps } from './deps';
 import { actorOf } from '../platform/identity/actor';
 import type { SessionUser } from '../platform/identity/sessionUser';
 import { hasRole } from '../platform/identity/sessionUser';
@@ -21,7 +21,7 @@ const ROC_OFFSET = 1911;
  * 內容管理 of the desk (客服主管): PICS's announcements, FAQ, downloads and canned replies,
  * and the work calendar. Each change and its audit entry are one transaction.
  */
-export function createContentAdmin(core: CoreServices, calendar: WorkCalendar) {
+export function createContentAdmin(core: PicsDeps, calendar: WorkCalendar) {
   const { db, audit, clock } = core;
   const repo = createContentRepository(db);
   const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: Ctx, details: Record<string, unknown> = {}, trx?: Db, outcome: 'ok' | 'denied' | 'failed' = 'ok') =>

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config';
-import type { Services } from '../services';
+import type { PicsRouteDeps } from './routeDeps';
 import { hasRole, type SessionUser } from '../platform/identity/sessionUser';
 import { ctxOf } from '../platform/identity/context';
 import { flash, idParam, submitForm } from '../platform/http';
@@ -41,7 +41,7 @@ const qs = (o: Record<string, string | undefined | null>) =>
     .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
     .join('&');
 
-export function picsDeskRoutes(services: Services, _config: Config): Router {
+export function picsDeskRoutes(services: PicsRouteDeps, _config: Config): Router {
   const { pics, uploads, audit } = services;
   const { tickets, desk, content } = pics;
   const router = express.Router();

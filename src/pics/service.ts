@@ -1,4 +1,4 @@
-import type { CoreServices } from '../services';
+import type { PicsDeps } from './deps';
 import { actorOf } from '../platform/identity/actor';
 import type { SessionUser } from '../platform/identity/sessionUser';
 import { hasRole } from '../platform/identity/sessionUser';
@@ -38,7 +38,7 @@ export function receiptNumber(now: Date, channel: Channel, n: number): string {
 }
 
 
-export function createTicketService(core: CoreServices, calendar: WorkCalendar) {
+export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
   const { db, uploads, audit, mail, clock } = core;
   const repo = createTicketRepository(db);
 
@@ -266,7 +266,7 @@ export function createTicketService(core: CoreServices, calendar: WorkCalendar) 
 export type TicketService = ReturnType<typeof createTicketService>;
 
 /** Refuses an agent action on a user who is not an agent, with an audit entry. */
-export async function denyNonAgent(core: CoreServices, user: SessionUser, what: string, ctx: Ctx) {
+export async function denyNonAgent(core: PicsDeps, user: SessionUser, what: string, ctx: Ctx) {
   if (hasRole(user, 'cs_agent')) return;
   await core.audit.record({ actor: actorOf(user), action: 'access.denied', outcome: 'denied', target: { type: 'pics_desk', id: what }, ip: ctx.ip, requestId: ctx.requestId });
   throw new ForbiddenError();

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import type { Services } from '../services';
+import type { PortalService } from './service';
 import type { Config } from '../config';
 import { ctxOf } from '../platform/identity/context';
 import { flash, idParam, submitForm } from '../platform/http';
@@ -10,7 +10,7 @@ import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
 import { bridgeTarball } from './bridgePackage';
 import { agencySearchSchema, voteSchema } from './schemas';
 
-export function portalRoutes(services: Services, config: Pick<Config, 'bridgeOrigin'>): Router {
+export function portalRoutes(services: { portal: PortalService }, config: Pick<Config, 'bridgeOrigin'>): Router {
   const { portal } = services;
   const router = express.Router();
 

@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { Services } from '../../services';
+import type { CloudRouteDeps } from '../routeDeps';
 import { ctxOf } from '../../platform/identity/context';
 import { flash, idParam } from '../../platform/http';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
@@ -40,7 +40,7 @@ function emptySearch(): Search {
   return { agency: '', number: '', from: '', to: '', status: [], kind: [] };
 }
 
-export function applyRouter(services: Services): Router {
+export function applyRouter(services: CloudRouteDeps): Router {
   const apply = services.cloud.apply;
   const router = express.Router();
   const agency = requireCloudAgency(services);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { actorOf } from '../../platform/identity/actor';
-import type { CoreServices } from '../../services';
+import type { CloudDeps } from '../deps';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
 import type { SignedResponse } from '../../platform/identity/accountRules';
@@ -106,7 +106,7 @@ export function digestOf(content: ApplicationContent): string {
   return crypto.createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
 }
 
-export function createApplyService(core: CoreServices) {
+export function createApplyService(core: CloudDeps) {
   const { db, audit, mail, verification, cardLogin, uploads } = core;
   const clock = core.clock;
   const repo = createApplyRepository(db);

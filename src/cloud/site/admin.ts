@@ -1,7 +1,7 @@
 /** 資料交換管理 (銓敘部管理者): content, data dictionary, services, audit, error reports, dashboard. */
-import type { Knex } from 'knex';
+import type { Db } from '../../platform/database';
 import { actorOf } from '../../platform/identity/actor';
-import type { CoreServices } from '../../services';
+import type { CloudDeps } from '../deps';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
 import type { ReceivedFile } from '../../platform/uploads';
@@ -31,9 +31,9 @@ export interface AuditFilter {
 
 const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export function createSiteAdmin(core: CoreServices, repo: SiteRepository) {
+export function createSiteAdmin(core: CloudDeps, repo: SiteRepository) {
   const { db, audit, uploads } = core;
-  const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: RequestContext, details: Record<string, unknown> = {}, trx?: Knex) =>
+  const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: RequestContext, details: Record<string, unknown> = {}, trx?: Db) =>
     audit.record({ actor: actorOf(u), action, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
 
   /**

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { actorOf } from '../../platform/identity/actor';
 import express, { type Request, type Router } from 'express';
-import type { Services } from '../../services';
+import type { CloudRouteDeps } from '../routeDeps';
 import { ctxOf } from '../../platform/identity/context';
 import { flash, idParam, submitForm } from '../../platform/http';
 import { FormError, NotFoundError } from '../../platform/errors';
@@ -22,7 +22,7 @@ function idOf(req: Request, name = 'id'): number {
 }
 
 /** 資料交換管理 (seed 002 貳): the Ministry's administrators (platform_admin). */
-export function siteAdminRouter(services: Services): Router {
+export function siteAdminRouter(services: CloudRouteDeps): Router {
   const site = services.cloud.site;
   const admin = site.admin;
   const repo = site.repo;

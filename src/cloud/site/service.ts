@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { actorOf } from '../../platform/identity/actor';
 import path from 'node:path';
-import type { CoreServices } from '../../services';
+import type { CloudDeps } from '../deps';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
 import type { ReceivedFile, UploadPolicy } from '../../platform/uploads';
@@ -38,7 +38,7 @@ export interface DeliveryApplication {
   services: Array<DeliveredService & { id: number }>;
 }
 
-export function createSiteService(core: CoreServices) {
+export function createSiteService(core: CloudDeps) {
   const { db, audit, uploads, verification } = core;
   const repo = createSiteRepository(db);
   const pki = () => loadPlatformPki(core.config.pkiDir);

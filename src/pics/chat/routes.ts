@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { Services } from '../../services';
+import type { PicsRouteDeps } from '../routeDeps';
 import { ctxOf } from '../../platform/identity/context';
 import { flash, idParam } from '../../platform/http';
 import { parseForm } from '../../platform/validation';
@@ -25,7 +25,7 @@ function chatId(req: Request): number {
   return id;
 }
 
-export function createChatRoutes(services: Services): Router {
+export function createChatRoutes(services: PicsRouteDeps): Router {
   const chat = services.pics.chat;
   const router = express.Router();
   const agentOnly = requireRole(services.audit, 'cs_agent');

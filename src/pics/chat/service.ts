@@ -1,4 +1,4 @@
-import type { CoreServices } from '../../services';
+import type { PicsDeps } from '../deps';
 import { actorOf } from '../../platform/identity/actor';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import { hasRole } from '../../platform/identity/sessionUser';
@@ -57,7 +57,7 @@ function fit(text: string): string {
 
 type Viewer = { viewer: 'asker' | 'agent'; accountId: number };
 
-export function createChatService(core: CoreServices, desk: ChatDesk) {
+export function createChatService(core: PicsDeps, desk: ChatDesk) {
   const { db, audit, mail, clock } = core;
   const repo = createChatRepository(db);
 

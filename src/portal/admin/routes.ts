@@ -1,5 +1,7 @@
 import express, { type Router } from 'express';
-import type { Services } from '../../services';
+import type { PlatformDeps } from '../../platform/deps';
+import type { PortalService } from '../service';
+import type { AdminService } from './service';
 import { ctxOf } from '../../platform/identity/context';
 import { flash, idParam, submitForm } from '../../platform/http';
 import { pageNumber, parseForm } from '../../platform/validation';
@@ -10,7 +12,7 @@ import { announcementSchema, appSchema } from '../schemas';
 import { rocShort } from '../../platform/dates';
 
 /** Portal administration (人事服務網管理者): announcements, app catalog, outbox, audit. */
-export function adminRoutes(services: Services): Router {
+export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit'> & { admin: AdminService; portal: PortalService }): Router {
   const { admin, mail, audit } = services;
   const router = express.Router();
   router.use(requireRole(audit, 'portal_admin'));
