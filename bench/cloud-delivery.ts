@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrate, startEmbeddedPostgres } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
-import { seedReference } from '../seeds/reference';
+import { seedReference } from '../src/reference/repository';
 import { seedDemo } from '../seeds/demo';
 import { seedCloudSiteDemo } from '../seeds/cloud-site';
 import { createDemoPki } from '../seeds/demoPki';

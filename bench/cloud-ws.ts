@@ -102,7 +102,7 @@ async function main() {
   const { startEmbeddedDatabase } = await import('../src/bootstrap');
   const { APP_ROLE, grantAppRole } = await import('../src/platform/dbRole');
   const { freePort } = await import('../src/platform/net');
-  const { seedReference } = await import('../seeds/reference');
+  const { seedReference } = await import('../src/reference/repository');
   const { seedDemo } = await import('../seeds/demo');
   const { seedCloudSiteDemo } = await import('../seeds/cloud-site');
   const { createDemoPki } = await import('../seeds/demoPki');

@@ -1,9 +1,3 @@
-import type { Knex } from 'knex';
-import { seedAgencies } from './demo';
-import { seedJobsCodes } from './jobs';
-import { seedWorkCalendar } from './pics';
-import { seedCloudCatalog } from './cloud-site';
-
 /**
  * Reference data every install needs: the 應用系統 catalog of the manuals.
  * Upserted by code, so admins' later edits of other entries are kept.
@@ -42,30 +36,3 @@ export const APP_CATALOG: {
   { code: 'E3', name: '公教人員保險網路作業', category: 'X', url: 'https://gpi.bot.com.tw/', description: '公保業務線上作業', requiredRole: 'hr_staff' },
   { code: 'E4', name: '國家文官學院數位學習', category: 'X', url: 'https://ecollege.nacs.gov.tw/', description: '文官培訓數位課程', requiredRole: null },
 ];
-
-/**
- * What every installation loads, production included: the app catalog, the agencies, the
- * code lists of 事求人 and of the HR tables, the work calendar and the cloud platform's
- * service catalog. Never people, accounts, keys or announcements (those are seeds/demo.ts
- * and seeds/areas.ts, outside production only).
- */
-export async function seedReference(db: Knex): Promise<void> {
-  await seedAgencies(db);
-  await seedJobsCodes(db);
-  await seedWorkCalendar(db);
-  await seedCloudCatalog(db);
-  await db('app_catalog')
-    .insert(
-      APP_CATALOG.map((a, i) => ({
-        code: a.code,
-        name: a.name,
-        category: a.category,
-        url: a.url,
-        description: a.description,
-        required_role: a.requiredRole,
-        sort_order: i * 10,
-      })),
-    )
-    .onConflict('code')
-    .ignore();
-}
