@@ -51,7 +51,6 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.json' },
     exclude: { path: '(^|/)public/' },
   },
 };

@@ -64,10 +64,10 @@ async function child() {
   process.on('SIGTERM', () => void ws.close().then(() => db.destroy()).finally(() => process.exit(0)));
 }
 
-function start(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise(async (resolve, reject) => {
-    const { freePort } = await import('../src/platform/net');
-    const port = await freePort();
+async function start(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const { freePort } = await import('../src/platform/net');
+  const port = await freePort();
+  return new Promise((resolve, reject) => {
     const c = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, CLOUD_WS_CHILD: '1', CLOUD_WS_PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const timer = setTimeout(() => reject(new Error(`${env.CLOUD_WS_ROLE} did not start`)), 60_000);
     c.on('message', (m: { ready?: number }) => {

@@ -71,7 +71,6 @@ export async function seedCloudSiteDemo(db: Knex): Promise<Record<string, number
       .orderBy('id');
     const sample = (n: number) => Array.from({ length: n }, () => r.pick(people));
     const P = (p: (typeof people)[number]) => ({ agency_id: p.agency_id, national_id: p.national_id, name: p.name });
-    const RANKS = ['委任第五職等', '薦任第七職等', '薦任第九職等', '簡任第十職等', '簡任第十一職等'];
     const rows: Record<string, object[]> = {
       hr_retirement: sample(240).map((p) => ({ ...P(p), retire_kind: r.pick(['自願退休', '屆齡退休', '命令退休']), retire_on: day(r, 2015, 2026), service_years: (r.int(1500, 4200) / 100).toFixed(2), pension_kind: r.pick(['月退休金', '一次退休金', '兼領']), last_rank: p.rank })),
       hr_survivor_pension: sample(80).map((p) => ({ ...P(p), death_on: day(r, 2012, 2026), cause: r.pick(['病故', '意外死亡', '因公死亡']), pension_kind: r.pick(['一次撫卹金', '年撫卹金']), beneficiaries: r.int(1, 4), approved_on: day(r, 2013, 2026) })),

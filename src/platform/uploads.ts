@@ -416,7 +416,7 @@ export function createUploadStore(root: string) {
     async sweepOrphans(db: Db, olderThanMs = 10 * 60_000): Promise<number> {
       const files: string[] = [];
       const walk = async (dir: string, prefix: string) => {
-        let entries: fs.Dirent[] = [];
+        let entries: fs.Dirent[];
         try {
           entries = await fs.promises.readdir(dir, { withFileTypes: true });
         } catch {
@@ -461,7 +461,7 @@ export function createUploadStore(root: string) {
 
     /** Removes incoming files left by requests that died (run at start and daily). */
     async sweepIncoming(olderThanMs = 60 * 60_000) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = await fs.promises.readdir(incoming);
       } catch {

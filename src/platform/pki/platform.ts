@@ -58,6 +58,7 @@ function issue(ca: CaInfo, subject: forge.pki.CertificateField[], exts: object[]
   // Parsed UTF8String values are raw bytes; forge would encode them a second time.
   cert.setIssuer(
     ca.cert.subject.attributes.map((a) =>
+      // eslint-disable-next-line no-control-regex -- a byte string (each char 0x00-0xFF) holds UTF-8 to decode
       (a.valueTagClass as unknown) === forge.asn1.Type.UTF8 && typeof a.value === 'string' && /^[\x00-\xff]*$/.test(a.value) ? { ...a, value: forge.util.decodeUtf8(a.value) } : a,
     ),
   );
