@@ -1,4 +1,4 @@
-# The portal image: src/server.ts run by tsx on Node 20 (Debian bookworm, slim).
+# The portal image: scripts/start.ts (src/server.ts with the demo data of seeds/ handed in) run by tsx on Node 20 (Debian bookworm, slim).
 # Build: docker build -t ecpa-portal .   (docker compose builds it for you)
 
 # --- dependencies, in a stage with a compiler: pkcs11js builds a native addon (node-gyp) ---
@@ -29,8 +29,8 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# `npx tsx src/server.ts` without its two wrapper processes: tsx's loader runs inside the
+# `npx tsx scripts/start.ts` without its two wrapper processes: tsx's loader runs inside the
 # Node process itself. Under npx, `docker stop`'s SIGTERM never reaches the server: npm exec
 # runs tsx through `sh -c`, exits on its own, and the container goes down with the server
 # still running. This way SIGTERM reaches the shutdown handler in src/server.ts.
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "--import", "tsx", "scripts/start.ts"]

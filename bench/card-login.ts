@@ -19,7 +19,7 @@ import { prepareDatabase } from '../src/bootstrap';
 import { seedBenchDemo } from './demoData';
 import { bareLine, measureBareExpress } from './targets';
 import { createServices } from '../src/services';
-import { createDemoPki } from '../src/pki/demo';
+import { createDemoPki } from '../seeds/demoPki';
 import { freePort } from '../src/platform/net';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

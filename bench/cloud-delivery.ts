@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrate, startEmbeddedPostgres } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
-import { seedReference } from '../seeds/reference';
+import { seedReference } from '../src/reference/repository';
 import { seedDemo } from '../seeds/demo';
 import { seedCloudSiteDemo } from '../seeds/cloud-site';
-import { createDemoPki } from '../src/pki/demo';
-import { loadPlatformPki } from '../src/pki/platform';
+import { createDemoPki } from '../seeds/demoPki';
+import { loadPlatformPki } from '../src/platform/pki/platform';
 import { buildEncryptedFile, deliveryCsv } from '../src/cloud/site/delivery';
 import { bareLine, measureBareExpress } from './targets';
 

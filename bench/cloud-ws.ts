@@ -39,7 +39,7 @@ async function child() {
     process.on('SIGTERM', () => server.close(() => process.exit(0)));
     return;
   }
-  const { loadPlatformPki } = await import('../src/pki/platform');
+  const { loadPlatformPki } = await import('../src/platform/pki/platform');
   const pki = loadPlatformPki(process.env.PKI_DIR!);
   if (role === 'bare-tls') {
     const app = express();
@@ -64,10 +64,10 @@ async function child() {
   process.on('SIGTERM', () => void ws.close().then(() => db.destroy()).finally(() => process.exit(0)));
 }
 
-function start(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise(async (resolve, reject) => {
-    const { freePort } = await import('../src/platform/net');
-    const port = await freePort();
+async function start(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const { freePort } = await import('../src/platform/net');
+  const port = await freePort();
+  return new Promise((resolve, reject) => {
     const c = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, CLOUD_WS_CHILD: '1', CLOUD_WS_PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const timer = setTimeout(() => reject(new Error(`${env.CLOUD_WS_ROLE} did not start`)), 60_000);
     c.on('message', (m: { ready?: number }) => {
@@ -102,11 +102,11 @@ async function main() {
   const { startEmbeddedDatabase } = await import('../src/bootstrap');
   const { APP_ROLE, grantAppRole } = await import('../src/platform/dbRole');
   const { freePort } = await import('../src/platform/net');
-  const { seedReference } = await import('../seeds/reference');
+  const { seedReference } = await import('../src/reference/repository');
   const { seedDemo } = await import('../seeds/demo');
   const { seedCloudSiteDemo } = await import('../seeds/cloud-site');
-  const { createDemoPki } = await import('../src/pki/demo');
-  const { loadPlatformPki } = await import('../src/pki/platform');
+  const { createDemoPki } = await import('../seeds/demoPki');
+  const { loadPlatformPki } = await import('../src/platform/pki/platform');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-ws-'));
   // The owner's login migrates and seeds; the web service runs as the app's login.
   const pg = await startEmbeddedDatabase(path.join(root, 'pg'), await freePort(), 'bench', { persistent: false });

@@ -240,7 +240,7 @@ async function main() {
       return runs.find((f) => f.requestsPerSec === m)!;
     });
     const ratioPct = median(rounds.map((r) => (r[1]!.requestsPerSec / r[0]!.requestsPerSec) * 100));
-    const [bareFig, portalFig] = results as [Figures, Figures, ...Figures[]];
+    const [, portalFig] = results as [Figures, Figures, ...Figures[]];
     const goalMet = ratioPct >= GOAL.ratioPct && portalFig.p99Ms <= GOAL.p99Ms && portalFig.non2xx === 0 && portalFig.errors === 0;
     process.stdout.write(`\n${table(results)}\n\n`);
     process.stdout.write(`portal / bare: ${ratioPct.toFixed(1)} % (goal ≥ ${GOAL.ratioPct} %), portal p99 ${portalFig.p99Ms} ms (goal ≤ ${GOAL.p99Ms} ms): ${goalMet ? 'goal met' : 'goal MISSED'}\n`);

@@ -14,8 +14,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { demoData } from '../seeds';
 import { createAuditService } from '../src/platform/audit';
-import { createAdministrator } from '../src/admin/firstAdministrator';
+import { createAdministrator } from '../src/portal/admin/firstAdministrator';
 import { FormError } from '../src/platform/errors';
 
 const OPTIONS = {
@@ -47,7 +48,7 @@ async function main(): Promise<number> {
   // Reference data only: an administrator is made for a real installation, never with the demo.
   const config = loadConfig({ ...process.env, SEED_DEMO: 'false' });
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const { db, embedded } = await prepareDatabase(config, logger);
+  const { db, embedded } = await prepareDatabase(config, logger, demoData);
   try {
     let user = 'unknown';
     try {

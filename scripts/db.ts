@@ -7,6 +7,7 @@
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { demoData } from '../seeds';
 
 async function main() {
   const command = process.argv[2];
@@ -17,7 +18,7 @@ async function main() {
   const config = loadConfig(command === 'migrate' ? { ...process.env, SEED_DEMO: 'false' } : process.env);
   const logger = createLogger(config.logLevel);
   // prepareDatabase migrates under the instances' advisory lock, then seeds when asked.
-  const { db, embedded } = await prepareDatabase(config, logger);
+  const { db, embedded } = await prepareDatabase(config, logger, demoData);
   await db.destroy();
   await embedded?.stop();
   process.stdout.write(`${command}: done\n`);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { demoData } from '../seeds';
 import { importFeed } from '../src/jobs/importer';
 
 async function main() {
@@ -18,7 +19,7 @@ async function main() {
   }
   const xml = fs.readFileSync(file, 'utf8');
   const config = loadConfig({ ...process.env, SEED_DEMO: process.env.SEED_DEMO ?? 'false' });
-  const { db, embedded } = await prepareDatabase(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  const { db, embedded } = await prepareDatabase(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel), demoData);
   try {
     const r = await importFeed(db, xml);
     if (r.fileError) {

@@ -11,6 +11,7 @@
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
+import { demoData } from '../seeds';
 import { createApiCredentials } from '../src/pics/webhr';
 import { createAuditService } from '../src/platform/audit';
 import { rocDateTime } from '../src/platform/dates';
@@ -28,7 +29,7 @@ async function main() {
     process.exit(2);
   }
   const config = loadConfig({ ...process.env, SEED_DEMO: process.env.SEED_DEMO ?? 'false' });
-  const { db, embedded } = await prepareDatabase(config, createLogger('warn'));
+  const { db, embedded } = await prepareDatabase(config, createLogger('warn'), demoData);
   try {
     const keys = createApiCredentials(db);
     const audit = createAuditService(db);

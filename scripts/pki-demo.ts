@@ -3,8 +3,8 @@
  * Creates the demo CAs, CRL and cards (PEM + SoftHSM2 tokens). Idempotent.
  */
 import path from 'node:path';
-import { createDemoPki } from '../src/pki/demo';
-import { softhsmInstalled } from '../src/pki/softhsm';
+import { createDemoPki } from '../seeds/demoPki';
+import { softhsmInstalled } from '../src/platform/pki/softhsm';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {

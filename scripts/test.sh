@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: type check, unit, route and browser tests on a fresh
+# The whole test suite: type check, lint (ESLint, dependency rules), unit, route and browser tests on a fresh
 # embedded PostgreSQL. Installs the Debian packages the tests need when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,9 @@ fi
 
 echo "Type check"
 npx tsc --noEmit -p tsconfig.json
+
+echo "Lint and dependency rules"
+npm run --silent lint
 
 mkdir -p test-results
 status=0

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { prng } from './demo';
+import { seedCloudCatalog } from '../src/reference/repository';
 import { SERVICES } from '../src/cloud/site/catalog';
 
 const NEWS: Array<[string, string, string]> = [
@@ -44,38 +45,10 @@ const FILES: Array<[string, string, string, string]> = [
   ['2013-12-20', '資料交換服務申請流程', '線上申請、下載介接申請書、發文及審核之流程說明。', '/cloud/services'],
 ];
 
-const CODE_TYPES: Array<[string, Array<[string, string]>]> = [
-  ['官等', [['1', '委任'], ['2', '薦任'], ['3', '簡任']]],
-  ['考績等次', [['A', '甲等'], ['B', '乙等'], ['C', '丙等'], ['D', '丁等']]],
-  ['退休種類', [['1', '自願退休'], ['2', '屆齡退休'], ['3', '命令退休']]],
-  ['獎懲類別', [['11', '嘉獎'], ['12', '記功'], ['13', '記大功'], ['21', '申誡'], ['22', '記過'], ['23', '記大過']]],
-  ['卸職原因', [['1', '退休'], ['2', '辭職'], ['3', '調職'], ['4', '資遣'], ['5', '死亡']]],
-  ['職系', [['0101', '一般行政'], ['0102', '人事行政'], ['0301', '會計'], ['0801', '資訊處理'], ['0103', '一般民政'], ['0104', '社會行政'], ['1201', '土木工程'], ['0201', '經建行政'], ['0105', '法制'], ['0401', '財稅行政']]],
-];
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const day = (r: ReturnType<typeof prng>, fromYear: number, toYear: number) => iso(new Date(Date.UTC(r.int(fromYear, toYear), r.int(0, 11), r.int(1, 28))));
 
-/**
- * Reference data: the cloud platform's service catalog with its data dictionary, and the HR
- * code lists. Once (the catalog is edited by its administrators afterwards).
- */
-export async function seedCloudCatalog(db: Knex): Promise<number> {
-  if (await db('cloud_service').first('id')) return 0;
-  await db.transaction(async (trx) => {
-    let sort = 0;
-    for (const s of SERVICES) {
-      sort += 10;
-      const [t] = await trx('cloud_dict_table').insert({ name: s.table, title: s.tableTitle, description: `${s.name}（${s.code}）`, sort_order: sort }).returning('id');
-      await trx('cloud_dict_field').insert(
-        s.fields.map((f, i) => ({ table_id: t.id, column_name: f.column, label: f.label, data_type: f.type, length: f.length ?? null, description: f.description ?? '', sort_order: (i + 1) * 10 })),
-      );
-      await trx('cloud_service').insert({ code: s.code, name: s.name, description: s.description, category: s.category, table_id: t.id, sort_order: sort });
-    }
-    await trx('hr_code').insert(CODE_TYPES.flatMap(([type, codes]) => codes.map(([code, name]) => ({ code_type: type, code, code_name: name }))));
-  });
-  return SERVICES.length;
-}
 
 /** Demo data of the cloud site (news, FAQ, links, files, HR tables) after the catalog; does nothing when already seeded. */
 export async function seedCloudSiteDemo(db: Knex): Promise<Record<string, number> | null> {
@@ -99,7 +72,6 @@ export async function seedCloudSiteDemo(db: Knex): Promise<Record<string, number
       .orderBy('id');
     const sample = (n: number) => Array.from({ length: n }, () => r.pick(people));
     const P = (p: (typeof people)[number]) => ({ agency_id: p.agency_id, national_id: p.national_id, name: p.name });
-    const RANKS = ['委任第五職等', '薦任第七職等', '薦任第九職等', '簡任第十職等', '簡任第十一職等'];
     const rows: Record<string, object[]> = {
       hr_retirement: sample(240).map((p) => ({ ...P(p), retire_kind: r.pick(['自願退休', '屆齡退休', '命令退休']), retire_on: day(r, 2015, 2026), service_years: (r.int(1500, 4200) / 100).toFixed(2), pension_kind: r.pick(['月退休金', '一次退休金', '兼領']), last_rank: p.rank })),
       hr_survivor_pension: sample(80).map((p) => ({ ...P(p), death_on: day(r, 2012, 2026), cause: r.pick(['病故', '意外死亡', '因公死亡']), pension_kind: r.pick(['一次撫卹金', '年撫卹金']), beneficiaries: r.int(1, 4), approved_on: day(r, 2013, 2026) })),

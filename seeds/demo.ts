@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import { hashPassword } from '../src/auth/hashing';
-import { AGENCIES } from './agencies';
+import { hashPassword } from '../src/platform/identity/hashing';
+import { AGENCIES } from '../src/reference/agencies';
+import { seedAgencies } from '../src/reference/repository';
 
 /** Deterministic pseudo-random numbers (mulberry32), so every install gets the same people. */
 export function prng(seed: number) {
@@ -58,12 +59,6 @@ export const DEMO_ACCOUNTS: DemoAccount[] = JSON.parse(fs.readFileSync(path.join
 const PEOPLE = 3000;
 
 /** Reference data: the agencies (機關代碼) every installation starts from. Existing rows are kept. */
-export async function seedAgencies(db: Knex): Promise<void> {
-  await db('agency')
-    .insert(AGENCIES.map((a) => ({ code: a.code, name: a.name, address: a.address, phone: a.phone, email_domain: a.domain, parent_code: a.parent ?? null })))
-    .onConflict('code')
-    .ignore();
-}
 
 /** Fills an empty database with the demo data; returns null when data is already there. */
 export async function seedDemo(db: Knex, opts: { people?: number } = {}) {

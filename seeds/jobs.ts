@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { prng } from './demo';
+import { seedJobsCodes } from '../src/reference/repository';
 import { COUNTIES, PERSON_KINDS, SERIES, TITLES, rankText } from '../src/jobs/codes';
 import { taipeiToday } from '../src/platform/dates';
 
@@ -19,17 +20,6 @@ const ITEMS = [
 const addDays = (iso: string, n: number) => new Date(Date.parse(iso) + n * 86_400_000).toISOString().slice(0, 10);
 
 /** Demo data of the area: code lists, a few hundred vacancies in every state, a subscriber. */
-/** Reference data: the code lists of 事求人 (counties, 人員類別, 職系, 職稱, 職等). */
-export async function seedJobsCodes(db: Knex): Promise<void> {
-  const codes = [
-    ...COUNTIES.map((c, i) => ({ kind: 'county', code: c.code, name: c.name, sort_order: i })),
-    ...PERSON_KINDS.map((c, i) => ({ kind: 'person_kind', code: c.code, name: c.name, sort_order: i })),
-    ...SERIES.map((c, i) => ({ kind: 'series', code: c.code, name: c.name, sort_order: i })),
-    ...TITLES.map((c, i) => ({ kind: 'title', code: c.code, name: c.name, sort_order: i })),
-    ...Array.from({ length: 14 }, (_, i) => ({ kind: 'level', code: String(i + 1), name: rankText(i + 1, i + 1), sort_order: i })),
-  ];
-  await db('jobs_code').insert(codes).onConflict(['kind', 'code']).ignore();
-}
 
 export async function seedJobsDemo(db: Knex): Promise<Record<string, number> | null> {
   await seedJobsCodes(db);

@@ -1,16 +1,29 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkProductionStart, type Config } from './config';
 import type { Logger } from './platform/logger';
-import { createDb, migrate, startEmbeddedPostgres, type Db, type EmbeddedServer } from './platform/database';
-import { seedReference } from '../seeds/reference';
-import { DEMO_ACCOUNTS, seedDemo } from '../seeds/demo';
-import { WEBHR_DEMO_KEY } from '../seeds/pics';
-import { seedAreas } from '../seeds/areas';
-import { createDemoPki, type DemoPkiManifest } from './pki/demo';
-import { softhsmInstalled } from './pki/softhsm';
+import { createDb, migrate, projectRoot, startEmbeddedPostgres, type Db, type EmbeddedServer } from './platform/database';
+import { seedReference } from './reference/repository';
+import { softhsmInstalled } from './platform/pki/softhsm';
 import { APP_ROLE, checkAppLogin, ensureLogins, grantAppRole, loginSecrets, mayUseAppRole, withAppRole, type Logins } from './platform/dbRole';
+
+/**
+ * The demo data, kept outside the product (seeds/): the entry points (scripts/start.ts, the
+ * scripts, the tests) hand it in; src/ never imports it.
+ */
+export interface DemoData {
+  /** The demo people and accounts, then each area's demo data; nothing when already there. */
+  seed(owner: Db): Promise<{ people: Record<string, unknown> | null; areas: Record<string, unknown> }>;
+  /** The demo PKI (CAs, CRL, cards) under `dir`, with SoftHSM2 tokens under `softhsmDir`. */
+  createPki(dir: string, opts: { softhsmDir: string | null }): DemoPkiManifest;
+}
+
+/** What the start needs to know of the demo PKI it made. */
+export interface DemoPkiManifest {
+  pin: string;
+  soPin: string;
+  softhsmConf: string | null;
+}
 
 /** Advisory lock id for preparing the database (any constant shared by all instances). */
 const PREPARE_LOCK_KEY = 4_806_207_301;
@@ -45,9 +58,10 @@ export async function startEmbeddedDatabase(
  * development DATABASE_URL given alone still switches role on the owner's connections.
  * `ownerUrl` is for tools that change the schema (benchmark generators).
  */
-export async function prepareDatabase(config: Config, logger: Logger): Promise<{ db: Db; url: string; ownerUrl: string; embedded: EmbeddedServer | null }> {
+export async function prepareDatabase(config: Config, logger: Logger, demo: DemoData | null = null): Promise<{ db: Db; url: string; ownerUrl: string; embedded: EmbeddedServer | null }> {
   checkProductionStart(config);
   if (config.production && config.seedDemo) throw new Error('SEED_DEMO is refused in production');
+  if (config.seedDemo && !demo) throw new Error('SEED_DEMO needs the demo data: start with scripts/start.ts (npm start)');
   let embedded: (EmbeddedServer & Logins) | null = null;
   let ownerUrl: string;
   let appUrl: string | null;
@@ -91,10 +105,9 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
           );
         }
       }
-      if (config.seedDemo) {
-        const seeded = await seedDemo(owner);
-        if (seeded) logger.info(seeded, 'demo data seeded');
-        const areas = await seedAreas(owner);
+      if (config.seedDemo && demo) {
+        const { people, areas } = await demo.seed(owner);
+        if (people) logger.info(people, 'demo data seeded');
         if (Object.values(areas).some(Boolean)) logger.info(areas, 'area demo data seeded');
       }
     });
@@ -118,18 +131,21 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<{
   return { db, url: appUrl, ownerUrl, embedded };
 }
 
+/** The SHA-256 of the WebHR API key published with the demo data (seeds/pics.ts). */
+const PUBLISHED_DEMO_KEY_SHA256 = '762c686e42d3d7a78c9670c4574e9c21e43bebaa716a4d800c64b4fd1d806d0b';
+
 /**
  * Demo credentials still usable in a database (an earlier version seeded the demo by
  * default, production included): the published WebHR key while active, and the demo
- * accounts by name. Reported, not changed: removing people and accounts is the operator's
- * decision.
+ * accounts by name (the published list, seeds/demo-accounts.json, read as data). Reported,
+ * not changed: removing people and accounts is the operator's decision.
  */
 async function demoLeftovers(owner: Db): Promise<string[]> {
   const found: string[] = [];
-  const keyHash = crypto.createHash('sha256').update(WEBHR_DEMO_KEY).digest('hex');
-  if (await owner('pics_api_credential').where({ key_sha256: keyHash, active: true }).first('id')) found.push('the demo WebHR API key');
+  if (await owner('pics_api_credential').where({ key_sha256: PUBLISHED_DEMO_KEY_SHA256, active: true }).first('id')) found.push('the demo WebHR API key');
+  const published = JSON.parse(fs.readFileSync(path.join(projectRoot, 'seeds/demo-accounts.json'), 'utf8')) as { account: string }[];
   const accounts = (await owner('account')
-    .whereIn('username', DEMO_ACCOUNTS.map((d) => d.account))
+    .whereIn('username', published.map((d) => d.account))
     .whereNotNull('password_hash')
     .pluck('username')) as string[];
   if (accounts.length) found.push(`demo accounts: ${accounts.join(', ')}`);
@@ -140,11 +156,11 @@ async function demoLeftovers(owner: Db): Promise<string[]> {
  * The demo PKI (CAs, CRL, cards) that the trust store reads by default outside production:
  * made once under the data folder, with SoftHSM2 tokens when SoftHSM2 is installed.
  */
-export function prepareDemoPki(config: Config, logger: Logger): DemoPkiManifest | null {
+export function prepareDemoPki(config: Config, logger: Logger, demo: DemoData | null = null): DemoPkiManifest | null {
   // Never in production, never into a trust store the operator named (PKI_DIR).
-  if (config.production || !config.seedDemo || config.pkiDirExplicit) return null;
+  if (config.production || !config.seedDemo || config.pkiDirExplicit || !demo) return null;
   const tokens = softhsmInstalled();
-  const manifest = createDemoPki(config.pkiDir, { softhsmDir: tokens ? path.join(config.dataDir, 'softhsm') : null });
+  const manifest = demo.createPki(config.pkiDir, { softhsmDir: tokens ? path.join(config.dataDir, 'softhsm') : null });
   if (!tokens) {
     logger.warn('SoftHSM2 is not installed: the demo cards exist as PEM files only. Install it with `sudo apt-get install softhsm2` for card login; account login works without it.');
   }

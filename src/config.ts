@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import type { IdentityCheckConfig } from './pki/identityCheck';
+import type { IdentityCheckConfig } from './platform/pki/identityCheck';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -3,18 +3,22 @@ import path from 'node:path';
 import { loadConfig } from './config';
 import { createLogger } from './platform/logger';
 import { projectRoot } from './platform/database';
-import { prepareDatabase, prepareDemoPki } from './bootstrap';
+import { prepareDatabase, prepareDemoPki, type DemoData } from './bootstrap';
 import { createServices } from './services';
 import { createApp } from './app';
 import { startCloudWebService } from './cloud';
 import { createBridge } from './bridge/app';
 import { loadBridgeConfig } from './bridge/config';
 
-async function main() {
+/**
+ * Starts the portal: database, app, listener, the cloud web service and (in development)
+ * the demo bridge. `demo` is the demo data (seeds/), handed in by scripts/start.ts.
+ */
+export async function startServer(demo: DemoData | null) {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const { db, url, embedded } = await prepareDatabase(config, logger);
-  const pki = prepareDemoPki(config, logger);
+  const { db, url, embedded } = await prepareDatabase(config, logger, demo);
+  const pki = prepareDemoPki(config, logger, demo);
   const services = createServices(db, config, logger);
   const app = createApp({ config, logger, services, databaseUrl: url });
   // Partial uploads older than an hour were left by a process that died (other instances
@@ -89,8 +93,3 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
-
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from './config';
 import type { Db } from './platform/database';
 import type { Logger } from './platform/logger';
+import type { Lifecycle } from './platform/deps';
 import { createAuditService } from './platform/audit';
 import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
@@ -12,15 +13,16 @@ import { createContentService } from './platform/content';
 import { CONTENT_KINDS as PICS_CONTENT_KINDS } from './pics/contentKinds';
 import { CLOUD_CONTENT_KINDS } from './cloud/site/contentKinds';
 import { PORTAL_KINDS } from './portal/contentKinds';
+import { createIdentity } from './platform/identity';
 import { createAccountRepository } from './auth/repository';
 import { createAuthService } from './auth/service';
 import { createPortalRepository } from './portal/repository';
 import { createPortalService } from './portal/service';
-import { createAdminService } from './admin/service';
+import { createAdminService } from './portal/admin/service';
 import { createCardRepository } from './auth/cardRepository';
 import { createCardLoginService } from './auth/cardLogin';
-import { createIdentityCheck } from './pki/identityCheck';
-import { TrustStore } from './pki/verify';
+import { createIdentityCheck } from './platform/pki/identityCheck';
+import { TrustStore } from './platform/pki/verify';
 import { createPicsServices, picsJobs } from './pics';
 import { createCloudServices, cloudJobs } from './cloud';
 import { createJobsServices, jobsJobs } from './jobs';
@@ -51,6 +53,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     developmentOutbox: config.developmentOutbox,
   });
   const accounts = createAccountRepository(db);
+  const identity = createIdentity({ db, audit });
   const portal = createPortalRepository(db);
   const content = createContentService({ db, audit, clock, kinds: [...PICS_CONTENT_KINDS, ...CLOUD_CONTENT_KINDS, ...PORTAL_KINDS] });
   const portalService = createPortalService({ portal, content, audit, clock: opts.clock });
@@ -77,24 +80,26 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   const closers: Array<() => Promise<void>> = [];
   const scheduler = createScheduler(db, logger, { clock, tickMs: config.schedulerTickMs });
   const stopScheduler = () => scheduler.stop();
+  const lifecycle: Lifecycle = {
+    onClose(fn: () => Promise<void>) {
+      closers.push(fn);
+    },
+    async close() {
+      await stopScheduler();
+      for (const fn of closers.splice(0).reverse()) await fn();
+    },
+  };
   return {
     db,
     /** Areas that hold resources (a LISTEN connection, timers) register how to let them go. */
-    lifecycle: {
-      onClose(fn: () => Promise<void>) {
-        closers.push(fn);
-      },
-      async close() {
-        await stopScheduler();
-        for (const fn of closers.splice(0).reverse()) await fn();
-      },
-    },
+    lifecycle,
     config,
     logger,
     clock,
     audit,
     mail,
     accounts,
+    identity,
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),
     scheduler,
@@ -106,7 +111,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     auth: createAuthService({ db, accounts, audit, mail, clock: opts.clock }),
     portal: portalService,
     admin: createAdminService({ portal, audit }),
-    cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, identity: createIdentityCheck(config.identityCheck, config.pkiDir), origin: config.publicOrigin, clock: opts.clock }),
+    cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, identity: createIdentityCheck(config.identityCheck, config.pkiDir), grants: identity, origin: config.publicOrigin, clock: opts.clock }),
   };
 }
 
@@ -115,12 +120,21 @@ export type CoreServices = ReturnType<typeof createCoreServices>;
 /** Builds every service from the database client; tests pass their own clock. */
 export function createServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date } = {}) {
   const core = createCoreServices(db, config, logger, opts);
+  /** Each area gets the platform services it declares (its deps.ts), and nothing else. */
+  const pick = <K extends keyof CoreServices>(...keys: K[]) => Object.fromEntries(keys.map((k) => [k, core[k]])) as Pick<CoreServices, K>;
+  const mydata = createMydataServices(pick('db', 'config', 'clock', 'audit', 'uploads', 'verification'));
   const services = {
     ...core,
-    pics: createPicsServices(core),
-    cloud: createCloudServices(core),
-    jobs: createJobsServices(core),
-    mydata: createMydataServices(core),
+    pics: createPicsServices(pick('db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'lifecycle', 'content')),
+    // cloud → auth: an application is signed with the agency card through the card login.
+    cloud: createCloudServices({ ...pick('db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'verification', 'identity', 'content'), cardLogin: core.cardLogin }),
+    // jobs → mydata: an applicant's resume is the MyData resume PDF.
+    jobs: createJobsServices({ ...pick('db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger'), resumePdf: mydata.resumePdf }),
+    mydata,
+    /** jobs → mydata, for the 事求人 pages (the applicant's resume). */
+    resumePdf: mydata.resumePdf,
+    /** auth → portal: signing in or out makes the portal forget its per-user caches. */
+    forgetCaches: () => core.portal.forgetCaches(),
   };
   core.scheduler.add({ name: 'mail.retry', everyMinutes: config.mailRetryMinutes, run: () => core.mail.retryPending() });
   core.scheduler.add({

@@ -1,4 +1,4 @@
-import type { SessionUser } from './auth/sessionUser';
+import type { SessionUser } from './platform/identity/sessionUser';
 
 declare global {
   namespace Express {

@@ -1,14 +1,17 @@
 import crypto from 'node:crypto';
 import type { Db } from '../platform/database';
 import type { AuditService } from '../platform/audit';
+import type { Identity } from '../platform/identity';
+import { AGENCY_NOT_AUTHORIZED, type SignedResponse } from '../platform/identity/accountRules';
 import { DomainError } from '../platform/errors';
-import { CertificateError, verifySignature, type TrustStore } from '../pki/verify';
-import { IdentityCheckUnavailable, type IdentityCheck } from '../pki/identityCheck';
-import type { CardType, CertificateFacts } from '../pki/profiles';
+import { CertificateError, verifySignature, type TrustStore } from '../platform/pki/verify';
+import { IdentityCheckUnavailable, type IdentityCheck } from '../platform/pki/identityCheck';
+import type { CardType, CertificateFacts } from '../platform/pki/profiles';
 import type { AccountRepository } from './repository';
 import type { CardRepository } from './cardRepository';
-import type { RequestContext } from './service';
-import { agencySessionUser, toSessionUser, type SessionCertificate, type SessionUser } from './sessionUser';
+import type { RequestContext } from '../platform/identity/context';
+import { agencySessionUser, toSessionUser } from './sessionUser';
+import { type SessionCertificate, type SessionUser } from '../platform/identity/sessionUser';
 
 export const CHALLENGE_MINUTES = 5;
 
@@ -23,7 +26,6 @@ export const ACTIVATION_ERRORS = {
     '此身份證字號與使用的自然人憑證序號向憑證中心查詢回應並不是同一個使用者，請確定輸入的eCPA自訂帳號或是身分證字號是否正確。',
 } as const;
 
-export const AGENCY_NOT_AUTHORIZED = '此憑證尚未分配權限，請洽系統管理員';
 
 /** When the certificate authority's identity check cannot answer: nothing is bound. */
 export const IDENTITY_CHECK_ERRORS = {
@@ -50,12 +52,6 @@ const CHALLENGE_ERRORS = {
 export interface VerifiedCard extends CertificateFacts {
   cardType: CardType;
   certB64: string;
-}
-
-export interface SignedResponse {
-  tbs: string;
-  signature: string;
-  certb64: string;
 }
 
 export function sessionCertificate(card: VerifiedCard): SessionCertificate {
@@ -85,6 +81,8 @@ export function createCardLoginService(deps: {
   trust: () => TrustStore;
   /** The certificate authority's answer to "is this card this national ID's?" */
   identity: IdentityCheck;
+  /** Which agencies' certificates may sign in to the portal. */
+  grants: Pick<Identity, 'agencyAllowedIn'>;
   origin: string;
   clock?: () => Date;
 }) {
@@ -178,7 +176,7 @@ export function createCardLoginService(deps: {
     async signIn(card: VerifiedCard, ctx: RequestContext): Promise<{ user: SessionUser } | { activate: true }> {
       const now = clock();
       if (card.cardType === 'gca') {
-        const agency = card.agencyCode ? await cards.agencyAllowedIn(card.agencyCode, 'portal') : undefined;
+        const agency = card.agencyCode ? await deps.grants.agencyAllowedIn(card.agencyCode, 'portal') : undefined;
         if (!agency) {
           return fail('agency_not_authorized', AGENCY_NOT_AUTHORIZED, ctx, { agencyCode: card.agencyCode });
         }

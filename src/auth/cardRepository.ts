@@ -108,13 +108,6 @@ export function createCardRepository(db: Db) {
       const [row] = await trx('account').insert({ person_id: personId, must_change_password: true }).returning('id');
       return (row as { id: number }).id;
     },
-    /** The active agency with this code, if its certificate may enter `area`. */
-    async agencyAllowedIn(code: string, area: string): Promise<{ id: number; code: string; name: string } | undefined> {
-      return db('agency as g')
-        .join('agency_area_grant as r', (j) => j.on('r.agency_id', 'g.id').andOnVal('r.area', area))
-        .where({ 'g.code': code, 'g.active': true })
-        .first('g.id', 'g.code', 'g.name');
-    },
   };
 }
 

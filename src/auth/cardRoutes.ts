@@ -2,15 +2,16 @@ import express, { type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Passport } from 'passport';
-import type { Services } from '../services';
+import type { AuthRouteDeps } from './deps';
 import type { Config } from '../config';
-import { ctxOf, flash } from '../platform/http';
+import { ctxOf } from '../platform/identity/context';
+import { flash } from '../platform/http';
 import { DomainError } from '../platform/errors';
-import { requireUser, safeReturnTo } from '../middleware/authGuards';
+import { requireUser, safeReturnTo } from '../platform/identity/guards';
 import { text } from '../platform/validation';
-import { PgRateLimitStore } from '../middleware/rateLimitStore';
+import { PgRateLimitStore } from '../platform/web/rateLimitStore';
 import { ACTIVATION_TOO_MANY, type VerifiedCard } from './cardLogin';
-import type { SessionUser } from './sessionUser';
+import type { SessionUser } from '../platform/identity/sessionUser';
 
 const signedSchema = z.object({
   // Browsers send a textarea's or hidden field's line breaks as CRLF; the card signed LF.
@@ -26,7 +27,7 @@ const activateSchema = z.object({ accountOrId: text('自訂帳號或身分證字
 const CARD_LABEL: Record<string, string> = { moica: '自然人憑證', gca: '機關憑證', nhi: '健保卡' };
 
 /** 憑證登入 (natural-person, agency and NHI cards through the bridge), activation, 自然人憑證上傳. */
-export function cardRoutes(services: Services, config: Config, passport: InstanceType<typeof Passport>, limits: { challengeLimiter: RequestHandler }): Router {
+export function cardRoutes(services: AuthRouteDeps, config: Config, passport: InstanceType<typeof Passport>, limits: { challengeLimiter: RequestHandler }): Router {
   const { cardLogin } = services;
   const router = express.Router();
 
@@ -44,7 +45,7 @@ export function cardRoutes(services: Services, config: Config, passport: Instanc
         if (err) return reject(err);
         req.session.createdAt = Date.now();
         req.session.lastSeenAt = Date.now();
-        services.portal.forgetCaches();
+        services.forgetCaches();
         resolve();
       }),
     );

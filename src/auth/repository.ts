@@ -1,4 +1,5 @@
 import type { Db } from '../platform/database';
+import type { RoleGrant } from '../platform/identity/sessionUser';
 
 export interface AccountRow {
   id: number;
@@ -23,10 +24,6 @@ export interface AccountRow {
   officePhone: string | null;
 }
 
-export interface RoleGrant {
-  role: string;
-  agencyId: number | null;
-}
 
 const columns = [
   'a.id',

@@ -1,15 +1,16 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { Passport } from 'passport';
-import type { Services } from '../services';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import type { AuthRouteDeps } from './deps';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { parseForm } from '../platform/validation';
 import { FormError } from '../platform/errors';
-import { requireRole, requireUser, safeReturnTo } from '../middleware/authGuards';
+import { requireRole, requireUser, safeReturnTo } from '../platform/identity/guards';
 import { changePasswordSchema, forgotSchema, loginSchema, profileSchema, resetLookupSchema } from './schemas';
 import { ASSISTED_RESET_NO_ACCOUNT, PROFILE_FIRST_MESSAGE } from './service';
-import { resetScope, type SessionUser } from './sessionUser';
+import { resetScope, type SessionUser } from '../platform/identity/sessionUser';
 
-export function authRoutes(services: Services, passport: InstanceType<typeof Passport>, limits: { loginLimiter: RequestHandler; resetLimiter: RequestHandler }): Router {
+export function authRoutes(services: AuthRouteDeps, passport: InstanceType<typeof Passport>, limits: { loginLimiter: RequestHandler; resetLimiter: RequestHandler }): Router {
   const { auth, audit } = services;
   const router = express.Router();
 
@@ -43,7 +44,7 @@ export function authRoutes(services: Services, passport: InstanceType<typeof Pas
         if (loginErr) return next(loginErr);
         req.session.createdAt = Date.now();
         req.session.lastSeenAt = Date.now();
-        services.portal.forgetCaches();
+        services.forgetCaches();
         res.redirect(303, values.returnTo);
       });
     })(req, res, next);
@@ -58,7 +59,7 @@ export function authRoutes(services: Services, passport: InstanceType<typeof Pas
         if (user) {
           await audit.record({ actor: { accountId: user.accountId, label: user.name }, action: 'auth.logout', ip: req.ip ?? null, requestId: req.id });
         }
-        services.portal.forgetCaches();
+        services.forgetCaches();
         res.redirect(303, '/');
       });
     });

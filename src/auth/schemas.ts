@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { USERNAME_RULE } from '../platform/identity/accountRules';
 import { email, isValidNationalId, phone, text } from '../platform/validation';
 
 export const loginSchema = z.object({
@@ -14,8 +15,6 @@ export const changePasswordSchema = z.object({
   newPassword: password('新密碼').default(''),
   confirmPassword: password('確認新密碼').default(''),
 });
-
-export const USERNAME_RULE = '自訂帳號須為 4 至 30 個英文字母、數字或 . _ - ，並以英文字母開頭';
 
 export const profileSchema = z.object({
   username: text('自訂帳號', { max: 30 })

@@ -3,14 +3,16 @@ import type { AuditEntry, AuditService } from '../platform/audit';
 import type { Mail, MailService } from '../platform/mail';
 import { DomainError, FormError, ForbiddenError, NotFoundError } from '../platform/errors';
 import { rocLong } from '../platform/dates';
-import { hashPassword, verifyPassword } from './hashing';
-import { checkNewPassword, generateTemporaryPassword } from './passwordPolicy';
+import { TEMP_PASSWORD_HOURS } from '../platform/identity/accountRules';
+import type { RequestContext } from '../platform/identity/context';
+import { hashPassword, verifyPassword } from '../platform/identity/hashing';
+import { checkNewPassword, generateTemporaryPassword } from '../platform/identity/passwordPolicy';
 import type { AccountRepository, AccountRow } from './repository';
-import { resetScope, toSessionUser, type LoginMethod, type SessionUser } from './sessionUser';
+import { resetScope, type LoginMethod, type SessionUser } from '../platform/identity/sessionUser';
+import { toSessionUser } from './sessionUser';
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MINUTES = 15;
-export const TEMP_PASSWORD_HOURS = 72;
 export const LOGIN_FAILED_MESSAGE = `登入失敗：帳號或密碼錯誤。連續錯誤 ${MAX_FAILED_LOGINS} 次將暫停登入 ${LOCK_MINUTES} 分鐘。`;
 /** One answer for no such person and a person outside the actor's agency (no probing who exists). */
 export const ASSISTED_RESET_NOT_FOUND = '查無此人員，或此人員不屬於您的機關，請確認身分證字號或自訂帳號';
@@ -18,10 +20,6 @@ export const ASSISTED_RESET_NO_ACCOUNT = '查無此人員。';
 export const ASSISTED_RESET_OWN = '不得為您本人設定密碼；請以「修改密碼」變更，或使用「忘記密碼」。';
 export const PROFILE_FIRST_MESSAGE = '為增進個人資料之安全性，請先設定自訂帳號後才能使用本系統其他服務。';
 
-export interface RequestContext {
-  ip: string | null;
-  requestId: string | null;
-}
 
 export function createAuthService(deps: {
   db: Db;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import forge from 'node-forge';
-import { certificateFromDer } from '../pki/profiles';
-import { decodeField } from '../pki/profiles';
+import { certificateFromDer } from '../platform/pki/profiles';
+import { decodeField } from '../platform/pki/profiles';
 
 export type CertType = 'moica' | 'gca' | 'nhi' | 'unknown';
 

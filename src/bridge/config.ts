@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PKCS11_MODULE } from '../pki/softhsm';
+import { DEFAULT_PKCS11_MODULE } from '../platform/pki/softhsm';
 
 const list = (v: string | undefined) =>
   (v ?? '')

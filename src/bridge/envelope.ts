@@ -15,7 +15,7 @@
  */
 import crypto from 'node:crypto';
 import forge from 'node-forge';
-import { issuerAndSerial } from './cms';
+import { issuerAndSerial } from '../platform/pki/der';
 
 const { asn1, pki } = forge;
 // Present in node-forge, missing from its type definitions.

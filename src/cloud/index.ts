@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Config } from '../config';
-import type { CoreServices, Services } from '../services';
+import type { CloudDeps } from './deps';
+import type { CloudRouteDeps } from './routeDeps';
 import type { ScheduledJob } from '../platform/scheduler';
 import { applyJobs, applyRoutes, createApplyServices } from './apply';
 import { createSiteServices, siteJobs, siteRoutes } from './site';
@@ -11,17 +12,17 @@ export { startCloudWebService } from './site';
  * 人事雲端服務平台: the application wizard, progress and review (apply/); the site's
  * pages, data dictionary, delivery, web service, error reports, admin and audit (site/).
  */
-export function createCloudServices(core: CoreServices) {
+export function createCloudServices(core: CloudDeps) {
   return { apply: createApplyServices(core), site: createSiteServices(core) };
 }
 
-export function cloudRoutes(services: Services, config: Config): Router {
+export function cloudRoutes(services: CloudRouteDeps, config: Config): Router {
   const r = Router();
   r.use(applyRoutes(services, config));
   r.use(siteRoutes(services, config));
   return r;
 }
 
-export function cloudJobs(services: Services): ScheduledJob[] {
+export function cloudJobs(services: CloudRouteDeps): ScheduledJob[] {
   return [...applyJobs(services), ...siteJobs(services)];
 }

@@ -17,6 +17,7 @@ export const REQUIRED_TAGS: XmlTag[] = ['ORG_ID', 'ORG_NAME', 'TITLE', 'NUMBER_O
 export function xmlEscape(s: string): string {
   // Characters XML 1.0 cannot carry are dropped.
   return s
+    // eslint-disable-next-line no-control-regex -- drops the control characters XML 1.0 cannot carry
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
@@ -186,12 +187,6 @@ export function parseFeed(xml: string): { announceDate: string | null; rows: Fee
     if (!m) return null;
     i += m[0].length;
     return m[2] ? `${m[1]}/` : m[1]!;
-  };
-  const close = (name: string) => {
-    skipSpace();
-    const tag = `</${name}>`;
-    if (!s.startsWith(tag, i)) throw new FeedError(`第 ${lineAt(i)} 行：缺少 ${tag}`);
-    i += tag.length;
   };
   const textUntil = (name: string): string => {
     let out = '';

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Services } from '../services';
+import type { JobsDeps } from './deps';
 import type { Config } from '../config';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { keepValues, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { requirePerson, requireRole, requireUser } from '../middleware/authGuards';
+import { recordAccessDenied, requirePerson, requireRole, requireUser } from '../platform/identity/guards';
 import { pdfToBuffer, drawFormTable } from '../platform/pdf';
 import { chartSvg } from '../platform/svgChart';
 import { rocShort, taipeiToday } from '../platform/dates';
@@ -38,7 +39,7 @@ function notice(v: VacancyRow) {
   return v.numberOf === null ? '數名' : `${v.numberOf} 名`;
 }
 
-export function createJobsRouter(services: Services, config: Pick<Config, 'publicOrigin'>, jobs: JobsService): Router {
+export function createJobsRouter(services: JobsDeps, config: Pick<Config, 'publicOrigin'>, jobs: JobsService): Router {
   const router = express.Router();
   const origin = config.publicOrigin.replace(/\/$/, '');
   const audit = services.audit;
@@ -51,15 +52,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
     }
     const check = await jobs.posterCheck(req.user);
     if (check === 'ok') return next();
-    await audit.record({
-      actor: { accountId: req.user.accountId, label: req.user.name },
-      action: 'jobs.manage.denied',
-      outcome: 'denied',
-      target: { type: 'path', id: req.originalUrl.slice(0, 100) },
-      ip: req.ip ?? null,
-      requestId: req.id,
-      details: { method: req.user.method, why: check },
-    });
+    await recordAccessDenied(audit, req, { method: req.user.method, why: check }, 'jobs.manage.denied');
     if (check === 'password') {
       return res.status(403).render('jobs/card-required', { ...common, title: '機關徵才登錄', rule: CARD_RULE, returnTo: req.method === 'GET' ? req.originalUrl : '/jobs/manage' });
     }
@@ -409,7 +402,7 @@ export function createJobsRouter(services: Services, config: Pick<Config, 'publi
     if (appId === null) throw new NotFoundError('查無此應徵紀錄');
     const { application: a } = await jobs.applicant(req.user!, vacancyId(req), appId, ctxOf(req));
     // The MyData resume PDF of the applicant's record, with the free text written for this application.
-    const pdf = await services.mydata.resumePdf(a.person_id, { extraText: a.free_text || undefined });
+    const pdf = await services.resumePdf(a.person_id, { extraText: a.free_text || undefined });
     res.type('application/pdf').attachment(`resume-${a.id}.pdf`).send(pdf);
   });
 

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import type { CoreServices } from '../services';
-import type { SessionUser } from '../auth/sessionUser';
-import { hasRole } from '../auth/sessionUser';
-import type { RequestContext } from '../auth/service';
+import { actorOf } from '../platform/identity/actor';
+import type { JobsDeps } from './deps';
+import type { SessionUser } from '../platform/identity/sessionUser';
+import { hasRole } from '../platform/identity/sessionUser';
+import type { RequestContext } from '../platform/identity/context';
 import type { ReceivedFile } from '../platform/uploads';
 import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { taipeiToday, rocShort } from '../platform/dates';
@@ -19,12 +20,11 @@ type SearchResult = Awaited<ReturnType<JobsRepository['search']>>;
 
 export const CARD_RULE = '自102年1月15日起本系統僅得以自然人憑證或機關憑證方式登錄職缺資料，系統將自動於職缺有效期間內公告。';
 
-const actorOf = (u: SessionUser) => ({ accountId: u.accountId, label: u.kind === 'agency' ? `${u.agencyName}（機關憑證）` : u.name });
 
 /** Four eyes: the applicants of a vacancy one applied to are handled by a colleague. */
 export const OWN_APPLICATION_MESSAGE = '您已應徵此職缺，不得調閱其應徵者履歷，請由本機關其他人事人員辦理。';
 
-export function createJobsService(core: CoreServices) {
+export function createJobsService(core: JobsDeps) {
   const repo = createJobsRepository(core.db);
   // The e-newsletter's links carry a token that is stored nowhere: the subscription's id and
   // an HMAC of (purpose, id, address) under a key derived from the session secret, so the mail
@@ -59,8 +59,7 @@ export function createJobsService(core: CoreServices) {
     if (!u) return 'forbidden';
     if (u.method === 'password' || !u.certificate) return 'password';
     if (u.kind === 'agency') {
-      const grant = await db('agency_area_grant').where({ agency_id: u.agencyId, area: 'jobs' }).first();
-      return grant ? 'ok' : 'forbidden';
+      return (await core.identity.hasAreaGrant(u.agencyId, 'jobs')) ? 'ok' : 'forbidden';
     }
     return hasRole(u, 'hr_staff') ? 'ok' : 'forbidden';
   }

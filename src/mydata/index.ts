@@ -1,26 +1,26 @@
 import type { Router } from 'express';
 import type { Config } from '../config';
-import type { CoreServices, Services } from '../services';
+import type { MydataDeps } from './deps';
 import type { ScheduledJob } from '../platform/scheduler';
-import { createMydataService } from './service';
+import { createMydataService, type MydataService } from './service';
 import { createMydataRouter } from './routes';
 
 /**
  * The area's services, built once from the core services. `resumePdf(personId, { extraText })`
  * is also used by 事求人 for applicants' resumes.
  */
-export function createMydataServices(core: CoreServices) {
+export function createMydataServices(core: MydataDeps) {
   return createMydataService(core);
 }
 
 /** The area's routes; app.ts mounts them at the root, so paths are written in full. */
-export function mydataRoutes(services: Services, config: Config): Router {
+export function mydataRoutes(services: MydataDeps & { mydata: MydataService }, config: Config): Router {
   void config;
   return createMydataRouter(services);
 }
 
 /** Scheduled work (daily mails, reminders); runs once per period across instances. */
-export function mydataJobs(services: Services): ScheduledJob[] {
+export function mydataJobs(services: unknown): ScheduledJob[] {
   void services;
   return [];
 }

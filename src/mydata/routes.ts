@@ -1,9 +1,11 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Services } from '../services';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import type { MydataDeps } from './deps';
+import type { MydataService } from './service';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { requirePerson as requirePersonGuard } from '../middleware/authGuards';
+import { recordAccessDenied, requirePerson as requirePersonGuard } from '../platform/identity/guards';
 import { displayValue } from './service';
 import { consentSchema, PROPOSED_MAX, REASON_MAX, SELF_DESCRIPTION_MAX } from './schemas';
 import { DOCUMENT_KINDS, ONLINE_REWARD_KINDS, SECTIONS, SECTION_KEYS, STATUS_LABELS, isSectionKey } from './sections';
@@ -11,7 +13,7 @@ import { UPLOAD_POLICIES } from '../platform/uploadPolicies';
 
 const STYLES = ['/public/css/mydata.css'];
 
-export function createMydataRouter(services: Services): Router {
+export function createMydataRouter(services: MydataDeps & { mydata: MydataService }): Router {
   const svc = services.mydata;
   const router = express.Router();
 
@@ -19,15 +21,7 @@ export function createMydataRouter(services: Services): Router {
   const requirePerson = requirePersonGuard(services.audit);
   const requireHr = async (req: Request, _res: Response, next: NextFunction) => {
     if (svc.isHr(req.user)) return next();
-    await services.audit.record({
-      actor: { accountId: req.user!.accountId, label: req.user!.name },
-      action: 'access.denied',
-      outcome: 'denied',
-      target: { type: 'path', id: req.originalUrl.slice(0, 100) },
-      ip: req.ip ?? null,
-      requestId: req.id,
-      details: { required: ['hr_staff', 'hr_supervisor'] },
-    });
+    await recordAccessDenied(services.audit, req, { required: ['hr_staff', 'hr_supervisor'] });
     next(new ForbiddenError());
   };
   router.use('/mydata', requirePerson);

@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
-import type { CoreServices } from '../services';
-import type { SessionUser } from '../auth/sessionUser';
-import type { RequestContext } from '../auth/service';
+import { actorOf } from '../platform/identity/actor';
+import type { MydataDeps } from './deps';
+import type { SessionUser } from '../platform/identity/sessionUser';
+import type { RequestContext } from '../platform/identity/context';
 import type { ReceivedFile } from '../platform/uploads';
 import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { parseDateInput, rocShort, taipeiToday } from '../platform/dates';
 import { parseForm } from '../platform/validation';
-import { loadPlatformPki, type PlatformPki } from '../pki/platform';
+import { loadPlatformPki, type PlatformPki } from '../platform/pki/platform';
 import { createMydataRepository, type CorrectionRow, type DocumentRow, type PersonRow } from './repository';
 import { documentBuffer, maskNationalId, resumeBuffer } from './pdf';
 import { acceptSchema, correctionSchema, issueSchema, rejectSchema, selfDescriptionSchema } from './schemas';
@@ -59,16 +60,15 @@ export function coerceValue(def: FieldDef, raw: string): { ok: true; value: stri
   }
 }
 
-export function createMydataService(core: CoreServices) {
+export function createMydataService(core: MydataDeps) {
   const { db, audit, clock, uploads, verification } = core;
   const repo = createMydataRepository(db);
   let pki: PlatformPki | null = null;
   const platformPki = () => (pki ??= loadPlatformPki(core.config.pkiDir));
 
-  const actor = (u: SessionUser) => ({ accountId: u.accountId, label: u.name });
 
   async function denied(u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: Ctx, details: Record<string, unknown> = {}) {
-    await audit.record({ actor: actor(u), action, outcome: 'denied', target, ip: ctx.ip, requestId: ctx.requestId, details });
+    await audit.record({ actor: actorOf(u), action, outcome: 'denied', target, ip: ctx.ip, requestId: ctx.requestId, details });
   }
 
   /** The agencies whose people this user handles as HR staff or supervisor. */
@@ -128,7 +128,7 @@ export function createMydataService(core: CoreServices) {
 
     async resumeFor(u: SessionUser, ctx: Ctx) {
       const pdf = await resumePdf(u.personId);
-      await audit.record({ actor: actor(u), action: 'mydata.resume.download', target: { type: 'person', id: u.personId }, ip: ctx.ip, requestId: ctx.requestId });
+      await audit.record({ actor: actorOf(u), action: 'mydata.resume.download', target: { type: 'person', id: u.personId }, ip: ctx.ip, requestId: ctx.requestId });
       return pdf;
     },
 
@@ -189,7 +189,7 @@ export function createMydataService(core: CoreServices) {
             stored.map((s) => ({ correction_id: id, stored_name: s.storedName, original_name: s.originalName, mime: s.mime, size: s.size, sha256: s.sha256 })),
           );
           await audit.record(
-            { actor: actor(u), action: 'mydata.correction.submit', target: { type: 'mydata_correction', id }, ip: ctx.ip, requestId: ctx.requestId, details: { section, field, files: stored.length } },
+            { actor: actorOf(u), action: 'mydata.correction.submit', target: { type: 'mydata_correction', id }, ip: ctx.ip, requestId: ctx.requestId, details: { section, field, files: stored.length } },
             trx,
           );
           return id;
@@ -242,7 +242,7 @@ export function createMydataService(core: CoreServices) {
         const c = await repo.lockCorrection(trx, id);
         if (!c || c.status !== 'submitted') throw new DomainError('mydata_state', '此申請已在處理中或已結案', 409);
         await repo.updateCorrection(trx, id, { status: 'processing', handled_by_account_id: u.accountId || null, updated_at: clock() });
-        await audit.record({ actor: actor(u), action: 'mydata.correction.take', target: { type: 'mydata_correction', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+        await audit.record({ actor: actorOf(u), action: 'mydata.correction.take', target: { type: 'mydata_correction', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
       });
     },
 
@@ -265,7 +265,7 @@ export function createMydataService(core: CoreServices) {
         await repo.updateCorrection(trx, id, { status: 'corrected', before_value: before, after_value: after, handled_by_account_id: u.accountId || null, updated_at: clock() });
         await audit.record(
           {
-            actor: actor(u),
+            actor: actorOf(u),
             action: 'mydata.record.correct',
             target: { type: 'person', id: c.person_id },
             ip: ctx.ip,
@@ -284,7 +284,7 @@ export function createMydataService(core: CoreServices) {
         const c = await repo.lockCorrection(trx, id);
         if (!c || (c.status !== 'submitted' && c.status !== 'processing')) throw new DomainError('mydata_state', '此申請已結案，無法再處理', 409);
         await repo.updateCorrection(trx, id, { status: 'rejected', decision_note: note, handled_by_account_id: u.accountId || null, updated_at: clock() });
-        await audit.record({ actor: actor(u), action: 'mydata.correction.reject', target: { type: 'mydata_correction', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+        await audit.record({ actor: actorOf(u), action: 'mydata.correction.reject', target: { type: 'mydata_correction', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
       });
     },
 
@@ -297,7 +297,7 @@ export function createMydataService(core: CoreServices) {
       const input = parseForm(selfDescriptionSchema, body);
       await db.transaction(async (trx) => {
         await repo.saveSelfDescription(trx, u.personId, input.body, u.accountId, clock());
-        await audit.record({ actor: actor(u), action: 'mydata.self_description.save', target: { type: 'person', id: u.personId }, ip: ctx.ip, requestId: ctx.requestId, details: { length: [...input.body].length } }, trx);
+        await audit.record({ actor: actorOf(u), action: 'mydata.self_description.save', target: { type: 'person', id: u.personId }, ip: ctx.ip, requestId: ctx.requestId, details: { length: [...input.body].length } }, trx);
       });
     },
 
@@ -322,7 +322,7 @@ export function createMydataService(core: CoreServices) {
         if (decision === 'grant' && granted) return;
         if (decision === 'withdraw' && !granted) throw new DomainError('mydata_consent', '您尚未同意線上檢視，無需撤回', 409);
         await repo.addConsentEvent(trx, u.personId, decision, u.accountId, clock());
-        await audit.record({ actor: actor(u), action: `mydata.consent.${decision}`, target: { type: 'person', id: u.personId }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+        await audit.record({ actor: actorOf(u), action: `mydata.consent.${decision}`, target: { type: 'person', id: u.personId }, ip: ctx.ip, requestId: ctx.requestId }, trx);
       });
     },
 
@@ -401,7 +401,7 @@ export function createMydataService(core: CoreServices) {
             issued_at: now,
           });
           await audit.record(
-            { actor: actor(u), action: 'mydata.document.issue', target: { type: 'mydata_document', id: docId }, ip: ctx.ip, requestId: ctx.requestId, details: { kind: input.kind, personId: person.id, code, delivery } },
+            { actor: actorOf(u), action: 'mydata.document.issue', target: { type: 'mydata_document', id: docId }, ip: ctx.ip, requestId: ctx.requestId, details: { kind: input.kind, personId: person.id, code, delivery } },
             trx,
           );
           return docId;
@@ -426,7 +426,7 @@ export function createMydataService(core: CoreServices) {
         await denied(u, 'mydata.document.denied', { type: 'mydata_document', id }, ctx);
         throw new NotFoundError('查無此文件');
       }
-      await audit.record({ actor: actor(u), action: 'mydata.document.download', target: { type: 'mydata_document', id }, ip: ctx.ip, requestId: ctx.requestId });
+      await audit.record({ actor: actorOf(u), action: 'mydata.document.download', target: { type: 'mydata_document', id }, ip: ctx.ip, requestId: ctx.requestId });
       return d;
     },
 
@@ -447,7 +447,7 @@ export function createMydataService(core: CoreServices) {
       if (d.delivery !== 'paper') throw new DomainError('mydata_state', '此文件以線上方式送達，無須列印', 409);
       await db.transaction(async (trx) => {
         await repo.markPrinted(trx, id, clock());
-        await audit.record({ actor: actor(u), action: 'mydata.document.printed', target: { type: 'mydata_document', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+        await audit.record({ actor: actorOf(u), action: 'mydata.document.printed', target: { type: 'mydata_document', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
       });
       return d;
     },

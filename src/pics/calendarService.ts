@@ -1,7 +1,8 @@
-import type { CoreServices } from '../services';
-import type { SessionUser } from '../auth/sessionUser';
-import { hasRole } from '../auth/sessionUser';
-import type { RequestContext } from '../auth/service';
+import type { PicsDeps } from './deps';
+import { actorOf } from '../platform/identity/actor';
+import type { SessionUser } from '../platform/identity/sessionUser';
+import { hasRole } from '../platform/identity/sessionUser';
+import type { RequestContext } from '../platform/identity/context';
 import type { Db } from '../platform/database';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { parseForm } from '../platform/validation';
@@ -20,10 +21,9 @@ const ROC_OFFSET = 1911;
  * audit entry one transaction. PICS's announcements, FAQ, downloads and canned replies are
  * kinds of the platform's content module (src/pics/contentKinds.ts).
  */
-export function createCalendarAdmin(core: CoreServices, calendar: WorkCalendar) {
+export function createCalendarAdmin(core: PicsDeps, calendar: WorkCalendar) {
   const { db, audit, clock } = core;
   const repo = createCalendarRepository(db);
-  const actorOf = (u: SessionUser) => ({ accountId: u.accountId, label: u.name });
   const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: Ctx, details: Record<string, unknown> = {}, trx?: Db, outcome: 'ok' | 'denied' | 'failed' = 'ok') =>
     audit.record({ actor: actorOf(u), action, outcome, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
 

@@ -1,9 +1,10 @@
 import express, { type Router } from 'express';
-import type { Services } from '../services';
-import { ctxOf, flash, submitForm } from '../platform/http';
+import type { PicsRouteDeps } from './routeDeps';
+import { ctxOf } from '../platform/identity/context';
+import { flash, submitForm } from '../platform/http';
 import { rocShort } from '../platform/dates';
 import { contentAdminRouter } from '../platform/content';
-import { requireRole } from '../middleware/authGuards';
+import { requireRole } from '../platform/identity/guards';
 import { CONTENT_KINDS } from './contentKinds';
 import { CALENDAR_KINDS } from './contentSchemas';
 
@@ -12,7 +13,7 @@ import { CALENDAR_KINDS } from './contentSchemas';
  * supervisors maintain 公告事項, 常見問題, 檔案下載, 罐頭回覆 (kinds of the platform's
  * content module) and the 辦公日曆.
  */
-export function picsContentRoutes(services: Services): Router {
+export function picsContentRoutes(services: PicsRouteDeps): Router {
   const admin = services.pics.calendarAdmin;
   const router = express.Router();
   const supervisorOnly = requireRole(services.audit, 'cs_supervisor');

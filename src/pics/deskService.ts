@@ -1,7 +1,7 @@
-import type { CoreServices } from '../services';
-import type { SessionUser } from '../auth/sessionUser';
-import { hasRole } from '../auth/sessionUser';
-import type { RequestContext } from '../auth/service';
+import type { PicsDeps } from './deps';
+import type { SessionUser } from '../platform/identity/sessionUser';
+import { hasRole } from '../platform/identity/sessionUser';
+import type { RequestContext } from '../platform/identity/context';
 import type { ReceivedFile } from '../platform/uploads';
 import { DomainError, ForbiddenError, FormError } from '../platform/errors';
 import { parseForm } from '../platform/validation';
@@ -15,7 +15,7 @@ type Ctx = Pick<RequestContext, 'ip' | 'requestId'>;
 const FOOTER = '\n\n行政院人事行政總處 PICS 人事資訊系統客服網\n（本郵件由系統自動發送，請勿直接回覆）';
 
 /** What agents do to tickets: take, assign, reply, note, close, reopen, hotline entry. */
-export function createDeskService(core: CoreServices, tickets: TicketService, calendar: WorkCalendar) {
+export function createDeskService(core: PicsDeps, tickets: TicketService, calendar: WorkCalendar) {
   const { repo } = tickets;
   const cannedReplies = async () => (await core.content.latest(PICS_KINDS.canned)) as { id: number; title: string; body: string }[];
 

@@ -1,13 +1,14 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config';
-import type { Services } from '../services';
-import { hasRole, type SessionUser } from '../auth/sessionUser';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import type { PicsRouteDeps } from './routeDeps';
+import { hasRole, type SessionUser } from '../platform/identity/sessionUser';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { keepValues, pageNumber, parseForm } from '../platform/validation';
 import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { UPLOAD_POLICIES } from '../platform/uploadPolicies';
 import { taipeiToday } from '../platform/dates';
-import { requirePerson, requireRole } from '../middleware/authGuards';
+import { requirePerson, requireRole } from '../platform/identity/guards';
 import { ticketFields } from './deskService';
 import { apiTicketSchema, CHANNEL_LABELS, CHANNELS, lookupSchema, queueSchema, searchSchema, SUBJECT_MAX } from './schemas';
 import { OPENAPI } from './webhr';
@@ -40,7 +41,7 @@ const qs = (o: Record<string, string | undefined | null>) =>
     .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
     .join('&');
 
-export function picsDeskRoutes(services: Services, _config: Config): Router {
+export function picsDeskRoutes(services: PicsRouteDeps, _config: Config): Router {
   const { pics, uploads, audit } = services;
   const { tickets, desk, content } = pics;
   const router = express.Router();

@@ -1,7 +1,8 @@
-import type { CoreServices } from '../services';
-import type { SessionUser } from '../auth/sessionUser';
-import { hasRole } from '../auth/sessionUser';
-import type { RequestContext } from '../auth/service';
+import type { PicsDeps } from './deps';
+import { actorOf } from '../platform/identity/actor';
+import type { SessionUser } from '../platform/identity/sessionUser';
+import { hasRole } from '../platform/identity/sessionUser';
+import type { RequestContext } from '../platform/identity/context';
 import type { ReceivedFile } from '../platform/uploads';
 import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { parseForm } from '../platform/validation';
@@ -37,9 +38,8 @@ export function receiptNumber(now: Date, channel: Channel, n: number): string {
   return `${p.year}${String(p.month).padStart(2, '0')}${channel}${String(n).padStart(5, '0')}`;
 }
 
-const actorOf = (u: SessionUser) => ({ accountId: u.accountId, label: u.name });
 
-export function createTicketService(core: CoreServices, calendar: WorkCalendar) {
+export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
   const { db, uploads, audit, mail, clock } = core;
   const repo = createTicketRepository(db);
 
@@ -267,7 +267,7 @@ export function createTicketService(core: CoreServices, calendar: WorkCalendar) 
 export type TicketService = ReturnType<typeof createTicketService>;
 
 /** Refuses an agent action on a user who is not an agent, with an audit entry. */
-export async function denyNonAgent(core: CoreServices, user: SessionUser, what: string, ctx: Ctx) {
+export async function denyNonAgent(core: PicsDeps, user: SessionUser, what: string, ctx: Ctx) {
   if (hasRole(user, 'cs_agent')) return;
   await core.audit.record({ actor: actorOf(user), action: 'access.denied', outcome: 'denied', target: { type: 'pics_desk', id: what }, ip: ctx.ip, requestId: ctx.requestId });
   throw new ForbiddenError();

@@ -1,11 +1,6 @@
 import type { Request, Response } from 'express';
-import type { RequestContext } from '../auth/service';
 import { DomainError, fieldErrorsOf } from './errors';
 import { keepValues } from './validation';
-
-export function ctxOf(req: Request): RequestContext & { sid?: string } {
-  return { ip: req.ip ?? null, requestId: req.id, sid: req.sessionID };
-}
 
 export function flash(req: Request, type: 'success' | 'error' | 'info', text: string) {
   if (!req.session) return;

@@ -8,7 +8,7 @@ import multer, { type StorageEngine } from 'multer';
 import { fileTypeFromFile } from 'file-type';
 import type { Db } from './database';
 import { DomainError } from './errors';
-import { containsNul, NUL_MESSAGE } from '../middleware/rejectNul';
+import { containsNul, NUL_MESSAGE } from './web/rejectNul';
 import { ARCHIVE_LIMITS, checkArchive, type ArchiveVerdict } from './zipCheck';
 import { formatBytes, type FileKind, type UploadPolicy } from './uploadPolicies';
 
@@ -393,7 +393,7 @@ export function createUploadStore(root: string) {
     async sweepOrphans(db: Db, olderThanMs = 10 * 60_000): Promise<number> {
       const files: string[] = [];
       const walk = async (dir: string, prefix: string) => {
-        let entries: fs.Dirent[] = [];
+        let entries: fs.Dirent[];
         try {
           entries = await fs.promises.readdir(dir, { withFileTypes: true });
         } catch {
@@ -438,7 +438,7 @@ export function createUploadStore(root: string) {
 
     /** Removes incoming files left by requests that died (run at start and daily). */
     async sweepIncoming(olderThanMs = 60 * 60_000) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = await fs.promises.readdir(incoming);
       } catch {

@@ -3,6 +3,7 @@ import { FormError } from './errors';
 import { parseDateInput, rocShort } from './dates';
 
 // Control characters other than tab/newline, and U+FFFD (what undecodable bytes become).
+// eslint-disable-next-line no-control-regex -- these are the characters refused
 const BAD_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
 
 /** The messages every text field shares, with its zh-TW label. */

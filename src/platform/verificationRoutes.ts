@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Services } from '../services';
+import type { VerificationService } from './verification';
 import { normalizeVerificationCode } from './verification';
 
 /**
@@ -7,7 +7,7 @@ import { normalizeVerificationCode } from './verification';
  * whom and when (nothing about the person beyond the document's title), and the
  * fingerprint (SHA-256) of the PDF as issued, to compare with a copy.
  */
-export function verificationRoutes(services: Services): Router {
+export function verificationRoutes(services: { verification: VerificationService }): Router {
   const r = Router();
   r.get('/verify', async (req, res) => {
     const typed = typeof req.query.code === 'string' ? req.query.code.slice(0, 40) : '';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { projectRoot } from '../platform/database';
 
-/** The files the card bridge needs on a user's PC: its own code and two PKI helpers. */
-const FILES = ['src/bridge', 'src/pki/profiles.ts', 'src/pki/softhsm.ts'];
+/** The files the card bridge needs on a user's PC: its own code and the platform's PKI helpers it imports. */
+const FILES = ['src/bridge', 'src/platform/pki/profiles.ts', 'src/platform/pki/softhsm.ts', 'src/platform/pki/der.ts'];
 
 const PACKAGE_JSON = {
   name: 'ecpa-card-bridge',

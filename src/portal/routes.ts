@@ -1,15 +1,16 @@
 import express, { type Router } from 'express';
-import type { Services } from '../services';
+import type { PortalService } from './service';
 import type { Config } from '../config';
-import { ctxOf, flash, idParam, submitForm } from '../platform/http';
+import { ctxOf } from '../platform/identity/context';
+import { flash, idParam, submitForm } from '../platform/http';
 import { pageNumber, parseForm } from '../platform/validation';
 import { FormError, NotFoundError } from '../platform/errors';
-import { requireUser } from '../middleware/authGuards';
+import { requireUser } from '../platform/identity/guards';
 import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
 import { bridgeTarball } from './bridgePackage';
 import { agencySearchSchema, voteSchema } from './schemas';
 
-export function portalRoutes(services: Services, config: Pick<Config, 'bridgeOrigin'>): Router {
+export function portalRoutes(services: { portal: PortalService }, config: Pick<Config, 'bridgeOrigin'>): Router {
   const { portal } = services;
   const router = express.Router();
 

@@ -1,8 +1,8 @@
 import type { AuditService } from '../platform/audit';
 import { startOfTaipeiDay, taipeiToday } from '../platform/dates';
 import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { hasRole, type SessionUser } from '../auth/sessionUser';
-import type { RequestContext } from '../auth/service';
+import { hasRole, type SessionUser } from '../platform/identity/sessionUser';
+import type { RequestContext } from '../platform/identity/context';
 import { APP_CATEGORIES, PAGE_SIZE } from './catalog';
 import type { AppEntry, PortalRepository } from './repository';
 import type { ContentService } from '../platform/content';

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createDemoPki, DEMO_PIN } from '../../src/pki/demo';
+import { createDemoPki, DEMO_PIN } from '../../seeds/demoPki';
 import { createBridge } from '../../src/bridge/app';
 import { loadBridgeConfig } from '../../src/bridge/config';
 import { ACTIVATION_ERRORS } from '../../src/auth/cardLogin';
-import { CERT_ERRORS } from '../../src/pki/verify';
+import { CERT_ERRORS } from '../../src/platform/pki/verify';
 import { checkA11y, navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
 import { freePort } from '../../src/platform/net';
 

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { makeAccount } from '../support/app';
 import { checkA11y, navigate, pathOf, signInOnPics, startBrowserApp, visit, type BrowserApp } from '../support/browser';
 

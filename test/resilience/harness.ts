@@ -8,14 +8,14 @@ import { createDb, migrate, projectRoot } from '../../src/platform/database';
 import { startEmbeddedDatabase } from '../../src/bootstrap';
 import { APP_ROLE, grantAppRole } from '../../src/platform/dbRole';
 import { freePort } from '../../src/platform/net';
-import { seedReference } from '../../seeds/reference';
+import { seedReference } from '../../src/reference/repository';
 import { seedDemo } from '../../seeds/demo';
 import { seedAreas } from '../../seeds/areas';
-import { createDemoPki } from '../../src/pki/demo';
+import { createDemoPki } from '../../seeds/demoPki';
 
 /**
  * Real processes for the load and fault tests: an embedded PostgreSQL this test can stop
- * and start, app instances started as `node src/server.ts` would be, and a tiny SMTP
+ * and start, app instances started as `node scripts/start.ts` would be, and a tiny SMTP
  * server that can be up or down.
  */
 export async function startDatabase() {
@@ -72,7 +72,7 @@ export interface Instance {
 export async function startInstance(name: string, database: TestDatabase, env: Record<string, string> = {}): Promise<Instance> {
   const port = await freePort();
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH,

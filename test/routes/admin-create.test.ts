@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildApp, csrfFrom, lastAudit } from '../support/app';
-import { createAdministrator } from '../../src/admin/firstAdministrator';
+import { createAdministrator } from '../../src/portal/admin/firstAdministrator';
 import { FormError } from '../../src/platform/errors';
 import { withCheckDigit } from '../../seeds/demo';
 

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildApp, csrfFrom, lastAudit, makeAccount, signIn } from '../support/app';
 import { certThumbprint, signAs } from '../support/cards';
 import { ACTIVATION_ERRORS } from '../../src/auth/cardLogin';
-import { CERT_ERRORS } from '../../src/pki/verify';
-import { issueDemoCard } from '../../src/pki/demo';
+import { CERT_ERRORS } from '../../src/platform/pki/verify';
+import { issueDemoCard } from '../../seeds/demoPki';
 
 const t = buildApp();
 afterAll(() => t.close());

@@ -4,9 +4,10 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import request from 'supertest';
 import { agentFor, buildApp, csrfFrom, lastAudit, makeAccount } from '../support/app';
 import { certThumbprint, signAs } from '../support/cards';
-import { ACTIVATION_ERRORS, ACTIVATION_TOO_MANY, AGENCY_NOT_AUTHORIZED, IDENTITY_CHECK_ERRORS } from '../../src/auth/cardLogin';
-import { CERT_ERRORS } from '../../src/pki/verify';
-import { issueDemoCard } from '../../src/pki/demo';
+import { ACTIVATION_ERRORS, ACTIVATION_TOO_MANY, IDENTITY_CHECK_ERRORS } from '../../src/auth/cardLogin';
+import { AGENCY_NOT_AUTHORIZED } from '../../src/platform/identity/accountRules';
+import { CERT_ERRORS } from '../../src/platform/pki/verify';
+import { issueDemoCard } from '../../seeds/demoPki';
 import { ASSISTED_RESET_NOT_FOUND } from '../../src/auth/service';
 
 const t = buildApp();

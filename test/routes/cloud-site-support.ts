@@ -4,7 +4,6 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import type { Knex } from 'knex';
 
-let serial = 0;
 /**
  * An application as the wizard would have stored it (signed with `card`), with its
  * service lines already reviewed: for delivery tests that do not walk the wizard.
@@ -17,7 +16,6 @@ export async function makeApplication(
   const certPem = fs.readFileSync(path.join(opts.pkiDir ?? inject('pkiDir'), 'cards', opts.card ?? 'agency-ntunhs', 'cert.pem'), 'utf8');
   const certb64 = certPem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   const thumb = new crypto.X509Certificate(certPem).fingerprint256.replace(/:/g, '').toLowerCase();
-  serial++;
   // ROC year 199: never one the wizard hands out.
   const unique = `${opts.kind === 'file' ? 'APFQ' : 'APSQ'}199${String(crypto.randomInt(0, 100000)).padStart(5, '0')}`;
   const status = opts.approved.length && opts.rejected?.length ? 'partial' : opts.approved.length ? 'approved' : 'rejected';

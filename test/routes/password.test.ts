@@ -3,7 +3,8 @@ import request from 'supertest';
 import { agentFor, buildApp, lastAudit, makeAccount, PASSWORD, signIn } from '../support/app';
 import { expectZhPage, formErrors, freshIp, inputValue, postRaw, rawForm, sessionsOf } from '../support/routes';
 import { developmentMail, tempPasswordIn } from '../support/smtp';
-import { LOGIN_FAILED_MESSAGE, TEMP_PASSWORD_HOURS } from '../../src/auth/service';
+import { LOGIN_FAILED_MESSAGE } from '../../src/auth/service';
+import { TEMP_PASSWORD_HOURS } from '../../src/platform/identity/accountRules';
 
 const t = buildApp();
 afterAll(() => t.close());

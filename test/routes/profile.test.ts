@@ -3,7 +3,7 @@ import request from 'supertest';
 import { agentFor, buildApp, csrfFrom, lastAudit, makeAccount, signIn } from '../support/app';
 import { expectZhPage, formErrors, inputValue, postRaw, rawForm } from '../support/routes';
 import { PROFILE_FIRST_MESSAGE } from '../../src/auth/service';
-import { USERNAME_RULE } from '../../src/auth/schemas';
+import { USERNAME_RULE } from '../../src/platform/identity/accountRules';
 
 const t = buildApp();
 afterAll(() => t.close());

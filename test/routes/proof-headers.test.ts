@@ -4,7 +4,7 @@ import { createDb } from '../../src/platform/database';
 import { APP_ROLE, checkAppLogin } from '../../src/platform/dbRole';
 import request from 'supertest';
 import { buildApp, csrfFrom, PASSWORD, signIn } from '../support/app';
-import { isBadCharacterError } from '../../src/middleware/rejectNul';
+import { isBadCharacterError } from '../../src/platform/web/rejectNul';
 
 const t = buildApp();
 afterAll(() => t.close());

@@ -8,7 +8,7 @@ import { createDb } from '../../src/platform/database';
 import { createLogger } from '../../src/platform/logger';
 import { createServices } from '../../src/services';
 import { createApp } from '../../src/app';
-import { hashPassword } from '../../src/auth/hashing';
+import { hashPassword } from '../../src/platform/identity/hashing';
 import { withCheckDigit } from '../../seeds/demo';
 
 export const PASSWORD = 'Ecpa#2026';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { createDemoPki, DEMO_PIN } from '../../src/pki/demo';
+import { createDemoPki, DEMO_PIN } from '../../seeds/demoPki';
 import { createBridge } from '../../src/bridge/app';
 import { loadBridgeConfig } from '../../src/bridge/config';
 import { freePort } from '../../src/platform/net';

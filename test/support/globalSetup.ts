@@ -6,10 +6,10 @@ import crypto from 'node:crypto';
 import { APP_ROLE, ensureLogins, grantAppRole, type Logins } from '../../src/platform/dbRole';
 import { createDb, migrate } from '../../src/platform/database';
 import { startEmbeddedDatabase } from '../../src/bootstrap';
-import { seedReference } from '../../seeds/reference';
+import { seedReference } from '../../src/reference/repository';
 import { seedDemo } from '../../seeds/demo';
 import { seedAreas } from '../../seeds/areas';
-import { createDemoPki } from '../../src/pki/demo';
+import { createDemoPki } from '../../seeds/demoPki';
 import exitHook from 'async-exit-hook';
 import { freePort } from '../../src/platform/net';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { NextFunction, Request, Response } from 'express';
-import { enforceAccountCompletion, safeReturnTo } from '../../src/middleware/authGuards';
-import { hasRole, resetScope, type SessionUser } from '../../src/auth/sessionUser';
+import { enforceAccountCompletion, safeReturnTo } from '../../src/platform/identity/guards';
+import { hasRole, resetScope, type SessionUser } from '../../src/platform/identity/sessionUser';
 
 describe('safeReturnTo', () => {
   it.each(['/my', '/my/apps?category=B', '/polls/1', '/announcements?page=2#top', '/login?returnTo=%2Fmy', '/my/%E5%85%AC'])('keeps the local path %j', (p) => {

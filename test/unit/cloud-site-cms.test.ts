@@ -10,7 +10,7 @@ import forge from 'node-forge';
 import { detachedSignature, envelopeStream, pemToDer } from '../../src/cloud/site/cms';
 import { buildEncryptedFile, certb64ToPem } from '../../src/cloud/site/delivery';
 import { parseEnvelopedData, findRecipient, checkSupported, unwrapKey, decryptContent } from '../../src/bridge/envelope';
-import { loadPlatformPki } from '../../src/pki/platform';
+import { loadPlatformPki } from '../../src/platform/pki/platform';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cloud-site-cms-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

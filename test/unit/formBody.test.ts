@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import express from 'express';
 import request from 'supertest';
-import { formBody } from '../../src/middleware/formBody';
+import { formBody } from '../../src/platform/web/formBody';
 
 const app = express();
 app.use(formBody({ limit: '1kb', parameterLimit: 5 }));

@@ -10,9 +10,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createIdentityCheck, demoIdentityCheck, httpIdentityCheck, IdentityCheckUnavailable, type IdentityQuery } from '../../src/pki/identityCheck';
-import { createCa, newRsaKey } from '../../src/pki/ca';
-import { readIssued } from '../../src/pki/issued';
+import { createIdentityCheck, demoIdentityCheck, httpIdentityCheck, IdentityCheckUnavailable, type IdentityQuery } from '../../src/platform/pki/identityCheck';
+import { createCa, newRsaKey } from '../../src/platform/pki/ca';
+import { readIssued } from '../../src/platform/pki/issued';
 import { loadConfig } from '../../src/config';
 
 const query: IdentityQuery = { certB64: 'MIIBcert', serialHex: '00ABCDEF', issuerDn: 'C=TW, O=內政部 (示範), CN=內政部憑證管理中心 (示範)', nationalId: 'F223456786' };

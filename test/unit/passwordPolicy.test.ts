@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkNewPassword, FORBIDDEN_PASSWORD_CHARS, generateTemporaryPassword, MIN_PASSWORD_LENGTH, PASSWORD_RULES } from '../../src/auth/passwordPolicy';
+import { checkNewPassword, FORBIDDEN_PASSWORD_CHARS, generateTemporaryPassword, MIN_PASSWORD_LENGTH, PASSWORD_RULES } from '../../src/platform/identity/passwordPolicy';
 
 const account = { username: 'wang.xiaoming', nationalId: 'A123456789' };
 const check = (pw: string, confirm = pw, a: { username?: string | null; nationalId?: string | null } = account) => checkNewPassword(pw, confirm, a);

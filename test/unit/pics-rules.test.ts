@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { receiptNumber } from '../../src/pics/service';
 import { lookupSchema, ticketSchema } from '../../src/pics/schemas';
 import { shiftDay } from '../../src/pics/calendar';
-import { WORK_CALENDAR } from '../../seeds/pics';
+import { WORK_CALENDAR } from '../../src/reference/workCalendar';
 import { hashApiKey, newApiKey } from '../../src/pics/webhr';
 
 describe('receipt numbers', () => {

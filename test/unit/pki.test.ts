@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
 import { describe, expect, inject, it } from 'vitest';
-import { certificateFacts } from '../../src/pki/profiles';
-import { createCa, createCrl, issueCardCertificate, newRsaKey, parseCrl } from '../../src/pki/ca';
-import { CertificateError, TrustStore, readPemBlocks, verifySignature } from '../../src/pki/verify';
+import { certificateFacts } from '../../src/platform/pki/profiles';
+import { createCa, createCrl, issueCardCertificate, newRsaKey, parseCrl } from '../../src/platform/pki/ca';
+import { CertificateError, TrustStore, readPemBlocks, verifySignature } from '../../src/platform/pki/verify';
 import { parseTbs } from '../../src/auth/cardLogin';
 
 const pki = () => inject('pkiDir');

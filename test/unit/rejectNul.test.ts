@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsNul } from '../../src/middleware/rejectNul';
+import { containsNul } from '../../src/platform/web/rejectNul';
 
 describe('containsNul', () => {
   it('finds NUL in strings, arrays, nested objects and keys', () => {

@@ -1,10 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { Services } from '../../services';
-import { ctxOf, flash, idParam } from '../../platform/http';
+import type { CloudRouteDeps } from '../routeDeps';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam } from '../../platform/http';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { keepValues, pageNumber, parseForm } from '../../platform/validation';
 import { rocShort } from '../../platform/dates';
-import { requireRole } from '../../middleware/authGuards';
+import { requireRole } from '../../platform/identity/guards';
 import { requireCloudAgency } from '../access';
 import { KINDS, RESULT_LABELS, STATUS_LABELS, USER_SCOPES, searchSchema, type Search } from './schemas';
 import { STEPS, STEP_KEYS, STEP_TITLES, isStepKey, pathFor, previousStep, type StepKey } from './wizard';
@@ -38,7 +39,7 @@ function emptySearch(): Search {
   return { agency: '', number: '', from: '', to: '', status: [], kind: [] };
 }
 
-export function applyRouter(services: Services): Router {
+export function applyRouter(services: CloudRouteDeps): Router {
   const apply = services.cloud.apply;
   const router = express.Router();
   const agency = requireCloudAgency(services);

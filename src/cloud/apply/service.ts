@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import type { CoreServices } from '../../services';
-import type { SessionUser } from '../../auth/sessionUser';
-import type { RequestContext } from '../../auth/service';
-import type { SignedResponse } from '../../auth/cardLogin';
+import { actorOf } from '../../platform/identity/actor';
+import type { CloudDeps } from '../deps';
+import type { SessionUser } from '../../platform/identity/sessionUser';
+import type { RequestContext } from '../../platform/identity/context';
+import type { SignedResponse } from '../../platform/identity/accountRules';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { rocDateTime, rocShort, taipeiParts, taipeiToday } from '../../platform/dates';
 import type { ReceivedFile } from '../../platform/uploads';
@@ -90,16 +91,15 @@ export function digestOf(content: ApplicationContent): string {
   return crypto.createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
 }
 
-export function createApplyService(core: CoreServices) {
+export function createApplyService(core: CloudDeps) {
   const { db, audit, mail, verification, cardLogin, uploads } = core;
   const clock = core.clock;
   const repo = createApplyRepository(db);
 
   const agencyOf = (u: SessionUser) => ({ id: u.agencyId, code: u.agencyCode, name: u.agencyName });
-  const actor = (u: SessionUser) => ({ accountId: u.accountId || null, label: u.kind === 'agency' ? `${u.agencyName}（${u.agencyCode}）` : u.name });
 
   async function denied(u: SessionUser, type: string, id: string | number, ctx: RequestContext, message: string): Promise<never> {
-    await audit.record({ actor: actor(u), action: 'cloud.access.denied', outcome: 'denied', target: { type, id }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyId: u.agencyId } });
+    await audit.record({ actor: actorOf(u), action: 'cloud.access.denied', outcome: 'denied', target: { type, id }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyId: u.agencyId } });
     throw new NotFoundError(message);
   }
 
@@ -140,7 +140,7 @@ export function createApplyService(core: CoreServices) {
     async startDraft(u: SessionUser, agreed: boolean, ctx: RequestContext): Promise<string> {
       if (!agreed) throw new FormError({ agree: '請先閱讀管理規範並勾選「我同意」' });
       const id = await repo.createDraft(u.agencyId, clock());
-      await audit.record({ actor: actor(u), action: 'cloud.application.start', target: { type: 'cloud_application_draft', id }, ip: ctx.ip, requestId: ctx.requestId });
+      await audit.record({ actor: actorOf(u), action: 'cloud.application.start', target: { type: 'cloud_application_draft', id }, ip: ctx.ip, requestId: ctx.requestId });
       return id;
     },
 
@@ -224,7 +224,7 @@ export function createApplyService(core: CoreServices) {
         card = await cardLogin.verifyDocumentSignature(u, input, digest, ctx);
       } catch (err) {
         if (err instanceof DomainError) {
-          await audit.record({ actor: actor(u), action: 'cloud.application.sign_failed', outcome: 'failed', target: { type: 'cloud_application_draft', id: d.id }, ip: ctx.ip, requestId: ctx.requestId, details: { reason: err.code } });
+          await audit.record({ actor: actorOf(u), action: 'cloud.application.sign_failed', outcome: 'failed', target: { type: 'cloud_application_draft', id: d.id }, ip: ctx.ip, requestId: ctx.requestId, details: { reason: err.code } });
         }
         throw err;
       }
@@ -296,7 +296,7 @@ export function createApplyService(core: CoreServices) {
         await repo.markSubmitted(d.id, now, trx);
         await audit.record(
           {
-            actor: actor(u),
+            actor: actorOf(u),
             action: 'cloud.application.submit',
             target: { type: 'cloud_application', id: number },
             ip: ctx.ip,
@@ -354,7 +354,7 @@ export function createApplyService(core: CoreServices) {
         await repo.finishReview(id, { status, reviewNote: v.reviewNote ?? '', reviewedBy: admin.accountId || null, reviewerName: admin.name }, now, trx);
         await audit.record(
           {
-            actor: actor(admin),
+            actor: actorOf(admin),
             action: 'cloud.application.review',
             target: { type: 'cloud_application', id: app.number },
             ip: ctx.ip,

@@ -1,8 +1,9 @@
 /** 資料交換管理 (銓敘部管理者): content, data dictionary, services, audit, error reports, dashboard. */
-import type { Knex } from 'knex';
-import type { CoreServices } from '../../services';
-import type { SessionUser } from '../../auth/sessionUser';
-import type { RequestContext } from '../../auth/service';
+import type { Db } from '../../platform/database';
+import { actorOf } from '../../platform/identity/actor';
+import type { CloudDeps } from '../deps';
+import type { SessionUser } from '../../platform/identity/sessionUser';
+import type { RequestContext } from '../../platform/identity/context';
 import type { ReceivedFile } from '../../platform/uploads';
 import { FormError, NotFoundError } from '../../platform/errors';
 import { chartSvg } from '../../platform/svgChart';
@@ -31,11 +32,10 @@ export interface AuditFilter {
 
 const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export function createSiteAdmin(core: CoreServices, repo: SiteRepository) {
+export function createSiteAdmin(core: CloudDeps, repo: SiteRepository) {
   const { db, audit, uploads, content } = core;
-  const actor = (u: SessionUser) => ({ accountId: u.accountId || null, label: u.name });
-  const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: RequestContext, details: Record<string, unknown> = {}, trx?: Knex) =>
-    audit.record({ actor: actor(u), action, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
+  const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: RequestContext, details: Record<string, unknown> = {}, trx?: Db) =>
+    audit.record({ actor: actorOf(u), action, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
 
   /**
    * The cloud platform's events of audit_event and the web-service call log as one searchable

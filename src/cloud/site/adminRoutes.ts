@@ -1,13 +1,15 @@
 import { Readable } from 'node:stream';
+import { actorOf } from '../../platform/identity/actor';
 import express, { type Request, type Router } from 'express';
-import type { Services } from '../../services';
+import type { CloudRouteDeps } from '../routeDeps';
 import { contentAdminRouter } from '../../platform/content';
 import { CLOUD_EDITED_KINDS } from './contentKinds';
-import { ctxOf, flash, idParam, submitForm } from '../../platform/http';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam, submitForm } from '../../platform/http';
 import { FormError, NotFoundError } from '../../platform/errors';
 import { pageNumber, parseForm } from '../../platform/validation';
 import { rocShort, taipeiToday } from '../../platform/dates';
-import { requireRole } from '../../middleware/authGuards';
+import { requireRole } from '../../platform/identity/guards';
 import { AUDIT_EVENTS, type AuditFilter } from './admin';
 import { auditQuerySchema, fieldSchema, fileSchema, handleReportSchema, serviceSchema, tableSchema } from './schemas';
 import { REPORT_STATUS_LABELS } from './service';
@@ -23,7 +25,7 @@ function idOf(req: Request, name = 'id'): number {
 }
 
 /** 資料交換管理 (seed 002 貳): the Ministry's administrators (platform_admin). */
-export function siteAdminRouter(services: Services): Router {
+export function siteAdminRouter(services: CloudRouteDeps): Router {
   const site = services.cloud.site;
   const admin = site.admin;
   const repo = site.repo;
@@ -192,7 +194,7 @@ export function siteAdminRouter(services: Services): Router {
   router.get('/cloud/admin/audit.csv', async (req, res) => {
     const { filter, errors } = auditFilter(req);
     if (!filter) throw new FormError(errors);
-    await services.audit.record({ actor: { accountId: req.user!.accountId, label: req.user!.name }, action: 'cloud.admin.audit.export', target: { type: 'audit', id: 'csv' }, ip: req.ip ?? null, requestId: req.id, details: { ...filter } });
+    await services.audit.record({ actor: actorOf(req.user!), action: 'cloud.admin.audit.export', target: { type: 'audit', id: 'csv' }, ip: req.ip ?? null, requestId: req.id, details: { ...filter } });
     res.setHeader('Cache-Control', 'private, no-store');
     res.type('text/csv; charset=utf-8').attachment(`稽核紀錄_${taipeiToday(services.clock())}.csv`);
     Readable.from(admin.auditCsv(filter)).pipe(res);

@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 // The DER writers are the bridge's (its CMS SignedData uses the same ones).
-import { issuerAndSerial, int, len, NULL, octets, oid, seq, set, tlv, utcTime } from '../../bridge/cms';
+import { issuerAndSerial, int, len, NULL, octets, oid, seq, set, tlv, utcTime } from '../../platform/pki/der';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',

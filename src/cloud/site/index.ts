@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Config } from '../../config';
-import type { CoreServices, Services } from '../../services';
+import type { CloudDeps } from '../deps';
+import type { CloudRouteDeps } from '../routeDeps';
 import type { ScheduledJob } from '../../platform/scheduler';
 import { createSiteService } from './service';
 import { siteRouter } from './routes';
@@ -9,11 +10,11 @@ import { siteAdminRouter } from './adminRoutes';
 export { startCloudWebService } from './ws';
 
 /** The site's pages, data dictionary, delivery, web service, error reports, admin and audit. */
-export function createSiteServices(core: CoreServices) {
+export function createSiteServices(core: CloudDeps) {
   return createSiteService(core);
 }
 
-export function siteRoutes(services: Services, config: Config): Router {
+export function siteRoutes(services: CloudRouteDeps, config: Config): Router {
   void config;
   const r = Router();
   r.use(siteRouter(services));
@@ -21,7 +22,7 @@ export function siteRoutes(services: Services, config: Config): Router {
   return r;
 }
 
-export function siteJobs(services: Services): ScheduledJob[] {
+export function siteJobs(services: CloudRouteDeps): ScheduledJob[] {
   void services;
   return [];
 }

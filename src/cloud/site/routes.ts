@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Services } from '../../services';
-import { ctxOf, flash, idParam, submitForm } from '../../platform/http';
+import type { CloudRouteDeps } from '../routeDeps';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam, submitForm } from '../../platform/http';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { pageNumber, parseForm } from '../../platform/validation';
 import { rocShort, taipeiToday } from '../../platform/dates';
@@ -14,7 +15,7 @@ export const STYLES = ['/public/css/cloud.css'];
 const LOCALS = { stylesheets: STYLES, rocShort, REPORT_STATUS_LABELS, APP_STATUS_LABELS };
 
 /** The platform's pages (seed 002 壹): agency-certificate sessions, and the Ministry's administrators. */
-export function siteRouter(services: Services): Router {
+export function siteRouter(services: CloudRouteDeps): Router {
   const site = services.cloud.site;
   const router = express.Router();
   const agency = requireCloudAgency(services);

@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
+import { actorOf } from '../../platform/identity/actor';
 import path from 'node:path';
-import type { CoreServices } from '../../services';
-import type { SessionUser } from '../../auth/sessionUser';
-import type { RequestContext } from '../../auth/service';
+import type { CloudDeps } from '../deps';
+import type { SessionUser } from '../../platform/identity/sessionUser';
+import type { RequestContext } from '../../platform/identity/context';
 import type { ReceivedFile } from '../../platform/uploads';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { rocShort, taipeiToday } from '../../platform/dates';
 import { counter } from '../../platform/counter';
-import { loadPlatformPki } from '../../pki/platform';
+import { loadPlatformPki } from '../../platform/pki/platform';
 import { createSiteRepository, PAGE_SIZE, type Paged } from './repository';
 import { CLOUD_FAQ, CLOUD_FILES, CLOUD_NEWS } from './contentKinds';
 import { buildEncryptedFile, certb64ToPem, deliveryCsv, type DeliveredService } from './delivery';
@@ -34,14 +35,13 @@ export interface DeliveryApplication {
   services: Array<DeliveredService & { id: number }>;
 }
 
-export function createSiteService(core: CoreServices) {
+export function createSiteService(core: CloudDeps) {
   const { db, audit, uploads, verification, content } = core;
   const repo = createSiteRepository(db);
   const pki = () => loadPlatformPki(core.config.pkiDir);
-  const actor = (u: SessionUser) => ({ accountId: u.accountId || null, label: u.kind === 'agency' ? `${u.agencyName}（${u.agencyCode}）` : u.name });
 
   async function denied(u: SessionUser, type: string, id: string | number, ctx: RequestContext, message: string): Promise<never> {
-    await audit.record({ actor: actor(u), action: 'cloud.access.denied', outcome: 'denied', target: { type, id }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyId: u.agencyId, agencyCode: u.agencyCode } });
+    await audit.record({ actor: actorOf(u), action: 'cloud.access.denied', outcome: 'denied', target: { type, id }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyId: u.agencyId, agencyCode: u.agencyCode } });
     throw new NotFoundError(message);
   }
 
@@ -140,7 +140,7 @@ export function createSiteService(core: CoreServices) {
             stored,
             trx,
           );
-          await audit.record({ actor: actor(u), action: 'cloud.report.create', target: { type: 'cloud_report', id: r.code }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, files: stored.length } }, trx);
+          await audit.record({ actor: actorOf(u), action: 'cloud.report.create', target: { type: 'cloud_report', id: r.code }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, files: stored.length } }, trx);
           return r.code;
         }),
       );
@@ -157,7 +157,7 @@ export function createSiteService(core: CoreServices) {
       if (!r) throw new NotFoundError('查無此錯誤回報');
       await db.transaction(async (trx) => {
         await trx('cloud_report').where({ id: r.id }).update({ status: input.status, handling: input.handling, handled_by: u.name, handled_at: trx.fn.now() });
-        await audit.record({ actor: actor(u), action: 'cloud.report.handle', target: { type: 'cloud_report', id: code }, ip: ctx.ip, requestId: ctx.requestId, details: { status: input.status, agencyCode: r.agencyCode } }, trx);
+        await audit.record({ actor: actorOf(u), action: 'cloud.report.handle', target: { type: 'cloud_report', id: code }, ip: ctx.ip, requestId: ctx.requestId, details: { status: input.status, agencyCode: r.agencyCode } }, trx);
       });
     },
 
@@ -205,7 +205,7 @@ export function createSiteService(core: CoreServices) {
           d = existing;
         }
       }
-      await audit.record({ actor: actor(u), action: 'cloud.delivery.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, rows: d.rows, sha256: d.sha256, services: d.service_codes } });
+      await audit.record({ actor: actorOf(u), action: 'cloud.delivery.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, rows: d.rows, sha256: d.sha256, services: d.service_codes } });
       return { application: a, delivery: d as { stored_name: string; signature: Buffer; sha256: string; rows: number; size: number; verification_code: string } };
     },
 
@@ -229,7 +229,7 @@ export function createSiteService(core: CoreServices) {
             application_id: a.id, application_number: a.number, agency_id: a.agencyId, serial_hex: cert.serialHex, thumbprint: cert.thumbprint, cert_pem: cert.certPem,
             not_after: cert.notAfter, p12_stored_name: storedName,
           });
-          await audit.record({ actor: actor(u), action: 'cloud.ws.module', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, serial: cert.serialHex, thumbprint: cert.thumbprint } }, trx);
+          await audit.record({ actor: actorOf(u), action: 'cloud.ws.module', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, serial: cert.serialHex, thumbprint: cert.thumbprint } }, trx);
         });
       } catch (e) {
         await uploads.remove(storedName);
@@ -244,7 +244,7 @@ export function createSiteService(core: CoreServices) {
       const a = await ownApproved(u, id, 'ws', ctx);
       const c = await db('cloud_ws_client').where({ application_id: a.id }).whereNull('revoked_at').orderBy('issued_at', 'desc').first();
       if (!c) throw new NotFoundError('尚未產生介接模組');
-      await audit.record({ actor: actor(u), action: 'cloud.ws.module.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, thumbprint: c.thumbprint } });
+      await audit.record({ actor: actorOf(u), action: 'cloud.ws.module.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, thumbprint: c.thumbprint } });
       return { application: a, storedName: c.p12_stored_name as string };
     },
     caCertPem: () => pki().caCertPem,

@@ -9,8 +9,8 @@ import crypto from 'node:crypto';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import express, { type Request, type Response } from 'express';
-import type { Services } from '../../services';
-import { loadPlatformPki } from '../../pki/platform';
+import type { CloudRouteDeps } from '../routeDeps';
+import { loadPlatformPki } from '../../platform/pki/platform';
 import { taipeiToday } from '../../platform/dates';
 import { deliveredColumns, hasAgencyColumn } from './delivery';
 
@@ -106,7 +106,7 @@ function pageParam(value: unknown, def: number, max: number, label: string): num
 }
 
 /** The Express app of the web service (the TLS server wraps it). */
-export function wsApp(services: Services) {
+export function wsApp(services: CloudRouteDeps) {
   const { db } = services;
   const app = express();
   app.disable('x-powered-by');
@@ -243,7 +243,7 @@ export function wsApp(services: Services) {
 }
 
 /** Starts the mutual-TLS server (port 0 picks a free one). */
-export async function startCloudWebService(services: Services, opts: { port: number; host: string }): Promise<{ port: number; close(): Promise<void> }> {
+export async function startCloudWebService(services: CloudRouteDeps, opts: { port: number; host: string }): Promise<{ port: number; close(): Promise<void> }> {
   const pki = loadPlatformPki(services.config.pkiDir);
   const hosts = [...new Set([opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host, 'localhost', '127.0.0.1'])];
   const { certPem, keyPem } = pki.serverCertificate(hosts);

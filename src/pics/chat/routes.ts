@@ -1,10 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { Services } from '../../services';
-import { ctxOf, flash, idParam } from '../../platform/http';
+import type { PicsRouteDeps } from '../routeDeps';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, idParam } from '../../platform/http';
 import { parseForm } from '../../platform/validation';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
-import { requireRole, requireUser } from '../../middleware/authGuards';
+import { requireRole, requireUser } from '../../platform/identity/guards';
 import { choiceSchema, messageSchema, statusSchema, ticketSchema } from './schemas';
 import { MESSAGE_MAX } from './service';
 import { SCOPE_NOTICE, SERVICE_HOURS_TEXT, SIDE_LINKS, TEXT } from './text';
@@ -24,7 +25,7 @@ function chatId(req: Request): number {
   return id;
 }
 
-export function createChatRoutes(services: Services): Router {
+export function createChatRoutes(services: PicsRouteDeps): Router {
   const chat = services.pics.chat;
   const router = express.Router();
   const agentOnly = requireRole(services.audit, 'cs_agent');

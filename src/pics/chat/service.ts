@@ -1,7 +1,8 @@
-import type { CoreServices } from '../../services';
-import type { SessionUser } from '../../auth/sessionUser';
-import { hasRole } from '../../auth/sessionUser';
-import type { RequestContext } from '../../auth/service';
+import type { PicsDeps } from '../deps';
+import { actorOf } from '../../platform/identity/actor';
+import type { SessionUser } from '../../platform/identity/sessionUser';
+import { hasRole } from '../../platform/identity/sessionUser';
+import type { RequestContext } from '../../platform/identity/context';
 import type { ReceivedFile, StoredFile } from '../../platform/uploads';
 import { DomainError, ForbiddenError, NotFoundError } from '../../platform/errors';
 import { createChatRepository, type ChatRow, type MessageRow, type NewMessage } from './repository';
@@ -56,7 +57,7 @@ function fit(text: string): string {
 
 type Viewer = { viewer: 'asker' | 'agent'; accountId: number };
 
-export function createChatService(core: CoreServices, desk: ChatDesk) {
+export function createChatService(core: PicsDeps, desk: ChatDesk) {
   const { db, audit, mail, clock } = core;
   const repo = createChatRepository(db);
 
@@ -128,7 +129,6 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
   }, { sessionIdleMs: core.config.sessionIdleMs, sessionAbsoluteMs: core.config.sessionAbsoluteMs });
   core.lifecycle.onClose(() => hub.close());
 
-  const actor = (u: SessionUser) => ({ accountId: u.accountId, label: u.name });
 
   async function inServiceHours(now = clock()): Promise<boolean> {
     return withinServiceTime(now) && (await desk.calendar.isWorkday(now));
@@ -144,7 +144,7 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
     const chat = await repo.chat(id);
     if (chat && user.kind === 'person' && chat.askerAccountId === user.accountId) return { chat, viewer: 'asker' };
     if (chat && hasRole(user, 'cs_agent')) return { chat, viewer: 'agent' };
-    await audit.record({ actor: actor(user), action: 'pics.chat.denied', outcome: 'denied', target: { type: 'pics_chat', id }, ip: ctx.ip, requestId: ctx.requestId });
+    await audit.record({ actor: actorOf(user), action: 'pics.chat.denied', outcome: 'denied', target: { type: 'pics_chat', id }, ip: ctx.ip, requestId: ctx.requestId });
     throw new NotFoundError('查無此對話');
   }
 
@@ -231,7 +231,7 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
             await repo.addMessage(trx, id, system('transfer', `${TEXT.transfer}\n${SCOPE_NOTICE}`), now);
             await repo.notifyQueue(trx);
           }
-          await audit.record({ actor: actor(user), action: 'pics.chat.start', target: { type: 'pics_chat', id }, ip: ctx.ip, requestId: ctx.requestId, details: { state } }, trx);
+          await audit.record({ actor: actorOf(user), action: 'pics.chat.start', target: { type: 'pics_chat', id }, ip: ctx.ip, requestId: ctx.requestId, details: { state } }, trx);
           return id;
         });
       } catch (err) {
@@ -307,7 +307,7 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
       if (chat.state === 'ended') return;
       if (viewer === 'agent' && chat.agentAccountId !== user.accountId) throw new ForbiddenError('此對話不是由您服務，無法結束對話。');
       await endChat(chat, viewer === 'agent' ? TEXT.endedByAgent : TEXT.endedByAsker);
-      await audit.record({ actor: actor(user), action: 'pics.chat.end', target: { type: 'pics_chat', id: chatId }, ip: ctx.ip, requestId: ctx.requestId, details: { by: viewer } });
+      await audit.record({ actor: actorOf(user), action: 'pics.chat.end', target: { type: 'pics_chat', id: chatId }, ip: ctx.ip, requestId: ctx.requestId, details: { by: viewer } });
     },
 
     // --- agents ---
@@ -317,7 +317,7 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
       await repo.ensureAgent(user.accountId, user.name);
       await repo.setAgent(user.accountId, { status, heartbeat_at: clock() });
       await repo.notifyQueue();
-      await audit.record({ actor: actor(user), action: 'pics.chat.agent_status', target: { type: 'account', id: user.accountId }, ip: ctx.ip, requestId: ctx.requestId, details: { status } });
+      await audit.record({ actor: actorOf(user), action: 'pics.chat.agent_status', target: { type: 'account', id: user.accountId }, ip: ctx.ip, requestId: ctx.requestId, details: { status } });
     },
 
     async heartbeat(user: SessionUser) {
@@ -346,7 +346,7 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
         await repo.updateChat(trx, next, { state: 'active', agent_account_id: user.accountId, accepted_at: now });
         await repo.addMessage(trx, next, { sender: 'agent', senderAccountId: user.accountId, senderName: agent.displayName, kind: 'joined', body: TEXT.greeting }, now);
         await repo.notifyQueue(trx);
-        await audit.record({ actor: actor(user), action: 'pics.chat.accept', target: { type: 'pics_chat', id: next }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+        await audit.record({ actor: actorOf(user), action: 'pics.chat.accept', target: { type: 'pics_chat', id: next }, ip: ctx.ip, requestId: ctx.requestId }, trx);
         return next;
       });
       return id;
@@ -376,13 +376,13 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
           phone: input.phone,
           email: input.email,
           files: [],
-          enteredBy: actor(user),
+          enteredBy: { accountId: user.accountId, label: user.name },
           chatId,
         },
         ctx,
       );
       await postReceipt(chatId, ticket.receiptNo);
-      await audit.record({ actor: actor(user), action: 'pics.chat.ticket', target: { type: 'pics_chat', id: chatId }, ip: ctx.ip, requestId: ctx.requestId, details: { receiptNo: ticket.receiptNo } });
+      await audit.record({ actor: actorOf(user), action: 'pics.chat.ticket', target: { type: 'pics_chat', id: chatId }, ip: ctx.ip, requestId: ctx.requestId, details: { receiptNo: ticket.receiptNo } });
       return ticket.receiptNo;
     },
 
@@ -411,7 +411,7 @@ export function createChatService(core: CoreServices, desk: ChatDesk) {
       const mailId = await db.transaction(async (trx) => {
         const id = await mail.queue({ to: contact.email!, subject: '行政院人事行政總處文字客服對話紀錄', text }, trx);
         await repo.updateChat(trx, chatId, { transcript_mailed_at: clock() });
-        await audit.record({ actor: actor(user), action: 'pics.chat.mail', target: { type: 'pics_chat', id: chatId }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+        await audit.record({ actor: actorOf(user), action: 'pics.chat.mail', target: { type: 'pics_chat', id: chatId }, ip: ctx.ip, requestId: ctx.requestId }, trx);
         return id;
       });
       await mail.flush(mailId);
