@@ -1,5 +1,6 @@
 import express, { type Request, type Router } from 'express';
-import { ctxOf, flash, idParam, submitForm } from '../http';
+import { flash, idParam, submitForm } from '../http';
+import { ctxOf } from '../identity/context';
 import { pageNumber } from '../validation';
 import { taipeiToday } from '../dates';
 import type { ContentKind } from './kinds';

@@ -1,6 +1,7 @@
-import type { SessionUser } from '../../auth/sessionUser';
-import { hasRole } from '../../auth/sessionUser';
-import type { RequestContext } from '../../auth/service';
+import type { SessionUser } from '../identity/sessionUser';
+import { hasRole } from '../identity/sessionUser';
+import type { RequestContext } from '../identity/context';
+import { actorOf } from '../identity/actor';
 import type { AuditService } from '../audit';
 import type { Db } from '../database';
 import { rocShort, taipeiToday } from '../dates';
@@ -32,7 +33,6 @@ export function createContentService(deps: { db: Db; audit: AuditService; clock:
   const changed = (kind: ContentKind) => {
     for (const fn of listeners) fn(kind);
   };
-  const actorOf = (u: SessionUser) => ({ accountId: u.accountId || null, label: u.name });
   const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: Ctx, details: Record<string, unknown> = {}, trx?: Db, outcome: 'ok' | 'denied' | 'failed' = 'ok') =>
     audit.record({ actor: actorOf(u), action, outcome, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
   const today = () => taipeiToday(clock());
