@@ -1,15 +1,10 @@
+import type { AppEntry } from '../portal/repository';
+
 /**
  * Reference data every install needs: the 應用系統 catalog of the manuals.
  * Upserted by code, so admins' later edits of other entries are kept.
  */
-export const APP_CATALOG: {
-  code: string;
-  name: string;
-  category: 'A' | 'B' | 'C' | 'D' | 'X';
-  url: string;
-  description: string;
-  requiredRole: string | null;
-}[] = [
+export const APP_CATALOG: Omit<AppEntry, 'sortOrder' | 'active'>[] = [
   { code: 'A1', name: 'WebHR人力資源管理資訊系統', category: 'A', url: 'https://webhr.dgpa.gov.tw/', description: '機關人事人員辦理人事資料維護、考核及報送', requiredRole: 'hr_staff' },
   { code: 'A2', name: '主計人員版WebHR系統', category: 'A', url: 'https://webhr-acc.dgpa.gov.tw/', description: '主計人員人事資料維護', requiredRole: 'hr_staff' },
   { code: 'A3', name: '公務人員考績考核系統', category: 'A', url: 'https://appraisal.dgpa.gov.tw/', description: '年終及另予考績清冊填報', requiredRole: 'hr_staff' },
