@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import pg from 'pg';
 import type { Db } from '../../platform/database';
 import type { Logger } from '../../platform/logger';
-import { INLINE_PREFIX, NOTIFY_CHANNEL, type MessageRow } from './repository';
+import { INLINE_PREFIX, NOTIFY_CHANNEL, type ChatRepository, type MessageRow } from './repository';
 
 /** One open event stream (a browser tab) of an asker or an agent. */
 export interface Subscriber {
@@ -31,6 +31,8 @@ export interface Subscriber {
 }
 
 export interface HubOptions {
+  /** Where the streams' sessions and roles are read (the chat repository). */
+  store: Pick<ChatRepository, 'liveSessions' | 'roleHolders'>;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
   /** How often every stream's session and role are checked against the database. */
@@ -89,21 +91,13 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
   async function checkStreams(): Promise<void> {
     const subs = all();
     if (!subs.length) return;
-    const now = Date.now();
     const sids = [...new Set(subs.map((s) => s.sessionId))];
-    const alive = await db('session')
-      .whereIn('sid', sids)
-      .andWhere('expire', '>=', db.fn.now())
-      .andWhereRaw("coalesce((sess->>'createdAt')::bigint, 0) >= ?", [now - opts.sessionAbsoluteMs])
-      .andWhereRaw("coalesce((sess->>'lastSeenAt')::bigint, 0) >= ?", [now - opts.sessionIdleMs])
-      .select('sid', db.raw("(sess->'passport'->'user'->>'accountId')::int as account_id"));
-    const owner = new Map<string, number>(alive.map((r: { sid: string; account_id: number | null }) => [r.sid, Number(r.account_id)]));
+    const owner = await opts.store.liveSessions(sids, Date.now(), { idleMs: opts.sessionIdleMs, absoluteMs: opts.sessionAbsoluteMs });
     const roles = [...new Set(subs.filter((s) => s.role).map((s) => s.role!))];
     const holders = new Set<string>();
     for (const role of roles) {
       const ids = [...new Set(subs.filter((s) => s.role === role).map((s) => s.accountId))];
-      const rows = await db('role_grant').where({ role }).whereIn('account_id', ids).distinct('account_id');
-      for (const r of rows as { account_id: number }[]) holders.add(`${role}:${r.account_id}`);
+      for (const id of await opts.store.roleHolders(role, ids)) holders.add(`${role}:${id}`);
     }
     for (const sub of subs) {
       if (owner.get(sub.sessionId) !== sub.accountId) endStream(sub, 'session');

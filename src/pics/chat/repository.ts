@@ -294,6 +294,24 @@ export function createChatRepository(db: Db) {
         .where('ac.id', accountId)
         .first('ac.email', 'ac.phone', 'p.office_phone as officePhone');
     },
+    /**
+     * Of these sessions, those still signed in at `now` (unexpired, within the idle and
+     * absolute limits), each with its account: what the chat streams opened in them need.
+     */
+    async liveSessions(sids: string[], now: number, limits: { idleMs: number; absoluteMs: number }): Promise<Map<string, number>> {
+      const rows = await db('session')
+        .whereIn('sid', sids)
+        .andWhere('expire', '>=', db.fn.now())
+        .andWhereRaw("coalesce((sess->>'createdAt')::bigint, 0) >= ?", [now - limits.absoluteMs])
+        .andWhereRaw("coalesce((sess->>'lastSeenAt')::bigint, 0) >= ?", [now - limits.idleMs])
+        .select('sid', db.raw("(sess->'passport'->'user'->>'accountId')::int as account_id"));
+      return new Map(rows.map((r: { sid: string; account_id: number | null }) => [r.sid, Number(r.account_id)]));
+    },
+    /** Of these accounts, those that hold the role in role_grant. */
+    async roleHolders(role: string, accountIds: number[]): Promise<Set<number>> {
+      const rows = (await db('role_grant').where({ role }).whereIn('account_id', accountIds).distinct('account_id')) as { account_id: number }[];
+      return new Set(rows.map((r) => r.account_id));
+    },
   };
 }
 

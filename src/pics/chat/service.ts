@@ -126,7 +126,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
       const views = await queueViews(subs);
       for (const [sub, view] of views) sub.res.write(`event: queue\ndata: ${JSON.stringify(view)}\n\n`);
     },
-  }, { sessionIdleMs: core.config.sessionIdleMs, sessionAbsoluteMs: core.config.sessionAbsoluteMs });
+  }, { store: repo, sessionIdleMs: core.config.sessionIdleMs, sessionAbsoluteMs: core.config.sessionAbsoluteMs });
   core.lifecycle.onClose(() => hub.close());
 
 
