@@ -7,7 +7,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { Config } from './config';
 import type { Logger } from './platform/logger';
 import type { Services } from './services';
-import { projectRoot } from './platform/database';
+import { databaseAnswers, projectRoot } from './platform/database';
 import { rocLong, rocShort, rocDateTime } from './platform/dates';
 import { DomainError } from './platform/errors';
 import { setUpWebSecurity } from './platform/web/setUpWebSecurity';
@@ -68,12 +68,8 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      await services.db.raw('SELECT 1');
-      res.json({ status: 'ready' });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
+    if (await databaseAnswers(services.db)) res.json({ status: 'ready' });
+    else res.status(503).json({ status: 'unavailable' });
   });
 
   app.use(setUpWebSecurity(config));

@@ -6,6 +6,7 @@ import { createDb, migrate, projectRoot, startEmbeddedPostgres, type Db, type Em
 import { seedReference } from './reference/repository';
 import { softhsmInstalled } from './platform/pki/softhsm';
 import { APP_ROLE, checkAppLogin, ensureLogins, grantAppRole, loginSecrets, mayUseAppRole, withAppRole, type Logins } from './platform/dbRole';
+import { createStartupRepository } from './platform/startupRepository';
 
 /**
  * The demo data, kept outside the product (seeds/): the entry points (scripts/start.ts, the
@@ -89,8 +90,9 @@ export async function prepareDatabase(config: Config, logger: Logger, demo: Demo
     // instances take turns: a transaction-scoped advisory lock, held on its own pooled
     // connection while migrations and seeds run on others; the next one finds it done.
     await owner.transaction(async (trx) => {
-      await trx.raw('SELECT pg_advisory_xact_lock(?)', [PREPARE_LOCK_KEY]);
-      ownerRole = (await trx.raw('SELECT current_user AS u')).rows[0].u as string;
+      const startup = createStartupRepository(owner);
+      await startup.takeTransactionLock(trx, PREPARE_LOCK_KEY);
+      ownerRole = await startup.currentUser(trx);
       const applied = await migrate(owner);
       if (applied.length) logger.info({ applied }, 'migrations applied');
       granted = await grantAppRole(owner, appLogin);
@@ -141,13 +143,11 @@ const PUBLISHED_DEMO_KEY_SHA256 = '762c686e42d3d7a78c9670c4574e9c21e43bebaa716a4
  * not changed: removing people and accounts is the operator's decision.
  */
 async function demoLeftovers(owner: Db): Promise<string[]> {
+  const startup = createStartupRepository(owner);
   const found: string[] = [];
-  if (await owner('pics_api_credential').where({ key_sha256: PUBLISHED_DEMO_KEY_SHA256, active: true }).first('id')) found.push('the demo WebHR API key');
+  if (await startup.apiKeyActive(PUBLISHED_DEMO_KEY_SHA256)) found.push('the demo WebHR API key');
   const published = JSON.parse(fs.readFileSync(path.join(projectRoot, 'seeds/demo-accounts.json'), 'utf8')) as { account: string }[];
-  const accounts = (await owner('account')
-    .whereIn('username', published.map((d) => d.account))
-    .whereNotNull('password_hash')
-    .pluck('username')) as string[];
+  const accounts = await startup.accountsWithPassword(published.map((d) => d.account));
   if (accounts.length) found.push(`demo accounts: ${accounts.join(', ')}`);
   return found;
 }

@@ -1,5 +1,6 @@
 import type { Db } from './database';
 import { createBatcher } from './batcher';
+import { createAuditRepository, type AuditEvent, type AuditRow } from './auditRepository';
 
 export interface AuditEntry {
   actor?: { accountId: number | null; label?: string } | null;
@@ -11,32 +12,33 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-function row(e: AuditEntry) {
+function row(e: AuditEntry): AuditRow {
   return {
-    actor_account_id: e.actor?.accountId || null,
-    actor_label: e.actor?.label?.slice(0, 100) ?? null,
+    actorAccountId: e.actor?.accountId || null,
+    actorLabel: e.actor?.label?.slice(0, 100) ?? null,
     action: e.action,
-    target_type: e.target?.type ?? null,
-    target_id: e.target ? String(e.target.id).slice(0, 100) : null,
+    targetType: e.target?.type ?? null,
+    targetId: e.target ? String(e.target.id).slice(0, 100) : null,
     outcome: e.outcome ?? 'ok',
     ip: e.ip?.slice(0, 45) ?? null,
-    request_id: e.requestId ?? null,
+    requestId: e.requestId ?? null,
     details: JSON.stringify(e.details ?? {}),
   };
 }
 
 /** Append-only record of security-relevant events. */
 export function createAuditService(db: Db) {
+  const repo = createAuditRepository(db);
   // Entries outside a transaction are written in groups under load (each caller still
   // waits until its entry is committed); inside a transaction they go with it.
-  const append = createBatcher(async (rows: ReturnType<typeof row>[]) => {
-    await db('audit_event').insert(rows);
+  const append = createBatcher(async (rows: AuditRow[]) => {
+    await repo.insert(rows);
     return rows.map(() => undefined);
   });
   return {
     async record(e: AuditEntry, trx: Db = db): Promise<void> {
       if (trx === db) await append(row(e));
-      else await trx('audit_event').insert(row(e));
+      else await repo.insert([row(e)], trx);
     },
     /**
      * An anonymous refusal (no account behind it), counted once per source, action, reason
@@ -49,33 +51,23 @@ export function createAuditService(db: Db) {
       const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
       const key = { action: e.action, ip: (e.ip ?? '').slice(0, 45), reason: e.reason.slice(0, 60), minute };
       return db.transaction(async (trx) => {
-        const won = await trx('audit_refusal_window').insert({ ...key, count: 1 }).onConflict(['action', 'ip', 'reason', 'minute']).ignore().returning('id');
-        if (!won.length) {
-          await trx('audit_refusal_window').where(key).increment('count', 1);
+        const windowId = await repo.openRefusalWindow(trx, key);
+        if (windowId === null) {
+          await repo.countRefusal(trx, key);
           return 'counted';
         }
-        const [event] = await trx('audit_event').insert(row({ outcome: 'denied', ...e })).returning('id');
-        await trx('audit_refusal_window').where({ id: won[0]!.id }).update({ audit_event_id: event!.id });
+        const eventId = await repo.insertReturningId(trx, row({ outcome: 'denied', ...e }));
+        await repo.linkRefusalWindow(trx, windowId, eventId);
         return 'recorded';
       });
     },
     /** Windows that counted one refusal say nothing more than their audit row: dropped after a day. */
     async pruneRefusalWindows(now: Date = new Date()): Promise<number> {
-      return db('audit_refusal_window')
-        .where('minute', '<', new Date(now.getTime() - 24 * 3600_000))
-        .andWhere('count', '<=', 1)
-        .delete();
+      return repo.pruneRefusalWindows(new Date(now.getTime() - 24 * 3600_000));
     },
     /** Audit rows, newest first, each with `repeated`: how many refusals its window counted (1 for a plain entry). */
-    async list(filter: { action?: string; limit?: number; offset?: number } = {}) {
-      const q = db('audit_event as e')
-        .leftJoin('audit_refusal_window as w', 'w.audit_event_id', 'e.id')
-        .select('e.*', db.raw('coalesce(w.count, 1) as repeated'))
-        .orderBy('e.id', 'desc')
-        .limit(filter.limit ?? 50)
-        .offset(filter.offset ?? 0);
-      if (filter.action) q.where('e.action', filter.action);
-      return q;
+    async list(filter: { action?: string; limit?: number; offset?: number } = {}): Promise<AuditEvent[]> {
+      return repo.list({ action: filter.action, limit: filter.limit ?? 50, offset: filter.offset ?? 0 });
     },
   };
 }

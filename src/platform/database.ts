@@ -151,6 +151,16 @@ class FolderMigrationSource implements Knex.MigrationSource<string> {
   }
 }
 
+/** True when the database answers a query (the /readyz check). */
+export async function databaseAnswers(db: Db): Promise<boolean> {
+  try {
+    await db.raw('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function migrate(db: Db): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({
     migrationSource: new FolderMigrationSource(path.join(root, 'migrations')),

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Db } from './database';
+import { createDbRoleRepository, ident } from './dbRoleRepository';
 
 /**
  * The role the app's queries run under. Migrations and seeds run as the schema's owner; the
@@ -23,36 +24,24 @@ const APPEND_ONLY_TABLES = ['audit_event'];
  * changing nothing, when the role is missing and the owner may not create roles.
  */
 export async function grantAppRole(owner: Db, role: string = APP_ROLE): Promise<boolean> {
-  const me = (await owner.raw('SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user')).rows[0] as { name: string; rolsuper: boolean; rolcreaterole: boolean };
+  const roles = createDbRoleRepository(owner);
+  const me = await roles.currentRole();
   // DATABASE_URL naming the owner too: granting (and revoking) to itself would take the
   // owner's own rights on the migration tables; checkAppLogin then stops the start.
   if (role === me.name) return false;
-  const exists = (await owner.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [role])).rows.length > 0;
-  if (!exists) {
-    if (!me.rolsuper && !me.rolcreaterole) return false;
+  if (!(await roles.roleExists(role))) {
+    if (!me.superuser && !me.createRole) return false;
     // Instances of one database take turns under prepareDatabase's lock, but roles belong to
     // the whole cluster: another database's set-up may have made it a moment ago.
-    await owner.raw(`CREATE ROLE ${ident(role)} NOLOGIN`).catch((err: { code?: string }) => {
+    await roles.createRole(role).catch((err: { code?: string }) => {
       if (err.code !== '42710' && err.code !== '23505') throw err;
     });
   }
-  const tables = (
-    await owner.raw("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v')")
-  ).rows.map((r: { relname: string }) => r.relname) as string[];
-  const quoted = (names: string[]) => names.map(ident).join(', ');
-  const dml = tables.filter((t) => !OWNER_ONLY_TABLES.includes(t) && !APPEND_ONLY_TABLES.includes(t));
-  const appendOnly = tables.filter((t) => APPEND_ONLY_TABLES.includes(t));
-  const r = ident(role);
-  await owner.transaction(async (trx) => {
-    await trx.raw(`GRANT USAGE ON SCHEMA public TO ${r}`);
-    if (dml.length) await trx.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${quoted(dml)} TO ${r}`);
-    if (appendOnly.length) {
-      await trx.raw(`REVOKE ALL ON ${quoted(appendOnly)} FROM ${r}`);
-      await trx.raw(`GRANT SELECT, INSERT ON ${quoted(appendOnly)} TO ${r}`);
-    }
-    const owned = tables.filter((t) => OWNER_ONLY_TABLES.includes(t));
-    if (owned.length) await trx.raw(`REVOKE ALL ON ${quoted(owned)} FROM ${r}`);
-    await trx.raw(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
+  const tables = await roles.publicTables();
+  await roles.grantTables(role, {
+    dml: tables.filter((t) => !OWNER_ONLY_TABLES.includes(t) && !APPEND_ONLY_TABLES.includes(t)),
+    appendOnly: tables.filter((t) => APPEND_ONLY_TABLES.includes(t)),
+    ownerOnly: tables.filter((t) => OWNER_ONLY_TABLES.includes(t)),
   });
   return true;
 }
@@ -62,14 +51,10 @@ export async function grantAppRole(owner: Db, role: string = APP_ROLE): Promise<
  * member of it. Tries to become one; false when the owner may not.
  */
 export async function mayUseAppRole(owner: Db): Promise<boolean> {
-  const me = (await owner.raw('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0] as { rolsuper: boolean };
-  if (me.rolsuper) return true;
-  await owner.raw(`GRANT ${APP_ROLE} TO CURRENT_USER`).catch(() => undefined);
-  return (await owner.raw("SELECT pg_has_role(current_user, ?, 'MEMBER') AS ok", [APP_ROLE])).rows[0].ok as boolean;
-}
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+  const roles = createDbRoleRepository(owner);
+  if (await roles.isSuperuser()) return true;
+  await roles.grantRoleToCurrentUser(APP_ROLE).catch(() => undefined);
+  return roles.isMemberOf(APP_ROLE);
 }
 
 /** The schema owner's login on the embedded server (migrations, seeds, grants). */
@@ -189,20 +174,12 @@ export async function ensureLogins(superUrl: string, passwords: { owner: string;
  * Throws a readable message naming what is wrong.
  */
 export async function checkAppLogin(app: Db, ownerRole: string): Promise<void> {
-  const row = (
-    await app.raw(
-      `SELECT session_user AS login, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls,
-              pg_has_role(session_user, ?, 'MEMBER') AS owner_member,
-              (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'S')) AS owned
-         FROM pg_roles r WHERE r.rolname = session_user`,
-      [ownerRole],
-    )
-  ).rows[0] as { login: string; rolsuper: boolean; rolcreaterole: boolean; rolcreatedb: boolean; rolbypassrls: boolean; owner_member: boolean; owned: number };
+  const row = await createDbRoleRepository(app).sessionLogin(ownerRole);
   const problems: string[] = [];
-  if (row.rolsuper) problems.push('is a superuser');
-  if (row.rolcreaterole || row.rolcreatedb) problems.push('may create roles or databases');
-  if (row.rolbypassrls) problems.push('bypasses row-level security');
-  if (row.owner_member) problems.push(`is the schema owner ${ownerRole} or a member of it`);
+  if (row.superuser) problems.push('is a superuser');
+  if (row.createRole || row.createDb) problems.push('may create roles or databases');
+  if (row.bypassRls) problems.push('bypasses row-level security');
+  if (row.ownerMember) problems.push(`is the schema owner ${ownerRole} or a member of it`);
   if (Number(row.owned) > 0) problems.push(`owns ${row.owned} tables or sequences`);
   if (problems.length) {
     throw new Error(

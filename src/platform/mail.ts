@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from './database';
 import type { Logger } from './logger';
+import { createMailRepository, type OutboxMessage } from './mailRepository';
 
 export interface Mail {
   to: string;
@@ -57,17 +58,6 @@ export function openText(key: Buffer, to: string, box: string): string {
   return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
 }
 
-interface OutboxRow {
-  id: number;
-  to_address: string;
-  subject: string;
-  body_text: string;
-  secret_box: string | null;
-  created_at: Date;
-  sent_at: Date | null;
-  error: string | null;
-  attempts: number;
-}
 
 /**
  * Every message is written to the outbox table first, its secrets masked; a message with
@@ -83,13 +73,14 @@ export function createMailService(
   const keepSecrets = transport !== null || opts.developmentOutbox;
   if (opts.secretKey.length !== 32) throw new Error('the mail secret key must be 32 bytes');
 
-  const delivered = (row: OutboxRow) => (row.secret_box ? openText(opts.secretKey, row.to_address, row.secret_box) : row.body_text);
+  const outbox = createMailRepository(db);
+  const delivered = (row: OutboxMessage) => (row.secretBox ? openText(opts.secretKey, row.toAddress, row.secretBox) : row.bodyText);
   /** For reading only: a box the key cannot open shows the masked text. */
-  const readable = (row: OutboxRow) => {
+  const readable = (row: OutboxMessage) => {
     try {
       return delivered(row);
     } catch {
-      return row.body_text;
+      return row.bodyText;
     }
   };
 
@@ -100,51 +91,39 @@ export function createMailService(
     async queue(mail: Mail, trx: Db = db): Promise<number> {
       const { masked, delivered: text } = renderMail(mail);
       const hasSecrets = Object.keys(mail.secrets ?? {}).length > 0;
-      const [row] = await trx('mail_outbox')
-        .insert({
-          to_address: mail.to,
-          subject: mail.subject,
-          body_text: masked,
-          secret_box: hasSecrets && keepSecrets ? sealText(opts.secretKey, mail.to, text) : null,
-        })
-        .returning('id');
-      return (row as { id: number }).id;
+      return outbox.insert(
+        { toAddress: mail.to, subject: mail.subject, bodyText: masked, secretBox: hasSecrets && keepSecrets ? sealText(opts.secretKey, mail.to, text) : null },
+        trx,
+      );
     },
     async flush(id: number): Promise<void> {
       if (!transport) return;
-      const row: OutboxRow | undefined = await db('mail_outbox').where({ id }).first();
-      if (!row || row.sent_at) return;
+      const row = await outbox.find(id);
+      if (!row || row.sentAt) return;
       let text: string;
       try {
         text = delivered(row);
       } catch (err) {
         // A key changed under a waiting message: it can never be sent as written.
         opts.logger.error({ err, mailId: id }, 'mail secrets cannot be decrypted; giving the message up');
-        await db('mail_outbox').where({ id }).update({ error: '無法解密（金鑰已更換），已停止寄送', attempts: MAX_ATTEMPTS, secret_box: null });
+        await outbox.giveUp(id, '無法解密（金鑰已更換），已停止寄送', MAX_ATTEMPTS);
         return;
       }
       try {
-        await transport.sendMail({ from: opts.from, to: row.to_address, subject: row.subject, text });
-        await db('mail_outbox').where({ id }).update({ sent_at: db.fn.now(), error: null, secret_box: null });
+        await transport.sendMail({ from: opts.from, to: row.toAddress, subject: row.subject, text });
+        await outbox.markSent(id);
       } catch (err) {
         opts.logger.error({ err, mailId: id }, 'mail delivery failed');
-        await db('mail_outbox')
-          .where({ id })
-          .update({
-            error: String((err as Error).message).slice(0, 500),
-            attempts: db.raw('attempts + 1'),
-            // The last attempt drops what only the addressee could have read.
-            secret_box: db.raw('CASE WHEN attempts + 1 >= ? THEN NULL ELSE secret_box END', [MAX_ATTEMPTS]),
-          });
+        // The last attempt drops what only the addressee could have read.
+        await outbox.markFailed(id, String((err as Error).message).slice(0, 500), MAX_ATTEMPTS);
       }
     },
     /** Sends what is still waiting (the mail server was down); the scheduler calls this. */
     async retryPending(limit = 200): Promise<{ tried: number; sent: number }> {
       if (!transport) return { tried: 0, sent: 0 };
-      const rows: { id: number }[] = await db('mail_outbox').whereNull('sent_at').where('attempts', '<', MAX_ATTEMPTS).orderBy('id').limit(limit).select('id');
-      for (const r of rows) await this.flush(r.id);
-      const sent = await db('mail_outbox').whereIn('id', rows.map((r) => r.id)).whereNotNull('sent_at').count<{ count: string }[]>('id as count');
-      return { tried: rows.length, sent: Number(sent[0]?.count ?? 0) };
+      const ids = await outbox.pendingIds(MAX_ATTEMPTS, limit);
+      for (const id of ids) await this.flush(id);
+      return { tried: ids.length, sent: await outbox.countSent(ids) };
     },
     async send(mail: Mail): Promise<number> {
       const id = await this.queue(mail);
@@ -156,17 +135,17 @@ export function createMailService(
      * outbox, where it is the message as its addressee would get it.
      */
     async list(limit = 50, offset = 0) {
-      const rows: OutboxRow[] = await db('mail_outbox').orderBy('id', 'desc').limit(limit).offset(offset);
-      return rows.map(({ secret_box, ...row }) => ({
+      const rows = await outbox.list(limit, offset);
+      return rows.map(({ secretBox, ...row }) => ({
         ...row,
-        masked: secret_box !== null,
-        text: opts.developmentOutbox ? readable({ ...row, secret_box }) : row.body_text,
+        masked: secretBox !== null,
+        text: opts.developmentOutbox ? readable({ ...row, secretBox }) : row.bodyText,
       }));
     },
     /** Development outbox only: the messages to this address as delivered, newest first. */
     async developmentCopies(to: string): Promise<{ id: number; subject: string; text: string }[]> {
       if (!opts.developmentOutbox) throw new Error('the development outbox is off (SMTP configured or production)');
-      const rows: OutboxRow[] = await db('mail_outbox').where({ to_address: to }).orderBy('id', 'desc');
+      const rows = await outbox.listTo(to);
       return rows.map((r) => ({ id: r.id, subject: r.subject, text: readable(r) }));
     },
   };

@@ -1,5 +1,6 @@
 import type { Db } from './database';
 import type { Logger } from './logger';
+import { createSchedulerRepository } from './schedulerRepository';
 
 /**
  * Work that runs on a schedule: `daily` jobs once a day after `at` (Taipei time),
@@ -30,6 +31,7 @@ export function periodOf(job: ScheduledJob, now: Date): string | null {
 }
 
 export function createScheduler(db: Db, logger: Logger, opts: { clock?: () => Date; tickMs?: number } = {}) {
+  const runs = createSchedulerRepository(db);
   const jobs: ScheduledJob[] = [];
   const clock = opts.clock ?? (() => new Date());
   let timer: NodeJS.Timeout | null = null;
@@ -38,20 +40,15 @@ export function createScheduler(db: Db, logger: Logger, opts: { clock?: () => Da
   async function runJob(job: ScheduledJob, now: Date): Promise<'ran' | 'skipped' | 'failed'> {
     const period = periodOf(job, now);
     if (!period) return 'skipped';
-    const claimed = await db('scheduled_run')
-      .insert({ job: job.name, period, started_at: now })
-      .onConflict(['job', 'period'])
-      .ignore()
-      .returning('job');
-    if (!claimed.length) return 'skipped';
+    if (!(await runs.claim(job.name, period, now))) return 'skipped';
     try {
       const result = await job.run(now);
-      await db('scheduled_run').where({ job: job.name, period }).update({ finished_at: db.fn.now(), result: JSON.stringify(result ?? null) });
+      await runs.finish(job.name, period, result);
       return 'ran';
     } catch (err) {
       logger.error({ err, job: job.name, period }, 'scheduled job failed');
       // Give the period back so the next tick (on any instance) tries again.
-      await db('scheduled_run').where({ job: job.name, period }).delete().catch(() => {});
+      await runs.release(job.name, period).catch(() => {});
       return 'failed';
     }
   }

@@ -7,6 +7,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import { fileTypeFromFile } from 'file-type';
 import type { Db } from './database';
+import { referencedStoredNames } from './uploadsRepository';
 import { DomainError } from './errors';
 import { containsNul, NUL_MESSAGE } from './web/rejectNul';
 import { ARCHIVE_LIMITS, checkArchive, type ArchiveVerdict } from './zipCheck';
@@ -386,9 +387,8 @@ export function createUploadStore(root: string) {
 
     /**
      * Removes kept files no row refers to, older than `olderThanMs`: a process killed between
-     * keeping a file and committing its row leaves one. Rows name their files in columns
-     * called `stored_name` or `<something>_stored_name` (every area keeps to that), so the
-     * check needs no list of tables.
+     * keeping a file and committing its row leaves one (referencedStoredNames says which
+     * files rows still name).
      */
     async sweepOrphans(db: Db, olderThanMs = 10 * 60_000): Promise<number> {
       const files: string[] = [];
@@ -406,24 +406,7 @@ export function createUploadStore(root: string) {
       };
       await walk(store, '');
       if (!files.length) return 0;
-      // From the catalog, which lists every table whatever the role may read (unlike
-      // information_schema): a table the role cannot read makes the sweep fail, never
-      // take its files for orphans.
-      const columns: { table_name: string; column_name: string }[] = (
-        await db.raw(
-          `SELECT c.relname AS table_name, a.attname AS column_name
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-              AND (a.attname = 'stored_name' OR a.attname LIKE '%\\_stored_name')`,
-        )
-      ).rows;
-      const referenced = new Set<string>();
-      for (const { table_name, column_name } of columns) {
-        for (let i = 0; i < files.length; i += 5000) {
-          const names: string[] = await db(table_name).whereIn(column_name, files.slice(i, i + 5000)).pluck(column_name);
-          for (const n of names) referenced.add(n);
-        }
-      }
+      const referenced = await referencedStoredNames(db, files);
       let removed = 0;
       for (const f of files) {
         if (referenced.has(f)) continue;

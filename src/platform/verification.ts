@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from './database';
+import { createVerificationRepository } from './verificationRepository';
 
 /** Crockford base32 without I, L, O, U: easy to read aloud and type. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -18,19 +19,8 @@ export function normalizeVerificationCode(input: string): string | null {
   return raw.match(/.{4}/g)!.join('-');
 }
 
-export interface IssuedDocument {
-  code: string;
-  kind: string;
-  title: string;
-  issuerName: string;
-  issuerAgencyId: number | null;
-  issuedAt: Date;
-  sha256: string;
-  signer: string;
-  area: string;
-  revokedAt: Date | null;
-  revokedReason: string | null;
-}
+import type { IssuedDocument } from './verificationRepository';
+export type { IssuedDocument };
 
 /**
  * The register of issued documents. An area registers a document inside the
@@ -38,6 +28,7 @@ export interface IssuedDocument {
  */
 export function createVerificationService(db: Db, opts: { clock?: () => Date } = {}) {
   const clock = opts.clock ?? (() => new Date());
+  const repo = createVerificationRepository(db);
   return {
     /** Reserves a code before the PDF is drawn (the code is printed on it). */
     newCode: newVerificationCode,
@@ -46,40 +37,29 @@ export function createVerificationService(db: Db, opts: { clock?: () => Date } =
       trx: Db = db,
     ): Promise<string> {
       const code = doc.code ?? newVerificationCode();
-      await trx('issued_document').insert({
-        code,
-        kind: doc.kind,
-        title: doc.title.slice(0, 200),
-        issuer_name: doc.issuerName.slice(0, 200),
-        issuer_agency_id: doc.issuerAgencyId ?? null,
-        issued_at: doc.issuedAt ?? clock(),
-        sha256: doc.sha256,
-        signer: doc.signer.slice(0, 300),
-        area: doc.area,
-      });
+      await repo.insert(
+        {
+          code,
+          kind: doc.kind,
+          title: doc.title.slice(0, 200),
+          issuerName: doc.issuerName.slice(0, 200),
+          issuerAgencyId: doc.issuerAgencyId ?? null,
+          issuedAt: doc.issuedAt ?? clock(),
+          sha256: doc.sha256,
+          signer: doc.signer.slice(0, 300),
+          area: doc.area,
+        },
+        trx,
+      );
       return code;
     },
     async lookup(input: string): Promise<IssuedDocument | null> {
       const code = normalizeVerificationCode(input);
       if (!code) return null;
-      const row = await db('issued_document').where({ code }).first();
-      if (!row) return null;
-      return {
-        code: row.code,
-        kind: row.kind,
-        title: row.title,
-        issuerName: row.issuer_name,
-        issuerAgencyId: row.issuer_agency_id,
-        issuedAt: row.issued_at,
-        sha256: row.sha256,
-        signer: row.signer,
-        area: row.area,
-        revokedAt: row.revoked_at,
-        revokedReason: row.revoked_reason,
-      };
+      return repo.findByCode(code);
     },
     async revoke(code: string, reason: string, trx: Db = db) {
-      await trx('issued_document').where({ code }).whereNull('revoked_at').update({ revoked_at: clock(), revoked_reason: reason.slice(0, 200) });
+      await repo.revoke(code, clock(), reason.slice(0, 200), trx);
     },
   };
 }

@@ -1,17 +1,17 @@
 import type { Store, Options, IncrementResponse } from 'express-rate-limit';
 import type { Db } from '../database';
+import { createRateLimitRepository, type RateLimitRepository } from './rateLimitRepository';
 
 /** express-rate-limit counters shared by every app instance through PostgreSQL. */
 export class PgRateLimitStore implements Store {
   localKeys = false;
   prefix: string;
   private windowMs = 60_000;
+  private readonly counters: RateLimitRepository;
 
-  constructor(
-    private readonly db: Db,
-    prefix: string,
-  ) {
+  constructor(db: Db, prefix: string) {
     this.prefix = prefix;
+    this.counters = createRateLimitRepository(db);
   }
 
   init(options: Options): void {
@@ -19,23 +19,19 @@ export class PgRateLimitStore implements Store {
   }
 
   async increment(key: string): Promise<IncrementResponse> {
-    const k = `${this.prefix}:${key}`.slice(0, 200);
-    const { rows } = await this.db.raw(
-      `INSERT INTO rate_limit_hit (key, hits, reset_at) VALUES (?, 1, now() + ? * interval '1 millisecond')
-       ON CONFLICT (key) DO UPDATE SET
-         hits = CASE WHEN rate_limit_hit.reset_at <= now() THEN 1 ELSE rate_limit_hit.hits + 1 END,
-         reset_at = CASE WHEN rate_limit_hit.reset_at <= now() THEN EXCLUDED.reset_at ELSE rate_limit_hit.reset_at END
-       RETURNING hits, reset_at`,
-      [k, this.windowMs],
-    );
-    return { totalHits: rows[0].hits as number, resetTime: rows[0].reset_at as Date };
+    const { hits, resetAt } = await this.counters.hit(this.keyOf(key), this.windowMs);
+    return { totalHits: hits, resetTime: resetAt };
   }
 
   async decrement(key: string): Promise<void> {
-    await this.db('rate_limit_hit').where({ key: `${this.prefix}:${key}`.slice(0, 200) }).decrement('hits', 1);
+    await this.counters.unhit(this.keyOf(key));
   }
 
   async resetKey(key: string): Promise<void> {
-    await this.db('rate_limit_hit').where({ key: `${this.prefix}:${key}`.slice(0, 200) }).delete();
+    await this.counters.reset(this.keyOf(key));
+  }
+
+  private keyOf(key: string): string {
+    return `${this.prefix}:${key}`.slice(0, 200);
   }
 }

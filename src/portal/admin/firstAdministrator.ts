@@ -46,7 +46,7 @@ export async function createAdministrator(
       if (input.name && input.name !== person.name) throw new FormError({ name: `身分證字號 ${input.nationalId} 在人事資料中的姓名不是「${input.name}」` });
       if (person.status !== '在職') throw new FormError({ nationalId: '此人員已卸職，不能成為管理者' });
       if (await repo.accountOfPerson(trx, person.id)) throw new FormError({ nationalId: '此人員已有人事服務網帳號；請由現有管理者授與權限' });
-      agency = await repo.agencyById(trx, person.agency_id);
+      agency = await repo.agencyById(trx, person.agencyId);
       if (input.agency && input.agency !== agency.code) throw new FormError({ agency: `此人員在人事資料中屬於 ${agency.code}（${agency.name}），不是 ${input.agency}` });
     } else {
       const missing: Record<string, string> = {};
@@ -64,7 +64,7 @@ export async function createAdministrator(
         birthDate: input.birthDate,
         appointedOn: taipeiToday(now),
       });
-      person = { id: personId, name: input.name, agency_id: agency.id, status: '在職' };
+      person = { id: personId, name: input.name, agencyId: agency.id, status: '在職' };
     }
     const accountId = await repo.insertAccount(trx, { personId: person.id, username: input.account, email: input.email, passwordHash, expiresAt }).catch((err: { code?: string }) => {
       // Taken a moment ago by another session (the unique index on lower(username)).

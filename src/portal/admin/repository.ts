@@ -6,7 +6,7 @@ export function createAdministratorRepository(db: Db) {
     agencyByCode: (trx: Db, code: string) => trx('agency').where({ code }).first<{ id: number; code: string; name: string } | undefined>('id', 'code', 'name'),
     agencyById: (trx: Db, id: number) => trx('agency').where({ id }).first<{ id: number; code: string; name: string }>('id', 'code', 'name'),
     personByNationalId: (trx: Db, nationalId: string) =>
-      trx('person').where({ national_id: nationalId }).first<{ id: number; name: string; agency_id: number; status: string } | undefined>('id', 'name', 'agency_id', 'status'),
+      trx('person').where({ national_id: nationalId }).first<{ id: number; name: string; agencyId: number; status: string } | undefined>('id', 'name', 'agency_id as agencyId', 'status'),
     accountOfPerson: (trx: Db, personId: number) => trx('account').where({ person_id: personId }).first<{ id: number } | undefined>('id'),
     async usernameTaken(trx: Db, username: string): Promise<boolean> {
       return Boolean(await trx('account').whereRaw('lower(username) = lower(?)', [username]).first('id'));
