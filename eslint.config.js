@@ -4,6 +4,24 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// SQL is spoken by repositories alone (*repository.ts / *Repository.ts) and the platform's
+// database module: anywhere else in src/, building a query is an error. A service may still
+// open a transaction (`db.transaction(async (trx) => …)`) and hand `trx` to repository functions.
+// test/unit/queryRule.test.ts lints fixtures that break and keep this rule.
+const KNEX_HANDLES = '/^(db|trx|tx|knex|owner)$/';
+const KNEX_CHAIN =
+  '/^(where|whereIn|whereNot|whereNotIn|whereNull|whereNotNull|whereRaw|whereExists|whereBetween|orWhere|andWhere|orderBy|orderByRaw|groupBy|having|havingRaw|leftJoin|innerJoin|rightJoin|joinRaw|onConflict|returning|increment|decrement|pluck|forUpdate|skipLocked|countDistinct|selectRaw)$/';
+const QUERY_MESSAGE = 'SQL belongs in a repository (*repository.ts): move this query there and call the repository function.';
+export const queryBuildingSelectors = [
+  { selector: `CallExpression[callee.type='Identifier'][callee.name=${KNEX_HANDLES}]`, message: QUERY_MESSAGE },
+  { selector: `CallExpression[callee.type='MemberExpression'][callee.property.name=${KNEX_HANDLES}]`, message: QUERY_MESSAGE },
+  { selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='raw']", message: QUERY_MESSAGE },
+  { selector: "CallExpression[callee.property.name='now'][callee.object.property.name='fn']", message: QUERY_MESSAGE },
+  { selector: `CallExpression[callee.type='MemberExpression'][callee.property.name=${KNEX_CHAIN}]`, message: QUERY_MESSAGE },
+  { selector: `MemberExpression[object.type='MemberExpression'][object.property.name=${KNEX_HANDLES}][property.name='schema']`, message: QUERY_MESSAGE },
+  { selector: `MemberExpression[object.type='Identifier'][object.name=${KNEX_HANDLES}][property.name='schema']`, message: QUERY_MESSAGE },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'public/**', 'src/bridge/public/**', '.data/**', 'data/**', 'test-results/**', 'coverage/**'] },
   js.configs.recommended,
@@ -19,5 +37,27 @@ export default tseslint.config(
       'no-irregular-whitespace': ['error', { skipStrings: true, skipTemplates: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: [
+      'src/**/*repository.ts',
+      'src/**/*Repository.ts',
+      'src/platform/database.ts',
+      // moved by the jobs/pics/mydata branches
+      'src/cloud/site/admin.ts',
+      'src/cloud/site/delivery.ts',
+      'src/cloud/site/service.ts',
+      'src/cloud/site/ws.ts',
+      'src/jobs/importer.ts',
+      'src/jobs/routes.ts',
+      'src/jobs/service.ts',
+      'src/mydata/service.ts',
+      'src/pics/calendar.ts',
+      'src/pics/chat/service.ts',
+      'src/pics/content.ts',
+      'src/pics/webhr.ts',
+    ],
+    rules: { 'no-restricted-syntax': ['error', ...queryBuildingSelectors] },
   },
 );
