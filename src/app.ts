@@ -160,15 +160,17 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   });
   app.post(['/jobs/subscribe', '/jobs/unsubscribe'], limiter('subscribe', config.subscribeRateLimit), perAddress);
 
-  app.use(authRoutes(services, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
-  app.use(cardRoutes(services, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));
-  app.use(portalRoutes(services, config));
-  app.use('/admin', adminRoutes(services));
-  app.use(verificationRoutes(services));
-  app.use(picsRoutes(services, config));
-  app.use(cloudRoutes(services, config));
-  app.use(jobsRoutes(services, config));
-  app.use(mydataRoutes(services, config));
+  // Each area's routes get only what they declare (src/services.ts, ROUTE_DEPS).
+  const areas = services.routes;
+  app.use(authRoutes(areas.auth, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
+  app.use(cardRoutes(areas.auth, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));
+  app.use(portalRoutes(areas.portal, config));
+  app.use('/admin', adminRoutes(areas.admin));
+  app.use(verificationRoutes(areas.verification));
+  app.use(picsRoutes(areas.pics, config));
+  app.use(cloudRoutes(areas.cloud, config));
+  app.use(jobsRoutes(areas.jobs, config));
+  app.use(mydataRoutes(areas.mydata, config));
 
   app.use(notFound);
   app.use(errorHandler(logger));

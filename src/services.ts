@@ -27,6 +27,15 @@ import { createPicsServices, picsJobs } from './pics';
 import { createCloudServices, cloudJobs } from './cloud';
 import { createJobsServices, jobsJobs } from './jobs';
 import { createMydataServices, mydataJobs } from './mydata';
+import type { authRoutes } from './auth/routes';
+import type { cardRoutes } from './auth/cardRoutes';
+import type { portalRoutes } from './portal/routes';
+import type { adminRoutes } from './portal/admin/routes';
+import type { verificationRoutes } from './platform/verificationRoutes';
+import type { picsRoutes } from './pics';
+import type { cloudRoutes } from './cloud';
+import type { jobsRoutes } from './jobs';
+import type { mydataRoutes } from './mydata';
 
 function trustFilesStamp(dir: string): string {
   return ['crl.pem', 'ca/moica.pem', 'ca/gca.pem', 'ca/nhi.pem']
@@ -40,6 +49,31 @@ function trustFilesStamp(dir: string): string {
     })
     .join('|');
 }
+
+/**
+ * The keys of T, listed once at run time: the compiler refuses a list that leaves one out
+ * or names one T does not declare.
+ */
+const keysOf =
+  <T>() =>
+  <const K extends readonly (keyof T & string)[]>(keys: K & (Exclude<keyof T, K[number]> extends never ? unknown : never)): K =>
+    keys;
+
+/**
+ * What each area's routes (and scheduled work) are handed: what its route factory declares
+ * (its deps.ts, plus its own services) and nothing else. test/routes/route-deps.test.ts checks
+ * the objects app.ts mounts against these lists.
+ */
+export const ROUTE_DEPS = {
+  auth: keysOf<Parameters<typeof authRoutes>[0] & Parameters<typeof cardRoutes>[0]>()(['db', 'audit', 'auth', 'cardLogin', 'forgetCaches']),
+  portal: keysOf<Parameters<typeof portalRoutes>[0]>()(['portal']),
+  admin: keysOf<Parameters<typeof adminRoutes>[0]>()(['mail', 'audit', 'clock', 'content', 'admin']),
+  verification: keysOf<Parameters<typeof verificationRoutes>[0]>()(['verification']),
+  pics: keysOf<Parameters<typeof picsRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'lifecycle', 'content', 'pics']),
+  cloud: keysOf<Parameters<typeof cloudRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'verification', 'identity', 'content', 'cardLogin', 'cloud']),
+  jobs: keysOf<Parameters<typeof jobsRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger', 'resumePdf', 'jobs']),
+  mydata: keysOf<Parameters<typeof mydataRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'uploads', 'verification', 'mydata']),
+};
 
 /** The services every area builds on. */
 function createCoreServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date }) {
@@ -136,6 +170,19 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     /** auth → portal: signing in or out makes the portal forget its per-user caches. */
     forgetCaches: () => core.portal.forgetCaches(),
   };
+  /** Copies the listed members of `from` into a new object: an area sees exactly what it declared. */
+  const only = <T, K extends keyof T>(from: T, keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<T, K>;
+  /** The objects app.ts hands each area's routes, built from ROUTE_DEPS. */
+  const routes = {
+    auth: only(services, ROUTE_DEPS.auth),
+    portal: only(services, ROUTE_DEPS.portal),
+    admin: only(services, ROUTE_DEPS.admin),
+    verification: only(services, ROUTE_DEPS.verification),
+    pics: only(services, ROUTE_DEPS.pics),
+    cloud: only(services, ROUTE_DEPS.cloud),
+    jobs: only(services, ROUTE_DEPS.jobs),
+    mydata: only(services, ROUTE_DEPS.mydata),
+  };
   core.scheduler.add({ name: 'mail.retry', everyMinutes: config.mailRetryMinutes, run: () => core.mail.retryPending() });
   core.scheduler.add({
     name: 'uploads.sweep',
@@ -143,8 +190,8 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     run: async () => ({ incoming: await core.uploads.sweepIncoming(), orphans: await core.uploads.sweepOrphans(db, config.uploadOrphanMs) }),
   });
   core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
-  for (const job of [...picsJobs(services), ...cloudJobs(services), ...jobsJobs(services), ...mydataJobs(services)]) core.scheduler.add(job);
-  return services;
+  for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata)]) core.scheduler.add(job);
+  return { ...services, routes };
 }
 
 export type Services = ReturnType<typeof createServices>;
