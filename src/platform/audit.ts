@@ -1,5 +1,8 @@
 import type { Db } from './database';
 import { createBatcher } from './batcher';
+import { actorOf } from './identity/actor';
+import type { SessionUser } from './identity/sessionUser';
+import type { RequestContext } from './identity/context';
 import { createAuditRepository, type AuditEvent, type AuditRow } from './auditRepository';
 
 export interface AuditEntry {
@@ -10,6 +13,11 @@ export interface AuditEntry {
   ip?: string | null;
   requestId?: string | null;
   details?: Record<string, unknown>;
+}
+
+/** Who did it and from where: the common part of an audit entry for a signed-in user's request. */
+export function auditSource(user: SessionUser, ctx: RequestContext): Pick<AuditEntry, 'actor' | 'ip' | 'requestId'> {
+  return { actor: actorOf(user), ip: ctx.ip, requestId: ctx.requestId };
 }
 
 function row(e: AuditEntry): AuditRow {

@@ -1,4 +1,4 @@
-import type { Db } from './database';
+import { insertReturningId, type Db } from './database';
 
 /** One audit row as the services write it (camelCase; `details` already JSON). */
 export interface AuditRow {
@@ -47,8 +47,7 @@ export function createAuditRepository(db: Db) {
       await trx('audit_event').insert(rows.map(toColumns));
     },
     async insertReturningId(trx: Db, r: AuditRow): Promise<number> {
-      const [event] = await trx('audit_event').insert(toColumns(r)).returning('id');
-      return (event as { id: number }).id;
+      return insertReturningId(trx, 'audit_event', toColumns(r));
     },
     /** Opens the window when it is new: its id, or null when another request opened it first. */
     async openRefusalWindow(trx: Db, key: RefusalWindowKey): Promise<number | null> {

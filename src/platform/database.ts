@@ -103,6 +103,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Inserts one row into `table` and gives back its new `id`. */
+export async function insertReturningId(trx: Db, table: string, row: Record<string, unknown>): Promise<number> {
+  const [inserted] = await trx(table).insert(row).returning('id');
+  return (inserted as { id: number }).id;
+}
+
 export function createDb(url: string, poolMax = 10): Db {
   return knexFactory({
     client: 'pg',

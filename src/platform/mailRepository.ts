@@ -1,4 +1,5 @@
-import type { Db } from './database';
+import { insertReturningId, type Db } from './database';
+import { camelCased } from './rows';
 
 /** A message of the outbox as the mail service reads it. */
 export interface OutboxMessage {
@@ -15,28 +16,13 @@ export interface OutboxMessage {
   attempts: number;
 }
 
-function toMessage(r: Record<string, unknown>): OutboxMessage {
-  return {
-    id: r.id as number,
-    toAddress: r.to_address as string,
-    subject: r.subject as string,
-    bodyText: r.body_text as string,
-    secretBox: r.secret_box as string | null,
-    createdAt: r.created_at as Date,
-    sentAt: r.sent_at as Date | null,
-    error: r.error as string | null,
-    attempts: r.attempts as number,
-  };
-}
+const toMessage = (r: Record<string, unknown>) => camelCased<OutboxMessage>(r);
 
 /** The outbox (`mail_outbox`): every message is written here first. */
 export function createMailRepository(db: Db) {
   return {
     async insert(m: { toAddress: string; subject: string; bodyText: string; secretBox: string | null }, trx: Db = db): Promise<number> {
-      const [row] = await trx('mail_outbox')
-        .insert({ to_address: m.toAddress, subject: m.subject, body_text: m.bodyText, secret_box: m.secretBox })
-        .returning('id');
-      return (row as { id: number }).id;
+      return insertReturningId(trx, 'mail_outbox', { to_address: m.toAddress, subject: m.subject, body_text: m.bodyText, secret_box: m.secretBox });
     },
     async find(id: number): Promise<OutboxMessage | null> {
       const row = await db('mail_outbox').where({ id }).first();

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { camelCased } from './rows';
 
 export interface IssuedDocument {
   code: string;
@@ -14,34 +15,12 @@ export interface IssuedDocument {
   revokedReason: string | null;
 }
 
-export interface NewIssuedDocument {
-  code: string;
-  kind: string;
-  title: string;
-  issuerName: string;
-  issuerAgencyId: number | null;
-  issuedAt: Date;
-  sha256: string;
-  signer: string;
-  area: string;
-}
+export type NewIssuedDocument = Omit<IssuedDocument, 'revokedAt' | 'revokedReason'>;
+
+const ISSUED_COLUMNS = ['code', 'kind', 'title', 'issuer_name', 'issuer_agency_id', 'issued_at', 'sha256', 'signer', 'area', 'revoked_at', 'revoked_reason'];
 
 /** An `issued_document` row as the services read it. */
-export function toIssuedDocument(row: Record<string, unknown>): IssuedDocument {
-  return {
-    code: row.code as string,
-    kind: row.kind as string,
-    title: row.title as string,
-    issuerName: row.issuer_name as string,
-    issuerAgencyId: row.issuer_agency_id as number | null,
-    issuedAt: row.issued_at as Date,
-    sha256: row.sha256 as string,
-    signer: row.signer as string,
-    area: row.area as string,
-    revokedAt: row.revoked_at as Date | null,
-    revokedReason: row.revoked_reason as string | null,
-  };
-}
+export const toIssuedDocument = (row: Record<string, unknown>) => camelCased<IssuedDocument>(row);
 
 /** The register of issued documents (`issued_document`). */
 export function createVerificationRepository(db: Db) {
@@ -60,7 +39,7 @@ export function createVerificationRepository(db: Db) {
       });
     },
     async findByCode(code: string): Promise<IssuedDocument | null> {
-      const row = await db('issued_document').where({ code }).first();
+      const row = await db('issued_document').where({ code }).first(ISSUED_COLUMNS);
       return row ? toIssuedDocument(row) : null;
     },
     async revoke(code: string, at: Date, reason: string, trx: Db = db): Promise<void> {

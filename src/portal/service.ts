@@ -1,4 +1,4 @@
-import type { AuditService } from '../platform/audit';
+import { auditSource, type AuditService } from '../platform/audit';
 import { startOfTaipeiDay, taipeiToday } from '../platform/dates';
 import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
 import { hasRole, type SessionUser } from '../platform/identity/sessionUser';
@@ -97,14 +97,8 @@ export function createPortalService(deps: { portal: PortalRepository; content: C
       const app = await portal.app(code);
       if (!app || !app.active) throw new NotFoundError('查無此應用系統');
       if (!canUse(user, app)) {
-        await audit.record({
-          actor: { accountId: user.accountId, label: user.name },
-          action: 'app.open',
-          outcome: 'denied',
-          target: { type: 'app', id: code },
-          ip: ctx.ip,
-          requestId: ctx.requestId,
-        });
+        // Agency sessions never reach /my/ (enforceAccountCompletion): the actor is a person.
+        await audit.record({ ...auditSource(user, ctx), action: 'app.open', outcome: 'denied', target: { type: 'app', id: code } });
         throw new ForbiddenError('您沒有使用此應用系統的權限');
       }
       return app;

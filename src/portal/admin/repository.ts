@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/database';
+import { insertReturningId, type Db } from '../../platform/database';
 
 /** The SQL of `npm run admin:create` (the first administrator of an installation). */
 export function createAdministratorRepository(db: Db) {
@@ -12,37 +12,31 @@ export function createAdministratorRepository(db: Db) {
       return Boolean(await trx('account').whereRaw('lower(username) = lower(?)', [username]).first('id'));
     },
     async insertPerson(trx: Db, p: { nationalId: string; name: string; agencyId: number; title: string; birthDate: string; appointedOn: string }): Promise<number> {
-      const [row] = await trx('person')
-        .insert({
-          national_id: p.nationalId,
-          name: p.name,
-          agency_id: p.agencyId,
-          status: '在職',
-          title: p.title,
-          rank: '',
-          series: '',
-          unit: '',
-          personnel_kind: '',
-          appointed_on: p.appointedOn,
-          birth_date: p.birthDate,
-          // The second character of a national ID: 1 (or 8) men, 2 (or 9) women.
-          gender: p.nationalId[1] === '2' || p.nationalId[1] === '9' ? 'F' : 'M',
-        })
-        .returning('id');
-      return (row as { id: number }).id;
+      return insertReturningId(trx, 'person', {
+        national_id: p.nationalId,
+        name: p.name,
+        agency_id: p.agencyId,
+        status: '在職',
+        title: p.title,
+        rank: '',
+        series: '',
+        unit: '',
+        personnel_kind: '',
+        appointed_on: p.appointedOn,
+        birth_date: p.birthDate,
+        // The second character of a national ID: 1 (or 8) men, 2 (or 9) women.
+        gender: p.nationalId[1] === '2' || p.nationalId[1] === '9' ? 'F' : 'M',
+      });
     },
     async insertAccount(trx: Db, a: { personId: number; username: string; email: string; passwordHash: string; expiresAt: Date }): Promise<number> {
-      const [row] = await trx('account')
-        .insert({
-          person_id: a.personId,
-          username: a.username,
-          email: a.email,
-          password_hash: a.passwordHash,
-          must_change_password: true,
-          temp_password_expires_at: a.expiresAt,
-        })
-        .returning('id');
-      return (row as { id: number }).id;
+      return insertReturningId(trx, 'account', {
+        person_id: a.personId,
+        username: a.username,
+        email: a.email,
+        password_hash: a.passwordHash,
+        must_change_password: true,
+        temp_password_expires_at: a.expiresAt,
+      });
     },
     grantPortalAdmin: (trx: Db, accountId: number) => trx('role_grant').insert({ account_id: accountId, role: 'portal_admin', agency_id: null }),
     transaction: <T>(fn: (trx: Db) => Promise<T>) => db.transaction(fn),
