@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Db } from './database';
 
 /** A role's name as an SQL identifier. */
@@ -74,4 +75,71 @@ export function createDbRoleRepository(db: Db) {
       };
     },
   };
+}
+
+/**
+ * As the cluster's superuser, over its own connection (closed at the end): the owner and app
+ * LOGIN roles with these passwords; the database, its public schema and everything in it
+ * (also what an earlier version made as the superuser) handed to the owner; the app a member
+ * of no role.
+ */
+export async function setUpLoginRoles(superUrl: string, roles: { owner: string; app: string }, passwords: { owner: string; app: string }): Promise<void> {
+  const client = new pg.Client({ connectionString: superUrl });
+  await client.connect();
+  try {
+    const q = (sql: string) => client.query(sql);
+    const lit = (v: string) => client.escapeLiteral(v);
+    for (const [role, password] of [[roles.owner, passwords.owner], [roles.app, passwords.app]] as const) {
+      const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount;
+      const attrs = `LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS PASSWORD ${lit(password)}`;
+      if (exists) await q(`ALTER ROLE ${ident(role)} ${attrs}`);
+      else {
+        await q(`CREATE ROLE ${ident(role)} ${attrs}`).catch(async (err: { code?: string }) => {
+          // Made a moment ago by another database's set-up on the same cluster.
+          if (err.code !== '42710' && err.code !== '23505') throw err;
+          await q(`ALTER ROLE ${ident(role)} ${attrs}`);
+        });
+      }
+    }
+    // The app must never be able to become the owner (SET ROLE) or anyone else.
+    const memberships = await client.query(
+      'SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = $1',
+      [roles.app],
+    );
+    for (const { rolname } of memberships.rows as { rolname: string }[]) await q(`REVOKE ${ident(rolname)} FROM ${ident(roles.app)}`);
+    const database = (await client.query('SELECT current_database() AS d')).rows[0].d as string;
+    await q(`ALTER DATABASE ${ident(database)} OWNER TO ${ident(roles.owner)}`);
+    await q(`ALTER SCHEMA public OWNER TO ${ident(roles.owner)}`);
+    await q('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    // What an earlier version made as the superuser: tables and views (their own sequences
+    // follow), free sequences, functions, types.
+    const foreign = "(SELECT oid FROM pg_roles WHERE rolname <> '" + roles.owner + "')";
+    const rels = await client.query(
+      `SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relowner IN ${foreign}`,
+    );
+    for (const { relname, relkind } of rels.rows as { relname: string; relkind: string }[]) {
+      await q(`ALTER ${relkind === 'v' ? 'VIEW' : relkind === 'm' ? 'MATERIALIZED VIEW' : 'TABLE'} ${ident(relname)} OWNER TO ${ident(roles.owner)}`);
+    }
+    const seqs = await client.query(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'S' AND c.relowner IN ${foreign}
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))`,
+    );
+    for (const { relname } of seqs.rows as { relname: string }[]) await q(`ALTER SEQUENCE ${ident(relname)} OWNER TO ${ident(roles.owner)}`);
+    const funcs = await client.query(
+      `SELECT p.oid::regprocedure::text AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner IN ${foreign}
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`,
+    );
+    for (const { sig } of funcs.rows as { sig: string }[]) await q(`ALTER ROUTINE ${sig} OWNER TO ${ident(roles.owner)}`);
+    const types = await client.query(
+      `SELECT t.oid::regtype::text AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0 AND t.typowner IN ${foreign}
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')`,
+    );
+    for (const { name } of types.rows as { name: string }[]) await q(`ALTER TYPE ${name} OWNER TO ${ident(roles.owner)}`);
+  } finally {
+    await client.end();
+  }
 }
