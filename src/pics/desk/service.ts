@@ -1,14 +1,19 @@
-import type { PicsDeps } from './deps';
-import type { SessionUser } from '../platform/identity/sessionUser';
-import { hasRole } from '../platform/identity/sessionUser';
-import type { RequestContext } from '../platform/identity/context';
-import type { ReceivedFile } from '../platform/uploads';
-import { DomainError, ForbiddenError, FormError } from '../platform/errors';
-import { parseForm } from '../platform/validation';
-import { rocShort, taipeiToday } from '../platform/dates';
-import { DUE_WORKDAYS, type TicketService } from './service';
-import type { WorkCalendar } from './calendar';
-import { PICS_KINDS } from './contentKinds';
+import type { PicsDeps } from '../deps';
+import type { SessionUser } from '../../platform/identity/sessionUser';
+import { hasRole } from '../../platform/identity/sessionUser';
+import type { RequestContext } from '../../platform/identity/context';
+import type { ReceivedFile } from '../../platform/uploads';
+import { DomainError, ForbiddenError, FormError } from '../../platform/errors';
+import { parseForm } from '../../platform/validation';
+import { rocShort, taipeiToday } from '../../platform/dates';
+import { DUE_WORKDAYS, type TicketService } from '../tickets/service';
+import { createTicketRepository } from '../tickets/repository';
+import { CHANNELS, CHANNEL_LABELS } from '../tickets/schemas';
+import { createDeskRepository } from './repository';
+import { ticketFields } from '../tickets/fields';
+import { shiftDay, type WorkCalendar } from '../calendar/workCalendar';
+import { PICS_KINDS } from '../content/contentKinds';
+import { chartSvg } from '../../platform/svgChart';
 import { assignSchema, closeSchema, hotlineSchema, noteSchema, reopenSchema, replySchema } from './schemas';
 
 type Ctx = Pick<RequestContext, 'ip' | 'requestId'>;
@@ -16,7 +21,8 @@ const FOOTER = '\n\n行政院人事行政總處 PICS 人事資訊系統客服網
 
 /** What agents do to tickets: take, assign, reply, note, close, reopen, hotline entry. */
 export function createDeskService(core: PicsDeps, tickets: TicketService, calendar: WorkCalendar) {
-  const { repo } = tickets;
+  const repo = createTicketRepository(core.db);
+  const deskRepo = createDeskRepository(core.db);
   const cannedReplies = async () => (await core.content.latest(PICS_KINDS.canned)) as { id: number; title: string; body: string }[];
 
   return {
@@ -25,8 +31,8 @@ export function createDeskService(core: PicsDeps, tickets: TicketService, calend
 
     async take(user: SessionUser, id: number, ctx: Ctx) {
       return tickets.act(user, id, ctx, 'pics.ticket.take', async (trx) => {
-        await repo.update(trx, id, { assignee_account_id: user.accountId });
-        return { event: { ticket_id: id, kind: 'take', body: `${user.name} 承辦`, actor_account_id: user.accountId, actor_label: user.name } };
+        await repo.update(trx, id, { assigneeAccountId: user.accountId });
+        return { event: { ticketId: id, kind: 'take', body: `${user.name} 承辦`, actorAccountId: user.accountId, actorLabel: user.name } };
       });
     },
 
@@ -34,11 +40,11 @@ export function createDeskService(core: PicsDeps, tickets: TicketService, calend
       tickets.requireAgent(user);
       if (!hasRole(user, 'cs_supervisor')) throw new ForbiddenError('僅客服主管可以分派案件');
       const { assignee } = parseForm(assignSchema, body);
-      const agent = (await repo.agents()).find((a) => a.accountId === assignee);
+      const agent = (await deskRepo.agents()).find((a) => a.accountId === assignee);
       if (!agent) throw new FormError({ assignee: '請選擇客服人員清單中的承辦人' });
       return tickets.act(user, id, ctx, 'pics.ticket.assign', async (trx) => {
-        await repo.update(trx, id, { assignee_account_id: agent.accountId });
-        return { event: { ticket_id: id, kind: 'assign', body: `分派予 ${agent.name}`, actor_account_id: user.accountId, actor_label: user.name }, details: { assignee: agent.accountId } };
+        await repo.update(trx, id, { assigneeAccountId: agent.accountId });
+        return { event: { ticketId: id, kind: 'assign', body: `分派予 ${agent.name}`, actorAccountId: user.accountId, actorLabel: user.name }, details: { assignee: agent.accountId } };
       });
     },
 
@@ -67,9 +73,9 @@ export function createDeskService(core: PicsDeps, tickets: TicketService, calend
         ctx,
         'pics.ticket.reply',
         async (trx, locked) => {
-          if (locked.assignee_account_id === null) await repo.update(trx, id, { assignee_account_id: user.accountId });
+          if (locked.assigneeAccountId === null) await repo.update(trx, id, { assigneeAccountId: user.accountId });
           return {
-            event: { ticket_id: id, kind: 'reply', body: text, public: true, actor_account_id: user.accountId, actor_label: user.name },
+            event: { ticketId: id, kind: 'reply', body: text, public: true, actorAccountId: user.accountId, actorLabel: user.name },
             mails: mailTo === null ? [] : [
               {
                 to: mailTo,
@@ -87,7 +93,7 @@ export function createDeskService(core: PicsDeps, tickets: TicketService, calend
       tickets.requireAgent(user);
       const { note: text } = parseForm(noteSchema, body);
       return tickets.act(user, id, ctx, 'pics.ticket.note', async () => ({
-        event: { ticket_id: id, kind: 'note', body: text, public: false, actor_account_id: user.accountId, actor_label: user.name },
+        event: { ticketId: id, kind: 'note', body: text, public: false, actorAccountId: user.accountId, actorLabel: user.name },
       }));
     },
 
@@ -98,9 +104,9 @@ export function createDeskService(core: PicsDeps, tickets: TicketService, calend
       const mailTo = await tickets.recipientOf(t);
       return tickets.act(user, id, ctx, 'pics.ticket.close', async (trx, locked) => {
         if (locked.status === 'closed') throw new DomainError('already_closed', '此案件已結案。', 409);
-        await repo.update(trx, id, { status: 'closed', resolution, closed_at: core.clock(), assignee_account_id: locked.assignee_account_id ?? user.accountId });
+        await repo.update(trx, id, { status: 'closed', resolution, closedAt: core.clock(), assigneeAccountId: locked.assigneeAccountId ?? user.accountId });
         return {
-          event: { ticket_id: id, kind: 'close', body: resolution, public: true, actor_account_id: user.accountId, actor_label: user.name },
+          event: { ticketId: id, kind: 'close', body: resolution, public: true, actorAccountId: user.accountId, actorLabel: user.name },
           mails: mailTo === null ? [] : [
             {
               to: mailTo,
@@ -118,8 +124,8 @@ export function createDeskService(core: PicsDeps, tickets: TicketService, calend
       return tickets.act(user, id, ctx, 'pics.ticket.reopen', async (trx, locked) => {
         if (locked.status !== 'closed') throw new DomainError('not_closed', '此案件尚未結案。', 409);
         const dueOn = await calendar.addWorkdays(taipeiToday(core.clock()), DUE_WORKDAYS);
-        await repo.update(trx, id, { status: 'open', closed_at: null, due_on: dueOn });
-        return { event: { ticket_id: id, kind: 'reopen', body: reason, public: false, actor_account_id: user.accountId, actor_label: user.name } };
+        await repo.update(trx, id, { status: 'open', closedAt: null, dueOn });
+        return { event: { ticketId: id, kind: 'reopen', body: reason, public: false, actorAccountId: user.accountId, actorLabel: user.name } };
       });
     },
 
@@ -152,19 +158,58 @@ export function createDeskService(core: PicsDeps, tickets: TicketService, calend
       tickets.requireAgent(user);
       return repo.overdue(taipeiToday(core.clock()));
     },
+
+    /** The customer-service agents (the assignee lists). */
+    agents: () => deskRepo.agents(),
+
+    /**
+     * 管制稽催's content on a workday: the open tickets past their due day and the
+     * supervisors to mail them to. Null on a day off.
+     */
+    async overdueReminder(now: Date) {
+      if (!(await calendar.isWorkday(now))) return null;
+      const overdue = await repo.overdue(taipeiToday(now));
+      return { overdue, supervisors: overdue.length ? await deskRepo.supervisors() : [] };
+    },
+
+    /** Charts of the last `days` days: tickets per day by channel, open vs closed, overdue. */
+    async dashboard(days = 14) {
+      const today = taipeiToday(core.clock());
+      const first = shiftDay(today, -(days - 1));
+      const dates = Array.from({ length: days }, (_, i) => shiftDay(first, i));
+      const perDay = await deskRepo.perDayByChannel(first);
+      const byChannel = CHANNELS.map((c) => ({
+        name: CHANNEL_LABELS[c],
+        values: dates.map((d) => perDay.find((r) => r.day === d && r.channel === c)?.n ?? 0),
+      }));
+      const states = await deskRepo.statesByChannel();
+      const openClosed = [
+        { name: '未結案', values: CHANNELS.map((c) => states.find((r) => r.status === 'open' && r.channel === c)?.n ?? 0) },
+        { name: '已結案', values: CHANNELS.map((c) => states.find((r) => r.status === 'closed' && r.channel === c)?.n ?? 0) },
+      ];
+      const overdueRows = await deskRepo.overdueByAssignee(today);
+      const labels = dates.map((d) => rocShort(d).slice(4));
+      return {
+        perDay: { categories: labels, series: byChannel, svg: chartSvg({ id: 'chart-per-day', title: `近 ${days} 日每日掛號件數（依來源）`, categories: labels, series: byChannel, mode: 'stacked' }) },
+        openClosed: {
+          categories: CHANNELS.map((c) => CHANNEL_LABELS[c]),
+          series: openClosed,
+          svg: chartSvg({ id: 'chart-open-closed', title: '未結案與已結案件數（依來源）', categories: CHANNELS.map((c) => CHANNEL_LABELS[c]), series: openClosed, mode: 'grouped' }),
+        },
+        overdue: {
+          categories: overdueRows.map((r) => r.name),
+          series: [{ name: '逾期件數', values: overdueRows.map((r) => r.n) }],
+          svg: chartSvg({
+            id: 'chart-overdue',
+            title: '逾期未結案件數（依承辦人）',
+            categories: overdueRows.length ? overdueRows.map((r) => r.name) : ['無逾期案件'],
+            series: [{ name: '逾期件數', values: overdueRows.length ? overdueRows.map((r) => r.n) : [0] }],
+            mode: 'grouped',
+          }),
+        },
+      };
+    },
   };
 }
 
-/** The ticket fields of a posted form, as strings. */
-export function ticketFields(body: Record<string, unknown>) {
-  const s = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : Array.isArray(body[k]) ? undefined : (body[k] as undefined));
-  return {
-    kind: s('kind') as '問題' | '建議',
-    appCode: s('appCode') ?? null,
-    subject: s('subject') as string,
-    description: s('description') as string,
-    phone: s('phone') as string,
-    email: s('email') as string,
-  };
-}
-
+export type DeskService = ReturnType<typeof createDeskService>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateText as dateField, text } from '../platform/validation';
+import { dateText as dateField, text } from '../../platform/validation';
 
 /** A field the form may leave out entirely counts as empty (and gets the "請輸入…" message). */
 const field = <S extends z.ZodType>(schema: S) => z.preprocess((v) => v ?? '', schema);
@@ -71,3 +71,6 @@ export const calendarDaySchema = z.object({
   name: field(text('說明', { max: 50 })),
 });
 export type CalendarDayInput = z.infer<typeof calendarDaySchema>;
+
+/** 站內搜尋 */
+export const searchSchema = z.object({ q: text('關鍵字', { max: 50 }) });
