@@ -4,7 +4,7 @@ import { createCalendarAdmin } from './calendar/service';
 import { createTicketService } from './tickets/service';
 import { createDeskService } from './desk/service';
 import { createPicsContent } from './content/service';
-import { createApiCredentials } from './webhr/service';
+import { createWebhrChannel } from './webhr/service';
 import { createChatService, type ChatDesk } from './chat/service';
 
 /** Every PICS service, each built from the area's deps and the services it names. */
@@ -24,7 +24,8 @@ export function createPicsServices(core: PicsDeps) {
     content: createPicsContent(core.db, core.content),
     /** 內容管理's work calendar (the rest of 內容管理 is the platform's content module). */
     calendarAdmin: createCalendarAdmin(core, calendar),
-    apiCredentials: createApiCredentials(core.db),
+    /** The WebHR channel (a machine files W tickets). */
+    webhr: createWebhrChannel(core, tickets),
     chat: createChatService(core, desk satisfies ChatDesk),
   };
 }

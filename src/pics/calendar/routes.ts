@@ -5,7 +5,7 @@ import { ctxOf } from '../../platform/identity/context';
 import { flash, submitForm } from '../../platform/http';
 import { rocShort, taipeiToday } from '../../platform/dates';
 import { requireRole } from '../../platform/identity/guards';
-import { CALENDAR_KINDS } from '../content/schemas';
+import { CALENDAR_KINDS } from './schemas';
 
 /** 辦公日曆 (mounted under /pics/desk, behind the agents' guard). */
 export function calendarRoutes(services: PicsRouteDeps): Router {

@@ -9,7 +9,7 @@ import { parseForm } from '../../platform/validation';
 import { parseDateInput, rocShort, taipeiToday } from '../../platform/dates';
 import { weekdayOf, type CalendarDay, type WorkCalendar } from './workCalendar';
 import { createCalendarRepository } from './repository';
-import { CALENDAR_KINDS, calendarDaySchema } from '../content/schemas';
+import { CALENDAR_KINDS, calendarDaySchema } from './schemas';
 import { recordAccessDenied } from '../../platform/identity/guards';
 
 type Ctx = Pick<RequestContext, 'ip' | 'requestId'>;

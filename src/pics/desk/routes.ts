@@ -27,7 +27,7 @@ export function deskRoutes(services: PicsRouteDeps): Router {
     const raw = queryValues(req, ['app', 'status', 'channel', 'assignee', 'age']);
     const parsed = queueSchema.safeParse({ ...raw, status: raw.status ?? 'open' });
     const filter = parsed.success ? parsed.data : queueSchema.parse({});
-    const [result, apps, agents] = await Promise.all([tickets.queue(req.user!, filter, pageNumber(req.query.page)), tickets.apps(), desk.agents()]);
+    const [result, apps, agents] = await Promise.all([desk.queue(req.user!, filter, pageNumber(req.query.page)), tickets.apps(), desk.agents()]);
     res.render('pics/desk/queue', {
       title: '客服工作台',
       filter,
@@ -40,7 +40,7 @@ export function deskRoutes(services: PicsRouteDeps): Router {
   });
 
   const deskTicketView = async (req: Request, id: number) => {
-    const view = await tickets.deskTicket(req.user!, id);
+    const view = await desk.ticket(req.user!, id);
     return {
       title: '案件處理',
       ...view,
@@ -94,7 +94,7 @@ export function deskRoutes(services: PicsRouteDeps): Router {
   deskRouter.get('/files/:id', async (req, res) => {
     const id = idParam(req.params.id);
     if (id === null) throw new NotFoundError('查無此附件');
-    uploads.send(res, await tickets.deskAttachment(req.user!, id));
+    uploads.send(res, await desk.attachment(req.user!, id));
   });
 
   // Hotline (H): an agent enters a ticket for a caller found in the personnel master.

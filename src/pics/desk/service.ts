@@ -3,12 +3,12 @@ import type { SessionUser } from '../../platform/identity/sessionUser';
 import { hasRole } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
 import type { ReceivedFile } from '../../platform/uploads';
-import { DomainError, ForbiddenError, FormError } from '../../platform/errors';
+import { DomainError, ForbiddenError, FormError, NotFoundError } from '../../platform/errors';
 import { parseForm } from '../../platform/validation';
 import { rocShort, taipeiToday } from '../../platform/dates';
 import { DUE_WORKDAYS, type TicketService } from '../tickets/service';
 import { createTicketRepository } from '../tickets/repository';
-import { CHANNELS, CHANNEL_LABELS } from '../tickets/schemas';
+import { CHANNELS, CHANNEL_LABELS, type QueueFilter } from '../tickets/schemas';
 import { createDeskRepository } from './repository';
 import { ticketFields } from '../tickets/fields';
 import { shiftDay, type WorkCalendar } from '../calendar/workCalendar';
@@ -26,8 +26,31 @@ export function createDeskService(core: PicsDeps, tickets: TicketService, calend
   const cannedReplies = async () => (await core.content.latest(PICS_KINDS.canned)) as { id: number; title: string; body: string }[];
 
   return {
-    /** 罐頭回覆, in their 排序 (src/pics/contentKinds.ts). */
+    /** 罐頭回覆, in their 排序 (src/pics/content/contentKinds.ts). */
     cannedReplies,
+
+    /** The queue with its filters, paged. */
+
+    async queue(user: SessionUser, f: QueueFilter, page: number) {
+      tickets.requireAgent(user);
+      return repo.queue(f, user.accountId, core.clock(), page);
+    },
+
+    /** A ticket with its whole history (internal notes too) and files. */
+    async ticket(user: SessionUser, id: number) {
+      tickets.requireAgent(user);
+      const t = await tickets.checkTicket(id);
+      const [events, files] = await Promise.all([repo.events(id, false), repo.attachments(id)]);
+      return { ticket: t, events: events.map((e) => ({ ...e, files: files.filter((f) => f.eventId === e.id) })), questionFiles: files.filter((f) => f.eventId === null) };
+    },
+
+    async attachment(user: SessionUser, fileId: number) {
+      tickets.requireAgent(user);
+      const f = await repo.attachment(fileId);
+      if (!f) throw new NotFoundError('查無此附件');
+      return f;
+    },
+
 
     async take(user: SessionUser, id: number, ctx: Ctx) {
       return tickets.act(user, id, ctx, 'pics.ticket.take', async (trx) => {

@@ -11,7 +11,7 @@ import type { Db } from '../../platform/database';
 import { counter } from '../../platform/counter';
 import type { WorkCalendar } from '../calendar/workCalendar';
 import { createTicketRepository, type LockedTicket, type NewEvent, type TicketRow } from './repository';
-import { CHANNEL_LABELS, type Channel, type QueueFilter, ticketSchema } from './schemas';
+import { CHANNEL_LABELS, type Channel, ticketSchema } from './schemas';
 
 /** Workdays an agent has to close a ticket (管制期限). */
 export const DUE_WORKDAYS = 3;
@@ -211,27 +211,6 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
     },
 
     searchOwn: (user: SessionUser, f: { receiptNo: string | null; from: string | null; to: string | null }, page: number) => repo.searchOwn(user.personId, f, page),
-
-    // ---- the agent desk ----
-
-    async queue(user: SessionUser, f: QueueFilter, page: number) {
-      requireAgent(user);
-      return repo.queue(f, user.accountId, clock(), page);
-    },
-
-    async deskTicket(user: SessionUser, id: number) {
-      requireAgent(user);
-      const t = await checkTicket(id);
-      const [events, files] = await Promise.all([repo.events(id, false), repo.attachments(id)]);
-      return { ticket: t, events: events.map((e) => ({ ...e, files: files.filter((f) => f.eventId === e.id) })), questionFiles: files.filter((f) => f.eventId === null) };
-    },
-
-    async deskAttachment(user: SessionUser, fileId: number) {
-      requireAgent(user);
-      const f = await repo.attachment(fileId);
-      if (!f) throw new NotFoundError('查無此附件');
-      return f;
-    },
 
     /** Runs a desk action on a locked ticket and records it in the history and the audit log. */
     async act(

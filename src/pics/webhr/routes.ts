@@ -7,7 +7,7 @@ import { OPENAPI } from './openapi';
 
 /** The WebHR channel (JSON API; a bearer key, no session, no CSRF). */
 export function webhrRoutes(services: PicsRouteDeps): Router {
-  const { pics, audit } = services;
+  const { pics } = services;
   const router = express.Router();
 
   router.get('/api/pics/openapi.json', (_req, res) => {
@@ -16,9 +16,8 @@ export function webhrRoutes(services: PicsRouteDeps): Router {
 
   router.post('/api/pics/tickets', async (req, res) => {
     const ctx = ctxOf(req);
-    const cred = await pics.apiCredentials.verify(req.get('authorization'));
+    const cred = await pics.webhr.caller(req.get('authorization'), ctx);
     if (!cred) {
-      await audit.recordRefusal({ action: 'pics.api.denied', outcome: 'denied', reason: 'unauthorized', target: { type: 'api', id: '/api/pics/tickets' }, ip: ctx.ip, requestId: ctx.requestId });
       res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: '未提供或無效之 API 金鑰' } });
       return;
     }
@@ -29,17 +28,12 @@ export function webhrRoutes(services: PicsRouteDeps): Router {
       res.status(400).json({ error: { code: 'invalid_request', message: '請以 JSON 送出，且必須包含 nationalId、subject、description、phone、email', fields } });
       return;
     }
-    const p = await pics.tickets.personByNationalId(parsed.data.nationalId);
-    if (!p) {
-      res.status(404).json({ error: { code: 'person_not_found', message: '公務人力資料庫查無此身分證統一編號' } });
-      return;
-    }
     try {
-      const r = await pics.fileTicket(
-        { ...parsed.data, appCode: parsed.data.appCode ?? null, personId: p.id, channel: 'W', files: [], enteredBy: null },
-        ctx,
-      );
-      await audit.record({ action: 'pics.api.ticket', actor: { accountId: null, label: cred.system }, target: { type: 'pics_ticket', id: r.receiptNo }, ip: ctx.ip, requestId: ctx.requestId, details: { credential: cred.id } });
+      const r = await pics.webhr.file(cred, parsed.data, ctx);
+      if (!r) {
+        res.status(404).json({ error: { code: 'person_not_found', message: '公務人力資料庫查無此身分證統一編號' } });
+        return;
+      }
       res.status(201).json({ id: r.id, receiptNo: r.receiptNo, url: `/pics/tickets/${r.receiptNo}` });
     } catch (err) {
       if (err instanceof FormError) {

@@ -11,3 +11,4 @@ export const apiTicketSchema = z.object({
   phone: z.string(),
   email: z.string(),
 });
+export type ApiTicket = z.infer<typeof apiTicketSchema>;

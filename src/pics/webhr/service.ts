@@ -1,5 +1,9 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../platform/database';
+import type { RequestContext } from '../../platform/identity/context';
+import type { PicsDeps } from '../deps';
+import type { TicketService } from '../tickets/service';
+import type { ApiTicket } from './schemas';
 import { createApiCredentialRepository } from './repository';
 
 /** API keys look like `pics_<prefix>_<secret>`; only the SHA-256 of the whole key is stored. */
@@ -45,3 +49,33 @@ export function createApiCredentials(db: Db) {
 }
 
 export type ApiCredentials = ReturnType<typeof createApiCredentials>;
+
+/**
+ * The WebHR channel: a bearer key names the calling system (a refusal is audited and
+ * counted like any anonymous one); a ticket is filed for a person of the personnel master
+ * on channel W and audited with the system as actor.
+ */
+export function createWebhrChannel(core: Pick<PicsDeps, 'db' | 'audit'>, tickets: Pick<TicketService, 'personByNationalId' | 'fileTicket'>) {
+  const credentials = createApiCredentials(core.db);
+  return {
+    /** The calling system, or null (refused and audited). */
+    async caller(authorization: string | undefined, ctx: RequestContext): Promise<{ id: number; system: string } | null> {
+      const cred = await credentials.verify(authorization);
+      if (!cred) {
+        await core.audit.recordRefusal({ action: 'pics.api.denied', outcome: 'denied', reason: 'unauthorized', target: { type: 'api', id: '/api/pics/tickets' }, ip: ctx.ip, requestId: ctx.requestId });
+      }
+      return cred;
+    },
+
+    /** Files the W ticket; null when the national id is not in the personnel master. FormError per field. */
+    async file(cred: { id: number; system: string }, data: ApiTicket, ctx: RequestContext): Promise<{ id: number; receiptNo: string } | null> {
+      const p = await tickets.personByNationalId(data.nationalId);
+      if (!p) return null;
+      const r = await tickets.fileTicket({ ...data, appCode: data.appCode ?? null, personId: p.id, channel: 'W', files: [], enteredBy: null }, ctx);
+      await core.audit.record({ action: 'pics.api.ticket', actor: { accountId: null, label: cred.system }, target: { type: 'pics_ticket', id: r.receiptNo }, ip: ctx.ip, requestId: ctx.requestId, details: { credential: cred.id } });
+      return r;
+    },
+  };
+}
+
+export type WebhrChannel = ReturnType<typeof createWebhrChannel>;
