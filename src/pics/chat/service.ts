@@ -1,5 +1,6 @@
 import type { PicsDeps } from '../deps';
 import { actorOf } from '../../platform/identity/actor';
+import { recordAccessDenied } from '../../platform/identity/guards';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import { hasRole } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
@@ -18,7 +19,7 @@ export const MESSAGE_MAX = 1000;
 /** Minutes a chat takes when there is no history to go by. */
 const DEFAULT_HANDLE_MINUTES = 5;
 
-/** What the chat needs from the ticket desk (src/pics/desk.ts). */
+/** What the chat needs from the tickets (src/pics/tickets/) and the work calendar (src/pics/calendar/). */
 export interface ChatDesk {
   calendar: { isWorkday(date: Date): Promise<boolean> };
   fileTicket?: (
@@ -144,7 +145,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
     const chat = await repo.chat(id);
     if (chat && user.kind === 'person' && chat.askerAccountId === user.accountId) return { chat, viewer: 'asker' };
     if (chat && hasRole(user, 'cs_agent')) return { chat, viewer: 'agent' };
-    await audit.record({ actor: actorOf(user), action: 'pics.chat.denied', outcome: 'denied', target: { type: 'pics_chat', id }, ip: ctx.ip, requestId: ctx.requestId });
+    await recordAccessDenied(audit, { user, ctx, target: { type: 'pics_chat', id } }, {}, 'pics.chat.denied');
     throw new NotFoundError('查無此對話');
   }
 

@@ -131,6 +131,12 @@ function paged<T>(rows: T[], total: number, page: number): Page<T> {
 /** The instant a Taipei calendar day begins. */
 export const taipeiStart = (ymd: string) => new Date(`${ymd}T00:00:00+08:00`);
 
+/** Inserts one row and returns its id. */
+async function insertId(trx: Db, table: string, row: Record<string, unknown>): Promise<number> {
+  const [r] = await trx(table).insert(row).returning('id');
+  return Number((r as { id: number | string }).id);
+}
+
 export function createTicketRepository(db: Db) {
   function ticketQuery(q: Db = db) {
     return q('pics_ticket as t')
@@ -144,39 +150,33 @@ export function createTicketRepository(db: Db) {
 
   return {
     async insertTicket(trx: Db, t: NewTicket): Promise<number> {
-      const [r] = await trx('pics_ticket')
-        .insert({
-          receipt_no: t.receiptNo,
-          channel: t.channel,
-          kind: t.kind,
-          app_code: t.appCode,
-          subject: t.subject,
-          description: t.description,
-          person_id: t.personId,
-          phone: t.phone,
-          email: t.email,
-          entered_by_account_id: t.enteredByAccountId,
-          chat_id: t.chatId,
-          due_on: t.dueOn,
-          created_at: t.createdAt,
-          updated_at: t.createdAt,
-        })
-        .returning('id');
-      return (r as { id: number }).id;
+      return insertId(trx, 'pics_ticket', {
+        receipt_no: t.receiptNo,
+        channel: t.channel,
+        kind: t.kind,
+        app_code: t.appCode,
+        subject: t.subject,
+        description: t.description,
+        person_id: t.personId,
+        phone: t.phone,
+        email: t.email,
+        entered_by_account_id: t.enteredByAccountId,
+        chat_id: t.chatId,
+        due_on: t.dueOn,
+        created_at: t.createdAt,
+        updated_at: t.createdAt,
+      });
     },
 
     async insertEvent(trx: Db, e: NewEvent): Promise<number> {
-      const [r] = await trx('pics_ticket_event')
-        .insert({
-          ticket_id: e.ticketId,
-          kind: e.kind,
-          body: e.body,
-          public: e.public,
-          actor_account_id: e.actorAccountId,
-          actor_label: e.actorLabel,
-        })
-        .returning('id');
-      return Number((r as { id: number | string }).id);
+      return insertId(trx, 'pics_ticket_event', {
+        ticket_id: e.ticketId,
+        kind: e.kind,
+        body: e.body,
+        public: e.public,
+        actor_account_id: e.actorAccountId,
+        actor_label: e.actorLabel,
+      });
     },
 
     async insertAttachments(trx: Db, ticketId: number, eventId: number | null, files: StoredFile[]) {

@@ -1,5 +1,6 @@
 import type { PicsDeps } from '../deps';
 import { actorOf } from '../../platform/identity/actor';
+import { recordAccessDenied } from '../../platform/identity/guards';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import { hasRole } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
@@ -181,14 +182,7 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
       const t = /^\d{6}[MCWH]\d{5}$/.test(receiptNo) ? await repo.byReceipt(receiptNo) : undefined;
       if (!t || t.personId !== user.personId || user.kind !== 'person') {
         if (t) {
-          await audit.record({
-            actor: actorOf(user),
-            action: 'pics.ticket.denied',
-            outcome: 'denied',
-            target: { type: 'pics_ticket', id: receiptNo },
-            ip: ctx.ip,
-            requestId: ctx.requestId,
-          });
+          await recordAccessDenied(audit, { user, ctx, target: { type: 'pics_ticket', id: receiptNo } }, {}, 'pics.ticket.denied');
         }
         throw new NotFoundError('查無此掛號案件');
       }
