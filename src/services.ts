@@ -10,7 +10,7 @@ import { createUploadStore } from './platform/uploads';
 import { createScheduler } from './platform/scheduler';
 import { createVerificationService } from './platform/verification';
 import { createContentService } from './platform/content';
-import { CONTENT_KINDS as PICS_CONTENT_KINDS } from './pics/contentKinds';
+import { CONTENT_KINDS as PICS_CONTENT_KINDS } from './pics/content/contentKinds';
 import { CLOUD_CONTENT_KINDS } from './cloud/site/contentKinds';
 import { PORTAL_KINDS } from './portal/contentKinds';
 import { createIdentity } from './platform/identity';

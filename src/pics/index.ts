@@ -1,22 +1,35 @@
 import { Router } from 'express';
 import type { Config } from '../config';
-import type { PicsDeps } from './deps';
 import type { PicsRouteDeps } from './routeDeps';
-import { createPicsDeskServices } from './deskServices';
 import type { ScheduledJob } from '../platform/scheduler';
+import { picsPageRoutes } from './content/routes';
+import { ticketRoutes } from './tickets/routes';
 import { deskJobs, deskRoutes } from './desk';
-import { chatJobs, chatRoutes, createChatServices } from './chat';
+import { webhrRoutes } from './webhr/routes';
+import { chatJobs, chatRoutes } from './chat';
 
-/** PICS 人事資訊系統客服網: tickets and the desk (desk.ts), text chat (chat/). */
-export function createPicsServices(core: PicsDeps) {
-  const desk = createPicsDeskServices(core);
-  return { ...desk, chat: createChatServices(core, desk) };
-}
+export { createPicsServices, type PicsServices } from './services';
 
+const STYLES = ['/public/css/pics.css'];
+
+/**
+ * PICS 人事資訊系統客服網, one folder per journey: content/ (home, search, 公告事項, 常見問題,
+ * 檔案下載, 內容管理), tickets/ (線上掛號, 掛號查詢), desk/ (客服工作台), calendar/ (辦公日曆),
+ * chat/ (文字客服), webhr/ (the WebHR API).
+ */
 export function picsRoutes(services: PicsRouteDeps, config: Config): Router {
+  void config;
   const r = Router();
-  r.use(deskRoutes(services, config));
-  r.use(chatRoutes(services, config));
+  r.use('/pics', async (_req, res, next) => {
+    res.locals.stylesheets = STYLES;
+    res.locals.picsHot = await services.pics.content.hotKeywords();
+    next();
+  });
+  r.use(picsPageRoutes(services));
+  r.use(ticketRoutes(services));
+  r.use(deskRoutes(services));
+  r.use(webhrRoutes(services));
+  r.use(chatRoutes(services));
   return r;
 }
 

@@ -8,7 +8,8 @@ import { createApp } from '../../src/app';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
 import { SECTION_KEYS } from '../../src/mydata/sections';
 import { SCOPE_NOTICE, TEXT } from '../../src/pics/chat/text';
-import { CONTENT_KINDS } from '../../src/pics/contentKinds';
+import { createChatRepository } from '../../src/pics/chat/repository';
+import { CONTENT_KINDS } from '../../src/pics/content/contentKinds';
 import { DEMO_ACCOUNTS } from '../../seeds/demo';
 import { vacancyForm } from '../routes/jobs-helpers';
 import { routeTable, type RouteEntry } from '../support/routeTable';
@@ -239,7 +240,7 @@ const FORMS: Record<string, FormSpec> = {
             chat = await chatOfWang(s);
           }
           if (!chat) {
-            const repo = s.services.pics.chat.repo;
+            const repo = createChatRepository(s.db);
             const wang = await first<{ id: number; person_id: number }>('wang.xiaoming', s.db('account').where({ username: 'wang.xiaoming' }).first('id', 'person_id'));
             const name = (await first<{ name: string }>('王小明', s.db('person').where({ id: wang.person_id }).first('name'))).name;
             const id = await s.db.transaction(async (trx) => {

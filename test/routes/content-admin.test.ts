@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp, lastAudit, signIn } from '../support/app';
 import { expectZhPage } from '../support/routes';
-import { CONTENT_KINDS as PICS_KINDS } from '../../src/pics/contentKinds';
+import { CONTENT_KINDS as PICS_KINDS } from '../../src/pics/content/contentKinds';
 import { CLOUD_EDITED_KINDS } from '../../src/cloud/site/contentKinds';
 import { PORTAL_KINDS } from '../../src/portal/contentKinds';
 

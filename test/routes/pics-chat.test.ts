@@ -6,6 +6,7 @@ import request from 'supertest';
 import { lastAudit, makeAccount } from '../support/app';
 import { expectZhPage, formErrors, patchSessions } from '../support/routes';
 import { Client, serviceClock, startInstance } from './pics-chat-helpers';
+import { createChatRepository } from '../../src/pics/chat/repository';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
@@ -292,7 +293,7 @@ describe('文字客服 notifications', () => {
 
       // Over the 8,000-byte payload: the notification names the line and B reads it.
       const long = '長'.repeat(3000);
-      const longId = await a.services.pics.chat.repo.addMessage(a.db, id, { sender: 'asker', senderAccountId: acc.accountId, senderName: '王', kind: 'text', body: long }, new Date(), true);
+      const longId = await createChatRepository(a.db).addMessage(a.db, id, { sender: 'asker', senderAccountId: acc.accountId, senderName: '王', kind: 'text', body: long }, new Date(), true);
       expect((await onB.line((l) => l.id === longId)).body).toBe(long);
       await expect.poll(() => payloads).toContain(`m:${id}:${longId}`);
       expect((await c.json(`/pics/chat/${id}/messages`, { body: '之後的一句' })).status).toBe(201);

@@ -4,6 +4,8 @@ import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
 import { expectZhPage, formErrors, inputValue, long } from '../support/routes';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
 import { shiftDay, weekdayOf } from '../../src/pics/calendar';
+import { ForbiddenError } from '../../src/platform/errors';
+import type { SessionUser } from '../../src/platform/identity/sessionUser';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -514,5 +516,22 @@ describe('內容管理: 辦公日曆', () => {
     } finally {
       await t.db('pics_calendar_day').where({ day }).delete();
     }
+  });
+
+  it('refuses a plain agent calling the calendar service itself: Forbidden, one access.denied entry naming the content target, nothing saved', async () => {
+    const day = await freeDay(far(), 3);
+    const { a } = await plainAgent();
+    const user = { kind: 'person', accountId: a.accountId, personId: a.personId, name: '客服專員', roles: [{ role: 'cs_agent', agencyId: null }] } as unknown as SessionUser;
+    const requestId = `svc-${tag()}`;
+    await expect(t.services.pics.calendarAdmin.addCalendarDay(user, { day, kind: 'holiday', name: '不應存入' }, { ip: '203.0.113.9', requestId })).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await t.db('audit_event').where({ request_id: requestId })).toHaveLength(1);
+    expect(await lastAudit(t.db, 'access.denied')).toMatchObject({
+      actor_account_id: a.accountId,
+      outcome: 'denied',
+      target_type: 'pics_content',
+      target_id: 'calendar.create',
+      request_id: requestId,
+    });
+    expect(await t.db('pics_calendar_day').where({ day })).toHaveLength(0);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { ContentKind } from '../../src/platform/content';
-import { CONTENT_KINDS as PICS_KINDS } from '../../src/pics/contentKinds';
+import { CONTENT_KINDS as PICS_KINDS } from '../../src/pics/content/contentKinds';
 import { CLOUD_EDITED_KINDS, CLOUD_FILES } from '../../src/cloud/site/contentKinds';
 import { PORTAL_KINDS } from '../../src/portal/contentKinds';
 import { ROLE_LABELS } from '../../src/portal/catalog';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { receiptNumber } from '../../src/pics/service';
-import { lookupSchema, ticketSchema } from '../../src/pics/schemas';
+import { receiptNumber } from '../../src/pics/tickets/service';
+import { lookupSchema, ticketSchema } from '../../src/pics/tickets/schemas';
 import { shiftDay } from '../../src/pics/calendar';
 import { WORK_CALENDAR } from '../../src/reference/workCalendar';
 import { hashApiKey, newApiKey } from '../../src/pics/webhr';

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { Response } from 'express';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Db } from '../../platform/database';
 import type { Logger } from '../../platform/logger';
-import { INLINE_PREFIX, NOTIFY_CHANNEL, type ChatRepository, type MessageRow } from './repository';
+import { INLINE_PREFIX, NOTIFY_CHANNEL, listenerClient, startListening, type ChatRepository, type MessageRow } from './repository';
 
 /** One open event stream (a browser tab) of an asker or an agent. */
 export interface Subscriber {
@@ -114,18 +114,13 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
     }
   }
 
-  function connectionConfig(): pg.ClientConfig {
-    const c = (db.client as { config: { connection: unknown } }).config.connection;
-    return typeof c === 'string' ? { connectionString: c } : (c as pg.ClientConfig);
-  }
-
   function all(): Subscriber[] {
     return [...[...byChat.values()].flatMap((s) => [...s]), ...consoles];
   }
 
   async function start(): Promise<void> {
     if (closed || client) return;
-    const c = new pg.Client(connectionConfig());
+    const c = listenerClient(db);
     const lost = (err?: Error) => {
       if (client !== c) return;
       client = null;
@@ -145,8 +140,7 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
     c.on('notification', (n) => {
       if (n.channel === NOTIFY_CHANNEL && n.payload) dispatch(n.payload);
     });
-    await c.connect();
-    await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    await startListening(c);
     if (closed) {
       await c.end().catch(() => {});
       return;

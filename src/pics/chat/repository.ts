@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import pg from 'pg';
 import type { Db } from '../../platform/database';
 
 export type ChatState = 'menu' | 'waiting' | 'active' | 'ended';
@@ -134,6 +135,41 @@ function lineValues(m: NewMessage, now: Date, spoken = false): Knex.Value[] {
   ];
 }
 
+/** The columns a chat's update may set, camelCase as the services name them. */
+export interface ChatPatch {
+  state?: ChatState;
+  agentAccountId?: number;
+  queuedAt?: Date;
+  acceptedAt?: Date;
+  endedAt?: Date;
+  receiptNo?: string;
+  transcriptMailedAt?: Date;
+}
+const CHAT_PATCH_COLUMNS: Record<keyof ChatPatch, string> = {
+  state: 'state',
+  agentAccountId: 'agent_account_id',
+  queuedAt: 'queued_at',
+  acceptedAt: 'accepted_at',
+  endedAt: 'ended_at',
+  receiptNo: 'receipt_no',
+  transcriptMailedAt: 'transcript_mailed_at',
+};
+
+/**
+ * A client of its own for LISTEN (a pooled connection cannot hold one), on the database
+ * the pool connects to. Not yet connected: the caller attaches its handlers first.
+ */
+export function listenerClient(db: Db): pg.Client {
+  const c = (db.client as { config: { connection: unknown } }).config.connection;
+  return new pg.Client(typeof c === 'string' ? { connectionString: c } : (c as pg.ClientConfig));
+}
+
+/** Connects the listener and subscribes it to the chat's notifications. */
+export async function startListening(c: pg.Client): Promise<void> {
+  await c.connect();
+  await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+}
+
 export function createChatRepository(db: Db) {
   const chats = (trx: Db = db) => trx('pics_chat as c').leftJoin('pics_chat_agent as a', 'a.account_id', 'c.agent_account_id');
 
@@ -164,8 +200,10 @@ export function createChatRepository(db: Db) {
         .returning('id');
       return (r as { id: number }).id;
     },
-    async updateChat(trx: Db, id: number, patch: Record<string, unknown>) {
-      await trx('pics_chat').where({ id }).update(patch);
+    async updateChat(trx: Db, id: number, patch: ChatPatch) {
+      const row: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(patch)) if (v !== undefined) row[CHAT_PATCH_COLUMNS[k as keyof ChatPatch]] = v;
+      await trx('pics_chat').where({ id }).update(row);
     },
     /**
      * Stores a line and tells every instance (NOTIFY is delivered on commit), in one
@@ -234,8 +272,15 @@ export function createChatRepository(db: Db) {
     async ensureAgent(accountId: number, displayName: string) {
       await db('pics_chat_agent').insert({ account_id: accountId, display_name: displayName.slice(0, 30) }).onConflict('account_id').ignore();
     },
-    async setAgent(accountId: number, patch: { status?: 'available' | 'away'; heartbeat_at?: Date }) {
-      await db('pics_chat_agent').where({ account_id: accountId }).update(patch);
+    async setAgent(accountId: number, patch: { status?: 'available' | 'away'; heartbeatAt?: Date }) {
+      const row: Record<string, unknown> = {};
+      if (patch.status !== undefined) row.status = patch.status;
+      if (patch.heartbeatAt !== undefined) row.heartbeat_at = patch.heartbeatAt;
+      await db('pics_chat_agent').where({ account_id: accountId }).update(row);
+    },
+    /** Locks the agent's row, so that one agent accepts one chat at a time. */
+    async lockAgent(trx: Db, accountId: number): Promise<void> {
+      await trx('pics_chat_agent').where({ account_id: accountId }).forUpdate().first();
     },
     /** Seats of agents with a recent heartbeat, and how many of them are taken. */
     async seats(freshSince: Date): Promise<{ agents: number; seats: number; busy: number; waiting: number }> {

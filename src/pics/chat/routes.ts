@@ -34,8 +34,7 @@ export function createChatRoutes(services: PicsRouteDeps): Router {
   async function renderAsker(req: Request, res: Response, id: number, status = 200, extra: { errors?: Record<string, string>; values?: Record<string, string> } = {}) {
     const { chat: c, viewer } = await chat.visibleChat(id, req.user!, ctxOf(req));
     if (viewer === 'agent') return res.redirect(303, `/pics/agent/chat/${id}`);
-    const rows = await chat.repo.messagesAfter(id, 0, 5000);
-    const lines = rows.map((m) => chat.lineView(m, { viewer: 'asker', accountId: req.user!.accountId }));
+    const lines = await chat.lines(id, { viewer: 'asker', accountId: req.user!.accountId });
     res.status(status).render('pics/chat/chat', {
       title: '文字客服',
       stylesheets: STYLES,
@@ -53,8 +52,7 @@ export function createChatRoutes(services: PicsRouteDeps): Router {
 
   async function renderAgent(req: Request, res: Response, id: number, status = 200, extra: { errors?: Record<string, string>; values?: Record<string, string> } = {}) {
     const { chat: c } = await chat.visibleChat(id, req.user!, ctxOf(req));
-    const rows = await chat.repo.messagesAfter(id, 0, 5000);
-    const lines = rows.map((m) => chat.lineView(m, { viewer: 'agent', accountId: req.user!.accountId }));
+    const lines = await chat.lines(id, { viewer: 'agent', accountId: req.user!.accountId });
     const first = lines.find((l) => l.sender === 'asker' && l.kind === 'text');
     res.status(status).render('pics/chat/agent-chat', {
       title: `文字客服對話 ${id}`,

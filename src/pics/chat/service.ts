@@ -1,5 +1,6 @@
 import type { PicsDeps } from '../deps';
 import { actorOf } from '../../platform/identity/actor';
+import { recordAccessDenied } from '../../platform/identity/guards';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import { hasRole } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
@@ -7,7 +8,7 @@ import type { ReceivedFile, StoredFile } from '../../platform/uploads';
 import { DomainError, ForbiddenError, NotFoundError } from '../../platform/errors';
 import { createChatRepository, type ChatRow, type MessageRow, type NewMessage } from './repository';
 import { createChatHub, type Subscriber } from './hub';
-import type { FileTicketInput } from '../service';
+import type { FileTicketInput } from '../tickets/service';
 import { SCOPE_NOTICE, TEXT, clockTime, maskNationalIds, withinServiceTime } from './text';
 
 /** Agents count as available only with a heartbeat this recent. */
@@ -18,7 +19,7 @@ export const MESSAGE_MAX = 1000;
 /** Minutes a chat takes when there is no history to go by. */
 const DEFAULT_HANDLE_MINUTES = 5;
 
-/** What the chat needs from the ticket desk (src/pics/desk.ts). */
+/** What the chat needs from the tickets (src/pics/tickets/) and the work calendar (src/pics/calendar/). */
 export interface ChatDesk {
   calendar: { isWorkday(date: Date): Promise<boolean> };
   fileTicket?: (
@@ -144,7 +145,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
     const chat = await repo.chat(id);
     if (chat && user.kind === 'person' && chat.askerAccountId === user.accountId) return { chat, viewer: 'asker' };
     if (chat && hasRole(user, 'cs_agent')) return { chat, viewer: 'agent' };
-    await audit.record({ actor: actorOf(user), action: 'pics.chat.denied', outcome: 'denied', target: { type: 'pics_chat', id }, ip: ctx.ip, requestId: ctx.requestId });
+    await recordAccessDenied(audit, { user, ctx, target: { type: 'pics_chat', id } }, {}, 'pics.chat.denied');
     throw new NotFoundError('查無此對話');
   }
 
@@ -175,7 +176,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
 
   async function endChat(chat: ChatRow, body: string, trxExtra?: (trx: typeof db) => Promise<void>) {
     await post(chat.id, system('ended', body), async (trx) => {
-      await repo.updateChat(trx, chat.id, { state: 'ended', ended_at: clock() });
+      await repo.updateChat(trx, chat.id, { state: 'ended', endedAt: clock() });
       await repo.notifyQueue(trx);
       if (trxExtra) await trxExtra(trx);
     });
@@ -188,7 +189,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
 
   async function postReceipt(chatId: number, receiptNo: string) {
     await post(chatId, system('receipt', TEXT.receipt(receiptNo)), async (trx) => {
-      await repo.updateChat(trx, chatId, { receipt_no: receiptNo });
+      await repo.updateChat(trx, chatId, { receiptNo });
     });
   }
 
@@ -198,12 +199,16 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
   }
 
   return {
-    repo,
     hub,
     inServiceHours,
     scopeNotice: SCOPE_NOTICE,
     lineView,
     transcript,
+
+    /** Every line of a chat so far, as this viewer sees it (the chat page's first view). */
+    async lines(chatId: number, v: Viewer): Promise<LineView[]> {
+      return (await repo.messagesAfter(chatId, 0, 5000)).map((m) => lineView(m, v));
+    },
 
     /** Queue position and wait (or the waiting count) as the page first shows it. */
     async queueFor(chatId: number | null): Promise<QueueView> {
@@ -260,7 +265,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
       if (chat.state !== 'menu') return 'wait';
       await post(chatId, mine);
       await post(chatId, system('transfer', `${TEXT.transfer}\n${SCOPE_NOTICE}`), async (trx) => {
-        await repo.updateChat(trx, chatId, { state: 'waiting', queued_at: clock() });
+        await repo.updateChat(trx, chatId, { state: 'waiting', queuedAt: clock() });
         await repo.notifyQueue(trx);
       });
       return 'wait';
@@ -315,7 +320,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
 
     async setStatus(user: SessionUser, status: 'available' | 'away', ctx: RequestContext) {
       await repo.ensureAgent(user.accountId, user.name);
-      await repo.setAgent(user.accountId, { status, heartbeat_at: clock() });
+      await repo.setAgent(user.accountId, { status, heartbeatAt: clock() });
       await repo.notifyQueue();
       await audit.record({ actor: actorOf(user), action: 'pics.chat.agent_status', target: { type: 'account', id: user.accountId }, ip: ctx.ip, requestId: ctx.requestId, details: { status } });
     },
@@ -323,7 +328,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
     async heartbeat(user: SessionUser) {
       await repo.ensureAgent(user.accountId, user.name);
       const before = await repo.agent(user.accountId);
-      await repo.setAgent(user.accountId, { heartbeat_at: clock() });
+      await repo.setAgent(user.accountId, { heartbeatAt: clock() });
       // An agent coming back after a lapse frees seats again.
       const lapsed = !before?.heartbeatAt || clock().getTime() - new Date(before.heartbeatAt).getTime() > HEARTBEAT_WINDOW_MS;
       if (before?.status === 'available' && lapsed) await repo.notifyQueue();
@@ -337,13 +342,13 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
     async acceptNext(user: SessionUser, ctx: RequestContext): Promise<number | null> {
       const agent = await agentOf(user);
       const id = await db.transaction(async (trx) => {
-        await trx('pics_chat_agent').where({ account_id: user.accountId }).forUpdate().first();
+        await repo.lockAgent(trx, user.accountId);
         if ((await repo.activeCountOf(trx, user.accountId)) >= agent.maxConcurrent)
           throw new DomainError('full', `您同時服務的對話已達上限（${agent.maxConcurrent} 個），請先結束其他對話。`, 409);
         const next = await repo.takeNextWaiting(trx);
         if (next === null) return null;
         const now = clock();
-        await repo.updateChat(trx, next, { state: 'active', agent_account_id: user.accountId, accepted_at: now });
+        await repo.updateChat(trx, next, { state: 'active', agentAccountId: user.accountId, acceptedAt: now });
         await repo.addMessage(trx, next, { sender: 'agent', senderAccountId: user.accountId, senderName: agent.displayName, kind: 'joined', body: TEXT.greeting }, now);
         await repo.notifyQueue(trx);
         await audit.record({ actor: actorOf(user), action: 'pics.chat.accept', target: { type: 'pics_chat', id: next }, ip: ctx.ip, requestId: ctx.requestId }, trx);
@@ -410,7 +415,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
       ].join('\n');
       const mailId = await db.transaction(async (trx) => {
         const id = await mail.queue({ to: contact.email!, subject: '行政院人事行政總處文字客服對話紀錄', text }, trx);
-        await repo.updateChat(trx, chatId, { transcript_mailed_at: clock() });
+        await repo.updateChat(trx, chatId, { transcriptMailedAt: clock() });
         await audit.record({ actor: actorOf(user), action: 'pics.chat.mail', target: { type: 'pics_chat', id: chatId }, ip: ctx.ip, requestId: ctx.requestId }, trx);
         return id;
       });

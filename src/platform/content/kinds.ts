@@ -32,7 +32,7 @@ export interface ContentListColumn {
  * One kind of content an editor maintains, as data: the list and form views, the
  * repository, the service and the admin routes (src/platform/content) are driven by it, so
  * every kind of every site shares one implementation. Each area declares its own kinds
- * (src/pics/contentKinds.ts, src/cloud/site/contentKinds.ts, src/portal/contentKinds.ts).
+ * (src/pics/content/contentKinds.ts, src/cloud/site/contentKinds.ts, src/portal/contentKinds.ts).
  */
 export interface ContentKind {
   /** content_item.kind: '<site>.<slug>'. */

@@ -2,13 +2,26 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AuditService } from '../audit';
 import { ForbiddenError } from '../errors';
 import { actorOf } from './actor';
-import { hasRole } from './sessionUser';
+import { hasRole, type SessionUser } from './sessionUser';
+import type { RequestContext } from './context';
+
+/** A refusal inside a service, where no request is at hand: who, from where, and what was refused. */
+export interface DeniedCall {
+  user: SessionUser;
+  ctx: RequestContext;
+  target: { type: string; id: string | number };
+}
 
 /**
  * The one audit entry of a refused page: action `access.denied` (or the area's own
- * action), the path as target, the signed-in user as actor.
+ * action), the path as target, the signed-in user as actor. A service's refusal
+ * (a DeniedCall) names its own target.
  */
-export function recordAccessDenied(audit: AuditService, req: Request, details: Record<string, unknown>, action = 'access.denied') {
+export function recordAccessDenied(audit: AuditService, by: Request | DeniedCall, details: Record<string, unknown>, action = 'access.denied') {
+  if ('ctx' in by) {
+    return audit.record({ actor: actorOf(by.user), action, outcome: 'denied', target: by.target, ip: by.ctx.ip, requestId: by.ctx.requestId, details });
+  }
+  const req = by;
   return audit.record({
     actor: req.user ? actorOf(req.user) : null,
     action,

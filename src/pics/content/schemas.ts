@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { dateText as dateField, text } from '../platform/validation';
+import { dateText as dateField, text } from '../../platform/validation';
 
 /** A field the form may leave out entirely counts as empty (and gets the "請輸入…" message). */
-const field = <S extends z.ZodType>(schema: S) => z.preprocess((v) => v ?? '', schema);
+export const field = <S extends z.ZodType>(schema: S) => z.preprocess((v) => v ?? '', schema);
 
 /** A date typed in ROC or ISO form (115/11/25, 2026-11-25, …), as 'YYYY-MM-DD'. */
 export const dateText = (label: string) => field(dateField(label, '2026-11-25'));
@@ -62,12 +62,5 @@ export const cannedReplySchema = z.object({
   sortOrder,
 });
 
-export const CALENDAR_KINDS = { holiday: '放假', workday: '補行上班' } as const;
-
-/** 辦公日曆: one day of the table (the weekday rules are the service's). */
-export const calendarDaySchema = z.object({
-  day: dateText('日期'),
-  kind: z.enum(['holiday', 'workday'], { error: '請選擇類別（放假或補行上班）' }),
-  name: field(text('說明', { max: 50 })),
-});
-export type CalendarDayInput = z.infer<typeof calendarDaySchema>;
+/** 站內搜尋 */
+export const searchSchema = z.object({ q: text('關鍵字', { max: 50 }) });

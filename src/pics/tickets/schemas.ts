@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { email, phone, text } from '../platform/validation';
-import { parseDateInput } from '../platform/dates';
+import { email, phone, text } from '../../platform/validation';
+import { parseDateInput } from '../../platform/dates';
 
 export const CHANNELS = ['M', 'C', 'W', 'H'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -61,38 +61,7 @@ export const lookupSchema = z
     if (v.from && v.to && v.to < v.from) ctx.addIssue({ code: 'custom', path: ['to'], message: '結束日期不可早於開始日期' });
   });
 
-export const replySchema = z.object({
-  body: text('回覆內容', { max: DESCRIPTION_MAX, multiline: true, optional: true }),
-  cannedId: z.string().optional(),
-});
-
-export const noteSchema = z.object({ note: text('內部註記', { max: DESCRIPTION_MAX, multiline: true }) });
-export const closeSchema = z.object({ resolution: text('處理結果', { max: DESCRIPTION_MAX, multiline: true }) });
-export const reopenSchema = z.object({ reason: text('重新開啟原因', { max: 500, multiline: true }) });
-export const assignSchema = z.object({ assignee: z.string({ error: '請選擇承辦人' }).regex(/^\d{1,9}$/, { message: '請選擇承辦人' }).transform(Number) });
-
-export const hotlineSchema = z.object({
-  nationalId: z
-    .string({ error: '請輸入來電者身分證統一編號' })
-    .trim()
-    .toUpperCase()
-    .refine((s) => s.length > 0, { message: '請輸入來電者身分證統一編號' })
-    .refine((s) => s.length === 0 || /^[A-Z][0-9]{9}$/.test(s), { message: '身分證統一編號格式錯誤，例如 A123456789' }),
-});
-
-export const searchSchema = z.object({ q: text('關鍵字', { max: 50 }) });
-
-/** What WebHR sends to file a W ticket. */
-export const apiTicketSchema = z.object({
-  nationalId: z.string().regex(/^[A-Z][0-9]{9}$/, { message: 'nationalId must be a national ID number, e.g. A123456789' }),
-  kind: z.enum(KINDS).default('問題'),
-  appCode: z.string().max(10).nullable().optional(),
-  subject: z.string(),
-  description: z.string(),
-  phone: z.string(),
-  email: z.string(),
-});
-
+/** The desk queue's filters (a value not offered becomes no filter). */
 export const queueSchema = z.object({
   app: z.string().max(10).optional().default(''),
   status: z.enum(['', 'open', 'closed']).optional().default('open'),

@@ -1,15 +1,16 @@
-import type { PicsDeps } from './deps';
-import { actorOf } from '../platform/identity/actor';
-import type { SessionUser } from '../platform/identity/sessionUser';
-import { hasRole } from '../platform/identity/sessionUser';
-import type { RequestContext } from '../platform/identity/context';
-import type { Db } from '../platform/database';
-import { ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { parseForm } from '../platform/validation';
-import { parseDateInput, rocShort, taipeiToday } from '../platform/dates';
-import { weekdayOf, type CalendarDay, type WorkCalendar } from './calendar';
-import { createCalendarRepository } from './calendarRepository';
-import { CALENDAR_KINDS, calendarDaySchema } from './contentSchemas';
+import type { PicsDeps } from '../deps';
+import { actorOf } from '../../platform/identity/actor';
+import type { SessionUser } from '../../platform/identity/sessionUser';
+import { hasRole } from '../../platform/identity/sessionUser';
+import type { RequestContext } from '../../platform/identity/context';
+import type { Db } from '../../platform/database';
+import { ForbiddenError, FormError, NotFoundError } from '../../platform/errors';
+import { parseForm } from '../../platform/validation';
+import { parseDateInput, rocShort, taipeiToday } from '../../platform/dates';
+import { weekdayOf, type CalendarDay, type WorkCalendar } from './workCalendar';
+import { createCalendarRepository } from './repository';
+import { CALENDAR_KINDS, calendarDaySchema } from './schemas';
+import { recordAccessDenied } from '../../platform/identity/guards';
 
 type Ctx = Pick<RequestContext, 'ip' | 'requestId'>;
 
@@ -19,7 +20,7 @@ const ROC_OFFSET = 1911;
 /**
  * The work calendar of 內容管理 (客服主管): its days added and removed, each change and its
  * audit entry one transaction. PICS's announcements, FAQ, downloads and canned replies are
- * kinds of the platform's content module (src/pics/contentKinds.ts).
+ * kinds of the platform's content module (src/pics/content/contentKinds.ts).
  */
 export function createCalendarAdmin(core: PicsDeps, calendar: WorkCalendar) {
   const { db, audit, clock } = core;
@@ -30,7 +31,7 @@ export function createCalendarAdmin(core: PicsDeps, calendar: WorkCalendar) {
   /** The routes admit only supervisors; a call from anywhere else is refused the same way. */
   async function requireSupervisor(u: SessionUser, what: string, ctx: Ctx) {
     if (hasRole(u, 'cs_supervisor')) return;
-    await record(u, 'access.denied', { type: 'pics_content', id: what }, ctx, { required: ['cs_supervisor'] }, undefined, 'denied');
+    await recordAccessDenied(audit, { user: u, ctx, target: { type: 'pics_content', id: what } }, { required: ['cs_supervisor'] });
     throw new ForbiddenError('僅客服主管可以維護 PICS 內容');
   }
 

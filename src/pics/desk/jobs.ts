@@ -1,23 +1,16 @@
-import type { Router } from 'express';
-import type { Config } from '../config';
-import type { PicsRouteDeps } from './routeDeps';
-import type { ScheduledJob } from '../platform/scheduler';
-import { rocShort, taipeiToday } from '../platform/dates';
-import { picsDeskRoutes } from './routes';
-
-export function deskRoutes(services: PicsRouteDeps, config: Config): Router {
-  return picsDeskRoutes(services, config);
-}
+import type { PicsRouteDeps } from '../routeDeps';
+import type { ScheduledJob } from '../../platform/scheduler';
+import { rocShort } from '../../platform/dates';
 
 /** 管制稽催: each morning the desk supervisors get the list of overdue open tickets. */
 export async function remindOverdue(services: PicsRouteDeps, now: Date): Promise<{ overdue: number; mailed: number }> {
   const { pics, mail } = services;
-  if (!(await pics.calendar.isWorkday(now))) return { overdue: 0, mailed: 0 };
-  const overdue = await pics.tickets.repo.overdue(taipeiToday(now));
-  if (!overdue.length) return { overdue: 0, mailed: 0 };
+  const due = await pics.desk.overdueReminder(now);
+  if (!due?.overdue.length) return { overdue: 0, mailed: 0 };
+  const { overdue } = due;
   const lines = overdue.map((t) => `${t.receiptNo}　${t.subject}　期限 ${rocShort(t.dueOn)}　承辦 ${t.assigneeName ?? '未分派'}`);
   let mailed = 0;
-  for (const s of await pics.tickets.repo.supervisors()) {
+  for (const s of due.supervisors) {
     if (!s.email) continue;
     const id = await mail.queue({
       to: s.email,

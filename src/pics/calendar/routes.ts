@@ -1,39 +1,26 @@
 import express, { type Router } from 'express';
-import type { PicsRouteDeps } from './routeDeps';
-import { ctxOf } from '../platform/identity/context';
-import { flash, submitForm } from '../platform/http';
-import { rocShort } from '../platform/dates';
-import { contentAdminRouter } from '../platform/content';
-import { requireRole } from '../platform/identity/guards';
-import { CONTENT_KINDS } from './contentKinds';
-import { CALENDAR_KINDS } from './contentSchemas';
+import type { PicsRouteDeps } from '../routeDeps';
+import { hasRole } from '../../platform/identity/sessionUser';
+import { ctxOf } from '../../platform/identity/context';
+import { flash, submitForm } from '../../platform/http';
+import { rocShort, taipeiToday } from '../../platform/dates';
+import { requireRole } from '../../platform/identity/guards';
+import { CALENDAR_KINDS } from './schemas';
 
-/**
- * 內容管理 of the 客服工作台 (mounted under /pics/desk, behind the agents' guard): the
- * supervisors maintain 公告事項, 常見問題, 檔案下載, 罐頭回覆 (kinds of the platform's
- * content module) and the 辦公日曆.
- */
-export function picsContentRoutes(services: PicsRouteDeps): Router {
-  const admin = services.pics.calendarAdmin;
+/** 辦公日曆 (mounted under /pics/desk, behind the agents' guard). */
+export function calendarRoutes(services: PicsRouteDeps): Router {
+  const { pics } = services;
+  const admin = pics.calendarAdmin;
   const router = express.Router();
   const supervisorOnly = requireRole(services.audit, 'cs_supervisor');
-  router.use('/content', supervisorOnly);
 
-  router.get('/content', (_req, res) => {
-    res.render('pics/desk/content/index', { title: '內容管理', contentKinds: CONTENT_KINDS });
+  router.get('/calendar', async (req, res) => {
+    const thisYear = Number(taipeiToday(services.clock()).slice(0, 4));
+    const y = typeof req.query.year === 'string' && /^\d{4}$/.test(req.query.year) ? Number(req.query.year) : thisYear;
+    // The years a supervisor may set days in (last year to the year after next).
+    const years = pics.calendarAdmin.calendarYears();
+    res.render('pics/desk/calendar', { title: '政府行政機關辦公日曆', year: y, years, days: await pics.calendar.year(y), canEdit: hasRole(req.user, 'cs_supervisor') });
   });
-
-  router.use(
-    '/content',
-    contentAdminRouter({
-      content: services.content,
-      kinds: CONTENT_KINDS,
-      base: '/pics/desk/content',
-      clock: services.clock,
-      views: { list: 'pics/desk/content/list', form: 'pics/desk/content/form' },
-      done: (kind, verb, title) => `已${verb}${kind.noun}「${title}」。`,
-    }),
-  );
 
   // --- 辦公日曆: the page itself (/pics/desk/calendar) is every agent's; adding and removing days the supervisors'. ---
   const calendarForm = () => ({ title: '新增辦公日曆日期', calendarKinds: CALENDAR_KINDS, years: admin.calendarYears() });

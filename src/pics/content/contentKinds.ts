@@ -1,5 +1,5 @@
-import type { ContentKind } from '../platform/content';
-import { cannedReplySchema, picsAnnouncementSchema, picsDownloadSchema, picsFaqSchema, SORT_MAX } from './contentSchemas';
+import type { ContentKind } from '../../platform/content';
+import { cannedReplySchema, picsAnnouncementSchema, picsDownloadSchema, picsFaqSchema, SORT_MAX } from './schemas';
 
 const SORT_HINT = `0 至 ${SORT_MAX} 的整數，數字小者排在前面`;
 const DATE_HINT = '例如 115/11/25 或 2026-11-25';

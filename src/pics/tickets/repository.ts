@@ -1,5 +1,5 @@
-import { prepared, type Db } from '../platform/database';
-import type { StoredFile } from '../platform/uploads';
+import { prepared, type Db } from '../../platform/database';
+import type { StoredFile } from '../../platform/uploads';
 import type { Channel, QueueFilter } from './schemas';
 
 export interface TicketRow {
@@ -47,6 +47,49 @@ export interface AttachmentRow {
   size: number;
 }
 
+/** A new ticket's columns. */
+export interface NewTicket {
+  receiptNo: string;
+  channel: Channel;
+  kind: '問題' | '建議';
+  appCode: string | null;
+  subject: string;
+  description: string;
+  personId: number;
+  phone: string;
+  email: string;
+  enteredByAccountId: number | null;
+  chatId: number | null;
+  dueOn: string;
+  createdAt: Date;
+}
+
+/** A line of a ticket's history. */
+export interface NewEvent {
+  ticketId: number;
+  kind: EventRow['kind'];
+  body?: string;
+  public?: boolean;
+  actorAccountId?: number | null;
+  actorLabel?: string | null;
+}
+
+/** A ticket locked for a desk action: what the action decides on. */
+export interface LockedTicket {
+  id: number;
+  status: 'open' | 'closed';
+  assigneeAccountId: number | null;
+}
+
+/** What a desk action may change on a ticket. */
+export interface TicketPatch {
+  status?: 'open' | 'closed';
+  assigneeAccountId?: number;
+  resolution?: string;
+  closedAt?: Date | null;
+  dueOn?: string;
+}
+
 export interface Page<T> {
   rows: T[];
   total: number;
@@ -88,6 +131,12 @@ function paged<T>(rows: T[], total: number, page: number): Page<T> {
 /** The instant a Taipei calendar day begins. */
 export const taipeiStart = (ymd: string) => new Date(`${ymd}T00:00:00+08:00`);
 
+/** Inserts one row and returns its id. */
+async function insertId(trx: Db, table: string, row: Record<string, unknown>): Promise<number> {
+  const [r] = await trx(table).insert(row).returning('id');
+  return Number((r as { id: number | string }).id);
+}
+
 export function createTicketRepository(db: Db) {
   function ticketQuery(q: Db = db) {
     return q('pics_ticket as t')
@@ -100,14 +149,34 @@ export function createTicketRepository(db: Db) {
   }
 
   return {
-    async insertTicket(trx: Db, row: Record<string, unknown>): Promise<number> {
-      const [r] = await trx('pics_ticket').insert(row).returning('id');
-      return (r as { id: number }).id;
+    async insertTicket(trx: Db, t: NewTicket): Promise<number> {
+      return insertId(trx, 'pics_ticket', {
+        receipt_no: t.receiptNo,
+        channel: t.channel,
+        kind: t.kind,
+        app_code: t.appCode,
+        subject: t.subject,
+        description: t.description,
+        person_id: t.personId,
+        phone: t.phone,
+        email: t.email,
+        entered_by_account_id: t.enteredByAccountId,
+        chat_id: t.chatId,
+        due_on: t.dueOn,
+        created_at: t.createdAt,
+        updated_at: t.createdAt,
+      });
     },
 
-    async insertEvent(trx: Db, row: { ticket_id: number; kind: EventRow['kind']; body?: string; public?: boolean; actor_account_id?: number | null; actor_label?: string | null }): Promise<number> {
-      const [r] = await trx('pics_ticket_event').insert(row).returning('id');
-      return Number((r as { id: number | string }).id);
+    async insertEvent(trx: Db, e: NewEvent): Promise<number> {
+      return insertId(trx, 'pics_ticket_event', {
+        ticket_id: e.ticketId,
+        kind: e.kind,
+        body: e.body,
+        public: e.public,
+        actor_account_id: e.actorAccountId,
+        actor_label: e.actorLabel,
+      });
     },
 
     async insertAttachments(trx: Db, ticketId: number, eventId: number | null, files: StoredFile[]) {
@@ -133,12 +202,19 @@ export function createTicketRepository(db: Db) {
       return ticketQuery(trx).where('t.id', id).first();
     },
 
-    async lockForUpdate(trx: Db, id: number): Promise<{ id: number; status: string; assignee_account_id: number | null } | undefined> {
-      return trx('pics_ticket').where({ id }).forUpdate().first('id', 'status', 'assignee_account_id');
+    async lockForUpdate(trx: Db, id: number): Promise<LockedTicket | undefined> {
+      return trx('pics_ticket').where({ id }).forUpdate().first('id', 'status', 'assignee_account_id as assigneeAccountId');
     },
 
-    async update(trx: Db, id: number, patch: Record<string, unknown>) {
-      await trx('pics_ticket').where({ id }).update({ ...patch, updated_at: trx.fn.now() });
+    /** Sets the fields given (and updated_at). */
+    async update(trx: Db, id: number, patch: TicketPatch) {
+      const row: Record<string, unknown> = {};
+      if (patch.status !== undefined) row.status = patch.status;
+      if (patch.assigneeAccountId !== undefined) row.assignee_account_id = patch.assigneeAccountId;
+      if (patch.resolution !== undefined) row.resolution = patch.resolution;
+      if (patch.closedAt !== undefined) row.closed_at = patch.closedAt;
+      if (patch.dueOn !== undefined) row.due_on = patch.dueOn;
+      await trx('pics_ticket').where({ id }).update({ ...row, updated_at: trx.fn.now() });
     },
 
     async events(ticketId: number, publicOnly: boolean): Promise<EventRow[]> {
@@ -219,24 +295,6 @@ export function createTicketRepository(db: Db) {
 
     async overdue(today: string): Promise<TicketRow[]> {
       return ticketQuery().where('t.status', 'open').where('t.due_on', '<', today).orderBy('t.due_on').orderBy('t.id').limit(500);
-    },
-
-    async agents(): Promise<{ accountId: number; name: string }[]> {
-      return db('role_grant as g')
-        .join('account as a', 'a.id', 'g.account_id')
-        .join('person as p', 'p.id', 'a.person_id')
-        .where('g.role', 'cs_agent')
-        .distinct('a.id as accountId', 'p.name')
-        .orderBy('a.id');
-    },
-
-    async supervisors(): Promise<{ accountId: number; name: string; email: string | null }[]> {
-      return db('role_grant as g')
-        .join('account as a', 'a.id', 'g.account_id')
-        .join('person as p', 'p.id', 'a.person_id')
-        .where('g.role', 'cs_supervisor')
-        .distinct('a.id as accountId', 'p.name', 'a.email')
-        .orderBy('a.id');
     },
 
     async personByNationalId(nationalId: string): Promise<{ id: number; name: string; nationalId: string; agencyName: string; status: string; officePhone: string | null; email: string | null } | undefined> {

@@ -1,17 +1,18 @@
-import type { PicsDeps } from './deps';
-import { actorOf } from '../platform/identity/actor';
-import type { SessionUser } from '../platform/identity/sessionUser';
-import { hasRole } from '../platform/identity/sessionUser';
-import type { RequestContext } from '../platform/identity/context';
-import type { ReceivedFile } from '../platform/uploads';
-import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
-import { parseForm } from '../platform/validation';
-import { rocShort, taipeiParts, taipeiToday } from '../platform/dates';
-import type { Db } from '../platform/database';
-import { counter } from '../platform/counter';
-import type { WorkCalendar } from './calendar';
-import { createTicketRepository, type TicketRow } from './repository';
-import { CHANNEL_LABELS, type Channel, type QueueFilter, ticketSchema } from './schemas';
+import type { PicsDeps } from '../deps';
+import { actorOf } from '../../platform/identity/actor';
+import { recordAccessDenied } from '../../platform/identity/guards';
+import type { SessionUser } from '../../platform/identity/sessionUser';
+import { hasRole } from '../../platform/identity/sessionUser';
+import type { RequestContext } from '../../platform/identity/context';
+import type { ReceivedFile } from '../../platform/uploads';
+import { DomainError, ForbiddenError, FormError, NotFoundError } from '../../platform/errors';
+import { parseForm } from '../../platform/validation';
+import { rocShort, taipeiParts, taipeiToday } from '../../platform/dates';
+import type { Db } from '../../platform/database';
+import { counter } from '../../platform/counter';
+import type { WorkCalendar } from '../calendar/workCalendar';
+import { createTicketRepository, type LockedTicket, type NewEvent, type TicketRow } from './repository';
+import { CHANNEL_LABELS, type Channel, ticketSchema } from './schemas';
 
 /** Workdays an agent has to close a ticket (管制期限). */
 export const DUE_WORKDAYS = 3;
@@ -85,9 +86,17 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
   }
 
   return {
-    repo,
     validate,
     recipientOf,
+
+    /** The active systems of 系統類別, in their order. */
+    apps: () => repo.apps(),
+    /** The address of the person's own account (where ticket mail goes), or null. */
+    accountEmailOf: (personId: number) => repo.accountEmailOf(personId),
+    /** The phone and email on file, to prefill a ticket form. */
+    contactOf: (personId: number) => repo.contactOf(personId),
+    /** A person of the personnel master by national id (a hotline caller, a WebHR asker). */
+    personByNationalId: (nationalId: string) => repo.personByNationalId(nationalId),
 
     /**
      * Files a ticket of any channel: validates (FormError per field), keeps the files and
@@ -115,28 +124,27 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
           const n = await counter.next(trx, 'pics.receipt', receiptNumber(now, input.channel, 0).slice(0, 7));
           const receiptNo = receiptNumber(now, input.channel, n);
           const id = await repo.insertTicket(trx, {
-            receipt_no: receiptNo,
+            receiptNo,
             channel: input.channel,
             kind: value.kind,
-            app_code: value.appCode,
+            appCode: value.appCode,
             subject: value.subject,
             description: value.description,
-            person_id: input.personId,
+            personId: input.personId,
             phone: value.phone,
             email: value.email,
-            entered_by_account_id: input.enteredBy?.accountId ?? null,
-            chat_id: input.chatId ?? null,
-            due_on: dueOn,
-            created_at: now,
-            updated_at: now,
+            enteredByAccountId: input.enteredBy?.accountId ?? null,
+            chatId: input.chatId ?? null,
+            dueOn,
+            createdAt: now,
           });
           await repo.insertEvent(trx, {
-            ticket_id: id,
+            ticketId: id,
             kind: 'filed',
             body: `${CHANNEL_LABELS[input.channel]}掛號`,
             public: false,
-            actor_account_id: input.enteredBy?.accountId ?? null,
-            actor_label: input.enteredBy?.label ?? null,
+            actorAccountId: input.enteredBy?.accountId ?? null,
+            actorLabel: input.enteredBy?.label ?? null,
           });
           await repo.insertAttachments(trx, id, null, stored);
           await audit.record(
@@ -174,14 +182,7 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
       const t = /^\d{6}[MCWH]\d{5}$/.test(receiptNo) ? await repo.byReceipt(receiptNo) : undefined;
       if (!t || t.personId !== user.personId || user.kind !== 'person') {
         if (t) {
-          await audit.record({
-            actor: actorOf(user),
-            action: 'pics.ticket.denied',
-            outcome: 'denied',
-            target: { type: 'pics_ticket', id: receiptNo },
-            ip: ctx.ip,
-            requestId: ctx.requestId,
-          });
+          await recordAccessDenied(audit, { user, ctx, target: { type: 'pics_ticket', id: receiptNo } }, {}, 'pics.ticket.denied');
         }
         throw new NotFoundError('查無此掛號案件');
       }
@@ -205,34 +206,13 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
 
     searchOwn: (user: SessionUser, f: { receiptNo: string | null; from: string | null; to: string | null }, page: number) => repo.searchOwn(user.personId, f, page),
 
-    // ---- the agent desk ----
-
-    async queue(user: SessionUser, f: QueueFilter, page: number) {
-      requireAgent(user);
-      return repo.queue(f, user.accountId, clock(), page);
-    },
-
-    async deskTicket(user: SessionUser, id: number) {
-      requireAgent(user);
-      const t = await checkTicket(id);
-      const [events, files] = await Promise.all([repo.events(id, false), repo.attachments(id)]);
-      return { ticket: t, events: events.map((e) => ({ ...e, files: files.filter((f) => f.eventId === e.id) })), questionFiles: files.filter((f) => f.eventId === null) };
-    },
-
-    async deskAttachment(user: SessionUser, fileId: number) {
-      requireAgent(user);
-      const f = await repo.attachment(fileId);
-      if (!f) throw new NotFoundError('查無此附件');
-      return f;
-    },
-
     /** Runs a desk action on a locked ticket and records it in the history and the audit log. */
     async act(
       user: SessionUser,
       id: number,
       ctx: Ctx,
       action: string,
-      fn: (trx: Db, t: { id: number; status: string; assignee_account_id: number | null }) => Promise<{ event: Parameters<ReturnType<typeof createTicketRepository>['insertEvent']>[1] | null; mails?: { to: string; subject: string; text: string }[]; details?: Record<string, unknown> }>,
+      fn: (trx: Db, t: LockedTicket) => Promise<{ event: NewEvent | null; mails?: { to: string; subject: string; text: string }[]; details?: Record<string, unknown> }>,
       files: ReceivedFile[] = [],
     ) {
       requireAgent(user);
@@ -265,10 +245,3 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;
-
-/** Refuses an agent action on a user who is not an agent, with an audit entry. */
-export async function denyNonAgent(core: PicsDeps, user: SessionUser, what: string, ctx: Ctx) {
-  if (hasRole(user, 'cs_agent')) return;
-  await core.audit.record({ actor: actorOf(user), action: 'access.denied', outcome: 'denied', target: { type: 'pics_desk', id: what }, ip: ctx.ip, requestId: ctx.requestId });
-  throw new ForbiddenError();
-}

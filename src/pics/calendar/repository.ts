@@ -1,9 +1,20 @@
-import type { Db } from '../platform/database';
-import type { CalendarDay } from './calendar';
+import type { Db } from '../../platform/database';
 
-/** The SQL of the work calendar's days (the table src/pics/calendar.ts reads). */
+/** A day of the calendar table: a weekday off, or a weekend day worked (補行上班). */
+export interface CalendarDay {
+  day: string;
+  kind: 'holiday' | 'workday';
+  name: string;
+}
+
+/** The SQL of the work calendar's days. */
 export function createCalendarRepository(db: Db) {
   return {
+    /** Every day of the table. */
+    async allDays(): Promise<CalendarDay[]> {
+      return db('pics_calendar_day').select(db.raw("to_char(day, 'YYYY-MM-DD') as day"), 'kind', 'name');
+    },
+
     async calendarDay(day: string, q: Db = db): Promise<CalendarDay | undefined> {
       return q('pics_calendar_day').where({ day }).first(db.raw("to_char(day, 'YYYY-MM-DD') as day"), 'kind', 'name');
     },

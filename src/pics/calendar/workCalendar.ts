@@ -1,12 +1,8 @@
-import type { Db } from '../platform/database';
-import { taipeiToday } from '../platform/dates';
+import type { Db } from '../../platform/database';
+import { taipeiToday } from '../../platform/dates';
+import { createCalendarRepository, type CalendarDay } from './repository';
 
-/** A day of the calendar table: a weekday off, or a weekend day worked (補行上班). */
-export interface CalendarDay {
-  day: string;
-  kind: 'holiday' | 'workday';
-  name: string;
-}
+export type { CalendarDay } from './repository';
 
 const CACHE_MS = 60_000;
 
@@ -25,15 +21,12 @@ export function shiftDay(ymd: string, days: number): string {
  * small and read through a short cache, so every instance sees edits within a minute.
  */
 export function createWorkCalendar(db: Db) {
+  const repo = createCalendarRepository(db);
   let cache: { at: number; days: Map<string, CalendarDay> } | null = null;
 
   async function days(): Promise<Map<string, CalendarDay>> {
     if (cache && Date.now() - cache.at < CACHE_MS) return cache.days;
-    const rows: { day: string; kind: 'holiday' | 'workday'; name: string }[] = await db('pics_calendar_day').select(
-      db.raw("to_char(day, 'YYYY-MM-DD') as day"),
-      'kind',
-      'name',
-    );
+    const rows = await repo.allDays();
     cache = { at: Date.now(), days: new Map(rows.map((r) => [r.day, r])) };
     return cache.days;
   }
