@@ -14,7 +14,7 @@ import { loadPlatformPki } from '../../platform/pki/platform';
 import { taipeiToday } from '../../platform/dates';
 import { deliveredColumns, hasAgencyColumn } from './delivery';
 import { rowPage } from './deliveryRepository';
-import { createWsRepository } from './wsRepository';
+import { createWsRepository, type WsCallerRow } from './wsRepository';
 
 export const WS_MAX_PAGE_SIZE = 500;
 /**
@@ -26,17 +26,8 @@ export const WS_MAX_PAGE_SIZE = 500;
 export const WS_CACHE_MS = 5_000;
 export const WS_DEFAULT_PAGE_SIZE = 100;
 
-interface Caller {
+interface Caller extends WsCallerRow {
   services: Array<{ code: string; name: string; description: string; tableName: string | null }>;
-  clientId: number;
-  applicationId: number;
-  applicationNumber: string;
-  agencyId: number;
-  kind: string;
-  status: string;
-  periodFrom: string;
-  periodTo: string;
-  revoked: boolean;
   thumbprint: string;
 }
 
