@@ -172,9 +172,6 @@ export function createSiteRepository(db: Db) {
     table(id: number): Promise<DictTableRow | undefined> {
       return db('cloud_dict_table').where({ id }).first('id', 'name', 'title', 'description', 'sort_order as sortOrder');
     },
-    insertTable(row: { name: string; title: string; description: string; sortOrder: number }) {
-      return db('cloud_dict_table').insert({ name: row.name, title: row.title, description: row.description, sort_order: row.sortOrder }).returning('id');
-    },
     updateTable(id: number, row: { title: string; description: string; sortOrder: number }) {
       return db('cloud_dict_table').where({ id }).update({ title: row.title, description: row.description, sort_order: row.sortOrder, updated_at: db.fn.now() });
     },
@@ -239,9 +236,6 @@ export function createSiteRepository(db: Db) {
     },
     handleReport(id: number, row: { status: string; handling: string; handledBy: string }, trx: Db = db) {
       return trx('cloud_report').where({ id }).update({ status: row.status, handling: row.handling, handled_by: row.handledBy, handled_at: trx.fn.now() });
-    },
-    agencyCode(id: number): Promise<{ code: string; name: string } | undefined> {
-      return db('agency').where({ id }).first('code', 'name');
     },
     applicationOfAgency(number: string, agencyId: number) {
       return db('cloud_application').where({ number, agency_id: agencyId }).first('id');

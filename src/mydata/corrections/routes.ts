@@ -78,6 +78,7 @@ export function correctionsRouter(svc: CorrectionsService, uploads: MydataDeps['
   });
   const hrView = async (req: Request, id: number, step: 'view' | 'accept' | 'reject' = 'view') => ({
     title: '更正申請處理',
+    proposedMax: PROPOSED_MAX,
     ...(await svc.hrCorrectionView(req.user!, id, ctxOf(req), step)),
   });
   router.get('/mydata/hr/corrections/:id', async (req, res) => {

@@ -11,6 +11,7 @@ import { SECTIONS, type SectionKey } from '../sections';
 import type { RecordRepository } from '../record/repository';
 import { createCorrectionsRepository, type Correction } from './repository';
 import { acceptSchema, correctionSchema, rejectSchema } from './schemas';
+import { HANDLING, checkHandleable, mayHandle, nextStatus } from './handling';
 
 type Ctx = RequestContext;
 
@@ -141,15 +142,21 @@ export function createCorrectionsService(core: Pick<MydataDeps, 'db' | 'audit' |
       const c = await hrCorrection(u, id, ctx, step);
       const def = SECTIONS[c.section];
       const target = await repo.targetRow(db, c.section, c.personId, c.recordId);
-      return { correction: c, attachments: await repo.attachments(id), def, current: target ? displayValue(def.fields[c.field]!, target[c.field]) : null };
+      return {
+        correction: c,
+        attachments: await repo.attachments(id),
+        def,
+        current: target ? displayValue(def.fields[c.field]!, target[c.field]) : null,
+        /** The forms the page offers: 受理 on a new request, 更正 and 不予更正 until it is closed. */
+        steps: { take: mayHandle('take', c.status), accept: mayHandle('accept', c.status), reject: mayHandle('reject', c.status) },
+      };
     },
 
     async take(u: SessionUser, id: number, ctx: Ctx) {
       await hrCorrection(u, id, ctx, 'take');
       await db.transaction(async (trx) => {
-        const c = await repo.lockCorrection(trx, id);
-        if (!c || c.status !== 'submitted') throw new DomainError('mydata_state', '此申請已在處理中或已結案', 409);
-        await repo.updateCorrection(trx, id, { status: 'processing', handledByAccountId: u.accountId || null, updatedAt: clock() });
+        const status = nextStatus('take', await repo.lockCorrection(trx, id));
+        await repo.updateCorrection(trx, id, { status, handledByAccountId: u.accountId || null, updatedAt: clock() });
         await audit.record({ actor: actorOf(u), action: 'mydata.correction.take', target: { type: 'mydata_correction', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
       });
     },
@@ -164,13 +171,14 @@ export function createCorrectionsService(core: Pick<MydataDeps, 'db' | 'audit' |
       if (!v.ok) throw new FormError({ value: v.message });
       await db.transaction(async (trx) => {
         const c = await repo.lockCorrection(trx, id);
-        if (!c || (c.status !== 'submitted' && c.status !== 'processing')) throw new DomainError('mydata_state', '此申請已結案，無法再處理', 409);
+        checkHandleable('accept', c);
+        const status = HANDLING.accept.to;
         const row = await repo.targetRow(trx, c.section, c.personId, c.recordId);
         if (!row) throw new DomainError('mydata_gone', '要更正的資料已不存在，請改為不予更正並說明', 409);
         const before = displayValue(fieldDef, row[c.field]);
         await repo.updateTarget(trx, c.section, c.personId, c.recordId, c.field, v.value);
         const after = displayValue(fieldDef, v.value);
-        await repo.updateCorrection(trx, id, { status: 'corrected', beforeValue: before, afterValue: after, handledByAccountId: u.accountId || null, updatedAt: clock() });
+        await repo.updateCorrection(trx, id, { status, beforeValue: before, afterValue: after, handledByAccountId: u.accountId || null, updatedAt: clock() });
         await audit.record(
           {
             actor: actorOf(u),
@@ -189,9 +197,8 @@ export function createCorrectionsService(core: Pick<MydataDeps, 'db' | 'audit' |
       await hrCorrection(u, id, ctx, 'reject');
       const { note } = parseForm(rejectSchema, body);
       await db.transaction(async (trx) => {
-        const c = await repo.lockCorrection(trx, id);
-        if (!c || (c.status !== 'submitted' && c.status !== 'processing')) throw new DomainError('mydata_state', '此申請已結案，無法再處理', 409);
-        await repo.updateCorrection(trx, id, { status: 'rejected', decisionNote: note, handledByAccountId: u.accountId || null, updatedAt: clock() });
+        const status = nextStatus('reject', await repo.lockCorrection(trx, id));
+        await repo.updateCorrection(trx, id, { status, decisionNote: note, handledByAccountId: u.accountId || null, updatedAt: clock() });
         await audit.record({ actor: actorOf(u), action: 'mydata.correction.reject', target: { type: 'mydata_correction', id }, ip: ctx.ip, requestId: ctx.requestId }, trx);
       });
     },
