@@ -112,8 +112,7 @@ function buildRecord(personId: number, r: Rng, withPay: boolean, now: Date): Rec
 
 /** Demo data of the area; does nothing when already seeded. */
 export async function seedMydataDemo(db: Knex): Promise<Record<string, number> | null> {
-  const [{ count }] = (await db('mydata_announcement').count({ count: '*' })) as [{ count: string }];
-  if (Number(count) > 0) return null;
+  if (await db('content_item').where({ kind: 'mydata.announcements' }).first('id')) return null;
   const r = prng(20261125);
   const now = new Date();
   const demoIds = DEMO_ACCOUNTS.map((d) => d.nationalId);
@@ -165,12 +164,15 @@ export async function seedMydataDemo(db: Knex): Promise<Record<string, number> |
         });
       }
     }
-    await trx('mydata_announcement').insert([
-      { publish_on: '2019-11-01', title: '若有網站首頁版面異常，請於電腦鍵盤按下ctrl+fn+f5，重新載入網站。', body: '' },
-      { publish_on: '2019-10-25', title: '記功以下獎勵令電子化措施_操作手冊(人事人員)', body: '人事人員核發記功以下獎勵令之操作說明。' },
-      { publish_on: '2019-09-30', title: '公務人員個人資料服務網操作手冊(人事人員)', body: '人事人員處理更正申請及核發證明書之操作說明。' },
-      { publish_on: '2026-11-01', title: '線上檢視獎勵令及證明書服務上線', body: '同意「線上檢視訊息」後，記功以下獎勵令及在職、離職、服務證明書將送至個人檔案夾，並可於文件驗證頁面查證。' },
-    ]);
+    // 公告 of the MyData home page (kind 'mydata.announcements' of the content module).
+    await trx('content_item').insert(
+      [
+        { publish_on: '2019-11-01', title: '若有網站首頁版面異常，請於電腦鍵盤按下ctrl+fn+f5，重新載入網站。', body: '' },
+        { publish_on: '2019-10-25', title: '記功以下獎勵令電子化措施_操作手冊(人事人員)', body: '人事人員核發記功以下獎勵令之操作說明。' },
+        { publish_on: '2019-09-30', title: '公務人員個人資料服務網操作手冊(人事人員)', body: '人事人員處理更正申請及核發證明書之操作說明。' },
+        { publish_on: '2026-11-01', title: '線上檢視獎勵令及證明書服務上線', body: '同意「線上檢視訊息」後，記功以下獎勵令及在職、離職、服務證明書將送至個人檔案夾，並可於文件驗證頁面查證。' },
+      ].map((a) => ({ kind: 'mydata.announcements', ...a })),
+    );
   });
   return { people: demo.length + others.length, ...totals };
 }

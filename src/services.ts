@@ -13,6 +13,7 @@ import { createContentService } from './platform/content';
 import { CONTENT_KINDS as PICS_CONTENT_KINDS } from './pics/content/contentKinds';
 import { CLOUD_CONTENT_KINDS } from './cloud/site/contentKinds';
 import { PORTAL_KINDS } from './portal/contentKinds';
+import { MYDATA_KINDS } from './mydata/contentKinds';
 import { createIdentity } from './platform/identity';
 import { createAccountRepository } from './auth/repository';
 import { createAuthService } from './auth/service';
@@ -89,7 +90,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   const accounts = createAccountRepository(db);
   const identity = createIdentity({ db, audit });
   const portal = createPortalRepository(db);
-  const content = createContentService({ db, audit, clock, kinds: [...PICS_CONTENT_KINDS, ...CLOUD_CONTENT_KINDS, ...PORTAL_KINDS] });
+  const content = createContentService({ db, audit, clock, kinds: [...PICS_CONTENT_KINDS, ...CLOUD_CONTENT_KINDS, ...PORTAL_KINDS, ...MYDATA_KINDS] });
   const portalService = createPortalService({ portal, content, audit, clock: opts.clock });
   // The home page's latest announcements are cached: a change shows at once.
   content.onChange((kind) => {
@@ -156,7 +157,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
   const core = createCoreServices(db, config, logger, opts);
   /** Each area gets the platform services it declares (its deps.ts), and nothing else. */
   const pick = <K extends keyof CoreServices>(...keys: K[]) => Object.fromEntries(keys.map((k) => [k, core[k]])) as Pick<CoreServices, K>;
-  const mydata = createMydataServices(pick('db', 'config', 'clock', 'audit', 'uploads', 'verification'));
+  const mydata = createMydataServices(pick('db', 'config', 'clock', 'audit', 'uploads', 'verification', 'content'));
   const services = {
     ...core,
     pics: createPicsServices(pick('db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'lifecycle', 'content')),

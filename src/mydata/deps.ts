@@ -1,4 +1,4 @@
 import type { PlatformDeps } from '../platform/deps';
 
 /** What MyData is built from; src/services.ts wires it. */
-export type MydataDeps = Pick<PlatformDeps, 'db' | 'config' | 'clock' | 'audit' | 'uploads' | 'verification'>;
+export type MydataDeps = Pick<PlatformDeps, 'db' | 'config' | 'clock' | 'audit' | 'uploads' | 'verification' | 'content'>;

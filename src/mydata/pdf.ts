@@ -1,6 +1,6 @@
 import { drawFormTable, pdfToBuffer, type Pdf } from '../platform/pdf';
 import { rocLong, rocShort } from '../platform/dates';
-import type { PersonRecord } from './repository';
+import type { PersonRecord } from './record/repository';
 import { GENDERS } from './sections';
 
 const roc = (d: unknown) => (typeof d === 'string' && d ? rocShort(d) : '');

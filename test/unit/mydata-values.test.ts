@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coerceValue, displayValue } from '../../src/mydata/service';
+import { coerceValue, displayValue } from '../../src/mydata/values';
 import { maskNationalId } from '../../src/mydata/pdf';
 import { SECTIONS } from '../../src/mydata/sections';
 

@@ -122,6 +122,14 @@ function toDraft(r: Record<string, unknown>): Draft {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A signed application as it is filed (its services and uploaded file go in beside it). */
+export type NewApplication = Omit<Application, 'id' | 'draftId' | 'agencyCode' | 'agencyName' | 'file' | 'status' | 'reviewNote' | 'reviewerName' | 'reviewedAt'> & {
+  draftId: string;
+  tbs: string;
+  signature: string;
+  certb64: string;
+};
+
 export function createApplyRepository(db: Db) {
   return {
     async catalog(): Promise<CatalogService[]> {
@@ -176,9 +184,17 @@ export function createApplyRepository(db: Db) {
       await db('cloud_application_draft').where({ id }).whereNull('submitted_at').del();
     },
 
-    async insertApplication(row: Record<string, unknown>, file: DraftFile | null, serviceIds: number[], trx: Db): Promise<number> {
+    async insertApplication(a: NewApplication, file: DraftFile | null, serviceIds: number[], trx: Db): Promise<number> {
       const [app] = await trx('cloud_application')
-        .insert({ ...row, ...fileColumns(file) })
+        .insert({
+          number: a.number, kind: a.kind, draft_id: a.draftId, agency_id: a.agencyId, contact_name: a.contactName, contact_phone: a.contactPhone,
+          contact_email: a.contactEmail, period_from: a.periodFrom, period_to: a.periodTo, purpose: a.purpose, legal_basis: a.legalBasis,
+          specific_purpose: a.specificPurpose, system_name: a.systemName, os: a.os, language: a.language, database_name: a.databaseName,
+          computer_name: a.computerName, ip_addresses: a.ipAddresses, user_scopes: a.userScopes, conditions: a.conditions, digest: a.digest, tbs: a.tbs,
+          signature: a.signature, certb64: a.certb64, cert_thumbprint: a.certThumbprint, card_number: a.cardNumber, verification_code: a.verificationCode,
+          submitted_at: a.submittedAt,
+          ...fileColumns(file),
+        })
         .returning('id');
       await trx('cloud_application_service').insert(serviceIds.map((service_id) => ({ application_id: app.id, service_id })));
       return Number(app.id);

@@ -8,7 +8,7 @@ import type { ReceivedFile } from '../../platform/uploads';
 import { FormError, NotFoundError } from '../../platform/errors';
 import { chartSvg } from '../../platform/svgChart';
 import { taipeiToday } from '../../platform/dates';
-import type { SiteRepository } from './repository';
+import type { AuditFilter, SiteRepository } from './repository';
 import { CLOUD_FILES } from './contentKinds';
 
 export const AUDIT_EVENTS: Record<string, string> = {
@@ -22,64 +22,12 @@ export const AUDIT_EVENTS: Record<string, string> = {
   denied: '拒絕存取',
 };
 
-export interface AuditFilter {
-  agency?: string;
-  user?: string;
-  event?: string;
-  from?: string | null;
-  to?: string | null;
-}
-
-const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export type { AuditFilter };
 
 export function createSiteAdmin(core: CloudDeps, repo: SiteRepository) {
-  const { db, audit, uploads, content } = core;
+  const { audit, uploads, content } = core;
   const record = (u: SessionUser, action: string, target: { type: string; id: string | number }, ctx: RequestContext, details: Record<string, unknown> = {}, trx?: Db) =>
     audit.record({ actor: actorOf(u), action, target, ip: ctx.ip, requestId: ctx.requestId, details }, trx);
-
-  /**
-   * The cloud platform's events of audit_event and the web-service call log as one searchable
-   * list: the platform's own actions, agency-certificate sign-ins and refusals on its pages;
-   * never the rest of the portal's log (password resets and their mail addresses, MyData, ...).
-   */
-  function auditQuery(f: AuditFilter) {
-    const events = db('audit_event as e')
-      .select(
-        'e.at', 'e.actor_label as actor', 'e.action', 'e.target_type as targetType', 'e.target_id as targetId', 'e.outcome', 'e.ip', db.raw('e.details::text as details'),
-        db.raw("coalesce(e.details->>'agencyCode', case when e.target_type = 'agency' then e.target_id end) as \"agencyCode\""),
-      )
-      .where((w) =>
-        w
-          .whereLike('e.action', 'cloud.%')
-          .orWhere((l) => l.where('e.action', 'auth.login').where('e.target_type', 'agency'))
-          .orWhere((d) => d.where('e.action', 'access.denied').where('e.target_type', 'path').whereLike('e.target_id', '/cloud%')),
-      );
-    const calls = db('cloud_ws_call as c')
-      .leftJoin('agency as g', 'g.id', 'c.agency_id')
-      .select(
-        'c.at', db.raw("coalesce(g.name, '（未識別）') as actor"), db.raw("'cloud.ws.call' as action"), db.raw("'cloud_application' as \"targetType\""),
-        'c.application_number as targetId', db.raw("case when c.status = 200 then 'ok' else 'denied' end as outcome"), 'c.ip',
-        db.raw("json_build_object('service', c.service_code, 'rows', c.rows, 'durationMs', c.duration_ms, 'result', c.result, 'status', c.status, 'thumbprint', c.thumbprint)::text as details"),
-        'g.code as agencyCode',
-      );
-    const q = db.queryBuilder().from(db.raw('(? union all ?) as a', [events, calls]));
-    if (f.agency) q.where((w) => w.whereILike('a.actor', like(f.agency!)).orWhere('a.agencyCode', f.agency!.toUpperCase()));
-    if (f.user) q.whereILike('a.actor', like(f.user));
-    if (f.from) q.where('a.at', '>=', `${f.from}T00:00:00+08:00`);
-    if (f.to) q.where('a.at', '<', db.raw(`(?::date + 1)::timestamp at time zone 'Asia/Taipei'`, [f.to]));
-    switch (f.event) {
-      case 'login': q.whereLike('a.action', 'auth.login%'); break;
-      case 'application': q.where((w) => w.whereLike('a.action', 'cloud.application.%').whereNot('a.action', 'cloud.application.review')); break;
-      case 'review': q.where('a.action', 'cloud.application.review'); break;
-      case 'download': q.where((w) => w.whereLike('a.action', 'cloud.delivery.%').orWhereLike('a.action', 'cloud.ws.module%').orWhereLike('a.action', '%.pdf%')); break;
-      case 'ws': q.where('a.action', 'cloud.ws.call'); break;
-      case 'report': q.whereLike('a.action', 'cloud.report.%'); break;
-      case 'admin': q.whereLike('a.action', 'cloud.admin.%'); break;
-      case 'denied': q.whereIn('a.outcome', ['denied', 'failed']); break;
-      default: break;
-    }
-    return q;
-  }
 
   return {
     // --- 檔案下載: a kind of the content module with an uploaded file (最新消息 and 常見問題 are the module's own pages) ---
@@ -95,6 +43,14 @@ export function createSiteAdmin(core: CloudDeps, repo: SiteRepository) {
       const gone = await content.remove(u, CLOUD_FILES, id, String(id), ctx);
       if (gone.storedName) await uploads.remove(gone.storedName);
     },
+    // --- 資料表及欄位 (reading) ---
+    tables: () => repo.tables(),
+    table: (id: number) => repo.table(id),
+    fields: (tableId: number) => repo.fields(tableId),
+    field: (id: number) => repo.field(id),
+    physicalColumns: (tableName: string) => repo.physicalColumns(tableName),
+    services: (opts: { includeRetired?: boolean } = {}) => repo.services(opts),
+    service: (where: { id?: number; code?: string }) => repo.service(where),
     // --- 資料表及欄位 ---
     async updateTable(u: SessionUser, id: number, input: { title: string; description: string; sortOrder: number }, ctx: RequestContext) {
       if (!(await repo.updateTable(id, input))) throw new NotFoundError('查無此資料表');
@@ -107,10 +63,10 @@ export function createSiteAdmin(core: CloudDeps, repo: SiteRepository) {
       if (!physical || input.columnName === 'id') throw new FormError({ columnName: `資料表 ${table.name} 沒有欄位 ${input.columnName}` });
       const existing = (await repo.fields(tableId)).find((f) => f.columnName === input.columnName);
       if (existing && existing.id !== fieldId) throw new FormError({ columnName: `欄位 ${input.columnName} 已在資料字典中` });
-      const row = { column_name: input.columnName, label: input.label, description: input.description, delivered: input.delivered, sort_order: input.sortOrder, data_type: physical.type.slice(0, 30) };
-      if (fieldId === null) await repo.insertField({ ...row, table_id: tableId });
+      const row = { ...input, dataType: physical.type.slice(0, 30) };
+      if (fieldId === null) await repo.insertField(tableId, row);
       else if (!(await repo.updateField(fieldId, row))) throw new NotFoundError('查無此欄位');
-      await db('cloud_dict_table').where({ id: tableId }).update({ updated_at: db.fn.now() });
+      await repo.touchTable(tableId);
       await record(u, fieldId === null ? 'cloud.admin.field.create' : 'cloud.admin.field.update', { type: 'cloud_dict_field', id: `${table.name}.${input.columnName}` }, ctx, { delivered: input.delivered });
     },
     async deleteField(u: SessionUser, fieldId: number, ctx: RequestContext) {
@@ -130,29 +86,19 @@ export function createSiteAdmin(core: CloudDeps, repo: SiteRepository) {
       if (!(await repo.table(input.tableId))) throw new FormError({ tableId: '請選擇資料表' });
       const same = await repo.service({ code: input.code });
       if (same && same.id !== id) throw new FormError({ code: `服務代碼 ${input.code} 已存在` });
-      const row = { code: input.code, name: input.name, description: input.description, category: input.category, table_id: input.tableId, supports_file: input.supportsFile, supports_ws: input.supportsWs, sort_order: input.sortOrder };
-      if (id === null) await repo.insertService(row);
-      else if (!(await repo.updateService(id, row))) throw new NotFoundError('查無此服務');
+      if (id === null) await repo.insertService(input);
+      else if (!(await repo.updateService(id, input))) throw new NotFoundError('查無此服務');
       await record(u, id === null ? 'cloud.admin.service.create' : 'cloud.admin.service.update', { type: 'cloud_service', id: input.code }, ctx);
     },
     async setServiceActive(u: SessionUser, id: number, active: boolean, ctx: RequestContext) {
       const s = await repo.service({ id });
       if (!s) throw new NotFoundError('查無此服務');
-      await repo.updateService(id, { active, retired_at: active ? null : db.fn.now() });
+      await repo.setServiceActive(id, active);
       await record(u, active ? 'cloud.admin.service.restore' : 'cloud.admin.service.retire', { type: 'cloud_service', id: s.code }, ctx);
       return s;
     },
     // --- 稽核 ---
-    async auditPage(f: AuditFilter, page: number) {
-      const size = 20;
-      const base = auditQuery(f);
-      const [c] = await base.clone().count({ n: '*' });
-      const total = Number(c?.n ?? 0);
-      const pages = Math.max(1, Math.ceil(total / size));
-      const p = Math.min(page, pages);
-      const rows = await base.clone().select('a.*').orderBy('a.at', 'desc').limit(size).offset((p - 1) * size);
-      return { rows, total, page: p, pages };
-    },
+    auditPage: (f: AuditFilter, page: number) => repo.auditPage(f, 20, page),
     /** The whole result as CSV rows, batch by batch (keyset on time). */
     async *auditCsv(f: AuditFilter): AsyncGenerator<string> {
       const cell = (v: unknown) => {
@@ -163,10 +109,10 @@ export function createSiteAdmin(core: CloudDeps, repo: SiteRepository) {
       yield '\ufeff時間,使用者,事件,對象類型,對象,結果,IP,機關代號,內容\r\n';
       let offset = 0;
       for (;;) {
-        const rows = await auditQuery(f).select('a.*').orderBy('a.at', 'desc').limit(2000).offset(offset);
+        const rows = await repo.auditBatch(f, 2000, offset);
         if (!rows.length) break;
         offset += rows.length;
-        yield rows.map((r: Record<string, unknown>) => [r.at, r.actor, r.action, r.targetType, r.targetId, r.outcome, r.ip, r.agencyCode, r.details].map(cell).join(',')).join('\r\n') + '\r\n';
+        yield rows.map((r) => [r.at, r.actor, r.action, r.targetType, r.targetId, r.outcome, r.ip, r.agencyCode, r.details].map(cell).join(',')).join('\r\n') + '\r\n';
       }
     },
     // --- 統計圖表 ---
@@ -178,21 +124,13 @@ export function createSiteAdmin(core: CloudDeps, repo: SiteRepository) {
         const d = new Date(Date.UTC(y, m - 1 - i, 1));
         months.push(`${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
       }
-      const apps: Array<{ month: string; status: string; n: number }> = await db('cloud_application')
-        .select(db.raw(`to_char(submitted_at at time zone 'Asia/Taipei', 'YYYY-MM') as month`), 'status')
-        .count({ n: '*' })
-        .where('submitted_at', '>=', `${months[0]}-01T00:00:00+08:00`)
-        .groupByRaw('1, 2');
+      const apps = await repo.applicationsPerMonth(`${months[0]}-01T00:00:00+08:00`);
       const STATUS: Array<[string, string]> = [['pending', '尚未審核'], ['approved', '通過'], ['partial', '部分通過'], ['rejected', '不通過']];
       const monthLabel = (s: string) => `${Number(s.slice(0, 4)) - 1911}/${s.slice(5)}`;
       const appSeries = STATUS.map(([k, name]) => ({ name, values: months.map((mo) => Number(apps.find((a) => a.month === mo && a.status === k)?.n ?? 0)) }));
       const days: string[] = [];
       for (let i = 29; i >= 0; i--) days.push(taipeiToday(new Date(now.getTime() - i * 86_400_000)));
-      const calls: Array<{ day: string; ok: boolean; n: number }> = await db('cloud_ws_call')
-        .select(db.raw(`to_char(at at time zone 'Asia/Taipei', 'YYYY-MM-DD') as day`), db.raw('status = 200 as ok'))
-        .count({ n: '*' })
-        .where('at', '>=', `${days[0]}T00:00:00+08:00`)
-        .groupByRaw('1, 2');
+      const calls = await repo.wsCallsPerDay(`${days[0]}T00:00:00+08:00`);
       const callSeries = [
         { name: '成功', values: days.map((d) => Number(calls.find((c) => c.day === d && c.ok)?.n ?? 0)) },
         { name: '拒絕', values: days.map((d) => Number(calls.find((c) => c.day === d && !c.ok)?.n ?? 0)) },

@@ -28,7 +28,6 @@ function idOf(req: Request, name = 'id'): number {
 export function siteAdminRouter(services: CloudRouteDeps): Router {
   const site = services.cloud.site;
   const admin = site.admin;
-  const repo = site.repo;
   const router = express.Router();
   router.use('/cloud/admin', requireRole(services.audit, 'platform_admin'));
 
@@ -76,12 +75,12 @@ export function siteAdminRouter(services: CloudRouteDeps): Router {
   });
 
   // --- 資料表及欄位 ---
-  router.get('/cloud/admin/tables', async (_req, res) => res.render('cloud/site/admin/tables', { ...LOCALS, title: '資料表及欄位管理', menu: 'admin-tables', tables: await repo.tables() }));
+  router.get('/cloud/admin/tables', async (_req, res) => res.render('cloud/site/admin/tables', { ...LOCALS, title: '資料表及欄位管理', menu: 'admin-tables', tables: await admin.tables() }));
   const tableLocals = async (id: number, extra: object = {}) => {
-    const table = await repo.table(id);
+    const table = await admin.table(id);
     if (!table) throw new NotFoundError('查無此資料表');
     return {
-      ...LOCALS, title: `資料表 ${table.title}`, menu: 'admin-tables', table, fields: await repo.fields(id), physical: await repo.physicalColumns(table.name),
+      ...LOCALS, title: `資料表 ${table.title}`, menu: 'admin-tables', table, fields: await admin.fields(id), physical: await admin.physicalColumns(table.name),
       tableValues: { title: table.title, description: table.description, sortOrder: String(table.sortOrder) }, values: { delivered: 'on', sortOrder: '100' }, ...extra,
     };
   };
@@ -107,9 +106,9 @@ export function siteAdminRouter(services: CloudRouteDeps): Router {
     });
   });
   const fieldLocals = async (fieldId: number) => {
-    const field = await repo.field(fieldId);
+    const field = await admin.field(fieldId);
     if (!field) throw new NotFoundError('查無此欄位');
-    return { ...LOCALS, title: '修改欄位', menu: 'admin-tables', field, table: await repo.table(field.tableId), physical: [] as unknown[] };
+    return { ...LOCALS, title: '修改欄位', menu: 'admin-tables', field, table: await admin.table(field.tableId), physical: [] as unknown[] };
   };
   router.get('/cloud/admin/fields/:id/edit', async (req, res) => {
     const l = await fieldLocals(idOf(req));
@@ -131,8 +130,8 @@ export function siteAdminRouter(services: CloudRouteDeps): Router {
   });
 
   // --- 服務 ---
-  router.get('/cloud/admin/services', async (_req, res) => res.render('cloud/site/admin/services', { ...LOCALS, title: '服務管理', menu: 'admin-services', services: await repo.services({ includeRetired: true }) }));
-  const serviceForm = async (editing: object | null) => ({ ...LOCALS, title: editing ? '修改服務' : '新增服務', menu: 'admin-services', editing, tables: await repo.tables() });
+  router.get('/cloud/admin/services', async (_req, res) => res.render('cloud/site/admin/services', { ...LOCALS, title: '服務管理', menu: 'admin-services', services: await admin.services({ includeRetired: true }) }));
+  const serviceForm = async (editing: object | null) => ({ ...LOCALS, title: editing ? '修改服務' : '新增服務', menu: 'admin-services', editing, tables: await admin.tables() });
   router.get('/cloud/admin/services/new', async (_req, res) => res.render('cloud/site/admin/service-form', { ...(await serviceForm(null)), values: { supportsFile: 'on', supportsWs: 'on', sortOrder: '200' } }));
   router.post('/cloud/admin/services', async (req, res) => {
     await submitForm(req, res, 'cloud/site/admin/service-form', await serviceForm(null), async () => {
@@ -143,7 +142,7 @@ export function siteAdminRouter(services: CloudRouteDeps): Router {
     });
   });
   router.get('/cloud/admin/services/:id/edit', async (req, res) => {
-    const s = await repo.service({ id: idOf(req) });
+    const s = await admin.service({ id: idOf(req) });
     if (!s) throw new NotFoundError('查無此服務');
     res.render('cloud/site/admin/service-form', {
       ...(await serviceForm(s)),
@@ -151,7 +150,7 @@ export function siteAdminRouter(services: CloudRouteDeps): Router {
     });
   });
   router.post('/cloud/admin/services/:id', async (req, res) => {
-    const s = await repo.service({ id: idOf(req) });
+    const s = await admin.service({ id: idOf(req) });
     if (!s) throw new NotFoundError('查無此服務');
     await submitForm(req, res, 'cloud/site/admin/service-form', await serviceForm(s), async () => {
       const input = parseForm(serviceSchema, req.body);

@@ -12,6 +12,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../../platform/database';
 import { detachedSignature, envelopeStream, pemToDer } from './cms';
+import { dictionaryFields, physicalColumnNames, rowsAfter } from './deliveryRepository';
 
 export interface DeliveredService {
   code: string;
@@ -35,10 +36,7 @@ const physicalCache = new Map<string, Promise<Set<string>>>();
 function physicalColumns(db: Db, tableName: string): Promise<Set<string>> {
   let hit = physicalCache.get(tableName);
   if (!hit) {
-    hit = db('information_schema.columns')
-      .where({ table_schema: db.raw('current_schema()'), table_name: tableName })
-      .select('column_name')
-      .then((rows: Array<{ column_name: string }>) => new Set(rows.map((c) => c.column_name)));
+    hit = physicalColumnNames(db, tableName);
     hit.catch(() => physicalCache.delete(tableName));
     physicalCache.set(tableName, hit);
   }
@@ -48,11 +46,7 @@ function physicalColumns(db: Db, tableName: string): Promise<Set<string>> {
 /** The delivered columns of a table: the dictionary's delivered fields that really exist, in order. */
 export async function deliveredColumns(db: Db, tableName: string): Promise<Array<{ column: string; label: string }>> {
   const [fields, physical] = await Promise.all([
-    db('cloud_dict_field as f')
-      .join('cloud_dict_table as t', 't.id', 'f.table_id')
-      .where({ 't.name': tableName, 'f.delivered': true })
-      .select('f.column_name as column', 'f.label')
-      .orderBy([{ column: 'f.sort_order' }, { column: 'f.id' }]) as Promise<Array<{ column: string; label: string }>>,
+    dictionaryFields(db, tableName),
     physicalColumns(db, tableName),
   ]);
   return fields.filter((f) => physical.has(f.column) && f.column !== 'id');
@@ -73,14 +67,7 @@ export async function* deliveryCsv(db: Db, services: DeliveredService[], agencyI
     yield Buffer.from(`#${csvCell(s.code)},${csvCell(s.name)}\r\n${cols.map((c) => csvCell(c.column)).join(',')}\r\n`);
     let after = 0;
     for (;;) {
-      const q = db(s.tableName)
-        .select(['id', ...cols.map((c) => c.column)])
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(BATCH)
-        .options({ rowMode: 'array' });
-      if (scoped !== null) q.where('agency_id', scoped);
-      const rows = (await q) as unknown as unknown[][];
+      const rows = await rowsAfter(db, s.tableName, cols.map((c) => c.column), after, BATCH, scoped);
       if (!rows.length) break;
       const out: string[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {

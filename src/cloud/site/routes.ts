@@ -135,8 +135,8 @@ export function siteRouter(services: CloudRouteDeps): Router {
   });
   router.get('/cloud/deliveries/:id/data.p7m', agency, async (req, res) => {
     const { application, delivery } = await site.fileDelivery(req.user!, appId(req), ctxOf(req));
-    res.setHeader('X-Verification-Code', delivery.verification_code);
-    services.uploads.send(res, { storedName: delivery.stored_name, originalName: `${application.number}.p7m`, mime: 'application/pkcs7-mime' });
+    res.setHeader('X-Verification-Code', delivery.verificationCode);
+    services.uploads.send(res, { storedName: delivery.storedName, originalName: `${application.number}.p7m`, mime: 'application/pkcs7-mime' });
   });
   router.get('/cloud/deliveries/:id/data.p7s', agency, async (req, res) => {
     const { application, delivery } = await site.fileDelivery(req.user!, appId(req), ctxOf(req));

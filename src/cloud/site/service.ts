@@ -9,7 +9,7 @@ import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { rocShort, taipeiToday } from '../../platform/dates';
 import { counter } from '../../platform/counter';
 import { loadPlatformPki } from '../../platform/pki/platform';
-import { createSiteRepository, PAGE_SIZE, type Paged } from './repository';
+import { createSiteRepository, PAGE_SIZE, type ApplicationRow, type Paged } from './repository';
 import { CLOUD_FAQ, CLOUD_FILES, CLOUD_NEWS } from './contentKinds';
 import { buildEncryptedFile, certb64ToPem, deliveryCsv, type DeliveredService } from './delivery';
 import type { ReportInput } from './schemas';
@@ -19,19 +19,7 @@ import { createSiteAdmin } from './admin';
 export const REPORT_STATUS_LABELS: Record<string, string> = { open: '處理中', closed: '已結案' };
 export const APP_STATUS_LABELS: Record<string, string> = { pending: '尚未審核', rejected: '不通過', approved: '通過', partial: '部分通過' };
 
-export interface DeliveryApplication {
-  id: number;
-  number: string;
-  kind: 'file' | 'ws';
-  agencyId: number;
-  agencyCode: string;
-  agencyName: string;
-  status: string;
-  periodFrom: string;
-  periodTo: string;
-  submittedAt: Date;
-  certb64: string;
-  certThumbprint: string;
+export interface DeliveryApplication extends ApplicationRow {
   services: Array<DeliveredService & { id: number }>;
 }
 
@@ -45,30 +33,12 @@ export function createSiteService(core: CloudDeps) {
     throw new NotFoundError(message);
   }
 
-  // --- applications with approved lines (read-only on the application tables) ---
+  // --- applications with approved lines ---
   async function applications(where: { id?: number; agencyId?: number; approvedOnly?: boolean }): Promise<DeliveryApplication[]> {
-    const q = db('cloud_application as a')
-      .join('agency as g', 'g.id', 'a.agency_id')
-      .select(
-        'a.id', 'a.number', 'a.kind', 'a.agency_id as agencyId', 'g.code as agencyCode', 'g.name as agencyName', 'a.status',
-        db.raw(`to_char(a.period_from, 'YYYY-MM-DD') as "periodFrom"`), db.raw(`to_char(a.period_to, 'YYYY-MM-DD') as "periodTo"`),
-        'a.submitted_at as submittedAt', 'a.certb64', 'a.cert_thumbprint as certThumbprint',
-      )
-      .orderBy('a.submitted_at', 'desc');
-    if (where.id !== undefined) q.where('a.id', where.id);
-    if (where.agencyId !== undefined) q.where('a.agency_id', where.agencyId);
-    if (where.approvedOnly) q.whereIn('a.status', ['approved', 'partial']);
-    const apps: DeliveryApplication[] = await q;
-    if (!apps.length) return apps;
-    const lines: Array<{ applicationId: number; id: number; code: string; name: string; tableName: string | null }> = await db('cloud_application_service as l')
-      .join('cloud_service as s', 's.id', 'l.service_id')
-      .leftJoin('cloud_dict_table as t', 't.id', 's.table_id')
-      .whereIn('l.application_id', apps.map((a) => a.id))
-      .where('l.result', 'approved')
-      .select('l.application_id as applicationId', 's.id', 's.code', 's.name', 't.name as tableName')
-      .orderBy([{ column: 's.sort_order' }, { column: 's.id' }]);
-    for (const a of apps) a.services = lines.filter((l) => l.applicationId === a.id).map(({ applicationId: _a, ...s }) => s);
-    return apps;
+    const apps = await repo.applications(where);
+    if (!apps.length) return [];
+    const lines = await repo.approvedLines(apps.map((a) => a.id));
+    return apps.map((a) => ({ ...a, services: lines.filter((l) => l.applicationId === a.id).map(({ applicationId: _a, ...s }) => s) }));
   }
 
   /** The agency's own approved application; anything else is a 404, audited. */
@@ -79,7 +49,6 @@ export function createSiteService(core: CloudDeps) {
   }
 
   return {
-    repo,
     admin: createSiteAdmin(core, repo),
     /** 最新消息, 10 a page (a page past the last gives the last), searched in title and body with `q`. */
     news: (f: { q?: string; page: number; size?: number }) => content.published(CLOUD_NEWS, { page: f.page, size: f.size ?? PAGE_SIZE, q: f.q, clamp: true }),
@@ -134,8 +103,8 @@ export function createSiteService(core: CloudDeps) {
           const r = await repo.insertReport(
             {
               code,
-              agency_id: u.agencyId, reporter_name: input.reporterName, phone: input.phone, email: input.email, occurred_on: input.occurredOn,
-              occurred_time: input.occurredTime || null, application_number: input.applicationNumber || null, service_id: serviceId, content: input.content,
+              agencyId: u.agencyId, reporterName: input.reporterName, phone: input.phone, email: input.email, occurredOn: input.occurredOn,
+              occurredTime: input.occurredTime || null, applicationNumber: input.applicationNumber || null, serviceId, content: input.content,
             },
             stored,
             trx,
@@ -156,7 +125,7 @@ export function createSiteService(core: CloudDeps) {
       const r = await repo.report({ code });
       if (!r) throw new NotFoundError('查無此錯誤回報');
       await db.transaction(async (trx) => {
-        await trx('cloud_report').where({ id: r.id }).update({ status: input.status, handling: input.handling, handled_by: u.name, handled_at: trx.fn.now() });
+        await repo.handleReport(r.id, { status: input.status, handling: input.handling, handledBy: u.name }, trx);
         await audit.record({ actor: actorOf(u), action: 'cloud.report.handle', target: { type: 'cloud_report', id: code }, ip: ctx.ip, requestId: ctx.requestId, details: { status: input.status, agencyCode: r.agencyCode } }, trx);
       });
     },
@@ -173,7 +142,7 @@ export function createSiteService(core: CloudDeps) {
      */
     async fileDelivery(u: SessionUser, id: number, ctx: RequestContext) {
       const a = await ownApproved(u, id, 'file', ctx);
-      let d = await db('cloud_delivery').where({ application_id: a.id }).first();
+      let d = await repo.delivery(a.id);
       if (!d) {
         // Data go only to the certificate that signed the application; without one (an
         // application entered before card signing) there is nobody to encrypt to.
@@ -189,24 +158,21 @@ export function createSiteService(core: CloudDeps) {
                 { kind: '資料交換檔案', title: `${a.number} 資料交換檔案（${a.services.map((s) => s.code).join('、')}）`, issuerName: '銓敘部人事雲端服務平台', issuerAgencyId: a.agencyId, sha256: built.sha256, signer: '人事服務網文件簽章', area: 'cloud' },
                 trx,
               );
-              const [row] = await trx('cloud_delivery')
-                .insert({
-                  application_id: a.id, application_number: a.number, agency_id: a.agencyId, service_codes: a.services.map((s) => s.code), stored_name: stored!.storedName,
-                  size: built.size, rows: built.rows, sha256: built.sha256, signature: built.signature, recipient_thumbprint: a.certThumbprint, verification_code: code,
-                })
-                .returning('*');
-              return row;
+              return repo.insertDelivery(trx, {
+                applicationId: a.id, applicationNumber: a.number, agencyId: a.agencyId, serviceCodes: a.services.map((s) => s.code), storedName: stored!.storedName,
+                size: built.size, rows: built.rows, sha256: built.sha256, signature: built.signature, recipientThumbprint: a.certThumbprint, verificationCode: code,
+              });
             }),
           );
         } catch (e) {
           // Another request built it first.
-          const existing = await db('cloud_delivery').where({ application_id: a.id }).first();
+          const existing = await repo.delivery(a.id);
           if (!existing) throw e;
           d = existing;
         }
       }
-      await audit.record({ actor: actorOf(u), action: 'cloud.delivery.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, rows: d.rows, sha256: d.sha256, services: d.service_codes } });
-      return { application: a, delivery: d as { stored_name: string; signature: Buffer; sha256: string; rows: number; size: number; verification_code: string } };
+      await audit.record({ actor: actorOf(u), action: 'cloud.delivery.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, rows: d.rows, sha256: d.sha256, services: d.serviceCodes } });
+      return { application: a, delivery: d };
     },
 
     /** 介接模組: issues a new client certificate for the application (earlier ones are revoked). */
@@ -223,11 +189,10 @@ export function createSiteService(core: CloudDeps) {
         await db.transaction(async (trx) => {
           // One issue at a time per application: two at once (a double click, two tabs) would
           // deadlock on each other's rows, or both stay valid.
-          await trx('cloud_application').where({ id: a.id }).forUpdate().first('id');
-          await trx('cloud_ws_client').where({ application_id: a.id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
-          await trx('cloud_ws_client').insert({
-            application_id: a.id, application_number: a.number, agency_id: a.agencyId, serial_hex: cert.serialHex, thumbprint: cert.thumbprint, cert_pem: cert.certPem,
-            not_after: cert.notAfter, p12_stored_name: storedName,
+          await repo.lockApplication(trx, a.id);
+          await repo.replaceWsClient(trx, {
+            applicationId: a.id, applicationNumber: a.number, agencyId: a.agencyId, serialHex: cert.serialHex, thumbprint: cert.thumbprint, certPem: cert.certPem,
+            notAfter: cert.notAfter, p12StoredName: storedName,
           });
           await audit.record({ actor: actorOf(u), action: 'cloud.ws.module', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, serial: cert.serialHex, thumbprint: cert.thumbprint } }, trx);
         });
@@ -237,15 +202,13 @@ export function createSiteService(core: CloudDeps) {
       }
       return { application: a, password, serialHex: cert.serialHex, thumbprint: cert.thumbprint, notAfter: cert.notAfter };
     },
-    async currentWsClient(applicationId: number) {
-      return db('cloud_ws_client').where({ application_id: applicationId }).whereNull('revoked_at').orderBy('issued_at', 'desc').first();
-    },
+    currentWsClient: (applicationId: number) => repo.currentWsClient(applicationId),
     async wsModuleFile(u: SessionUser, id: number, ctx: RequestContext) {
       const a = await ownApproved(u, id, 'ws', ctx);
-      const c = await db('cloud_ws_client').where({ application_id: a.id }).whereNull('revoked_at').orderBy('issued_at', 'desc').first();
+      const c = await repo.currentWsClient(a.id);
       if (!c) throw new NotFoundError('尚未產生介接模組');
       await audit.record({ actor: actorOf(u), action: 'cloud.ws.module.download', target: { type: 'cloud_application', id: a.number }, ip: ctx.ip, requestId: ctx.requestId, details: { agencyCode: u.agencyCode, thumbprint: c.thumbprint } });
-      return { application: a, storedName: c.p12_stored_name as string };
+      return { application: a, storedName: c.p12StoredName };
     },
     caCertPem: () => pki().caCertPem,
     signerCertPem: () => pki().signerCertPem,

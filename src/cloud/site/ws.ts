@@ -13,6 +13,8 @@ import type { CloudRouteDeps } from '../routeDeps';
 import { loadPlatformPki } from '../../platform/pki/platform';
 import { taipeiToday } from '../../platform/dates';
 import { deliveredColumns, hasAgencyColumn } from './delivery';
+import { rowPage } from './deliveryRepository';
+import { createWsRepository, type WsCallerRow } from './wsRepository';
 
 export const WS_MAX_PAGE_SIZE = 500;
 /**
@@ -24,17 +26,8 @@ export const WS_MAX_PAGE_SIZE = 500;
 export const WS_CACHE_MS = 5_000;
 export const WS_DEFAULT_PAGE_SIZE = 100;
 
-interface Caller {
+interface Caller extends WsCallerRow {
   services: Array<{ code: string; name: string; description: string; tableName: string | null }>;
-  clientId: number;
-  applicationId: number;
-  applicationNumber: string;
-  agencyId: number;
-  kind: string;
-  status: string;
-  periodFrom: string;
-  periodTo: string;
-  revoked: boolean;
   thumbprint: string;
 }
 
@@ -108,21 +101,22 @@ function pageParam(value: unknown, def: number, max: number, label: string): num
 /** The Express app of the web service (the TLS server wraps it). */
 export function wsApp(services: CloudRouteDeps) {
   const { db } = services;
+  const wsRepo = createWsRepository(db);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   const log = (req: Request, started: bigint, r: { caller?: Caller | null; thumbprint?: string | null; service?: string | null; status: number; result: string; rows?: number }) =>
-    db('cloud_ws_call')
-      .insert({
-        application_number: r.caller?.applicationNumber ?? null,
-        agency_id: r.caller?.agencyId ?? null,
-        service_code: r.service?.slice(0, 20) ?? null,
+    wsRepo
+      .logCall({
+        applicationNumber: r.caller?.applicationNumber ?? null,
+        agencyId: r.caller?.agencyId ?? null,
+        serviceCode: r.service?.slice(0, 20) ?? null,
         thumbprint: r.thumbprint ?? null,
         status: r.status,
         result: r.result.slice(0, 30),
         rows: r.rows ?? 0,
-        duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
+        durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
         ip: req.socket.remoteAddress?.slice(0, 45) ?? null,
         path: req.originalUrl.slice(0, 300),
       })
@@ -153,15 +147,9 @@ export function wsApp(services: CloudRouteDeps) {
     if (!peer || !peer.raw) throw new WsError(401, 'client_certificate_required', '請以介接模組之用戶端憑證連線');
     const thumbprint = crypto.createHash('sha256').update(peer.raw).digest('hex');
     if (!socket.authorized) throw Object.assign(new WsError(401, 'untrusted_certificate', '用戶端憑證不是本平台簽發或已過期'), { thumbprint });
-    const row = await db('cloud_ws_client as c')
-      .join('cloud_application as a', 'a.id', 'c.application_id')
-      .where('c.thumbprint', thumbprint)
-      .first(
-        'c.id as clientId', 'a.id as applicationId', 'a.number as applicationNumber', 'a.agency_id as agencyId', 'a.kind', 'a.status',
-        db.raw(`to_char(a.period_from, 'YYYY-MM-DD') as "periodFrom"`), db.raw(`to_char(a.period_to, 'YYYY-MM-DD') as "periodTo"`), db.raw('c.revoked_at is not null as revoked'),
-      );
+    const row = await wsRepo.callerByThumbprint(thumbprint);
     if (!row) throw Object.assign(new WsError(401, 'unknown_certificate', '用戶端憑證未登錄於任何申請案件'), { thumbprint });
-    return { caller: { ...row, thumbprint, services: await approvedServices(row.applicationId) }, thumbprint };
+    return { caller: { ...row, thumbprint, services: await wsRepo.approvedServices(row.applicationId) }, thumbprint };
   }
 
   function checkCaller(caller: Caller, number: string, now: Date) {
@@ -170,15 +158,6 @@ export function wsApp(services: CloudRouteDeps) {
     if (caller.kind !== 'ws' || !['approved', 'partial'].includes(caller.status)) throw new WsError(403, 'not_approved', '此申請案件未審核通過');
     const today = taipeiToday(now);
     if (today < caller.periodFrom || today > caller.periodTo) throw new WsError(403, 'outside_period', `不在服務使用期間（${caller.periodFrom} ~ ${caller.periodTo}）內`);
-  }
-
-  async function approvedServices(applicationId: number): Promise<Caller['services']> {
-    return db('cloud_application_service as l')
-      .join('cloud_service as s', 's.id', 'l.service_id')
-      .leftJoin('cloud_dict_table as t', 't.id', 's.table_id')
-      .where({ 'l.application_id': applicationId, 'l.result': 'approved', 's.active': true })
-      .select('s.code', 's.name', 's.description', 't.name as tableName')
-      .orderBy([{ column: 's.sort_order' }, { column: 's.id' }]);
   }
 
   const handle = (fn: (req: Request, ctx: { caller: Caller; started: bigint }) => Promise<{ body: object; service?: string; rows?: number }>) => async (req: Request, res: Response) => {
@@ -214,22 +193,7 @@ export function wsApp(services: CloudRouteDeps) {
     if (!svc || !svc.tableName) throw new WsError(403, 'service_not_approved', `服務 ${String(req.params.code).slice(0, 20)} 未核准於此申請案件`);
     const [cols, scoped] = await Promise.all([columnsOf(svc.tableName), hasAgencyColumn(db, svc.tableName)]);
     // One query: the page and the total (a window count), keyed by id order.
-    const q = db(svc.tableName)
-      .select([...cols.map((c) => c.column), db.raw('count(*) over () as "__total"')])
-      .orderBy('id')
-      .limit(size)
-      .offset((page - 1) * size);
-    if (scoped) q.where('agency_id', caller.agencyId);
-    const found: Array<Record<string, unknown>> = await q;
-    let total: number;
-    if (found.length) total = Number(found[0]!.__total);
-    else {
-      const c = db(svc.tableName);
-      if (scoped) c.where('agency_id', caller.agencyId);
-      const [counted] = await c.count({ n: '*' });
-      total = Number(counted?.n ?? 0);
-    }
-    const rows = found.map(({ __total: _t, ...r }) => r);
+    const { rows, total } = await rowPage(db, svc.tableName, cols.map((c) => c.column), scoped ? caller.agencyId : null, size, (page - 1) * size);
     return {
       service: svc.code,
       rows: rows.length,

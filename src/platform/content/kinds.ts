@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 /** The sites whose editors keep content here. */
-export type ContentSite = 'pics' | 'cloud' | 'portal';
+export type ContentSite = 'pics' | 'cloud' | 'portal' | 'mydata';
 
 /** A form field of a content kind: how it is typed, shown and stored. */
 export interface ContentField {

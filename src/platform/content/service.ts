@@ -18,6 +18,7 @@ const SITE_EDITORS: Record<ContentSite, string> = {
   pics: '僅客服主管可以維護 PICS 內容',
   cloud: '僅銓敘部管理者可以維護人事雲端服務平台內容',
   portal: '僅人事服務網管理者可以維護公告',
+  mydata: '僅人事服務網管理者可以維護公告',
 };
 
 /**
