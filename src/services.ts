@@ -73,7 +73,7 @@ export const ROUTE_DEPS = {
   pics: keysOf<Parameters<typeof picsRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'lifecycle', 'content', 'pics']),
   cloud: keysOf<Parameters<typeof cloudRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'verification', 'identity', 'content', 'cardLogin', 'cloud']),
   jobs: keysOf<Parameters<typeof jobsRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger', 'resumePdf', 'jobs']),
-  mydata: keysOf<Parameters<typeof mydataRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'uploads', 'verification', 'mydata']),
+  mydata: keysOf<Parameters<typeof mydataRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'uploads', 'verification', 'content', 'mydata']),
 };
 
 /** The services every area builds on. */
