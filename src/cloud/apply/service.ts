@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { auditSource } from '../../platform/audit';
 import { actorOf } from '../../platform/identity/actor';
 import type { CloudDeps } from '../deps';
 import type { SessionUser } from '../../platform/identity/sessionUser';
@@ -296,11 +297,9 @@ export function createApplyService(core: CloudDeps) {
         await repo.markSubmitted(d.id, now, trx);
         await audit.record(
           {
-            actor: actorOf(u),
+            ...auditSource(u, ctx),
             action: 'cloud.application.submit',
             target: { type: 'cloud_application', id: number },
-            ip: ctx.ip,
-            requestId: ctx.requestId,
             details: { kind: content.kind, services: content.services, digest, thumbprint: card.thumbprint, cardNumber: card.cardNumber, verificationCode: code },
           },
           trx,
@@ -354,11 +353,9 @@ export function createApplyService(core: CloudDeps) {
         await repo.finishReview(id, { status, reviewNote: v.reviewNote ?? '', reviewedBy: admin.accountId || null, reviewerName: admin.name }, now, trx);
         await audit.record(
           {
-            actor: actorOf(admin),
+            ...auditSource(admin, ctx),
             action: 'cloud.application.review',
             target: { type: 'cloud_application', id: app.number },
-            ip: ctx.ip,
-            requestId: ctx.requestId,
             details: { status, lines: after.map((l) => ({ service: l.code, result: l.result })) },
           },
           trx,

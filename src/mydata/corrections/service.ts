@@ -1,4 +1,5 @@
 import { actorOf } from '../../platform/identity/actor';
+import { auditSource } from '../../platform/audit';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
 import type { ReceivedFile } from '../../platform/uploads';
@@ -181,11 +182,9 @@ export function createCorrectionsService(core: Pick<MydataDeps, 'db' | 'audit' |
         await repo.updateCorrection(trx, id, { status, beforeValue: before, afterValue: after, handledByAccountId: u.accountId || null, updatedAt: clock() });
         await audit.record(
           {
-            actor: actorOf(u),
+            ...auditSource(u, ctx),
             action: 'mydata.record.correct',
             target: { type: 'person', id: c.personId },
-            ip: ctx.ip,
-            requestId: ctx.requestId,
             details: { correctionId: id, section: c.section, table: def.table, recordId: c.recordId, field: c.field, before: row[c.field] ?? null, after: v.value },
           },
           trx,
