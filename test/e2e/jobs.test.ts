@@ -7,8 +7,8 @@ import { checkA11y, navigate, pathOf, visit } from '../support/browser';
 import { developmentMail } from '../support/smtp';
 import { cardSignInPage, startCardBrowserApp, type CardBrowserApp } from '../support/cardBrowser';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
-import { importFeed } from '../../src/jobs/importer';
-import { parseFeed, XML_TAIL, xmlHead } from '../../src/jobs/opendata';
+import { importFeed } from '../../src/jobs/opendata/importer';
+import { parseFeed, XML_TAIL, xmlHead } from '../../src/jobs/opendata/format';
 
 let b: CardBrowserApp;
 beforeAll(async () => {
