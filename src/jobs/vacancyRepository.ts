@@ -118,10 +118,6 @@ export function createVacancyRepository(db: Db) {
       else q.where('v.date_from', '<=', today).where('v.date_to', '>=', today);
       return q.select(db.raw(SELECT_SQL)).orderBy('v.work_id');
     },
-    async nextWorkId(trx: Db = db): Promise<number> {
-      const r = await trx.raw("SELECT nextval('jobs_work_id_seq') AS n");
-      return Number(r.rows[0].n);
-    },
     async insert(data: VacancyData & { workId: number }, trx: Db = db): Promise<number> {
       const { workId, ...rest } = data;
       writes++;

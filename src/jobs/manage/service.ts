@@ -4,6 +4,7 @@ import { hasRole } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
 import type { ReceivedFile } from '../../platform/uploads';
 import { actorOf } from '../../platform/identity/actor';
+import { counter } from '../../platform/counter';
 import { DomainError, ForbiddenError, FormError, NotFoundError } from '../../platform/errors';
 import { rocShort } from '../../platform/dates';
 import { parseForm } from '../../platform/validation';
@@ -142,12 +143,12 @@ export function createManageService(
       return repos.manage.agencyList(u.agencyId, { ...opts, today: vacancies.today() });
     },
 
-    /** A new posting, pending review. */
+    /** A new posting: its work number from the platform counter, pending review. */
     async create(u: SessionUser, body: unknown, files: ReceivedFile[], ctx: RequestContext): Promise<VacancyRow> {
       const input = parseVacancy(body, { isNew: true });
       const id = await core.uploads.keep(files, async (stored) =>
         db.transaction(async (trx) => {
-          const workId = await repo.nextWorkId(trx);
+          const workId = await counter.next(trx, 'jobs.vacancy');
           const id = await repo.insert({ ...dataOf(u, input), workId }, trx);
           await repo.addAttachments(id, stored, trx);
           await audit.record({ actor: actorOf(u), action: 'jobs.vacancy.create', target: { type: 'jobs_vacancy', id: workId }, ip: ctx.ip, requestId: ctx.requestId, details: { method: u.method } }, trx);

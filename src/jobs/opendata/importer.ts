@@ -1,4 +1,5 @@
 import type { Db } from '../../platform/database';
+import { counter } from '../../platform/counter';
 import { parseDateInput } from '../../platform/dates';
 import { EMAIL_RE } from '../../platform/validation';
 import { PERSON_KINDS, SERIES, TITLES, parseNumberOf, parseRank, parseWorkPlaces, chineseNumber } from '../codes';
@@ -134,7 +135,9 @@ export async function importFeed(db: Db, xml: string, opts: { now?: Date } = {})
     const written = await repo.upsertImported(good, now, trx);
     report.inserted = written.inserted;
     report.updated = written.updated;
-    await repo.raiseWorkIdSequence(trx);
+    // Imported vacancies keep their numbers; the work-number counter moves past them, so a
+    // vacancy posted later never gets a number already used.
+    if (good.length) await counter.raiseTo(trx, 'jobs.vacancy', '', Math.max(...seen));
   });
   return report;
 }

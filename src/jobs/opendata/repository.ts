@@ -43,10 +43,6 @@ export function createOpenDataRepository(db: Db, vacancies: VacancyRepository) {
       }
       return { inserted, updated };
     },
-    /** Moves the work-number sequence past every stored number. */
-    async raiseWorkIdSequence(trx: Db) {
-      await trx.raw("SELECT setval('jobs_work_id_seq', GREATEST((SELECT max(work_id) FROM jobs_vacancy), (SELECT last_value FROM jobs_work_id_seq)))");
-    },
   };
 }
 
