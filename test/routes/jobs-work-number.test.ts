@@ -51,6 +51,7 @@ describe('the vacancy work number', () => {
     const high = (await counter.last(t.db, 'jobs.vacancy')) + 500_000;
     await importFeed(t.db, `<ROOT><ANNOUNCE_DATE>1151124</ANNOUNCE_DATE>\n${feedRow(high)}</ROOT>`);
     const before = await counter.last(t.db, 'jobs.vacancy');
+    expect(before).toBeGreaterThanOrEqual(high);
     const low = high - 250_000;
     expect(await t.db('jobs_vacancy').where({ work_id: low }).first()).toBeUndefined();
     const report = await importFeed(t.db, `<ROOT><ANNOUNCE_DATE>1151124</ANNOUNCE_DATE>\n${feedRow(low)}</ROOT>`);
