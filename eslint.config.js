@@ -44,10 +44,6 @@ export default tseslint.config(
       'src/**/*repository.ts',
       'src/**/*Repository.ts',
       'src/platform/database.ts',
-      // moved by the jobs branch
-      'src/jobs/importer.ts',
-      'src/jobs/routes.ts',
-      'src/jobs/service.ts',
     ],
     rules: { 'no-restricted-syntax': ['error', ...queryBuildingSelectors] },
   },

@@ -42,7 +42,11 @@ export async function generateVacancies(db: Knex, n: number, log: (s: string) =>
     );
     log(`  ${end + 1} / ${n}`);
   }
-  await db.raw("SELECT setval('jobs_work_id_seq', GREATEST((SELECT max(work_id) FROM jobs_vacancy), (SELECT last_value FROM jobs_work_id_seq)))");
+  // The work-number counter moves past the generated numbers, as the importer's does.
+  await db.raw(
+    `INSERT INTO document_counter (name, last_value) SELECT 'jobs.vacancy', max(work_id) FROM jobs_vacancy
+     ON CONFLICT (name) DO UPDATE SET last_value = greatest(document_counter.last_value, excluded.last_value)`,
+  );
   await db.raw('ANALYZE jobs_vacancy');
   return n - have;
 }

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
 import { prepareDatabase } from '../src/bootstrap';
 import { demoData } from '../seeds';
-import { importFeed } from '../src/jobs/importer';
+import { importFeed } from '../src/jobs/opendata/importer';
 
 async function main() {
   const file = process.argv.slice(2).find((a) => a !== '--');

@@ -48,7 +48,7 @@ export async function seedJobsDemo(db: Knex): Promise<Record<string, number> | n
     const kind = r.next() < 0.7 ? '1' : r.pick(PERSON_KINDS).code;
     const created = new Date(Date.parse(`${start}T09:00:00+08:00`) - r.int(0, 3) * 86_400_000);
     rows.push({
-      work_id: db.raw("nextval('jobs_work_id_seq')"),
+      work_id: db.raw("document_counter_next('jobs.vacancy')"),
       agency_id: agency.id,
       org_id: agency.code,
       org_name: agency.name,

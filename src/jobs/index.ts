@@ -1,22 +1,68 @@
-import type { Router } from 'express';
+import express, { type Router } from 'express';
 import type { Config } from '../config';
 import type { JobsDeps } from './deps';
 import type { ScheduledJob } from '../platform/scheduler';
-import { createJobsService, type JobsService } from './service';
-import { createJobsRouter } from './routes';
+import { createVacancyRepository } from './vacancyRepository';
+import { createVacancies } from './vacancies';
+import { createSearchRepository } from './search/repository';
+import { createSearchService } from './search/service';
+import { createSearchRouter } from './search/routes';
+import { createNewsletterRepository } from './newsletter/repository';
+import { createNewsletterService } from './newsletter/service';
+import { createNewsletterRouter, newsletterJobs } from './newsletter/routes';
+import { createOpenDataRepository } from './opendata/repository';
+import { createOpenDataService } from './opendata/service';
+import { createOpenDataRouter } from './opendata/routes';
+import { createApplicationRepository } from './apply/repository';
+import { createApplyService } from './apply/service';
+import { createApplyRouter } from './apply/routes';
+import { createManageRepository } from './manage/repository';
+import { createManageService } from './manage/service';
+import { createManageRouter } from './manage/routes';
+import { createReviewRepository } from './review/repository';
+import { createReviewService } from './review/service';
+import { createReviewRouter } from './review/routes';
 
-/** The area's services, built once from the core services. */
+/**
+ * 事求人機關徵才系統, one folder per journey: search (查詢職缺資料, a vacancy's page, 求職SOP),
+ * newsletter (電子報 and its daily digest), opendata (the open-data files and the legacy feed's
+ * importer), apply (a person applies), manage (機關徵才登錄, 調閱履歷), review (職缺審核, 職缺統計).
+ * The vacancy itself (vacancyRepository.ts, vacancies.ts), the code lists (codes.ts) and what
+ * every page shows (pages.ts) are shared by the journeys.
+ */
 export function createJobsServices(core: JobsDeps) {
-  return createJobsService(core);
+  const vacancyRepo = createVacancyRepository(core.db);
+  const applications = createApplicationRepository(core.db);
+  const vacancies = createVacancies(core, vacancyRepo);
+  const newsletter = createNewsletterService(core, createNewsletterRepository(core.db, vacancyRepo));
+  return {
+    search: createSearchService({ vacancies, vacancyRepo, searchRepo: createSearchRepository(core.db) }),
+    newsletter,
+    openData: createOpenDataService(vacancies, createOpenDataRepository(core.db, vacancyRepo)),
+    apply: createApplyService(core, vacancies, applications),
+    manage: createManageService(core, vacancies, { vacancies: vacancyRepo, manage: createManageRepository(core.db, vacancyRepo), applications }),
+    review: createReviewService(core, vacancies, vacancyRepo, createReviewRepository(core.db, vacancyRepo)),
+    /** The e-newsletter's daily digest (the scheduled job's work). */
+    sendDigests: newsletter.sendDigests,
+  };
 }
 
+export type JobsServices = ReturnType<typeof createJobsServices>;
+
 /** The area's routes; app.ts mounts them at the root, so paths are written in full. */
-export function jobsRoutes(services: JobsDeps & { jobs: JobsService }, config: Config): Router {
-  return createJobsRouter(services, config, services.jobs);
+export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: Config): Router {
+  const { jobs } = services;
+  const router = express.Router();
+  router.use(createSearchRouter(services, jobs.search));
+  router.use(createNewsletterRouter(config, jobs.newsletter));
+  router.use(createOpenDataRouter(services, config, jobs.openData));
+  router.use(createApplyRouter(services, jobs.apply));
+  router.use(createManageRouter(services, jobs.manage));
+  router.use(createReviewRouter(services, jobs.review));
+  return router;
 }
 
 /** Scheduled work: the e-newsletter's daily digest of new vacancies. */
-export function jobsJobs(services: Pick<JobsDeps, 'config'> & { jobs: JobsService }): ScheduledJob[] {
-  const origin = services.config.publicOrigin.replace(/\/$/, '');
-  return [{ name: 'jobs.digest', dailyAt: '07:00', run: (now) => services.jobs.sendDigests(now, origin) }];
+export function jobsJobs(services: Pick<JobsDeps, 'config'> & { jobs: JobsServices }): ScheduledJob[] {
+  return newsletterJobs(services.config, services.jobs.newsletter);
 }

@@ -7,7 +7,7 @@ import { createCounterRepository } from './counterRepository';
  * inside the caller's transaction: concurrent callers wait on the counter row, and a
  * transaction that rolls back gives its number back, so the numbers stay consecutive.
  */
-export type CounterDocument = 'pics.receipt' | 'cloud.application' | 'cloud.report';
+export type CounterDocument = 'pics.receipt' | 'cloud.application' | 'cloud.report' | 'jobs.vacancy';
 
 const repo = createCounterRepository();
 

@@ -7,8 +7,8 @@ import { checkA11y, navigate, pathOf, visit } from '../support/browser';
 import { developmentMail } from '../support/smtp';
 import { cardSignInPage, startCardBrowserApp, type CardBrowserApp } from '../support/cardBrowser';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
-import { importFeed } from '../../src/jobs/importer';
-import { parseFeed, XML_TAIL, xmlHead } from '../../src/jobs/opendata';
+import { importFeed } from '../../src/jobs/opendata/importer';
+import { parseFeed, XML_TAIL, xmlHead } from '../../src/jobs/opendata/format';
 
 let b: CardBrowserApp;
 beforeAll(async () => {
@@ -150,7 +150,7 @@ describe('事求人: e-newsletter', () => {
     const agency = (await b.db('agency').where({ code: 'A096C0000Q' }).first()) as { id: number; address: string };
     const [v] = await b.db('jobs_vacancy')
       .insert({
-        work_id: b.db.raw("nextval('jobs_work_id_seq')"), agency_id: agency.id, org_id: 'A096C0000Q', org_name: '國立臺北護理健康大學', agency_address: agency.address,
+        work_id: b.db.raw("document_counter_next('jobs.vacancy')"), agency_id: agency.id, org_id: 'A096C0000Q', org_name: '國立臺北護理健康大學', agency_address: agency.address,
         filler_name: '林淑芬', filler_phone: '02-28227101', person_kind: '1', title: '科員', work_places: ['98'], date_from: taipeiToday(), date_to: addDays(taipeiToday(), 20),
         work_quality: '馬祖', work_item: '馬祖', work_address: '連江縣', contact_method: '電洽', status: 'approved', approved_at: new Date(),
       })

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import request from 'supertest';
 import { buildApp } from '../support/app';
-import { importFeed, MAX_IMPORT_ROWS } from '../../src/jobs/importer';
-import { parseFeed, XML_TAIL, xmlHead } from '../../src/jobs/opendata';
+import { importFeed, MAX_IMPORT_ROWS } from '../../src/jobs/opendata/importer';
+import { parseFeed, XML_TAIL, xmlHead } from '../../src/jobs/opendata/format';
 
 const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/jobs', name), 'utf8');
 let t: ReturnType<typeof buildApp>;

@@ -6,7 +6,7 @@ import { cardSignIn } from '../support/cards';
 import { expectZhPage, formErrors, inputValue } from '../support/routes';
 import { encode, today, vacancyForm } from './jobs-helpers';
 import { developmentMail } from '../support/smtp';
-import { parseFeed } from '../../src/jobs/opendata';
+import { parseFeed } from '../../src/jobs/opendata/format';
 
 let t: ReturnType<typeof buildApp>;
 let agency: Awaited<ReturnType<typeof cardSignIn>>;

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { buildApp, signIn } from '../support/app';
 import { expectZhPage } from '../support/routes';
 import { GRADES } from '../../src/jobs/codes';
-import { createJobsRepository, keywordsOf, weekOf, SEARCH_COUNT_CAP, type PublicFilter } from '../../src/jobs/repository';
+import { createSearchRepository as createJobsRepository, keywordsOf, weekOf, SEARCH_COUNT_CAP, type PublicFilter } from '../../src/jobs/search/repository';
 import { addDays, today } from './jobs-helpers';
 
 let t: ReturnType<typeof buildApp>;

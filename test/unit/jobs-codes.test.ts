@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { chineseNumber, parseNumberOf, parseRank, parseWorkPlaces, rankText, workPlacesText } from '../../src/jobs/codes';
-import { FeedError, parseFeed, xmlEscape } from '../../src/jobs/opendata';
-import { bigramsOf, keywordsOf } from '../../src/jobs/repository';
-import { searchSchema, vacancySchema } from '../../src/jobs/schemas';
+import { FeedError, parseFeed, xmlEscape } from '../../src/jobs/opendata/format';
+import { bigramsOf, keywordsOf } from '../../src/jobs/search/repository';
+import { searchSchema } from '../../src/jobs/search/schemas';
+import { vacancySchema } from '../../src/jobs/manage/schemas';
 
 describe('官職等 on the real scale', () => {
   it.each([

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
-import { rocCompact } from '../platform/dates';
-import { COUNTY_NAME, GENDER_TEXT, PERSON_KIND_NAME, rankText, workPlacesText } from './codes';
-import type { VacancyRow } from './repository';
+import { rocCompact } from '../../platform/dates';
+import { COUNTY_NAME, GENDER_TEXT, PERSON_KIND_NAME, rankText, workPlacesText } from '../codes';
+import type { VacancyRow } from '../vacancyRepository';
 
 /** The legacy feed's tags, in its order. */
 export const XML_TAGS = [

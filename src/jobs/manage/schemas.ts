@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { dateText, email, phone, text } from '../platform/validation';
-import { COUNTY_NAME, GRADES, PERSON_KIND_NAME, SERIES_NAME, TITLE_NAME } from './codes';
-
-/** A field the form may leave out altogether counts as empty. */
-const blank = <S extends z.ZodType>(schema: S) => z.preprocess((v) => v ?? '', schema);
+import { dateText, email, phone, text } from '../../platform/validation';
+import { COUNTY_NAME, PERSON_KIND_NAME, SERIES_NAME, TITLE_NAME } from '../codes';
+import { pageParam, q } from '../fields';
 
 /** The longest 有效期間 a posting may have. */
 export const MAX_VALID_DAYS = 90;
@@ -95,57 +93,12 @@ export const vacancySchema = z
   });
 export type VacancyInput = z.infer<typeof vacancySchema>;
 
-export const reviewSchema = z
-  .object({
-    decision: z.enum(['approve', 'return'], { error: '請選擇審核結果' }),
-    reason: text('退回理由', { max: 500, optional: true, multiline: true }),
-  })
-  .refine((r) => r.decision === 'approve' || r.reason !== '', { message: '退回時請輸入退回理由', path: ['reason'] });
-
-const q = (label: string, max: number) =>
-  z
-    .string({ error: `${label}格式錯誤` })
-    .optional()
-    .transform((s) => (s ?? '').trim())
-    .refine((s) => [...s].length <= max, { message: `${label}不可超過 ${max} 個字` });
-
-/** 查詢職缺資料 (GET parameters). */
-export const searchSchema = z.object({
-  q: q('關鍵字', 50),
-  agency: q('機關', 50),
-  series: q('職系', 10).refine((s) => s === '' || SERIES_NAME.has(s), { message: '職系選項錯誤' }),
-  grade: q('官等', 2).refine((s) => s === '' || GRADES.some((g) => g.code === s), { message: '官等選項錯誤' }),
-  county: q('工作地', 2).refine((s) => s === '' || COUNTY_NAME.has(s), { message: '工作地選項錯誤' }),
-  kind: q('人員區分', 2).refine((s) => s === '' || PERSON_KIND_NAME.has(s), { message: '人員區分選項錯誤' }),
-  date: blank(dateText('日期', '2026-11-22', { optional: true })),
-  page: q('頁數', 6).refine((s) => s === '' || /^\d{1,6}$/.test(s), { message: '頁數須為數字' }).transform((s) => Math.max(1, Number(s || 1))),
-  size: q('每頁筆數', 6)
-    .refine((s) => s === '' || /^\d{1,6}$/.test(s), { message: '每頁筆數須為數字' })
-    .transform((s) => Number(s || 20))
-    .refine((n) => n >= 1 && n <= 100, { message: '每頁筆數須為 1 至 100' }),
-});
-export type SearchInput = z.infer<typeof searchSchema>;
-
 export const manageListSchema = z.object({
   workId: q('職缺編號', 12).refine((s) => s === '' || /^\d{1,12}$/.test(s), { message: '職缺編號須為數字' }),
   history: q('歷史職缺', 1),
-  page: searchSchema.shape.page,
+  page: pageParam,
   size: q('每頁筆數', 6)
     .refine((s) => s === '' || /^\d{1,6}$/.test(s), { message: '每頁筆數須為數字' })
     .transform((s) => Number(s || 10))
     .refine((n) => n >= 1 && n <= 100, { message: '每頁筆數須為 1 至 100' }),
-});
-
-export const subscribeSchema = z.object({
-  email: email('電子郵件'),
-  keyword: blank(text('關鍵字', { max: 50, optional: true })),
-  county: z.string({ error: '工作地選項錯誤' }).optional().transform((s) => s ?? '').refine((s) => s === '' || COUNTY_NAME.has(s), { message: '工作地選項錯誤' }),
-  seriesCode: z.string({ error: '職系選項錯誤' }).optional().transform((s) => s ?? '').refine((s) => s === '' || SERIES_NAME.has(s), { message: '職系選項錯誤' }),
-});
-
-export const unsubscribeSchema = z.object({ email: email('電子郵件') });
-
-export const applySchema = z.object({
-  freeText: blank(text('自述', { max: 2000, optional: true, multiline: true })),
-  agree: z.literal('on', { error: '請確認履歷內容正確並同意送出' }),
 });

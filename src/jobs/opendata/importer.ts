@@ -1,9 +1,11 @@
-import type { Db } from '../platform/database';
-import { parseDateInput } from '../platform/dates';
-import { EMAIL_RE } from '../platform/validation';
-import { PERSON_KINDS, SERIES, TITLES, parseNumberOf, parseRank, parseWorkPlaces, chineseNumber } from './codes';
-import { FeedError, parseFeed, REQUIRED_TAGS, XML_TAGS, type FeedRow } from './opendata';
-import { toColumns, type VacancyData } from './repository';
+import type { Db } from '../../platform/database';
+import { counter } from '../../platform/counter';
+import { parseDateInput } from '../../platform/dates';
+import { EMAIL_RE } from '../../platform/validation';
+import { PERSON_KINDS, SERIES, TITLES, parseNumberOf, parseRank, parseWorkPlaces, chineseNumber } from '../codes';
+import { FeedError, parseFeed, REQUIRED_TAGS, XML_TAGS, type FeedRow } from './format';
+import { createVacancyRepository, type VacancyData } from '../vacancyRepository';
+import { createOpenDataRepository, type FeedAgency as Agency } from './repository';
 
 /** The most rows one file may hold; larger feeds are split. */
 export const MAX_IMPORT_ROWS = 5000;
@@ -19,13 +21,6 @@ export interface ImportReport {
 
 const KNOWN = new Set<string>(XML_TAGS);
 const YN = (s: string | undefined) => (s ?? '').trim().toUpperCase() === 'Y';
-
-interface Agency {
-  id: number;
-  code: string;
-  name: string;
-  address: string;
-}
 
 /** Reads one feed row into vacancy data, or says why it cannot. */
 export function mapRow(row: FeedRow, agencies: Map<string, Agency>): { workId: number; data: VacancyData } | { workId: string | null; reason: string } {
@@ -118,9 +113,10 @@ export async function importFeed(db: Db, xml: string, opts: { now?: Date } = {})
   }
   report.rows = rows.length;
   if (rows.length > MAX_IMPORT_ROWS) return { ...report, fileError: `檔案有 ${rows.length} 筆，超過每次匯入上限 ${MAX_IMPORT_ROWS} 筆，請分批匯入` };
-  const agencies = new Map<string, Agency>((await db('agency').select('id', 'code', 'name', 'address')).map((a: Agency) => [a.code, a]));
+  const repo = createOpenDataRepository(db, createVacancyRepository(db));
+  const agencies = new Map<string, Agency>((await repo.agencies()).map((a) => [a.code, a]));
   const seen = new Set<number>();
-  const good: Record<string, unknown>[] = [];
+  const good: { workId: number; data: VacancyData }[] = [];
   const now = opts.now ?? new Date();
   for (const row of rows) {
     const m = mapRow(row, agencies);
@@ -133,18 +129,15 @@ export async function importFeed(db: Db, xml: string, opts: { now?: Date } = {})
       continue;
     }
     seen.add(m.workId);
-    good.push({ ...toColumns(m.data), work_id: m.workId, status: 'approved', approved_at: now, reviewed_at: now, source: 'import', deleted_at: null, updated_at: now });
+    good.push(m);
   }
   await db.transaction(async (trx) => {
-    for (let i = 0; i < good.length; i += 500) {
-      const res = await trx('jobs_vacancy')
-        .insert(good.slice(i, i + 500))
-        .onConflict('work_id')
-        .merge()
-        .returning(trx.raw('(xmax = 0) AS inserted'));
-      for (const r of res as { inserted: boolean }[]) r.inserted ? report.inserted++ : report.updated++;
-    }
-    await trx.raw("SELECT setval('jobs_work_id_seq', GREATEST((SELECT max(work_id) FROM jobs_vacancy), (SELECT last_value FROM jobs_work_id_seq)))");
+    const written = await repo.upsertImported(good, now, trx);
+    report.inserted = written.inserted;
+    report.updated = written.updated;
+    // Imported vacancies keep their numbers; the work-number counter moves past them, so a
+    // vacancy posted later never gets a number already used.
+    if (good.length) await counter.raiseTo(trx, 'jobs.vacancy', '', Math.max(...seen));
   });
   return report;
 }
