@@ -2,13 +2,15 @@
 // 1. ask the opener for the tbsPackage: postMessage('{"func":"getTbs"}', '*'), repeated
 //    until it answers (the page may still be fetching its challenge);
 // 2. accept the answer ONLY from an allowed portal origin, and show that origin;
-// 3. with several cards and none named, let the user pick one;
-// 4. POST {tbsPackage, origin, cardSN} to this bridge's /sign, post the JSON result back
-//    to the requesting origin only, and close.
+// 3. with one card, go on at once (as the HiPKI component does); with several and none
+//    named, let the user pick one;
+// 4. POST {tbsPackage, origin, cardSN} to this bridge's /sign (the tbsPackage as the page
+//    sent it: the bridge reads it, %2B and all), post the JSON result back to the requesting
+//    origin only (func "sign", or "pkcs11info" for GetUserCert / CheckEnvir), and close.
 (function () {
   'use strict';
-  var RET_BAD_REQUEST = 0x76000001;
-  var RET_ORIGIN_NOT_ALLOWED = 0x7600000f;
+  var RET_CARD_ERROR = 0x76300004;
+  var RET_ORIGIN_NOT_ALLOWED = 0x76000031;
   var RET_CANCELLED = 0x76000999;
   var TYPE_LABELS = { moica: '自然人憑證', gca: '機關憑證', nhi: '健保卡', unknown: '其他憑證' };
   var PURPOSES = {
@@ -31,7 +33,8 @@
 
   var opener = window.opener;
   var requester = null; // the accepted portal origin
-  var pkg = null; // the accepted tbsPackage
+  var raw = null; // the accepted tbsPackage as the page sent it
+  var pkg = null; // the same, read as JSON (null if it is not JSON: the bridge answers that)
   var started = false;
   var done = false;
 
@@ -50,8 +53,12 @@
     window.close();
   }
 
+  function replyFunc() {
+    return pkg && (pkg.func === 'GetUserCert' || pkg.func === 'CheckEnvir') ? 'pkcs11info' : 'sign';
+  }
+
   function cancelled() {
-    return { func: pkg && pkg.func, ret_code: RET_CANCELLED, last_error: 0, serverVersion: serverVersion, nonce: pkg && pkg.nonce !== undefined ? String(pkg.nonce) : undefined };
+    return { func: replyFunc(), ret_code: RET_CANCELLED, last_error: 0, serverVersion: serverVersion, nonce: pkg && pkg.nonce !== undefined ? String(pkg.nonce) : undefined };
   }
 
   function refuse(origin) {
@@ -77,7 +84,7 @@
   function sign(cardSN) {
     picker.hidden = true;
     say('處理中，請稍候…');
-    var request = { tbsPackage: pkg, origin: requester };
+    var request = { tbsPackage: raw, origin: requester };
     if (cardSN) request.cardSN = cardSN;
     fetch('/sign', {
       method: 'POST',
@@ -89,11 +96,12 @@
       .then(function (r) { return r.json(); })
       .then(function (result) {
         if (result && result.ret_code === RET_ORIGIN_NOT_ALLOWED) return refuse(requester);
-        if (result && pkg.nonce !== undefined && result.nonce === undefined) result.nonce = String(pkg.nonce);
+        if (result && pkg && pkg.nonce !== undefined && result.nonce === undefined) result.nonce = String(pkg.nonce);
+        if (result && !result.func) result.func = replyFunc();
         reply(result);
       })
       .catch(function () {
-        reply({ func: pkg.func, ret_code: RET_BAD_REQUEST, last_error: 0, serverVersion: serverVersion });
+        reply({ func: replyFunc(), ret_code: RET_CARD_ERROR, last_error: 0, serverVersion: serverVersion });
       });
   }
 
@@ -135,7 +143,8 @@
   window.addEventListener('pagehide', onLeave);
 
   function start() {
-    var needsCard = pkg.func === 'MakeSignature' || pkg.func === 'GetUserCert';
+    // GetUserCert / CheckEnvir answer with every card's certificates: nothing to pick.
+    var needsCard = pkg && pkg.func === 'MakeSignature';
     if (!needsCard || pkg.cardSN || pkg.tokenLabel) return sign(null);
     say('正在讀取讀卡機中的憑證卡片…');
     fetch('/pkcs11info?withcert=true', { credentials: 'omit', cache: 'no-store' })
@@ -143,8 +152,9 @@
       .then(function (info) {
         var cards = [];
         (info.slots || []).forEach(function (s) {
-          if (!s.token || !s.certs || !s.certs.length) return;
-          var cert = s.certs.filter(function (c) { return (c.keyUsage || []).indexOf('digitalSignature') >= 0; })[0] || s.certs[0];
+          if (!s.token || s.token === 'unknown token' || !s.token.certs || !s.token.certs.length) return;
+          var certs = s.token.certs;
+          var cert = certs.filter(function (c) { return c.usage === 'digitalSignature'; })[0] || certs[0];
           cards.push({ serial: s.token.serialNumber, label: s.token.label, cn: cert.subjectCN, type: cert.type });
         });
         if (cards.length > 1) pickCard(cards);
@@ -161,16 +171,24 @@
       return;
     }
     var data = e.data;
-    if (typeof data === 'string') {
-      try { data = JSON.parse(data); } catch (err) { return; }
-    }
-    if (!data || typeof data !== 'object' || typeof data.func !== 'string' || data.func === 'getTbs') return;
+    var text = typeof data === 'string' ? data : null;
+    var parsed = null;
+    if (text !== null) {
+      try { parsed = JSON.parse(text.replace(/%2B/gi, '+')); } catch (err) { parsed = null; }
+    } else if (data && typeof data === 'object') {
+      parsed = data;
+      try { text = JSON.stringify(data); } catch (err) { return; }
+    } else return;
+    // Our own question echoed back is not an answer.
+    if (parsed && parsed.func === 'getTbs') return;
     started = true;
     requester = e.origin;
-    pkg = data;
+    raw = text;
+    pkg = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : null;
     showOrigin(requester);
-    purposeEl.textContent = PURPOSES[pkg.func] || '';
-    purposeEl.hidden = !PURPOSES[pkg.func];
+    var purpose = pkg ? PURPOSES[pkg.func] : '';
+    purposeEl.textContent = purpose || '';
+    purposeEl.hidden = !purpose;
     start();
   });
 
