@@ -209,7 +209,7 @@ export function createBridge(config: BridgeConfig): Bridge {
       }
       if (!pkg || typeof pkg !== 'object' || Array.isArray(pkg)) return json(res, 400, refusal(RET.JSON_ERROR));
       if (cardSN !== undefined && (typeof cardSN !== 'string' || cardSN.length > 64)) return json(res, 400, refusal(RET.BAD_REQUEST));
-      json(res, 200, service.handle(pkg, cardSN || undefined));
+      json(res, 200, service.handle(pkg, cardSN || undefined, origin));
     },
   );
 

@@ -17,6 +17,11 @@ export const RET = {
   BAD_REQUEST: 0x7600000c,
   /** 不支援的方法: an unknown func, or a path / method the bridge does not serve. */
   NOT_SUPPORTED: 0x7600000e,
+  /**
+   * 禁止存取的網域: a portal challenge (ecpa-login / ecpa-bind / ecpa-sign) whose origin= line
+   * names another site than the one asking (a challenge relayed by another site).
+   */
+  CHALLENGE_ORIGIN: 0x7600000f,
   /** 在未授權的網站執行元件: the web site is not one of the configured portal origins (clients: 「非信任網站」). */
   ORIGIN_NOT_ALLOWED: 0x76000031,
   /** 未輸入PIN碼: MakeSignature or /decrypt without a PIN. */
@@ -83,6 +88,7 @@ export const RET_MESSAGES: Record<number, string> = {
   [RET.DECRYPT_UNSUPPORTED]: '憑證元件不支援此檔案的格式或演算法',
   [RET.NO_CARD]: '讀卡機中沒有憑證卡片',
   [RET.ORIGIN_NOT_ALLOWED]: '此網站未被允許使用憑證元件',
+  [RET.CHALLENGE_ORIGIN]: '此登入驗證資料屬於其他網站，已拒絕簽章',
   [RET.NOT_SUPPORTED]: '憑證元件不支援此功能',
   [RET.NO_RECIPIENT]: '此檔案不是加密給這張卡片的憑證，無法解密',
   [RET.DECRYPT_FAILED]: '檔案無法解密，可能已損毀',

@@ -125,6 +125,19 @@ const LISTING_FUNCS = new Set(['GetUserCert', 'CheckEnvir']);
 const replyFunc = (func: unknown): ReplyFunc => (typeof func === 'string' && LISTING_FUNCS.has(func) ? 'pkcs11info' : 'sign');
 const truthy = (v: string | boolean | undefined) => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 
+/**
+ * What a portal challenge (the tbs eCPA-style portals issue: a first line `ecpa-<purpose>`,
+ * then `key=value` lines) says about itself: the purpose, the site it was issued for and,
+ * for a document, its title and digest. null for any other tbs.
+ */
+export function describeChallenge(tbs: Buffer): { purpose: string; origin?: string; title?: string; digest?: string } | null {
+  const text = tbs.toString('utf8');
+  const head = /^ecpa-(login|bind|sign)\n/.exec(text);
+  if (!head) return null;
+  const field = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(text)?.[1];
+  return { purpose: head[1]!, origin: field('origin'), title: field('title'), digest: field('digest') };
+}
+
 /** The certificate a card signs with: digitalSignature first, then nonRepudiation, then any. */
 export function signingCertificate(certs: TokenCertificate[]): TokenCertificate | undefined {
   return (
@@ -222,7 +235,7 @@ export class BridgeService {
   }
 
   /** Handles one tbsPackage (already parsed JSON). `picked` = the card chosen in the popup. */
-  handle(input: unknown, picked?: string): BridgeResult | Pkcs11Info {
+  handle(input: unknown, picked?: string, requester?: string): BridgeResult | Pkcs11Info {
     const parsed = tbsPackageSchema.safeParse(input);
     if (!parsed.success) {
       const pkg = input && typeof input === 'object' ? (input as Partial<TbsPackage>) : undefined;
@@ -234,7 +247,7 @@ export class BridgeService {
     try {
       switch (pkg.func) {
         case 'MakeSignature':
-          return this.makeSignature(pkg, picked);
+          return this.makeSignature(pkg, picked, requester);
         case 'GetUserCert':
         case 'CheckEnvir':
           return this.listing(pkg, picked);
@@ -247,7 +260,7 @@ export class BridgeService {
     }
   }
 
-  private makeSignature(pkg: TbsPackage, picked?: string): BridgeResult {
+  private makeSignature(pkg: TbsPackage, picked?: string, requester?: string): BridgeResult {
     if (pkg.tbs === undefined || pkg.tbs === '') throw new BridgeRefusal(RET.NO_TBS);
     const encoding = (pkg.tbsEncoding ?? 'NONE').toUpperCase();
     let data: Buffer;
@@ -257,6 +270,11 @@ export class BridgeService {
       if (!b64 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new BridgeRefusal(RET.BASE64_DECODE);
       data = Buffer.from(pkg.tbs, 'base64');
     } else throw new BridgeRefusal(RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}（tbsEncoding ${pkg.tbsEncoding}）`);
+    // A portal challenge is signed only for the site it names (no relaying by another site).
+    const challenge = describeChallenge(data);
+    if (challenge && requester && challenge.origin !== requester) {
+      throw new BridgeRefusal(RET.CHALLENGE_ORIGIN, 0, `${RET_MESSAGES[RET.CHALLENGE_ORIGIN]}（${challenge.origin ?? '未註明網站'}，要求來源 ${requester}）`);
+    }
     const hash = HASHES[(pkg.hashAlgorithm ?? 'SHA256').toUpperCase().replace(/-/g, '')];
     if (!hash) throw new BridgeRefusal(RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}（hashAlgorithm ${pkg.hashAlgorithm}）`);
     const signatureType = (pkg.signatureType ?? 'PKCS1').toUpperCase();

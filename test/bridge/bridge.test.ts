@@ -283,6 +283,23 @@ describe('POST /sign: MakeSignature, GetUserCert, CheckEnvir', () => {
   });
 });
 
+describe('portal challenges', () => {
+  const challenge = (purpose: string, origin: string) => [`ecpa-${purpose}`, `origin=${origin}`, `nonce=${'A'.repeat(43)}`, `time=${new Date().toISOString()}`].join('\n');
+
+  it('signs a login challenge only for the site it names: another site gets 0x7600000F, nothing signed, PIN counter untouched', async () => {
+    const serial = await serialOf('wang-xiaoming');
+    expect((await sign(makeSignature('wang-xiaoming', DEMO_PIN, { tbs: challenge('login', PORTAL) }))).body).toMatchObject({ func: 'sign', ret_code: 0 });
+    for (const tbs of [challenge('login', 'http://ecpa.other.test'), challenge('bind', 'http://ecpa.other.test'), challenge('sign', 'http://ecpa.other.test'), 'ecpa-login\nnonce=x']) {
+      for (const pkg of [makeSignature('wang-xiaoming', '000000', { tbs }), makeSignature('wang-xiaoming', '000000', { tbs: Buffer.from(tbs).toString('base64'), tbsEncoding: 'base64' })]) {
+        const { body } = await sign(pkg);
+        expect(body, tbs).toMatchObject({ func: 'sign', ret_code: 0x7600000f });
+        expect(body.signature).toBeUndefined();
+      }
+    }
+    expect(fs.existsSync(stateFile) ? state().cards[serial] : undefined).toBeUndefined();
+  });
+});
+
 describe('wrong PINs and the unlock route', () => {
   it('counts consecutive wrong PINs: 0x80000002, 0x80000001 (as signed integers), then locked 0xA4 even with the right PIN', async () => {
     const serial = await serialOf('hr-chief');

@@ -332,6 +332,40 @@ describe('a page that speaks HiPKI as government sites do', () => {
   });
 });
 
+describe('the popup tells which site asks and for what', () => {
+  const challenge = (purpose: string, origin: string, extra: string[] = []) =>
+    [`ecpa-${purpose}`, `origin=${origin}`, `nonce=${crypto.randomBytes(32).toString('base64url')}`, `time=${new Date().toISOString()}`, ...extra].join('\n');
+
+  it('a login challenge: the site and 「登入」; a document: its title and digest', async () => {
+    const page = await openClient(allCards);
+    const seen: string[] = [];
+    const look = async (popup: Page) => {
+      await popup.getByRole('button', { name: '取消' }).waitFor();
+      seen.push(await popup.locator('main').innerText());
+      await popup.getByRole('button', { name: '取消' }).click();
+    };
+    await call(page, makeSignature({ signatureType: 'PKCS1', tbs: challenge('login', siteOrigin) }), { inPopup: look });
+    expect(seen[0]).toContain(`要求來源：${siteOrigin}`);
+    expect(seen[0]).toContain(`用途：登入（${siteOrigin}）`);
+    const digest = crypto.createHash('sha256').update('申請書').digest('hex');
+    const doc = challenge('sign', siteOrigin, ['title=資料介接申請書 APFQ11500001', `digest=${digest}`]);
+    await call(page, makeSignature({ tbs: Buffer.from(doc).toString('base64'), tbsEncoding: 'base64' }), { inPopup: look });
+    expect(seen[1]).toContain('用途：簽署文件「資料介接申請書 APFQ11500001」');
+    expect(seen[1]).toContain(digest);
+    await page.close();
+  });
+
+  it('refuses a login challenge whose embedded origin is another site: 0x7600000F, nothing signed', async () => {
+    const page = await openClient(oneCard);
+    const reply = await call(page, makeSignature({ signatureType: 'PKCS1', tbs: challenge('login', 'https://ecpa.example.gov.tw') }));
+    expect(reply).toMatchObject({ func: 'sign', ret_code: 0x7600000f });
+    expect(reply.signature).toBeUndefined();
+    // The same challenge for this site is signed without a click (one card).
+    expect(await call(page, makeSignature({ signatureType: 'PKCS1', tbs: challenge('login', siteOrigin) }))).toMatchObject({ func: 'sign', ret_code: 0 });
+    await page.close();
+  });
+});
+
 describe('bad input through the popup', () => {
   const cases: [string, unknown, number, number?][] = [
     ['a tbsPackage that is not JSON', '{"func":"MakeSignature","tbs":', 0x7600000b],

@@ -40,6 +40,38 @@
 
   function say(text) { statusEl.textContent = text; }
 
+  // The tbs as text (tbsEncoding NONE or base64), or null.
+  function tbsText(p) {
+    if (!p || typeof p.tbs !== 'string') return null;
+    if (String(p.tbsEncoding || 'NONE').toUpperCase() !== 'BASE64') return p.tbs;
+    try {
+      var bin = atob(p.tbs.replace(/\s+/g, ''));
+      var bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    } catch (e) { return null; }
+  }
+
+  // A portal challenge (first line ecpa-login / ecpa-bind / ecpa-sign, then key=value lines).
+  function challengeOf(p) {
+    var text = tbsText(p);
+    var head = text && /^ecpa-(login|bind|sign)\n/.exec(text);
+    if (!head) return null;
+    function field(name) { var m = new RegExp('^' + name + '=(.*)$', 'm').exec(text); return m ? m[1] : null; }
+    return { purpose: head[1], origin: field('origin'), title: field('title'), digest: field('digest') };
+  }
+
+  // What the site asks for, in words: 「登入」 for a login challenge, the document's title and
+  // digest for a document, else the function.
+  function describe(p, site) {
+    var c = challengeOf(p);
+    if (c && c.origin !== site) return '此登入驗證資料屬於其他網站（' + (c.origin || '未註明') + '），將拒絕簽章。';
+    if (c && c.purpose === 'login') return '用途：登入（' + site + '）';
+    if (c && c.purpose === 'bind') return '用途：綁定憑證（' + site + '）';
+    if (c && c.purpose === 'sign') return '用途：簽署文件' + (c.title ? '「' + c.title + '」' : '') + (c.digest ? '，文件摘要 SHA-256 ' + c.digest : '');
+    return p ? PURPOSES[p.func] || '' : '';
+  }
+
   function showOrigin(origin) {
     originValue.textContent = origin;
     originBox.hidden = false;
@@ -186,7 +218,7 @@
     raw = text;
     pkg = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : null;
     showOrigin(requester);
-    var purpose = pkg ? PURPOSES[pkg.func] : '';
+    var purpose = describe(pkg, requester);
     purposeEl.textContent = purpose || '';
     purposeEl.hidden = !purpose;
     start();
