@@ -138,6 +138,11 @@ describe('card login through the bridge popup', () => {
   it('環境檢測 asks the component as HiPKI pages do (popup, GetUserCert) and lists each card\'s certificates by usage', async () => {
     const page = await b.newPage();
     await visit(page, '/help/components', '元件下載區及環境檢測');
+    // 元件下載區: who needs nothing more, and how to use ours on Linux or with another module.
+    const main = await page.locator('main').innerText();
+    expect(main).toContain('已安裝中華電信 HiPKI 跨平台網頁元件（HiCOS 卡片管理工具）者，不需再安裝其他元件');
+    expect(main).toContain('在 Linux 或以其他 PKCS#11 模組使用人事服務網憑證元件');
+    expect(main).toMatch(/PKCS11_MODULE=\/usr\/lib\/x86_64-linux-gnu\/opensc-pkcs11\.so npm start/);
     const popupPromise = page.waitForEvent('popup');
     await page.getByRole('button', { name: '開始檢測' }).click();
     const popup = await popupPromise;
