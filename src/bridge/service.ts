@@ -419,7 +419,10 @@ export class BridgeService {
       };
       if (withCert && entry.token) {
         try {
-          entry.token.certs = this.token.certificates(s.slot).map((c, i) => hipkiCert(c.der, c.info, i));
+          // cert1 the signing certificate, then the encryption one, as on real cards.
+          const rank = (c: TokenCertificate) => (c.info.keyUsage.includes('digitalSignature') ? 0 : c.info.keyUsage.includes('keyEncipherment') ? 1 : 2);
+          const certs = [...this.token.certificates(s.slot)].sort((a, b) => rank(a) - rank(b));
+          entry.token.certs = certs.map((c, i) => hipkiCert(c.der, c.info, i));
         } catch {
           entry.token.certs = [];
         }

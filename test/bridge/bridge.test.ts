@@ -2,7 +2,7 @@
  * The smart-card bridge against real SoftHSM2 tokens through pkcs11js (no mocks): the demo
  * PKI's cards are made into a temporary token folder, and the bridge listens on a free port.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -121,7 +121,17 @@ describe('GET /pkcs11info', () => {
     expect(wang.token!.serialNumber).toMatch(/^[0-9a-f]{16}$/);
     expect(wang.token!.manufacturer).toBe('SoftHSM project');
     const certs = (label: string) => slot(label).token!.certs!;
-    expect(certs('wang-xiaoming').length).toBeGreaterThanOrEqual(1);
+    // 自然人憑證 and 機關憑證: a signature and an encryption certificate, cert1 and cert2.
+    for (const card of ['wang-xiaoming', 'agency-ntunhs']) {
+      expect(certs(card).map((c) => [c.label, c.usage, c.keyUsage]), card).toEqual([
+        ['cert1', 'digitalSignature', ['digitalSignature', 'nonRepudiation']],
+        ['cert2', 'keyEncipherment|dataEncipherment', ['keyEncipherment', 'dataEncipherment']],
+      ]);
+      const enc = new crypto.X509Certificate(fs.readFileSync(path.join(root, 'pki', 'cards', card, 'enc-cert.pem')));
+      expect(Buffer.from(certs(card)[1]!.certb64, 'base64').equals(enc.raw)).toBe(true);
+      expect(certs(card)[1]!.subjectDN).toBe(certs(card)[0]!.subjectDN);
+    }
+    expect(certs('chen-meiling-nhi')).toHaveLength(1);
     const signing = certs('wang-xiaoming').find((c) => c.usage === 'digitalSignature')!;
     expect(signing).toMatchObject({ label: 'cert1', subjectCN: '王小明', subjectID: DEMO_ACCOUNTS.find((a) => a.name === '王小明')!.nationalId.slice(-4), type: 'moica', keyUsage: expect.arrayContaining(['digitalSignature']) });
     expect(signing.subjectDN).toContain('CN=王小明');
@@ -385,13 +395,22 @@ describe('wrong PINs and the unlock route', () => {
     for (const pin of ['1', '2', '3']) await sign(makeSignature('retired', `99999${pin}`));
     expect((await sign(makeSignature('retired', DEMO_PIN))).body.last_error).toBe(LAST_ERROR.LOCKED);
     const env = { ...process.env, SOFTHSM2_CONF: manifest.softhsmConf!, BRIDGE_STATE_FILE: stateFile, BRIDGE_ALLOWED_ORIGINS: PORTAL };
+    // Run without blocking this process: the bridge under test keeps serving meanwhile (a
+    // blocked event loop let its keep-alive sockets time out: ECONNRESET on the next fetch).
     const cli = (soPin: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/bridge/server.ts', 'unlock', '--card', 'retired', '--so-pin', soPin], { env, cwd: process.cwd(), encoding: 'utf8', timeout: 60_000 });
-    const bad = cli('00000000');
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/bridge/server.ts', 'unlock', '--card', 'retired', '--so-pin', soPin], { env, cwd: process.cwd(), timeout: 60_000 });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    const bad = await cli('00000000');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/SO PIN/);
     expect((await sign(makeSignature('retired', DEMO_PIN))).body.last_error).toBe(LAST_ERROR.LOCKED);
-    const good = cli(DEMO_SO_PIN);
+    const good = await cli(DEMO_SO_PIN);
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/已解鎖/);
     // The running bridge reads the state file on every attempt.

@@ -45,7 +45,7 @@ function configFor(extra: Record<string, string> = {}): BridgeConfig {
   return loadBridgeConfig({ BRIDGE_PORT: '0', BRIDGE_ALLOWED_ORIGINS: PORTAL, BRIDGE_STATE_FILE: stateFile, SOFTHSM2_CONF: manifest.softhsmConf!, ...extra });
 }
 
-const cardPem = (card: string, file: 'cert.pem' | 'key.pem' = 'cert.pem') => path.join(pkiDir, 'cards', card, file);
+const cardPem = (card: string, file: 'cert.pem' | 'key.pem' | 'enc-cert.pem' | 'enc-key.pem' = 'cert.pem') => path.join(pkiDir, 'cards', card, file);
 
 /** `openssl cms -encrypt -binary -aes256` of `data` to the given certificates; returns the file. */
 function encrypt(name: string, data: Buffer, recipients: string[], extra: string[] = [], outform = 'DER'): string {
@@ -148,6 +148,16 @@ describe('POST /decrypt', () => {
       expect(body.cardSN).toBe(serials[card]);
       expect(Buffer.from(body.plaintext!, 'base64').equals(small)).toBe(true);
     }
+  });
+
+  it('opens a file encrypted to the agency card\'s encryption certificate (cert2) with the card, and openssl with its key', async () => {
+    const data = Buffer.from('加密憑證的資料交換檔');
+    const forEnc = encrypt('ntunhs-enc', data, [cardPem('agency-ntunhs', 'enc-cert.pem')]);
+    const { body } = await decrypt(fileBody(forEnc));
+    expect(body).toMatchObject({ ret_code: 0, cardSN: serials['agency-ntunhs'] });
+    expect(Buffer.from(body.plaintext!, 'base64').equals(data)).toBe(true);
+    const out = execFileSync('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', forEnc, '-inkey', cardPem('agency-ntunhs', 'enc-key.pem'), '-recip', cardPem('agency-ntunhs', 'enc-cert.pem')]);
+    expect(out.equals(data)).toBe(true);
   });
 
   it('interop: openssl cms -decrypt opens the same file with the agency key', () => {
