@@ -213,7 +213,7 @@ describe('a page that speaks HiPKI as government sites do', () => {
       for (const cert of slot.token.certs) {
         expect(typeof cert.usage).toBe('string');
         expect(cert.label).toMatch(/^cert\d+$/);
-        if (cert.usage == 'digitalSignature' && String(cert.subjectDN).includes('王小明')) {
+        if (cert.usage == 'digitalSignature' && slot.token.label === 'wang-xiaoming') {
           found = cert;
           cardSN = slot.token.serialNumber;
         }
