@@ -55,29 +55,31 @@ async function main() {
 
     // Warm-up (trust store load, JIT, pool).
     for (let i = 0; i < 50; i++) {
-      const { tbs } = await services.cardLogin.challenge('login');
-      await services.cardLogin.signIn(await services.cardLogin.verify({ tbs, certb64, signature: crypto.sign('sha256', Buffer.from(tbs), key).toString('base64') }, 'login', ctx), ctx);
+      const { tbs, nonce } = await services.cardLogin.challenge('login');
+      await services.cardLogin.signIn(await services.cardLogin.verify({ tbs, certb64, signature: crypto.sign('sha256', Buffer.from(tbs), key).toString('base64') }, 'login', ctx, [nonce]), ctx);
     }
 
     // Challenges: timed on their own.
-    const tbsList: string[] = [];
+    const tbsList: { tbs: string; nonce: string }[] = [];
     let t0 = performance.now();
     await runConcurrently(LOGINS, CONCURRENCY, async () => {
-      tbsList.push((await services.cardLogin.challenge('login')).tbs);
+      const { tbs, nonce } = await services.cardLogin.challenge('login');
+      tbsList.push({ tbs, nonce });
     });
     const challengeSecs = (performance.now() - t0) / 1000;
 
     // The card signs each tbs (not timed: this happens in the reader).
-    const signed = tbsList.map((tbs) => ({ tbs, certb64, signature: crypto.sign('sha256', Buffer.from(tbs), key).toString('base64') }));
+    // Each as the browser session that asked for it (its one nonce).
+    const signed = tbsList.map(({ tbs, nonce }) => ({ input: { tbs, certb64, signature: crypto.sign('sha256', Buffer.from(tbs), key).toString('base64') }, issued: [nonce] }));
 
     // Verify + map to the agency: timed.
     const latencies: number[] = [];
     let next = 0;
     t0 = performance.now();
     await runConcurrently(LOGINS, CONCURRENCY, async () => {
-      const input = signed[next++]!;
+      const { input, issued } = signed[next++]!;
       const start = performance.now();
-      const result = await services.cardLogin.signIn(await services.cardLogin.verify(input, 'login', ctx), ctx);
+      const result = await services.cardLogin.signIn(await services.cardLogin.verify(input, 'login', ctx, issued), ctx);
       if (!('user' in result)) throw new Error('login did not complete');
       latencies.push(performance.now() - start);
     });

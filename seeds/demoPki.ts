@@ -50,7 +50,30 @@ export interface DemoPkiManifest {
   softhsmConf: string | null;
   modulePath: string;
   cas: Record<string, string>;
-  cards: { name: string; ca: string; note: string; tokenLabel: string | null; thumbprint: string; serialHex: string; cardNumber: string }[];
+  cards: {
+    name: string;
+    ca: string;
+    note: string;
+    tokenLabel: string | null;
+    thumbprint: string;
+    serialHex: string;
+    cardNumber: string;
+    /** 自然人憑證 and 機關憑證: the encryption certificate's serial (cards/<name>/enc-cert.pem). */
+    encSerialHex?: string;
+  }[];
+}
+
+/** Signing certificate of a two-certificate card; the encryption one is ENCRYPTION_KEY_USAGE. */
+const SIGNATURE_KEY_USAGE = { digitalSignature: true, nonRepudiation: true };
+const ENCRYPTION_KEY_USAGE = { keyEncipherment: true, dataEncipherment: true };
+
+/**
+ * Whether a demo card carries two certificates as real 自然人憑證 and 機關憑證 do (signature
+ * and encryption, two keys, labels cert1 / cert2); NHI-like cards and cards with a key usage
+ * of their own (a test case) carry one.
+ */
+function twoCertificates(c: DemoCard): boolean {
+  return (c.ca === 'moica' || c.ca === 'gca') && !c.profile.keyUsage;
 }
 
 // The demo people's national IDs come from seeds/demo-accounts.json (by name).
@@ -72,7 +95,7 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
   if (!opts.force && fs.existsSync(manifestFile)) {
     const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as DemoPkiManifest;
     const tokensOk = !m.softhsmConf || fs.existsSync(m.softhsmConf);
-    const issuedOk = fs.existsSync(issuedFile(out, 'moica')) && fs.existsSync(caKeyFile(out, 'moica'));
+    const issuedOk = fs.existsSync(issuedFile(out, 'moica')) && fs.existsSync(caKeyFile(out, 'moica')) && m.cards.some((c) => c.encSerialHex);
     if (m.cards.length === DEMO_CARDS.length && tokensOk && issuedOk && (opts.softhsmDir === undefined || Boolean(m.softhsmConf) === Boolean(opts.softhsmDir))) {
       ensurePlatformPki(out);
       return m;
@@ -101,20 +124,30 @@ export function createDemoPki(out: string, opts: { softhsmDir?: string | null; m
   for (const c of DEMO_CARDS) {
     const key = newRsaKey();
     const validity = c.validity === 'expired' ? { notBefore: new Date(now - 3 * 365 * DAY), notAfter: new Date(now - 30 * DAY) } : { notBefore: new Date(now - DAY), notAfter: new Date(now + 5 * 365 * DAY) };
-    const cert = issueCardCertificate(cas[c.ca]!, key.publicKey, { ...c.profile, ...validity });
+    const two = twoCertificates(c);
+    const cert = issueCardCertificate(cas[c.ca]!, key.publicKey, { ...c.profile, ...(two ? { keyUsage: SIGNATURE_KEY_USAGE } : {}), ...validity });
     const der = derOf(cert);
     if (c.revoked) revokedBy[c.ca]!.push({ serialHex: cert.serialNumber, at: new Date(now - DAY / 2) });
     pem(path.join(out, 'cards', c.name, 'cert.pem'), pki.certificateToPem(cert));
     pem(path.join(out, 'cards', c.name, 'key.pem'), pki.privateKeyInfoToPem(pki.wrapRsaPrivateKey(pki.privateKeyToAsn1(key.privateKey))));
+    // The encryption certificate: its own key, same subject and validity.
+    const enc = two ? { key: newRsaKey() } : null;
+    const encCert = enc ? issueCardCertificate(cas[c.ca]!, enc.key.publicKey, { ...c.profile, keyUsage: ENCRYPTION_KEY_USAGE, ...validity }) : null;
+    if (c.revoked && encCert) revokedBy[c.ca]!.push({ serialHex: encCert.serialNumber, at: new Date(now - DAY / 2) });
+    if (enc && encCert) {
+      pem(path.join(out, 'cards', c.name, 'enc-cert.pem'), pki.certificateToPem(encCert));
+      pem(path.join(out, 'cards', c.name, 'enc-key.pem'), pki.privateKeyInfoToPem(pki.wrapRsaPrivateKey(pki.privateKeyToAsn1(enc.key.privateKey))));
+    }
     let tokenLabel: string | null = null;
     if (conf) {
       tokenLabel = c.name.slice(0, 32);
       initToken(conf, tokenLabel, DEMO_PIN, DEMO_SO_PIN);
       const subjectDer = Buffer.from(forge.asn1.toDer(pki.distinguishedNameToAsn1(cert.subject)).getBytes(), 'binary');
       importToToken(modulePath, conf, tokenLabel, DEMO_PIN, key.privateKey, der, subjectDer, c.note.slice(0, 60));
+      if (enc && encCert) importToToken(modulePath, conf, tokenLabel, DEMO_PIN, enc.key.privateKey, derOf(encCert), subjectDer, `${c.note.slice(0, 54)} 加密`);
     }
     const thumbprint = crypto.createHash('sha256').update(der).digest('hex');
-    cards.push({ name: c.name, ca: c.ca, note: c.note, tokenLabel, thumbprint, serialHex: cert.serialNumber.toUpperCase(), cardNumber: c.profile.cardNumber });
+    cards.push({ name: c.name, ca: c.ca, note: c.note, tokenLabel, thumbprint, serialHex: cert.serialNumber.toUpperCase(), cardNumber: c.profile.cardNumber, ...(encCert ? { encSerialHex: encCert.serialNumber.toUpperCase() } : {}) });
     if (c.ca !== 'untrusted' && c.profile.type !== 'gca') {
       issued[c.ca]!.push({ serialHex: normalSerial(cert.serialNumber), thumbprint, cardNumber: c.profile.cardNumber, nationalId: c.profile.nationalId ?? '' });
     }

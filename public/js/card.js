@@ -1,14 +1,18 @@
 // 憑證登入: the HiPKI local sign server protocol (中華電信 跨平台網頁元件, port 61161).
 // 1. ask the portal for a single-use tbs; 2. open the bridge's popupForm on this click;
 // 3. the popup asks {"func":"getTbs"} and gets the tbsPackage with the PIN;
-// 4. it answers with ret_code / signature / certb64 / cardSN, which are posted to the portal.
+// 4. it answers {"func":"sign", ret_code, signature, certb64, cardSN, last_error}, which is
+//    posted to the portal. Only the protocol's fields are read, so the real HiPKI component
+//    works as well as the portal's own bridge.
 // The PIN never leaves this page except to the bridge on 127.0.0.1.
 (function () {
 
+  // last_error with 0x76100006; 0x80000001/2 arrive as signed 32-bit integers.
   const LAST_ERROR = {
     0xa0: '憑證密碼（Pin Code）錯誤，連續錯誤 3 次將會鎖卡。',
-    0x80000002: '憑證密碼（Pin Code）錯誤，尚可嘗試 2 次，連續錯誤 3 次將會鎖卡。',
-    0x80000001: '憑證密碼（Pin Code）錯誤，尚可嘗試 1 次，再錯誤將會鎖卡。',
+    0xa2: '憑證密碼（Pin Code）長度不正確，請重新輸入。',
+    [-2147483646]: '憑證密碼（Pin Code）錯誤，尚可嘗試 2 次，連續錯誤 3 次將會鎖卡。',
+    [-2147483647]: '憑證密碼（Pin Code）錯誤，尚可嘗試 1 次，再錯誤將會鎖卡。',
     0xa4: '憑證已鎖卡，必須進行解卡方可再使用：自然人憑證請至 MOICA 內政部憑證管理中心網站（https://moica.nat.gov.tw/）進行解卡；機關憑證請至 GCA 政府憑證管理中心網站（https://gca.nat.gov.tw/）進行解卡。',
   };
   const RET_CODE = {
@@ -16,7 +20,8 @@
     0x76100003: '找不到讀卡機，請確認讀卡機已連接並安裝驅動程式。',
     0x76000998: '請輸入憑證密碼（Pin Code）。',
     0x76000999: '已取消憑證操作。',
-    0x7600000f: '此網站未被允許使用憑證元件。',
+    0x76000031: '此網站未被允許使用憑證元件（非信任網站），請確認元件設定。',
+    0x7600000f: '憑證元件拒絕簽章：登入驗證資料不屬於本網站（禁止存取的網域），請重新操作。',
     0x76500001: '插入之憑證尚未生效，請確認所持憑證之有效性。',
     0x76500002: '插入之憑證已過期，請確認所持憑證之有效性。',
   };
@@ -34,7 +39,7 @@
     }
 
     function explain(result) {
-      if (result.ret_code === 0x76100006) return LAST_ERROR[result.last_error] || LAST_ERROR[0xa0];
+      if (result.ret_code === 0x76100006) return LAST_ERROR[Number(result.last_error) | 0] || LAST_ERROR[0xa0];
       return RET_CODE[result.ret_code] || '憑證元件發生錯誤（代碼 0x' + Number(result.ret_code).toString(16) + '），請重新操作。';
     }
 
@@ -44,7 +49,7 @@
       const pin = form.querySelector('.card-pin').value;
       if (!pin) return show(RET_CODE[0x76000998]);
       // Open the popup inside the click, or the browser blocks it.
-      const popup = window.open(bridge + '/popupForm', 'hipki-sign', 'width=480,height=360');
+      const popup = window.open(bridge + '/popupForm', '簽章中', 'width=480,height=360');
       if (!popup) return show('瀏覽器封鎖了憑證元件視窗，請允許本網站的彈出式視窗後，再按一次「登入」。');
       let tbsPackage = null;
       let answered = false;
@@ -75,6 +80,7 @@
           popup.postMessage(JSON.stringify(tbsPackage), bridge);
           return;
         }
+        if (!data || data.func !== 'sign') return;
         answered = true;
         clearTimeout(timer);
         window.removeEventListener('message', onMessage);

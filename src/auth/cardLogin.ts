@@ -46,6 +46,7 @@ const CHALLENGE_ERRORS = {
   tbs_expired: '登入驗證已逾時（5 分鐘），請重新操作。',
   tbs_origin: '登入驗證資料不屬於本網站，請重新操作。',
   tbs_purpose: '登入驗證資料用途不符，請重新操作。',
+  tbs_session: '登入驗證資料不是由此瀏覽器取得，請重新操作。',
 } as const;
 
 /** The verified card behind a signature, before it is mapped to a person or agency. */
@@ -133,7 +134,7 @@ export function createCardLoginService(deps: {
 
   return {
     /** A single-use, 5-minute tbs naming the purpose, this portal's origin, a 32-byte nonce and the time. */
-    async challenge(purpose: ChallengePurpose, extra: { digest?: string } = {}): Promise<{ tbs: string; expiresAt: Date }> {
+    async challenge(purpose: ChallengePurpose, extra: { digest?: string } = {}): Promise<{ tbs: string; nonce: string; expiresAt: Date }> {
       const now = clock();
       const nonce = crypto.randomBytes(32).toString('base64url');
       const lines = [`ecpa-${purpose}`, `origin=${deps.origin}`, `nonce=${nonce}`, `time=${now.toISOString()}`];
@@ -141,15 +142,18 @@ export function createCardLoginService(deps: {
       const tbs = lines.join('\n');
       const expiresAt = new Date(now.getTime() + CHALLENGE_MINUTES * 60_000);
       await cards.insertChallenge({ nonce, purpose, origin: deps.origin, tbs }, expiresAt);
-      return { tbs, expiresAt };
+      return { tbs, nonce, expiresAt };
     },
 
     /**
      * Verifies, in order: the tbs is ours, unused, unexpired and for this origin; the
      * certificate parses, chains to a trusted CA, is valid, not revoked and may sign;
-     * the signature is over exactly the tbs.
+     * the signature is over exactly the tbs. `issued` = the nonces of the challenges this
+     * browser session asked for: a tbs fetched by another session is refused (after it is
+     * consumed, so a signature taken elsewhere is spent); null only for document signatures,
+     * which are bound to the signed-in user and the login card instead.
      */
-    async verify(input: SignedResponse, purpose: ChallengePurpose, ctx: RequestContext): Promise<VerifiedCard> {
+    async verify(input: SignedResponse, purpose: ChallengePurpose, ctx: RequestContext, issued: readonly string[] | null): Promise<VerifiedCard> {
       const parsed = parseTbs(input.tbs);
       if (!parsed) return refuse('tbs_malformed', CHALLENGE_ERRORS.tbs_malformed, ctx);
       const consumed = await cards.consumeChallenge(parsed.nonce, clock());
@@ -157,6 +161,7 @@ export function createCardLoginService(deps: {
       if (consumed.tbs !== input.tbs) return refuse('tbs_malformed', CHALLENGE_ERRORS.tbs_malformed, ctx);
       if (parsed.origin !== deps.origin || consumed.origin !== deps.origin) return refuse('tbs_origin', CHALLENGE_ERRORS.tbs_origin, ctx, { origin: parsed.origin });
       if (consumed.purpose !== purpose) return refuse('tbs_purpose', CHALLENGE_ERRORS.tbs_purpose, ctx);
+      if (issued !== null && !issued.includes(parsed.nonce)) return refuse('tbs_session', CHALLENGE_ERRORS.tbs_session, ctx);
       const certDer = Buffer.from(input.certb64, 'base64');
       let facts: ReturnType<TrustStore['check']>;
       try {
@@ -269,7 +274,7 @@ export function createCardLoginService(deps: {
     },
     async verifyDocumentSignature(user: SessionUser, input: SignedResponse, digestHex: string, ctx: RequestContext): Promise<VerifiedCard> {
       if (!user.certificate) throw new DomainError('certificate_required', '此功能限使用憑證登入後操作。', 403);
-      const card = await this.verify(input, 'sign', ctx);
+      const card = await this.verify(input, 'sign', ctx, null);
       if (parseTbs(input.tbs)?.digest !== digestHex) return fail('digest_mismatch', '簽章內容與文件不符，請重新操作。', ctx);
       if (card.thumbprint !== user.certificate.thumbprint) return fail('other_card', '請使用與登入時相同的憑證簽章。', ctx, { thumbprint: card.thumbprint });
       return card;

@@ -27,6 +27,9 @@ const activateSchema = z.object({ accountOrId: text('自訂帳號或身分證字
 const CARD_LABEL: Record<string, string> = { moica: '自然人憑證', gca: '機關憑證', nhi: '健保卡' };
 
 /** 憑證登入 (natural-person, agency and NHI cards through the bridge), activation, 自然人憑證上傳. */
+/** Challenges a session may have open at once (several tabs, a retry). */
+const MAX_SESSION_CHALLENGES = 5;
+
 export function cardRoutes(services: AuthRouteDeps, config: Config, passport: InstanceType<typeof Passport>, limits: { challengeLimiter: RequestHandler }): Router {
   const { cardLogin } = services;
   const router = express.Router();
@@ -52,9 +55,16 @@ export function cardRoutes(services: AuthRouteDeps, config: Config, passport: In
 
   router.get('/login/certificate', (req, res) => res.render('auth/certificate', page(req)));
 
+  // A challenge is good only in the browser session that asked for it (the last few kept).
+  const rememberChallenge = (req: express.Request, nonce: string) => {
+    req.session.cardChallenges = [...(req.session.cardChallenges ?? []), nonce].slice(-MAX_SESSION_CHALLENGES);
+  };
+  const issuedChallenges = (req: express.Request): string[] => req.session.cardChallenges ?? [];
+
   // The tbs the card signs: JSON for the page's script, rate limited.
-  router.post('/login/certificate/challenge', limits.challengeLimiter, async (_req, res) => {
-    const { tbs, expiresAt } = await cardLogin.challenge('login');
+  router.post('/login/certificate/challenge', limits.challengeLimiter, async (req, res) => {
+    const { tbs, nonce, expiresAt } = await cardLogin.challenge('login');
+    rememberChallenge(req, nonce);
     res.json({ tbs, expiresAt, bridgeOrigin: config.bridgeOrigin });
   });
 
@@ -62,7 +72,7 @@ export function cardRoutes(services: AuthRouteDeps, config: Config, passport: In
     const parsed = signedSchema.safeParse(req.body);
     if (!parsed.success) return res.status(400).render('auth/certificate', page(req, { failure: '憑證登入資料不完整，請重新操作。' }));
     try {
-      const card = await cardLogin.verify(parsed.data, 'login', ctxOf(req));
+      const card = await cardLogin.verify(parsed.data, 'login', ctxOf(req), issuedChallenges(req));
       const result = await cardLogin.signIn(card, ctxOf(req));
       if ('activate' in result) {
         req.session.pendingCard = card;
@@ -131,8 +141,9 @@ export function cardRoutes(services: AuthRouteDeps, config: Config, passport: In
   router.get('/my/cards', requireUser, async (req, res) => {
     res.render('auth/cards', { title: '自然人憑證上傳', bindings: await cardLogin.bindings(req.user!.accountId), bridgeOrigin: config.bridgeOrigin, cardLabel: CARD_LABEL });
   });
-  router.post('/my/cards/challenge', requireUser, limits.challengeLimiter, async (_req, res) => {
-    const { tbs, expiresAt } = await cardLogin.challenge('bind');
+  router.post('/my/cards/challenge', requireUser, limits.challengeLimiter, async (req, res) => {
+    const { tbs, nonce, expiresAt } = await cardLogin.challenge('bind');
+    rememberChallenge(req, nonce);
     res.json({ tbs, expiresAt, bridgeOrigin: config.bridgeOrigin });
   });
   router.post('/my/cards', requireUser, async (req, res) => {
@@ -141,7 +152,7 @@ export function cardRoutes(services: AuthRouteDeps, config: Config, passport: In
       res.status(400).render('auth/cards', { title: '自然人憑證上傳', bindings: await cardLogin.bindings(req.user!.accountId), bridgeOrigin: config.bridgeOrigin, cardLabel: CARD_LABEL, failure });
     if (!parsed.success) return render('憑證資料不完整，請重新操作。');
     try {
-      const card = await cardLogin.verify(parsed.data, 'bind', ctxOf(req));
+      const card = await cardLogin.verify(parsed.data, 'bind', ctxOf(req), issuedChallenges(req));
       await cardLogin.bindAnother(req.user!, card, ctxOf(req));
       flash(req, 'success', `已綁定${CARD_LABEL[card.cardType]}（卡號 ${card.cardNumber ?? '—'}）。`);
       res.redirect(303, '/my/cards');
@@ -157,5 +168,7 @@ export function cardRoutes(services: AuthRouteDeps, config: Config, passport: In
 declare module 'express-session' {
   interface SessionData {
     pendingCard?: VerifiedCard;
+    /** Nonces of the card challenges this session asked for (the last MAX_SESSION_CHALLENGES). */
+    cardChallenges?: string[];
   }
 }

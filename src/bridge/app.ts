@@ -2,8 +2,10 @@
  * The smart-card bridge's HTTP side, speaking the HiPKI local sign server protocol
  * (中華電信 跨平台網頁元件) on http://127.0.0.1:61161:
  *
+ *   GET  /               a short text with `version:1.3.4.NNNNNN` (IT update scripts parse it)
  *   GET  /popupForm, /popupForm.js, /popupForm.css   the popup a portal page opens
- *   POST /sign          { tbsPackage, origin, cardSN? } from the popup only (own Origin)
+ *   POST /sign          { tbsPackage, origin, cardSN? } from the popup only (own Origin);
+ *                       tbsPackage as the page posted it (a JSON string, `+` possibly as %2B)
  *   GET  /pkcs11info[?withcert=true]                  readers, cards, certificates
  *   POST /decrypt       { pin, cardSN? | tokenLabel?, data } → { ret_code, last_error, plaintext, cardSN }
  *                       from the popup (own Origin) or an allowed portal origin (CORS)
@@ -107,7 +109,22 @@ function ownOrigin(req: Request): string | null {
 
 const json = (res: Response, status: number, body: object) => res.status(status).type('application/json').send(JSON.stringify(body));
 
-const refusal = (retCode: number, message?: string) => ({ ret_code: retCode, last_error: 0, serverVersion: SERVER_VERSION, message: message ?? RET_MESSAGES[retCode] });
+const refusal = (retCode: number, message?: string) => ({ func: 'sign', ret_code: retCode, last_error: 0, serverVersion: SERVER_VERSION, message: message ?? RET_MESSAGES[retCode] });
+
+/**
+ * A tbsPackage string as the HiPKI component reads it: clients that post it form-encoded
+ * escape `+` as `%2B` (JSON.stringify(tbs).replace(/\+/g, '%2B')), so %2B is a plus sign.
+ */
+export function parseTbsPackage(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text.replace(/%2B/gi, '+')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** GET /: what the HiPKI component shows there, with the version IT update scripts parse. */
+const homeText = () => `HiPKI Local Sign Server compatible bridge (人事服務網憑證元件)\nversion:${SERVER_VERSION}\n`;
 
 export function createBridge(config: BridgeConfig): Bridge {
   const service = new BridgeService(config);
@@ -130,6 +147,9 @@ export function createBridge(config: BridgeConfig): Bridge {
     next();
   });
 
+  app.get('/', (_req, res) => {
+    res.type('text/plain; charset=utf-8').send(homeText());
+  });
   app.get('/popupForm', (_req, res) => {
     res.setHeader('Content-Security-Policy', POPUP_CSP);
     res.type('text/html; charset=utf-8').send(popup);
@@ -177,20 +197,19 @@ export function createBridge(config: BridgeConfig): Bridge {
     express.json({ limit: MAX_BODY_BYTES, type: () => true, strict: true }),
     (req, res) => {
       const body = req.body as unknown;
-      if (!body || typeof body !== 'object' || Array.isArray(body)) return json(res, 400, refusal(RET.BAD_REQUEST));
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return json(res, 400, refusal(RET.JSON_ERROR));
       const { tbsPackage, origin, cardSN } = body as { tbsPackage?: unknown; origin?: unknown; cardSN?: unknown };
       if (typeof origin !== 'string' || tbsPackage === undefined) return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：需要 tbsPackage 與 origin`));
       if (!allowed.has(origin)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED));
-      let pkg = tbsPackage;
+      let pkg: unknown = tbsPackage;
       if (typeof pkg === 'string') {
-        try {
-          pkg = JSON.parse(pkg);
-        } catch {
-          return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：tbsPackage 不是 JSON`));
-        }
+        const parsed = parseTbsPackage(pkg);
+        if (!parsed.ok) return json(res, 400, refusal(RET.JSON_ERROR));
+        pkg = parsed.value;
       }
+      if (!pkg || typeof pkg !== 'object' || Array.isArray(pkg)) return json(res, 400, refusal(RET.JSON_ERROR));
       if (cardSN !== undefined && (typeof cardSN !== 'string' || cardSN.length > 64)) return json(res, 400, refusal(RET.BAD_REQUEST));
-      json(res, 200, service.handle(pkg, cardSN || undefined));
+      json(res, 200, service.handle(pkg, cardSN || undefined, origin));
     },
   );
 
@@ -225,7 +244,7 @@ export function createBridge(config: BridgeConfig): Bridge {
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：data 不是 base64`));
       bytes = Buffer.from(b64, 'base64');
     }
-    if (bytes.length > MAX_DECRYPT_FILE_BYTES) return json(res, 413, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：檔案超過 ${sizeText(MAX_DECRYPT_CONTENT_BYTES)}`));
+    if (bytes.length > MAX_DECRYPT_FILE_BYTES) return json(res, 413, refusal(RET.TOO_LARGE, `${RET_MESSAGES[RET.TOO_LARGE]}：檔案超過 ${sizeText(MAX_DECRYPT_CONTENT_BYTES)}`));
     const result = service.decrypt({ pin, cardSN: cardSN || undefined, tokenLabel: tokenLabel || undefined, data: bytes });
     const { plaintext, ...rest } = result;
     json(res, 200, plaintext ? { ...rest, plaintext: plaintext.toString('base64') } : rest);
@@ -238,8 +257,9 @@ export function createBridge(config: BridgeConfig): Bridge {
     const e = err as { type?: string; status?: number; message?: string; limit?: number };
     if (e?.type === 'entity.too.large') {
       const what = e.limit === MAX_DECRYPT_BODY_BYTES ? `檔案超過 ${sizeText(MAX_DECRYPT_CONTENT_BYTES)}` : `資料超過 ${sizeText(e.limit ?? MAX_BODY_BYTES)}`;
-      return json(res, 413, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：${what}`));
+      return json(res, 413, refusal(RET.TOO_LARGE, `${RET_MESSAGES[RET.TOO_LARGE]}：${what}`));
     }
+    if (e?.type === 'entity.parse.failed') return json(res, 400, refusal(RET.JSON_ERROR));
     if (e?.status && e.status >= 400 && e.status < 500) return json(res, e.status, refusal(RET.BAD_REQUEST));
     console.error('bridge error:', e?.message ?? err);
     json(res, 500, refusal(RET.CARD_ERROR, '憑證元件內部錯誤'));

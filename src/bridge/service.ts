@@ -5,18 +5,25 @@
  */
 import { z } from 'zod';
 import type { BridgeConfig } from './config';
-import { LAST_ERROR, MAX_PIN_TRIES, RET, RET_MESSAGES, SERVER_VERSION } from './codes';
+import { LAST_ERROR, MAX_PIN_LENGTH, MAX_PIN_TRIES, RET, RET_MESSAGES, SERVER_VERSION } from './codes';
 import { cmsSignedData } from './cms';
 import { EnvelopeError, cardKeyAdapter, checkSupported, decryptContent, findRecipient, parseEnvelopedData, unwrapKey, type EnvelopedMessage, type Recipient } from './envelope';
-import type { CertInfo } from './certinfo';
+import { hipkiCert, type HipkiCert } from './certinfo';
 import { PinCounterStore } from './state';
 import { CKR, CardDecryptError, CardLoginError, CardOperationError, NoReaderError, TokenLayer, digestInfo, type Card, type HashAlgorithm, type TokenCertificate } from './token';
 
 export type BridgeFunc = 'MakeSignature' | 'GetUserCert' | 'CheckEnvir';
 
-/** What the bridge answers (HiPKI field names). */
+/**
+ * What the popup posts back (HiPKI): `func` is "sign" for MakeSignature (and for any
+ * request that is not one of the listing functions), "pkcs11info" for GetUserCert and
+ * CheckEnvir, whose answer is the /pkcs11info?withcert=true listing.
+ */
+export type ReplyFunc = 'sign' | 'pkcs11info';
+
+/** The answer to MakeSignature (HiPKI field names). */
 export interface BridgeResult {
-  func?: string;
+  func: ReplyFunc;
   ret_code: number;
   last_error: number | string;
   serverVersion: string;
@@ -28,9 +35,6 @@ export interface BridgeResult {
   cardSN?: string;
   /** Plain-words explanation (zh-TW), not part of HiPKI; for logs and tools. */
   message?: string;
-  /** CheckEnvir only. */
-  readerCount?: number;
-  cardCount?: number;
 }
 
 /** The tbsPackage a portal page posts to the popup (HiPKI fields, plus card choice). */
@@ -39,7 +43,8 @@ export const tbsPackageSchema = z.object({
   tbs: z.string().max(60 * 1024).optional(),
   tbsEncoding: z.string().max(16).optional(),
   hashAlgorithm: z.string().max(16).optional(),
-  pin: z.string().max(256).optional(),
+  /** Checked against MAX_PIN_LENGTH when signing (a card answers a long PIN with CKR_PIN_LEN_RANGE). */
+  pin: z.string().max(4096).optional(),
   signatureType: z.string().max(16).optional(),
   withCardSN: z.union([z.string().max(8), z.boolean()]).optional(),
   nonce: z.union([z.string().max(1024), z.number()]).optional(),
@@ -49,18 +54,30 @@ export const tbsPackageSchema = z.object({
 });
 export type TbsPackage = z.infer<typeof tbsPackageSchema>;
 
-export interface Pkcs11InfoCert extends CertInfo {
-  certb64: string;
+export type Pkcs11InfoCert = HipkiCert;
+
+/** A token as HiPKI lists it: the card number is `serialNumber`; `certs` only withcert. */
+export interface Pkcs11InfoToken {
+  label: string;
+  serialNumber: string;
+  manufacturer: string;
+  model: string;
+  certs?: Pkcs11InfoCert[];
 }
+
+/** GET /pkcs11info and the popup's GetUserCert / CheckEnvir answer (func "pkcs11info"). */
 export interface Pkcs11Info {
+  func?: 'pkcs11info';
   ret_code: number;
+  last_error: number;
   serverVersion: string;
   modulePath: string;
+  nonce?: string;
   message?: string;
   slots: {
     slotDescription: string;
-    token: { label: string; serialNumber: string; manufacturer: string; model: string } | null;
-    certs?: Pkcs11InfoCert[];
+    /** null: an empty reader. */
+    token: Pkcs11InfoToken | null;
   }[];
 }
 
@@ -98,12 +115,28 @@ export class BridgeRefusal extends Error {
 }
 
 function envelopeRefusal(e: EnvelopeError): BridgeRefusal {
-  const code = e.kind === 'unsupported' ? RET.NOT_SUPPORTED : e.kind === 'decrypt' ? RET.DECRYPT_FAILED : RET.BAD_REQUEST;
+  const code = e.kind === 'unsupported' ? RET.DECRYPT_UNSUPPORTED : e.kind === 'decrypt' ? RET.DECRYPT_FAILED : RET.DECRYPT_MALFORMED;
   return new BridgeRefusal(code, 0, `${RET_MESSAGES[code]}：${e.message}`);
 }
 
 const HASHES: Record<string, HashAlgorithm> = { SHA256: 'SHA256', SHA384: 'SHA384', SHA512: 'SHA512' };
+/** The functions answered with the pkcs11info listing. */
+const LISTING_FUNCS = new Set(['GetUserCert', 'CheckEnvir']);
+const replyFunc = (func: unknown): ReplyFunc => (typeof func === 'string' && LISTING_FUNCS.has(func) ? 'pkcs11info' : 'sign');
 const truthy = (v: string | boolean | undefined) => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+
+/**
+ * What a portal challenge (the tbs eCPA-style portals issue: a first line `ecpa-<purpose>`,
+ * then `key=value` lines) says about itself: the purpose, the site it was issued for and,
+ * for a document, its title and digest. null for any other tbs.
+ */
+export function describeChallenge(tbs: Buffer): { purpose: string; origin?: string; title?: string; digest?: string } | null {
+  const text = tbs.toString('utf8');
+  const head = /^ecpa-(login|bind|sign)\n/.exec(text);
+  if (!head) return null;
+  const field = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(text)?.[1];
+  return { purpose: head[1]!, origin: field('origin'), title: field('title'), digest: field('digest') };
+}
 
 /** The certificate a card signs with: digitalSignature first, then nonRepudiation, then any. */
 export function signingCertificate(certs: TokenCertificate[]): TokenCertificate | undefined {
@@ -125,7 +158,7 @@ export class BridgeService {
   }
 
   private base(pkg?: Partial<TbsPackage>): BridgeResult {
-    const out: BridgeResult = { func: pkg?.func, ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION };
+    const out: BridgeResult = { func: replyFunc(pkg?.func), ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION };
     if (pkg?.nonce !== undefined) out.nonce = String(pkg.nonce);
     return out;
   }
@@ -202,7 +235,7 @@ export class BridgeService {
   }
 
   /** Handles one tbsPackage (already parsed JSON). `picked` = the card chosen in the popup. */
-  handle(input: unknown, picked?: string): BridgeResult {
+  handle(input: unknown, picked?: string, requester?: string): BridgeResult | Pkcs11Info {
     const parsed = tbsPackageSchema.safeParse(input);
     if (!parsed.success) {
       const pkg = input && typeof input === 'object' ? (input as Partial<TbsPackage>) : undefined;
@@ -214,11 +247,10 @@ export class BridgeService {
     try {
       switch (pkg.func) {
         case 'MakeSignature':
-          return this.makeSignature(pkg, picked);
+          return this.makeSignature(pkg, picked, requester);
         case 'GetUserCert':
-          return this.getUserCert(pkg, picked);
         case 'CheckEnvir':
-          return this.checkEnvir(pkg);
+          return this.listing(pkg, picked);
         default:
           return this.fail(pkg, RET.NOT_SUPPORTED, 0, `${RET_MESSAGES[RET.NOT_SUPPORTED]}（func ${pkg.func}）`);
       }
@@ -228,20 +260,28 @@ export class BridgeService {
     }
   }
 
-  private makeSignature(pkg: TbsPackage, picked?: string): BridgeResult {
-    if (pkg.tbs === undefined || pkg.tbs === '') throw new BridgeRefusal(RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}：沒有待簽資料（tbs）`);
+  private makeSignature(pkg: TbsPackage, picked?: string, requester?: string): BridgeResult {
+    if (pkg.tbs === undefined || pkg.tbs === '') throw new BridgeRefusal(RET.NO_TBS);
     const encoding = (pkg.tbsEncoding ?? 'NONE').toUpperCase();
     let data: Buffer;
     if (encoding === 'NONE') data = Buffer.from(pkg.tbs, 'utf8');
     else if (encoding === 'BASE64') {
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(pkg.tbs.replace(/\s+/g, ''))) throw new BridgeRefusal(RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}：tbs 不是 base64`);
+      const b64 = pkg.tbs.replace(/\s+/g, '');
+      if (!b64 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new BridgeRefusal(RET.BASE64_DECODE);
       data = Buffer.from(pkg.tbs, 'base64');
-    } else throw new BridgeRefusal(RET.NOT_SUPPORTED, 0, `${RET_MESSAGES[RET.NOT_SUPPORTED]}（tbsEncoding ${pkg.tbsEncoding}）`);
+    } else throw new BridgeRefusal(RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}（tbsEncoding ${pkg.tbsEncoding}）`);
+    // A portal challenge is signed only for the site it names (no relaying by another site).
+    const challenge = describeChallenge(data);
+    if (challenge && requester && challenge.origin !== requester) {
+      throw new BridgeRefusal(RET.CHALLENGE_ORIGIN, 0, `${RET_MESSAGES[RET.CHALLENGE_ORIGIN]}（${challenge.origin ?? '未註明網站'}，要求來源 ${requester}）`);
+    }
     const hash = HASHES[(pkg.hashAlgorithm ?? 'SHA256').toUpperCase().replace(/-/g, '')];
-    if (!hash) throw new BridgeRefusal(RET.NOT_SUPPORTED, 0, `${RET_MESSAGES[RET.NOT_SUPPORTED]}（hashAlgorithm ${pkg.hashAlgorithm}）`);
+    if (!hash) throw new BridgeRefusal(RET.BAD_REQUEST, 0, `${RET_MESSAGES[RET.BAD_REQUEST]}（hashAlgorithm ${pkg.hashAlgorithm}）`);
     const signatureType = (pkg.signatureType ?? 'PKCS1').toUpperCase();
-    if (signatureType !== 'PKCS1' && signatureType !== 'PKCS7') throw new BridgeRefusal(RET.NOT_SUPPORTED, 0, `${RET_MESSAGES[RET.NOT_SUPPORTED]}（signatureType ${pkg.signatureType}）`);
+    if (signatureType !== 'PKCS1' && signatureType !== 'PKCS7') throw new BridgeRefusal(RET.SIGNATURE_TYPE, 0, `${RET_MESSAGES[RET.SIGNATURE_TYPE]}（signatureType ${pkg.signatureType}）`);
     if (!pkg.pin) throw new BridgeRefusal(RET.NO_PIN);
+    // What a card answers to an over-long PIN (CKR_PIN_LEN_RANGE); it is not a try at the PIN.
+    if (pkg.pin.length > MAX_PIN_LENGTH) throw new BridgeRefusal(RET.LOGIN_FAILED, LAST_ERROR.PIN_LEN_RANGE, '憑證密碼長度不正確');
 
     const { card, cert } = this.chooseCard(pkg, picked);
     const now = Date.now();
@@ -347,26 +387,21 @@ export class BridgeService {
     );
   }
 
-  private getUserCert(pkg: TbsPackage, picked?: string): BridgeResult {
-    const { card, cert } = this.chooseCard(pkg, picked);
-    return { ...this.base(pkg), certb64: cert.der.toString('base64'), cardSN: card.serial };
+  /** GetUserCert / CheckEnvir: the /pkcs11info?withcert=true listing, posted back as func "pkcs11info". */
+  private listing(pkg: TbsPackage, picked?: string): Pkcs11Info {
+    const info = this.pkcs11Info(true, picked ?? pkg.cardSN ?? pkg.tokenLabel);
+    const out: Pkcs11Info = { func: 'pkcs11info', ...info };
+    if (pkg.nonce !== undefined) out.nonce = String(pkg.nonce);
+    return out;
   }
 
-  private checkEnvir(pkg: TbsPackage): BridgeResult {
-    let slots;
-    try {
-      slots = this.readers();
-    } catch (e) {
-      if (e instanceof BridgeRefusal) return { ...this.fail(pkg, e.retCode, e.lastError, e.message), readerCount: 0, cardCount: 0 };
-      throw e;
-    }
-    const cards = slots.filter((s) => s.token && this.inserted({ label: s.token.label, serial: s.token.serialNumber }));
-    return { ...this.base(pkg), readerCount: slots.length, cardCount: cards.length };
-  }
-
-  /** GET /pkcs11info: readers, the tokens in them and (withCert) their certificates. */
-  pkcs11Info(withCert: boolean): Pkcs11Info {
-    const info: Pkcs11Info = { ret_code: RET.OK, serverVersion: SERVER_VERSION, modulePath: this.config.modulePath, slots: [] };
+  /**
+   * GET /pkcs11info: readers (slots), the token in each (null for an empty reader) and,
+   * withCert, the token's certificates inside it, as HiPKI lists them. `only` (a card's
+   * serial or label) limits the listing to that card, as when one was picked in the popup.
+   */
+  pkcs11Info(withCert: boolean, only?: string): Pkcs11Info {
+    const info: Pkcs11Info = { ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION, modulePath: this.config.modulePath, slots: [] };
     let slots;
     try {
       slots = this.readers();
@@ -375,16 +410,21 @@ export class BridgeService {
       throw e;
     }
     for (const s of slots) {
-      const token = s.token && this.inserted({ label: s.token.label, serial: s.token.serialNumber }) ? s.token : null;
+      const present = s.token && this.inserted({ label: s.token.label, serial: s.token.serialNumber }) ? s.token : null;
+      const token = present && (!only || present.serialNumber === only || present.label === only) ? present : null;
+      if (only && !token) continue;
       const entry: Pkcs11Info['slots'][number] = {
         slotDescription: s.slotDescription,
         token: token ? { label: token.label, serialNumber: token.serialNumber, manufacturer: token.manufacturer, model: token.model } : null,
       };
-      if (withCert) {
+      if (withCert && entry.token) {
         try {
-          entry.certs = token ? this.token.certificates(s.slot).map((c) => ({ ...c.info, certb64: c.der.toString('base64') })) : [];
+          // cert1 the signing certificate, then the encryption one, as on real cards.
+          const rank = (c: TokenCertificate) => (c.info.keyUsage.includes('digitalSignature') ? 0 : c.info.keyUsage.includes('keyEncipherment') ? 1 : 2);
+          const certs = [...this.token.certificates(s.slot)].sort((a, b) => rank(a) - rank(b));
+          entry.token.certs = certs.map((c, i) => hipkiCert(c.der, c.info, i));
         } catch {
-          entry.certs = [];
+          entry.token.certs = [];
         }
       }
       info.slots.push(entry);

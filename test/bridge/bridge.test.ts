@@ -2,7 +2,7 @@
  * The smart-card bridge against real SoftHSM2 tokens through pkcs11js (no mocks): the demo
  * PKI's cards are made into a temporary token folder, and the bridge listens on a free port.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDemoPki, DEMO_PIN, DEMO_SO_PIN, type DemoPkiManifest } from '../../seeds/demoPki';
+import { DEMO_ACCOUNTS } from '../../seeds/demo';
 import { softhsmInstalled } from '../../src/platform/pki/softhsm';
 import { createBridge, type Bridge } from '../../src/bridge/app';
 import { loadBridgeConfig, type BridgeConfig } from '../../src/bridge/config';
@@ -108,7 +109,7 @@ describe('configuration', () => {
 });
 
 describe('GET /pkcs11info', () => {
-  it('lists the readers, the tokens and their certificates with usage and card type', async () => {
+  it('lists the readers and the tokens with their certificates inside (slots[i].token.certs[j]), usage and card type', async () => {
     const res = await fetch(`${origin}/pkcs11info?withcert=true`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Pkcs11Info;
@@ -119,19 +120,35 @@ describe('GET /pkcs11info', () => {
     const wang = slot('wang-xiaoming');
     expect(wang.token!.serialNumber).toMatch(/^[0-9a-f]{16}$/);
     expect(wang.token!.manufacturer).toBe('SoftHSM project');
-    expect(wang.certs).toHaveLength(1);
-    expect(wang.certs![0]).toMatchObject({ subjectCN: '王小明', type: 'moica', keyUsage: expect.arrayContaining(['digitalSignature', 'keyEncipherment']) });
-    expect(wang.certs![0]!.issuerCN).toContain('內政部憑證管理中心');
-    expect(Buffer.from(wang.certs![0]!.certb64, 'base64').equals(certDer('wang-xiaoming'))).toBe(true);
-    expect(wang.certs![0]!.serial).toBe(manifest.cards.find((c) => c.name === 'wang-xiaoming')!.serialHex);
-    expect(slot('agency-ntunhs').certs![0]).toMatchObject({ subjectCN: '國立臺北護理健康大學', type: 'gca' });
-    expect(slot('chen-meiling-nhi').certs![0]).toMatchObject({ subjectCN: '陳美玲', type: 'nhi' });
-    expect(slot('untrusted').certs![0]!.type).toBe('unknown');
-    expect(slot('no-signature-usage').certs![0]!.keyUsage).toEqual(['keyEncipherment']);
-    const expired = slot('expired').certs![0]!;
-    expect(Date.parse(expired.notAfter)).toBeLessThan(Date.now());
+    const certs = (label: string) => slot(label).token!.certs!;
+    // 自然人憑證 and 機關憑證: a signature and an encryption certificate, cert1 and cert2.
+    for (const card of ['wang-xiaoming', 'agency-ntunhs']) {
+      expect(certs(card).map((c) => [c.label, c.usage, c.keyUsage]), card).toEqual([
+        ['cert1', 'digitalSignature', ['digitalSignature', 'nonRepudiation']],
+        ['cert2', 'keyEncipherment|dataEncipherment', ['keyEncipherment', 'dataEncipherment']],
+      ]);
+      const enc = new crypto.X509Certificate(fs.readFileSync(path.join(root, 'pki', 'cards', card, 'enc-cert.pem')));
+      expect(Buffer.from(certs(card)[1]!.certb64, 'base64').equals(enc.raw)).toBe(true);
+      expect(certs(card)[1]!.subjectDN).toBe(certs(card)[0]!.subjectDN);
+    }
+    expect(certs('chen-meiling-nhi')).toHaveLength(1);
+    const signing = certs('wang-xiaoming').find((c) => c.usage === 'digitalSignature')!;
+    expect(signing).toMatchObject({ label: 'cert1', subjectCN: '王小明', subjectID: DEMO_ACCOUNTS.find((a) => a.name === '王小明')!.nationalId.slice(-4), type: 'moica', keyUsage: expect.arrayContaining(['digitalSignature']) });
+    expect(signing.subjectDN).toContain('CN=王小明');
+    expect(signing.issuerCN).toContain('內政部憑證管理中心');
+    expect(Buffer.from(signing.certb64, 'base64').equals(certDer('wang-xiaoming'))).toBe(true);
+    expect(signing.sn).toBe(manifest.cards.find((c) => c.name === 'wang-xiaoming')!.serialHex);
+    expect(signing.notAfterT).toBe(Math.floor(Date.parse(signing.notAfter) / 1000));
+    expect(certs('agency-ntunhs')[0]).toMatchObject({ subjectCN: '國立臺北護理健康大學', type: 'gca', usage: 'digitalSignature' });
+    expect(certs('chen-meiling-nhi')[0]).toMatchObject({ subjectCN: '陳美玲', type: 'nhi' });
+    expect(certs('untrusted')[0]!.type).toBe('unknown');
+    expect(certs('no-signature-usage')[0]).toMatchObject({ keyUsage: ['keyEncipherment'], usage: 'keyEncipherment|dataEncipherment' });
+    const expired = certs('expired')[0]!;
+    expect(expired.notAfterT * 1000).toBeLessThan(Date.now());
+    // The old layout is gone: no certs beside the token.
+    expect(body.slots.every((s) => !('certs' in s))).toBe(true);
     // Without withcert: no certificates.
-    expect((await info(origin, false)).slots.every((s) => s.certs === undefined)).toBe(true);
+    expect((await info(origin, false)).slots.every((s) => s.token?.certs === undefined)).toBe(true);
   });
 
   it('answers allowed portal origins with CORS, refuses other origins', async () => {
@@ -142,7 +159,8 @@ describe('GET /pkcs11info', () => {
     const evil = await fetch(`${origin}/pkcs11info`, { headers: { origin: 'http://evil.test' } });
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
-    expect(((await evil.json()) as BridgeResult).ret_code).toBe(RET.ORIGIN_NOT_ALLOWED);
+    // 在未授權的網站執行元件: what HiPKI clients read as 「非信任網站」.
+    expect(((await evil.json()) as BridgeResult).ret_code).toBe(0x76000031);
     const preflight = await fetch(`${origin}/pkcs11info`, {
       method: 'OPTIONS',
       headers: { origin: PORTAL, 'access-control-request-method': 'GET', 'access-control-request-private-network': 'true' },
@@ -170,7 +188,7 @@ describe('POST /sign: MakeSignature, GetUserCert, CheckEnvir', () => {
     const pkg = makeSignature('wang-xiaoming', DEMO_PIN, { tbs: '登入人事服務網 nonce=0123456789abcdef' });
     const { status, body } = await sign(pkg);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ func: 'MakeSignature', ret_code: 0, last_error: 0, nonce: 'n-1', serverVersion: SERVER_VERSION });
+    expect(body).toMatchObject({ func: 'sign', ret_code: 0, last_error: 0, nonce: 'n-1', serverVersion: SERVER_VERSION });
     expect(body.cardSN).toBe(await serialOf('wang-xiaoming'));
     const cert = new crypto.X509Certificate(Buffer.from(body.certb64!, 'base64'));
     expect(cert.raw.equals(certDer('wang-xiaoming'))).toBe(true);
@@ -199,21 +217,26 @@ describe('POST /sign: MakeSignature, GetUserCert, CheckEnvir', () => {
     expect(out.toString('utf8')).toBe('CMS 簽章測試');
   });
 
-  it('answers GetUserCert without a PIN, and CheckEnvir with the reader and card counts', async () => {
+  it('answers GetUserCert (no PIN) and CheckEnvir with func "pkcs11info" and the withcert listing', async () => {
     const { body } = await sign({ func: 'GetUserCert', tokenLabel: 'agency-dgpa', nonce: 7 });
-    expect(body).toMatchObject({ func: 'GetUserCert', ret_code: 0, nonce: '7', cardSN: await serialOf('agency-dgpa') });
-    expect(Buffer.from(body.certb64!, 'base64').equals(certDer('agency-dgpa'))).toBe(true);
+    const listing = body as unknown as Pkcs11Info;
+    expect(listing).toMatchObject({ func: 'pkcs11info', ret_code: 0, nonce: '7', serverVersion: SERVER_VERSION });
+    const tokens = listing.slots.filter((s) => s.token);
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]!.token!.serialNumber).toBe(await serialOf('agency-dgpa'));
+    const signing = tokens[0]!.token!.certs!.find((c) => c.usage === 'digitalSignature')!;
+    expect(Buffer.from(signing.certb64, 'base64').equals(certDer('agency-dgpa'))).toBe(true);
     expect(body.signature).toBeUndefined();
-    const env = await sign({ func: 'CheckEnvir' });
-    expect(env.body).toMatchObject({ func: 'CheckEnvir', ret_code: 0, serverVersion: SERVER_VERSION, cardCount: manifest.cards.length });
-    expect(env.body.readerCount).toBeGreaterThanOrEqual(manifest.cards.length);
+    const env = (await sign({ func: 'CheckEnvir' })).body as unknown as Pkcs11Info;
+    expect(env).toMatchObject({ func: 'pkcs11info', ret_code: 0, serverVersion: SERVER_VERSION });
+    expect(env.slots.filter((s) => s.token)).toHaveLength(manifest.cards.length);
   });
 
   it('uses the card picked in the popup (cardSN) and refuses a card that is not there', async () => {
     const serial = await serialOf('first-login');
-    const { body } = await sign({ func: 'GetUserCert' }, { cardSN: serial });
-    expect(body.cardSN).toBe(serial);
-    expect((await sign(makeSignature('no-such-card', DEMO_PIN))).body.ret_code).toBe(RET.NO_CARD);
+    const { body } = await sign(makeSignature('', DEMO_PIN), { cardSN: serial });
+    expect(body).toMatchObject({ func: 'sign', ret_code: 0, cardSN: serial });
+    expect((await sign(makeSignature('no-such-card', DEMO_PIN))).body).toMatchObject({ func: 'sign', ret_code: 0x76000006 });
   });
 
   it('asks for the PIN: 0x76000998 without one', async () => {
@@ -229,31 +252,75 @@ describe('POST /sign: MakeSignature, GetUserCert, CheckEnvir', () => {
     expect(fs.existsSync(stateFile) ? state().cards[serial] : undefined).toBeUndefined();
   });
 
-  it('refuses unsupported options with 0x76000031 and bad packages with 0x76000001', async () => {
-    expect((await sign(makeSignature('wang-xiaoming', DEMO_PIN, { signatureType: 'XMLDSIG' }))).body.ret_code).toBe(RET.NOT_SUPPORTED);
-    expect((await sign(makeSignature('wang-xiaoming', DEMO_PIN, { hashAlgorithm: 'MD5' }))).body.ret_code).toBe(RET.NOT_SUPPORTED);
-    expect((await sign({ func: 'EncryptData' })).body.ret_code).toBe(RET.NOT_SUPPORTED);
-    const bad = await sign({ func: 42, nonce: 'x' });
-    expect(bad.status).toBe(200);
-    expect(bad.body).toMatchObject({ ret_code: RET.BAD_REQUEST, nonce: 'x' });
-    expect((await sign(makeSignature('wang-xiaoming', DEMO_PIN, { tbs: '' }))).body.ret_code).toBe(RET.BAD_REQUEST);
-    expect((await sign(makeSignature('wang-xiaoming', DEMO_PIN, { tbs: '%%%', tbsEncoding: 'base64' }))).body.ret_code).toBe(RET.BAD_REQUEST);
-    // The tbsPackage as a JSON string, as HiPKI pages post it.
-    const asString = await sign(JSON.stringify(makeSignature('wang-xiaoming', DEMO_PIN)));
-    expect(asString.body.ret_code).toBe(0);
+  it('answers bad packages with HiPKI codes, always as func "sign", nothing signed and the PIN counter untouched', async () => {
+    const serial = await serialOf('wang-xiaoming');
+    const cases: [unknown, number, number?][] = [
+      // 簽章型別錯誤, 參數錯誤 (hash, encoding), 不支援的方法, 未輸入待簽訊息, Base64解碼錯誤
+      [makeSignature('wang-xiaoming', DEMO_PIN, { signatureType: 'XML' }), 0x76300002],
+      [makeSignature('wang-xiaoming', DEMO_PIN, { hashAlgorithm: 'MD5' }), 0x7600000c],
+      [makeSignature('wang-xiaoming', DEMO_PIN, { tbsEncoding: 'hex' }), 0x7600000c],
+      [{ func: 'EncryptData', nonce: 'n-1' }, 0x7600000e],
+      [makeSignature('wang-xiaoming', DEMO_PIN, { tbs: '' }), 0x76000003],
+      [makeSignature('wang-xiaoming', DEMO_PIN, { tbs: '%%%=', tbsEncoding: 'base64' }), 0x76600002],
+      [makeSignature('wang-xiaoming', DEMO_PIN, { tbs: 'abc', tbsEncoding: 'base64' }), 0x76600002],
+      // A 300-character PIN: what a card answers (CKR_PIN_LEN_RANGE), not a try at the PIN.
+      [makeSignature('wang-xiaoming', '1'.repeat(300)), 0x76100006, 0xa2],
+      // Not JSON at all, and JSON that is not an object.
+      ['{"func":"MakeSignature", tbs:', 0x7600000b],
+      ['[1,2,3]', 0x7600000b],
+      [{ func: 42, nonce: 'n-1' }, 0x7600000c],
+    ];
+    for (const [pkg, code, lastError] of cases) {
+      const { body } = await sign(pkg);
+      expect(body, JSON.stringify(pkg).slice(0, 80)).toMatchObject({ func: 'sign', ret_code: code, ...(lastError ? { last_error: lastError } : {}) });
+      expect(body.signature).toBeUndefined();
+    }
+    expect(fs.existsSync(stateFile) ? state().cards[serial] : undefined).toBeUndefined();
+  });
+
+  it('reads a tbsPackage string as HiPKI does, with + escaped as %2B', async () => {
+    const tbs = Buffer.from([0xfb, 0xef, 0xbe, 0xfb, 0xff, 0x01]).toString('base64'); // "++++/wE="
+    expect(tbs).toContain('+');
+    const pkg = makeSignature('wang-xiaoming', DEMO_PIN, { tbs, tbsEncoding: 'base64' });
+    const escaped = JSON.stringify(pkg).replace(/\+/g, '%2B');
+    expect(escaped).not.toContain('+');
+    const { body } = await sign(escaped);
+    expect(body).toMatchObject({ func: 'sign', ret_code: 0 });
+    const cert = new crypto.X509Certificate(Buffer.from(body.certb64!, 'base64'));
+    expect(crypto.verify('sha256', Buffer.from(tbs, 'base64'), cert.publicKey, Buffer.from(body.signature!, 'base64'))).toBe(true);
+    // Unescaped, as a plain JSON string, too.
+    expect((await sign(JSON.stringify(pkg))).body.ret_code).toBe(0);
+  });
+});
+
+describe('portal challenges', () => {
+  const challenge = (purpose: string, origin: string) => [`ecpa-${purpose}`, `origin=${origin}`, `nonce=${'A'.repeat(43)}`, `time=${new Date().toISOString()}`].join('\n');
+
+  it('signs a login challenge only for the site it names: another site gets 0x7600000F, nothing signed, PIN counter untouched', async () => {
+    const serial = await serialOf('wang-xiaoming');
+    expect((await sign(makeSignature('wang-xiaoming', DEMO_PIN, { tbs: challenge('login', PORTAL) }))).body).toMatchObject({ func: 'sign', ret_code: 0 });
+    for (const tbs of [challenge('login', 'http://ecpa.other.test'), challenge('bind', 'http://ecpa.other.test'), challenge('sign', 'http://ecpa.other.test'), 'ecpa-login\nnonce=x']) {
+      for (const pkg of [makeSignature('wang-xiaoming', '000000', { tbs }), makeSignature('wang-xiaoming', '000000', { tbs: Buffer.from(tbs).toString('base64'), tbsEncoding: 'base64' })]) {
+        const { body } = await sign(pkg);
+        expect(body, tbs).toMatchObject({ func: 'sign', ret_code: 0x7600000f });
+        expect(body.signature).toBeUndefined();
+      }
+    }
+    expect(fs.existsSync(stateFile) ? state().cards[serial] : undefined).toBeUndefined();
   });
 });
 
 describe('wrong PINs and the unlock route', () => {
-  it('counts consecutive wrong PINs: 0x80000002, 0x80000001, then locked 0xA4 even with the right PIN', async () => {
+  it('counts consecutive wrong PINs: 0x80000002, 0x80000001 (as signed integers), then locked 0xA4 even with the right PIN', async () => {
     const serial = await serialOf('hr-chief');
     const attempt = async (pin: string) => (await sign(makeSignature('hr-chief', pin))).body;
-    expect(await attempt('000000')).toMatchObject({ ret_code: RET.LOGIN_FAILED, last_error: LAST_ERROR.TWO_TRIES_LEFT });
+    // IC卡登入失敗 with last_error as clients' MinorErrorReason reads it: -2147483646 「剩餘兩次機會」…
+    expect(await attempt('000000')).toMatchObject({ func: 'sign', ret_code: 0x76100006, last_error: -2147483646 });
     // A right PIN resets the counter.
     expect((await attempt(DEMO_PIN)).ret_code).toBe(0);
-    expect(await attempt('000000')).toMatchObject({ ret_code: RET.LOGIN_FAILED, last_error: LAST_ERROR.TWO_TRIES_LEFT });
-    expect(await attempt('111111')).toMatchObject({ ret_code: RET.LOGIN_FAILED, last_error: LAST_ERROR.ONE_TRY_LEFT });
-    expect(await attempt('222222')).toMatchObject({ ret_code: RET.LOGIN_FAILED, last_error: LAST_ERROR.LOCKED });
+    expect(await attempt('000000')).toMatchObject({ ret_code: 0x76100006, last_error: -2147483646 });
+    expect(await attempt('111111')).toMatchObject({ ret_code: 0x76100006, last_error: -2147483647 });
+    expect(await attempt('222222')).toMatchObject({ ret_code: 0x76100006, last_error: 0xa4 });
     // Locked: the right PIN is refused without C_Login.
     const login = vi.spyOn(bridge.service.token, 'withUserSession');
     const locked = await attempt(DEMO_PIN);
@@ -328,13 +395,22 @@ describe('wrong PINs and the unlock route', () => {
     for (const pin of ['1', '2', '3']) await sign(makeSignature('retired', `99999${pin}`));
     expect((await sign(makeSignature('retired', DEMO_PIN))).body.last_error).toBe(LAST_ERROR.LOCKED);
     const env = { ...process.env, SOFTHSM2_CONF: manifest.softhsmConf!, BRIDGE_STATE_FILE: stateFile, BRIDGE_ALLOWED_ORIGINS: PORTAL };
+    // Run without blocking this process: the bridge under test keeps serving meanwhile (a
+    // blocked event loop let its keep-alive sockets time out: ECONNRESET on the next fetch).
     const cli = (soPin: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/bridge/server.ts', 'unlock', '--card', 'retired', '--so-pin', soPin], { env, cwd: process.cwd(), encoding: 'utf8', timeout: 60_000 });
-    const bad = cli('00000000');
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/bridge/server.ts', 'unlock', '--card', 'retired', '--so-pin', soPin], { env, cwd: process.cwd(), timeout: 60_000 });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    const bad = await cli('00000000');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/SO PIN/);
     expect((await sign(makeSignature('retired', DEMO_PIN))).body.last_error).toBe(LAST_ERROR.LOCKED);
-    const good = cli(DEMO_SO_PIN);
+    const good = await cli(DEMO_SO_PIN);
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/已解鎖/);
     // The running bridge reads the state file on every attempt.
@@ -343,10 +419,10 @@ describe('wrong PINs and the unlock route', () => {
 });
 
 describe('who may call the bridge', () => {
-  it('refuses a portal origin that is not configured: 0x7600000F', async () => {
+  it('refuses a portal origin that is not configured: 0x76000031', async () => {
     const { status, body } = await sign(makeSignature('wang-xiaoming', DEMO_PIN), { portal: 'http://evil.test' });
     expect(status).toBe(403);
-    expect(body.ret_code).toBe(RET.ORIGIN_NOT_ALLOWED);
+    expect(body.ret_code).toBe(0x76000031);
     expect(body.signature).toBeUndefined();
   });
 
@@ -363,15 +439,24 @@ describe('who may call the bridge', () => {
     const post = (body: string) => fetch(`${origin}/sign`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body });
     const big = await post(JSON.stringify({ origin: PORTAL, tbsPackage: makeSignature('wang-xiaoming', DEMO_PIN, { tbs: 'x'.repeat(70 * 1024) }) }));
     expect(big.status).toBe(413);
-    expect(((await big.json()) as BridgeResult).ret_code).toBe(RET.BAD_REQUEST);
-    for (const body of ['{"origin":', 'not json', '[1,2]', '"a string"', '', '{}', JSON.stringify({ tbsPackage: { func: 'CheckEnvir' } })]) {
+    // 檔案過大
+    expect((await big.json()) as BridgeResult).toMatchObject({ func: 'sign', ret_code: 0x7600000a });
+    // JSON格式錯誤 for what is not a JSON object, 參數錯誤 for a missing field.
+    const cases: [string, number][] = [
+      ['{"origin":', 0x7600000b],
+      ['not json', 0x7600000b],
+      ['[1,2]', 0x7600000b],
+      ['"a string"', 0x7600000b],
+      ['', 0x7600000c],
+      ['{}', 0x7600000c],
+      [JSON.stringify({ tbsPackage: { func: 'CheckEnvir' } }), 0x7600000c],
+      [JSON.stringify({ origin: PORTAL, tbsPackage: '{not json' }), 0x7600000b],
+    ];
+    for (const [body, code] of cases) {
       const res = await post(body);
       expect(res.status, body).toBe(400);
-      expect(((await res.json()) as BridgeResult).ret_code).toBe(RET.BAD_REQUEST);
+      expect(((await res.json()) as BridgeResult).ret_code, body).toBe(code);
     }
-    const res = await post(JSON.stringify({ origin: PORTAL, tbsPackage: '{not json' }));
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as BridgeResult).ret_code).toBe(RET.BAD_REQUEST);
     expect((await fetch(`${origin}/pkcs11info`)).status).toBe(200);
   });
 });
@@ -385,7 +470,10 @@ describe('readers and cards', () => {
       const i = await info(b.origin);
       expect(i.ret_code).toBe(RET.NO_CARD);
       expect(i.slots.every((s) => s.token === null)).toBe(true);
-      expect((await sign({ func: 'CheckEnvir' }, { base: b.origin })).body).toMatchObject({ ret_code: 0, cardCount: 0 });
+      const env = (await sign({ func: 'CheckEnvir' }, { base: b.origin })).body as unknown as Pkcs11Info;
+      expect(env).toMatchObject({ func: 'pkcs11info', ret_code: 0x76000006 });
+      expect(env.slots.length).toBeGreaterThan(0);
+      expect(env.slots.every((s) => s.token === null)).toBe(true);
     } finally {
       await b.bridge.close();
     }
@@ -406,7 +494,7 @@ describe('readers and cards', () => {
     const b = await start(configFor({ PKCS11_MODULE: path.join(root, 'no-such-pkcs11.so') }));
     try {
       expect((await sign(makeSignature('wang-xiaoming', DEMO_PIN), { base: b.origin })).body.ret_code).toBe(RET.NO_READER);
-      expect((await sign({ func: 'CheckEnvir' }, { base: b.origin })).body).toMatchObject({ ret_code: RET.NO_READER, serverVersion: SERVER_VERSION, readerCount: 0 });
+      expect((await sign({ func: 'CheckEnvir' }, { base: b.origin })).body).toMatchObject({ func: 'pkcs11info', ret_code: 0x76100003, serverVersion: SERVER_VERSION, slots: [] });
       const res = await fetch(`${b.origin}/pkcs11info?withcert=true`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ ret_code: RET.NO_READER, slots: [] });
@@ -442,6 +530,16 @@ describe('popup and other endpoints', () => {
     expect(code).toContain('此網站未被允許使用憑證元件');
     expect(code).toContain("fetch('/sign'");
     expect((await fetch(`${origin}/popupForm.css`)).headers.get('content-type')).toMatch(/text\/css/);
+  });
+
+  it('answers GET / with the version as IT departments\' update scripts read it', async () => {
+    const res = await fetch(`${origin}/`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    // What the update scripts do: find version:1.3.4.NNNNNN in the page.
+    const m = /version:(\d+\.\d+\.\d+\.\d+)/.exec(text);
+    expect(m?.[1]).toBe(SERVER_VERSION);
+    expect(m![1]!.split('.').slice(0, 3).join('.')).toBe('1.3.4');
   });
 
   it('answers /decrypt (covered in decrypt.test.ts): POST only, never without an allowed Origin', async () => {

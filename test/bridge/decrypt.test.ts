@@ -45,7 +45,7 @@ function configFor(extra: Record<string, string> = {}): BridgeConfig {
   return loadBridgeConfig({ BRIDGE_PORT: '0', BRIDGE_ALLOWED_ORIGINS: PORTAL, BRIDGE_STATE_FILE: stateFile, SOFTHSM2_CONF: manifest.softhsmConf!, ...extra });
 }
 
-const cardPem = (card: string, file: 'cert.pem' | 'key.pem' = 'cert.pem') => path.join(pkiDir, 'cards', card, file);
+const cardPem = (card: string, file: 'cert.pem' | 'key.pem' | 'enc-cert.pem' | 'enc-key.pem' = 'cert.pem') => path.join(pkiDir, 'cards', card, file);
 
 /** `openssl cms -encrypt -binary -aes256` of `data` to the given certificates; returns the file. */
 function encrypt(name: string, data: Buffer, recipients: string[], extra: string[] = [], outform = 'DER'): string {
@@ -150,12 +150,22 @@ describe('POST /decrypt', () => {
     }
   });
 
+  it('opens a file encrypted to the agency card\'s encryption certificate (cert2) with the card, and openssl with its key', async () => {
+    const data = Buffer.from('加密憑證的資料交換檔');
+    const forEnc = encrypt('ntunhs-enc', data, [cardPem('agency-ntunhs', 'enc-cert.pem')]);
+    const { body } = await decrypt(fileBody(forEnc));
+    expect(body).toMatchObject({ ret_code: 0, cardSN: serials['agency-ntunhs'] });
+    expect(Buffer.from(body.plaintext!, 'base64').equals(data)).toBe(true);
+    const out = execFileSync('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', forEnc, '-inkey', cardPem('agency-ntunhs', 'enc-key.pem'), '-recip', cardPem('agency-ntunhs', 'enc-cert.pem')]);
+    expect(out.equals(data)).toBe(true);
+  });
+
   it('interop: openssl cms -decrypt opens the same file with the agency key', () => {
     const out = execFileSync('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', forNtunhs, '-inkey', cardPem('agency-ntunhs', 'key.pem'), '-recip', cardPem('agency-ntunhs')], { maxBuffer: 8 * 1024 * 1024 });
     expect(out.equals(payload)).toBe(true);
   });
 
-  it('answers 0x76000032 for a file that is not encrypted to the card, without touching the PIN counter', async () => {
+  it('answers 0x7610000C (找不到指定憑證) for a file that is not encrypted to the card, without touching the PIN counter', async () => {
     const forWang = encrypt('wang', Buffer.from('王小明的資料'), [cardPem('wang-xiaoming')]);
     const { status, body } = await decrypt(fileBody(forWang, { tokenLabel: 'agency-ntunhs', pin: '000000' }));
     expect(status).toBe(200);
@@ -172,11 +182,11 @@ describe('POST /decrypt', () => {
     expect((await decrypt(fileBody(forNtunhs, { tokenLabel: 'no-such-card' }))).body.ret_code).toBe(RET.NO_CARD);
   });
 
-  it('refuses malformed data with 0x76000001 and unsupported formats with 0x76000031', async () => {
+  it('refuses malformed data with 0x76400001 (解密DER錯誤) and unsupported formats with 0x76400002 (解密型態錯誤)', async () => {
     for (const data of [crypto.randomBytes(2000).toString('base64'), fs.readFileSync(forNtunhs).subarray(0, 5000).toString('base64'), Buffer.from('-----BEGIN CMS-----\nnot base64!\n-----END CMS-----\n').toString('base64')]) {
       const { status, body } = await decrypt({ pin: DEMO_PIN, data });
       expect(status).toBe(200);
-      expect(body.ret_code).toBe(RET.BAD_REQUEST);
+      expect(body.ret_code).toBe(RET.DECRYPT_MALFORMED);
       expect(body.plaintext).toBeUndefined();
     }
     // A SignedData without an envelope inside.
@@ -184,13 +194,17 @@ describe('POST /decrypt', () => {
     const p7in = path.join(files, 'sig.plain');
     fs.writeFileSync(p7in, '只是簽章，沒有加密');
     execFileSync('openssl', ['cms', '-sign', '-binary', '-nodetach', '-outform', 'DER', '-in', p7in, '-out', p7, '-signer', cardPem('agency-dgpa'), '-inkey', cardPem('agency-dgpa', 'key.pem')]);
-    expect((await decrypt(fileBody(p7))).body.ret_code).toBe(RET.BAD_REQUEST);
-    for (const body of [{ pin: DEMO_PIN }, { pin: DEMO_PIN, data: '' }, { pin: DEMO_PIN, data: '%%%' }, { pin: 5, data: 'AA==' }, [1], 'null']) {
+    expect((await decrypt(fileBody(p7))).body.ret_code).toBe(RET.DECRYPT_MALFORMED);
+    for (const body of [{ pin: DEMO_PIN }, { pin: DEMO_PIN, data: '' }, { pin: DEMO_PIN, data: '%%%' }, { pin: 5, data: 'AA==' }, [1]]) {
       const res = await decrypt(body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.ret_code).toBe(RET.BAD_REQUEST);
+      expect(res.body.ret_code).toBe(0x7600000c);
     }
-    expect((await decrypt('{"data":')).status).toBe(400);
+    for (const body of ['null', '{"data":']) {
+      const res = await decrypt(body);
+      expect(res.status, body).toBe(400);
+      expect(res.body.ret_code, body).toBe(0x7600000b);
+    }
     // RSA-OAEP key transport, a subjectKeyIdentifier recipient, AES-GCM (AuthEnvelopedData).
     const small = Buffer.from('unsupported');
     const oaep = encrypt('oaep', small, [cardPem('agency-ntunhs')], ['-keyopt', 'rsa_padding_mode:oaep']);
@@ -199,13 +213,13 @@ describe('POST /decrypt', () => {
     execFileSync('openssl', ['cms', '-encrypt', '-binary', '-aes-256-gcm', '-outform', 'DER', '-in', path.join(files, 'oaep.plain'), '-out', gcm, '-recip', cardPem('agency-ntunhs')]);
     for (const file of [oaep, keyid, gcm]) {
       const { body } = await decrypt(fileBody(file, { pin: '000000' }));
-      expect(body.ret_code, file).toBe(RET.NOT_SUPPORTED);
+      expect(body.ret_code, file).toBe(RET.DECRYPT_UNSUPPORTED);
       expect(body.message).toMatch(/不支援/);
     }
     expect(state().cards[serials['agency-ntunhs']!]).toBeUndefined();
   });
 
-  it('answers 0x76000033 for damaged content or key, 0x76000998 without a PIN, 0x76500002 for an expired card', async () => {
+  it('answers 0x76400003 (解密錯誤) for damaged content or key, 0x76000998 without a PIN, 0x76500002 for an expired card', async () => {
     const damaged = Buffer.from(fs.readFileSync(forNtunhs));
     damaged[damaged.length - 17]! ^= 0x01; // the last padding byte becomes 0x11
     const { body } = await decrypt({ pin: DEMO_PIN, data: damaged.toString('base64') });
@@ -257,7 +271,7 @@ describe('POST /decrypt', () => {
     expect(state().cards[serial]).toBeUndefined();
   });
 
-  it('refuses other origins (0x7600000F), a request without Origin, and bodies over 20 MB', async () => {
+  it('refuses other origins (0x76000031), a request without Origin, and bodies over 20 MB', async () => {
     for (const originHeader of ['http://evil.test', 'null', null]) {
       const { status, headers, body } = await decrypt(fileBody(forNtunhs), { originHeader });
       expect(status).toBe(403);
@@ -276,7 +290,7 @@ describe('POST /decrypt', () => {
     expect((await fetch(`${origin}/decrypt`)).status).toBe(405);
     const big = await decrypt({ pin: DEMO_PIN, data: 'A'.repeat(MAX_DECRYPT_BODY_BYTES) });
     expect(big.status).toBe(413);
-    expect(big.body).toMatchObject({ ret_code: RET.BAD_REQUEST, message: expect.stringContaining('20 MB') });
+    expect(big.body).toMatchObject({ ret_code: 0x7600000a, message: expect.stringContaining('20 MB') });
     // /sign keeps its small limit.
     const signBig = await fetch(`${origin}/sign`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ origin: PORTAL, tbsPackage: { func: 'MakeSignature', tbs: 'x'.repeat(70 * 1024) } }) });
     expect(signBig.status).toBe(413);

@@ -135,6 +135,28 @@ describe('card login through the bridge popup', () => {
     expect(await page.locator('main').innerText()).toContain(CERT_ERRORS.cert_revoked);
   });
 
+  it('環境檢測 asks the component as HiPKI pages do (popup, GetUserCert) and lists each card\'s certificates by usage', async () => {
+    const page = await b.newPage();
+    await visit(page, '/help/components', '元件下載區及環境檢測');
+    // 元件下載區: who needs nothing more, and how to use ours on Linux or with another module.
+    const main = await page.locator('main').innerText();
+    expect(main).toContain('已安裝中華電信 HiPKI 跨平台網頁元件（HiCOS 卡片管理工具）者，不需再安裝其他元件');
+    expect(main).toContain('在 Linux 或以其他 PKCS#11 模組使用人事服務網憑證元件');
+    expect(main).toMatch(/PKCS11_MODULE=\/usr\/lib\/x86_64-linux-gnu\/opensc-pkcs11\.so npm start/);
+    const popupPromise = page.waitForEvent('popup');
+    await page.getByRole('button', { name: '開始檢測' }).click();
+    const popup = await popupPromise;
+    // One request, no card to pick: the popup answers and closes by itself.
+    if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 15_000 }).catch(() => undefined);
+    const box = page.locator('#envcheck');
+    await box.getByText(/憑證元件已啟動，版本 1\.3\.4\.\d+/).waitFor();
+    const text = await box.innerText();
+    expect(text).toMatch(/簽章用憑證：王小明，有效期間 \d+\/\d\d\/\d\d 至 \d+\/\d\d\/\d\d，可以使用/);
+    expect(text).toContain('憑證已過期');
+    expect(text).toContain('沒有簽章用憑證');
+    await checkA11y(page, '環境檢測');
+  });
+
   it('without a running bridge, the page says how to get one (the PIN stays on the page)', async () => {
     await bridge.close();
     const page = await b.newPage();
@@ -152,6 +174,10 @@ describe('card login through the bridge popup', () => {
     await checkA11y(page, '憑證登入 (no bridge)');
     // Only the challenge request reached the portal, and it carried no PIN.
     expect(posted.join('')).not.toContain('123456');
+    // 環境檢測 gives the component 3.5 s to speak, then says it is not there.
+    await visit(page, '/help/components', '元件下載區及環境檢測');
+    await page.getByRole('button', { name: '開始檢測' }).click();
+    await page.locator('#envcheck').getByText(/無法連線至憑證元件/).waitFor({ timeout: 15_000 });
   }, 60_000);
 });
 

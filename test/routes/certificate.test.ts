@@ -91,6 +91,21 @@ describe('refusals, each with its own message and an audit entry', () => {
     await refused({ res }, '登入驗證資料不屬於本網站', 'tbs_origin');
   });
 
+  it('a login tbs fetched by another browser session, spent once presented', async () => {
+    // The victim's browser asks for the challenge; someone else posts the signed answer.
+    const victim = await agentFor(t.app);
+    const tbs = await challenge(victim.agent, victim.csrf);
+    const other = await agentFor(t.app);
+    const res = await other.agent.post('/login/certificate').type('form').send({ _csrf: other.csrf, ...signAs('agency-ntunhs', tbs) });
+    await refused({ res }, '登入驗證資料不是由此瀏覽器取得', 'tbs_session');
+    // Spent: the asking session cannot use it either.
+    const late = await victim.agent.post('/login/certificate').type('form').send({ _csrf: victim.csrf, ...signAs('agency-ntunhs', tbs) });
+    await refused({ res: late }, '此登入驗證資料已使用過', 'tbs_used');
+    // The session that asked signs in.
+    const own = await cardLogin('agency-ntunhs');
+    expect(own.res.status).toBe(303);
+  });
+
   it('an expired tbs (older than 5 minutes)', async () => {
     let now = new Date();
     const clocked = buildApp({}, { clock: () => now });

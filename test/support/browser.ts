@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { buildApp, PASSWORD } from './app';
+import { freePort } from '../../src/platform/net';
 import { developmentMail, tempPasswordIn } from './smtp';
 
 /** Debian's Chromium; the tests never download a browser. */
@@ -33,8 +34,11 @@ const BLOCKING = new Set(['serious', 'critical']);
  * Call in `beforeAll`; `close` in `afterAll`.
  */
 export async function startBrowserApp(env: Record<string, string> = {}) {
-  const t = buildApp(env);
-  const server: Server = t.app.listen(0, '127.0.0.1');
+  // The app's public origin is the one the browser uses (the card bridge signs a portal
+  // challenge only for the site it names).
+  const port = await freePort();
+  const t = buildApp({ PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, ...env });
+  const server: Server = t.app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -16,7 +16,10 @@ describe('certificate profiles', () => {
   it('reads a MOICA-like card: holder name, last 4 of the ID, 16-character card number', () => {
     const f = certificateFacts(der('wang-xiaoming'));
     expect(f).toMatchObject({ subjectName: '王小明', idLast4: '6789', cardNumber: 'TP03000000000001', agencyCode: null });
-    expect(f.keyUsage).toEqual({ digitalSignature: true, nonRepudiation: true, keyEncipherment: true });
+    // The signing certificate (cert.pem); the encryption one is enc-cert.pem.
+    expect(f.keyUsage).toEqual({ digitalSignature: true, nonRepudiation: true, keyEncipherment: false });
+    const enc = readPemBlocks(fs.readFileSync(path.join(pki(), 'cards', 'wang-xiaoming', 'enc-cert.pem'), 'utf8'), 'CERTIFICATE')[0]!;
+    expect(certificateFacts(enc)).toMatchObject({ subjectName: '王小明', idLast4: '6789', cardNumber: 'TP03000000000001', keyUsage: { digitalSignature: false, nonRepudiation: false, keyEncipherment: true } });
     expect(f.thumbprint).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -2,13 +2,15 @@
 // 1. ask the opener for the tbsPackage: postMessage('{"func":"getTbs"}', '*'), repeated
 //    until it answers (the page may still be fetching its challenge);
 // 2. accept the answer ONLY from an allowed portal origin, and show that origin;
-// 3. with several cards and none named, let the user pick one;
-// 4. POST {tbsPackage, origin, cardSN} to this bridge's /sign, post the JSON result back
-//    to the requesting origin only, and close.
+// 3. with one card, go on at once (as the HiPKI component does); with several and none
+//    named, let the user pick one;
+// 4. POST {tbsPackage, origin, cardSN} to this bridge's /sign (the tbsPackage as the page
+//    sent it: the bridge reads it, %2B and all), post the JSON result back to the requesting
+//    origin only (func "sign", or "pkcs11info" for GetUserCert / CheckEnvir), and close.
 (function () {
   'use strict';
-  var RET_BAD_REQUEST = 0x76000001;
-  var RET_ORIGIN_NOT_ALLOWED = 0x7600000f;
+  var RET_CARD_ERROR = 0x76300004;
+  var RET_ORIGIN_NOT_ALLOWED = 0x76000031;
   var RET_CANCELLED = 0x76000999;
   var TYPE_LABELS = { moica: '自然人憑證', gca: '機關憑證', nhi: '健保卡', unknown: '其他憑證' };
   var PURPOSES = {
@@ -31,11 +33,44 @@
 
   var opener = window.opener;
   var requester = null; // the accepted portal origin
-  var pkg = null; // the accepted tbsPackage
+  var raw = null; // the accepted tbsPackage as the page sent it
+  var pkg = null; // the same, read as JSON (null if it is not JSON: the bridge answers that)
   var started = false;
   var done = false;
 
   function say(text) { statusEl.textContent = text; }
+
+  // The tbs as text (tbsEncoding NONE or base64), or null.
+  function tbsText(p) {
+    if (!p || typeof p.tbs !== 'string') return null;
+    if (String(p.tbsEncoding || 'NONE').toUpperCase() !== 'BASE64') return p.tbs;
+    try {
+      var bin = atob(p.tbs.replace(/\s+/g, ''));
+      var bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    } catch (e) { return null; }
+  }
+
+  // A portal challenge (first line ecpa-login / ecpa-bind / ecpa-sign, then key=value lines).
+  function challengeOf(p) {
+    var text = tbsText(p);
+    var head = text && /^ecpa-(login|bind|sign)\n/.exec(text);
+    if (!head) return null;
+    function field(name) { var m = new RegExp('^' + name + '=(.*)$', 'm').exec(text); return m ? m[1] : null; }
+    return { purpose: head[1], origin: field('origin'), title: field('title'), digest: field('digest') };
+  }
+
+  // What the site asks for, in words: 「登入」 for a login challenge, the document's title and
+  // digest for a document, else the function.
+  function describe(p, site) {
+    var c = challengeOf(p);
+    if (c && c.origin !== site) return '此登入驗證資料屬於其他網站（' + (c.origin || '未註明') + '），將拒絕簽章。';
+    if (c && c.purpose === 'login') return '用途：登入（' + site + '）';
+    if (c && c.purpose === 'bind') return '用途：綁定憑證（' + site + '）';
+    if (c && c.purpose === 'sign') return '用途：簽署文件' + (c.title ? '「' + c.title + '」' : '') + (c.digest ? '，文件摘要 SHA-256 ' + c.digest : '');
+    return p ? PURPOSES[p.func] || '' : '';
+  }
 
   function showOrigin(origin) {
     originValue.textContent = origin;
@@ -50,8 +85,12 @@
     window.close();
   }
 
+  function replyFunc() {
+    return pkg && (pkg.func === 'GetUserCert' || pkg.func === 'CheckEnvir') ? 'pkcs11info' : 'sign';
+  }
+
   function cancelled() {
-    return { func: pkg && pkg.func, ret_code: RET_CANCELLED, last_error: 0, serverVersion: serverVersion, nonce: pkg && pkg.nonce !== undefined ? String(pkg.nonce) : undefined };
+    return { func: replyFunc(), ret_code: RET_CANCELLED, last_error: 0, serverVersion: serverVersion, nonce: pkg && pkg.nonce !== undefined ? String(pkg.nonce) : undefined };
   }
 
   function refuse(origin) {
@@ -77,7 +116,7 @@
   function sign(cardSN) {
     picker.hidden = true;
     say('處理中，請稍候…');
-    var request = { tbsPackage: pkg, origin: requester };
+    var request = { tbsPackage: raw, origin: requester };
     if (cardSN) request.cardSN = cardSN;
     fetch('/sign', {
       method: 'POST',
@@ -89,11 +128,12 @@
       .then(function (r) { return r.json(); })
       .then(function (result) {
         if (result && result.ret_code === RET_ORIGIN_NOT_ALLOWED) return refuse(requester);
-        if (result && pkg.nonce !== undefined && result.nonce === undefined) result.nonce = String(pkg.nonce);
+        if (result && pkg && pkg.nonce !== undefined && result.nonce === undefined) result.nonce = String(pkg.nonce);
+        if (result && !result.func) result.func = replyFunc();
         reply(result);
       })
       .catch(function () {
-        reply({ func: pkg.func, ret_code: RET_BAD_REQUEST, last_error: 0, serverVersion: serverVersion });
+        reply({ func: replyFunc(), ret_code: RET_CARD_ERROR, last_error: 0, serverVersion: serverVersion });
       });
   }
 
@@ -135,7 +175,8 @@
   window.addEventListener('pagehide', onLeave);
 
   function start() {
-    var needsCard = pkg.func === 'MakeSignature' || pkg.func === 'GetUserCert';
+    // GetUserCert / CheckEnvir answer with every card's certificates: nothing to pick.
+    var needsCard = pkg && pkg.func === 'MakeSignature';
     if (!needsCard || pkg.cardSN || pkg.tokenLabel) return sign(null);
     say('正在讀取讀卡機中的憑證卡片…');
     fetch('/pkcs11info?withcert=true', { credentials: 'omit', cache: 'no-store' })
@@ -143,8 +184,9 @@
       .then(function (info) {
         var cards = [];
         (info.slots || []).forEach(function (s) {
-          if (!s.token || !s.certs || !s.certs.length) return;
-          var cert = s.certs.filter(function (c) { return (c.keyUsage || []).indexOf('digitalSignature') >= 0; })[0] || s.certs[0];
+          if (!s.token || s.token === 'unknown token' || !s.token.certs || !s.token.certs.length) return;
+          var certs = s.token.certs;
+          var cert = certs.filter(function (c) { return c.usage === 'digitalSignature'; })[0] || certs[0];
           cards.push({ serial: s.token.serialNumber, label: s.token.label, cn: cert.subjectCN, type: cert.type });
         });
         if (cards.length > 1) pickCard(cards);
@@ -161,16 +203,24 @@
       return;
     }
     var data = e.data;
-    if (typeof data === 'string') {
-      try { data = JSON.parse(data); } catch (err) { return; }
-    }
-    if (!data || typeof data !== 'object' || typeof data.func !== 'string' || data.func === 'getTbs') return;
+    var text = typeof data === 'string' ? data : null;
+    var parsed = null;
+    if (text !== null) {
+      try { parsed = JSON.parse(text.replace(/%2B/gi, '+')); } catch (err) { parsed = null; }
+    } else if (data && typeof data === 'object') {
+      parsed = data;
+      try { text = JSON.stringify(data); } catch (err) { return; }
+    } else return;
+    // Our own question echoed back is not an answer.
+    if (parsed && parsed.func === 'getTbs') return;
     started = true;
     requester = e.origin;
-    pkg = data;
+    raw = text;
+    pkg = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : null;
     showOrigin(requester);
-    purposeEl.textContent = PURPOSES[pkg.func] || '';
-    purposeEl.hidden = !PURPOSES[pkg.func];
+    var purpose = describe(pkg, requester);
+    purposeEl.textContent = purpose || '';
+    purposeEl.hidden = !purpose;
     start();
   });
 

@@ -64,7 +64,7 @@ export interface CardProfile {
   notBefore: Date;
   notAfter: Date;
   /** Defaults to digitalSignature + nonRepudiation + keyEncipherment. */
-  keyUsage?: { digitalSignature?: boolean; nonRepudiation?: boolean; keyEncipherment?: boolean };
+  keyUsage?: { digitalSignature?: boolean; nonRepudiation?: boolean; keyEncipherment?: boolean; dataEncipherment?: boolean };
 }
 
 /** Issues a card certificate following the MOICA / GCA / NHI-like profiles. */
@@ -90,7 +90,7 @@ export function issueCardCertificate(ca: CaInfo, publicKey: forge.pki.rsa.Public
   const ku = p.keyUsage ?? { digitalSignature: true, nonRepudiation: true, keyEncipherment: true };
   const exts: object[] = [
     { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', critical: true, digitalSignature: Boolean(ku.digitalSignature), nonRepudiation: Boolean(ku.nonRepudiation), keyEncipherment: Boolean(ku.keyEncipherment) },
+    { name: 'keyUsage', critical: true, digitalSignature: Boolean(ku.digitalSignature), nonRepudiation: Boolean(ku.nonRepudiation), keyEncipherment: Boolean(ku.keyEncipherment), dataEncipherment: Boolean(ku.dataEncipherment) },
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes() },
   ];
