@@ -133,7 +133,6 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     clock,
     audit,
     mail,
-    accounts,
     identity,
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),

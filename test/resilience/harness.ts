@@ -171,6 +171,8 @@ export class Client {
   async cardSignIn(baseURL: string, pkiDir: string, card: string) {
     await this.get(`${baseURL}/login/certificate`);
     const ch = await fetch(`${baseURL}/login/certificate/challenge`, { method: 'POST', headers: { 'x-csrf-token': this.csrf, accept: 'application/json', cookie: this.cookieHeader() } });
+    // The challenge is bound to the session that asked for it: keep what the answer sets.
+    this.keep(ch);
     const { tbs } = (await ch.json()) as { tbs: string };
     const dir = path.join(pkiDir, 'cards', card);
     const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');

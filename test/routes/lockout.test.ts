@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp, makeAccount, PASSWORD } from '../support/app';
 import { createAuthService, LOCK_MINUTES, LOGIN_FAILED_MESSAGE, MAX_FAILED_LOGINS } from '../../src/auth/service';
+import { createAccountRepository } from '../../src/auth/repository';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -10,7 +11,7 @@ const ctx = { ip: '192.0.2.1', requestId: null };
 /** The auth service on the test database with a clock the test moves. */
 function clocked(start = new Date('2026-11-24T01:00:00Z')) {
   const clock = { now: start };
-  const auth = createAuthService({ db: t.db, accounts: t.services.accounts, audit: t.services.audit, mail: t.services.mail, clock: () => clock.now });
+  const auth = createAuthService({ db: t.db, accounts: createAccountRepository(t.db), audit: t.services.audit, mail: t.services.mail, clock: () => clock.now });
   const advance = (ms: number) => (clock.now = new Date(clock.now.getTime() + ms));
   return { auth, clock, advance };
 }
