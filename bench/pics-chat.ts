@@ -221,14 +221,16 @@ async function main() {
     const askerLogin = await signIn(a.base, askers[0]!.username);
     const agentLogin = await signIn(b.base, agentUsers[0]!.username);
     const askerCookies = await cloneSessions(db, askerLogin.sid, askers);
-    const agentCookies = await cloneSessions(db, agentLogin.sid, agentUsers);
+    // A session holds at most 4 event streams (one per open chat window): each of an agent's
+    // 20 chat windows here has a session of its own.
+    const agentCookies = await cloneSessions(db, agentLogin.sid, chatIds.map((_: number, i: number) => agentUsers[Math.floor(i / PER_AGENT)]!));
 
     const waiting = new Map<string, (at: number) => void>();
     let stray = 0;
     for (let i = 0; i < chatIds.length; i++) {
       streams.push(await stream(`${a.base}/pics/chat/${chatIds[i]}/events`, askerCookies[i]!, () => {}));
       streams.push(
-        await stream(`${b.base}/pics/chat/${chatIds[i]}/events`, agentCookies[Math.floor(i / PER_AGENT)]!, (data) => {
+        await stream(`${b.base}/pics/chat/${chatIds[i]}/events`, agentCookies[i]!, (data) => {
           const at = performance.now();
           const m = /bench-[a-z0-9]+-\d+/.exec(data);
           const done = m && waiting.get(m[0]);

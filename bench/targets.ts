@@ -49,21 +49,23 @@ export function cookiesOf(res: Response): Map<string, string> {
   return jar;
 }
 
-/** Signs in through the real form (CSRF token and all) and returns the session cookie. */
+/**
+ * Signs in through the real form (CSRF token and all) and returns the session cookie. An
+ * anonymous visitor has no session: the form's token is bound to the `ecpa.pre` cookie.
+ */
 export async function signIn(base: string, account: string, password: string, returnTo = '/'): Promise<string> {
   const page = await fetch(`${base}/login`, { redirect: 'manual' });
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  const preSid = cookiesOf(page).get('ecpa.sid');
-  if (!token || !preSid) throw new Error('GET /login gave no CSRF token or no session cookie');
+  const pre = cookiesOf(page).get('ecpa.pre');
+  if (!token || !pre) throw new Error('GET /login gave no CSRF token or no pre-session cookie');
   const res = await fetch(`${base}/login`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `ecpa.sid=${preSid}` },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `ecpa.pre=${pre}` },
     body: new URLSearchParams({ _csrf: token, account, password, returnTo }).toString(),
   });
   const sid = cookiesOf(res).get('ecpa.sid');
-  if (res.status !== 303 || !sid) throw new Error(`POST /login answered ${res.status} without a new session cookie`);
-  if (sid === preSid) throw new Error('the session id was not regenerated at sign-in');
+  if (res.status !== 303 || !sid) throw new Error(`POST /login answered ${res.status} without a session cookie`);
   return `ecpa.sid=${sid}`;
 }
 
