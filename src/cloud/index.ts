@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Config } from '../config';
 import type { CloudDeps } from './deps';
 import type { CloudRouteDeps } from './routeDeps';
 import type { ScheduledJob } from '../platform/scheduler';
+import { routerOf } from '../platform/web/routers';
 import { applyJobs, applyRoutes, createApplyServices } from './apply';
 import { createSiteServices, siteJobs, siteRoutes } from './site';
 
@@ -17,10 +18,7 @@ export function createCloudServices(core: CloudDeps) {
 }
 
 export function cloudRoutes(services: CloudRouteDeps, config: Config): Router {
-  const r = Router();
-  r.use(applyRoutes(services, config));
-  r.use(siteRoutes(services, config));
-  return r;
+  return routerOf(applyRoutes(services, config), siteRoutes(services, config));
 }
 
 export function cloudJobs(services: CloudRouteDeps): ScheduledJob[] {

@@ -1,7 +1,8 @@
-import express, { type Router } from 'express';
+import type { Router } from 'express';
 import type { Config } from '../config';
 import type { JobsDeps } from './deps';
 import type { ScheduledJob } from '../platform/scheduler';
+import { routerOf } from '../platform/web/routers';
 import { createVacancyRepository } from './vacancyRepository';
 import { createVacancies } from './vacancies';
 import { createSearchRepository } from './search/repository';
@@ -52,14 +53,14 @@ export type JobsServices = ReturnType<typeof createJobsServices>;
 /** The area's routes; app.ts mounts them at the root, so paths are written in full. */
 export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: Config): Router {
   const { jobs } = services;
-  const router = express.Router();
-  router.use(createSearchRouter(services, jobs.search));
-  router.use(createNewsletterRouter(config, jobs.newsletter));
-  router.use(createOpenDataRouter(services, config, jobs.openData));
-  router.use(createApplyRouter(services, jobs.apply));
-  router.use(createManageRouter(services, jobs.manage));
-  router.use(createReviewRouter(services, jobs.review));
-  return router;
+  return routerOf(
+    createSearchRouter(services, jobs.search),
+    createNewsletterRouter(config, jobs.newsletter),
+    createOpenDataRouter(services, config, jobs.openData),
+    createApplyRouter(services, jobs.apply),
+    createManageRouter(services, jobs.manage),
+    createReviewRouter(services, jobs.review),
+  );
 }
 
 /** Scheduled work: the e-newsletter's daily digest of new vacancies. */

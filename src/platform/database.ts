@@ -106,7 +106,8 @@ function isAlive(pid: number): boolean {
 /** Inserts one row into `table` and gives back its new `id`. */
 export async function insertReturningId(trx: Db, table: string, row: Record<string, unknown>): Promise<number> {
   const [inserted] = await trx(table).insert(row).returning('id');
-  return (inserted as { id: number }).id;
+  // bigint ids come back from pg as strings
+  return Number((inserted as { id: number | string }).id);
 }
 
 export function createDb(url: string, poolMax = 10): Db {

@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Config } from '../../config';
 import type { CloudDeps } from '../deps';
 import type { CloudRouteDeps } from '../routeDeps';
 import type { ScheduledJob } from '../../platform/scheduler';
+import { routerOf } from '../../platform/web/routers';
 import { createSiteService } from './service';
 import { siteRouter } from './routes';
 import { siteAdminRouter } from './adminRoutes';
@@ -16,10 +17,7 @@ export function createSiteServices(core: CloudDeps) {
 
 export function siteRoutes(services: CloudRouteDeps, config: Config): Router {
   void config;
-  const r = Router();
-  r.use(siteRouter(services));
-  r.use(siteAdminRouter(services));
-  return r;
+  return routerOf(siteRouter(services), siteAdminRouter(services));
 }
 
 export function siteJobs(services: CloudRouteDeps): ScheduledJob[] {

@@ -1,4 +1,4 @@
-import { prepared, type Db } from '../../platform/database';
+import { insertReturningId, prepared, type Db } from '../../platform/database';
 import type { StoredFile } from '../../platform/uploads';
 import type { Channel, QueueFilter } from './schemas';
 
@@ -131,12 +131,6 @@ function paged<T>(rows: T[], total: number, page: number): Page<T> {
 /** The instant a Taipei calendar day begins. */
 export const taipeiStart = (ymd: string) => new Date(`${ymd}T00:00:00+08:00`);
 
-/** Inserts one row and returns its id. */
-async function insertId(trx: Db, table: string, row: Record<string, unknown>): Promise<number> {
-  const [r] = await trx(table).insert(row).returning('id');
-  return Number((r as { id: number | string }).id);
-}
-
 export function createTicketRepository(db: Db) {
   function ticketQuery(q: Db = db) {
     return q('pics_ticket as t')
@@ -150,7 +144,7 @@ export function createTicketRepository(db: Db) {
 
   return {
     async insertTicket(trx: Db, t: NewTicket): Promise<number> {
-      return insertId(trx, 'pics_ticket', {
+      return insertReturningId(trx, 'pics_ticket', {
         receipt_no: t.receiptNo,
         channel: t.channel,
         kind: t.kind,
@@ -169,7 +163,7 @@ export function createTicketRepository(db: Db) {
     },
 
     async insertEvent(trx: Db, e: NewEvent): Promise<number> {
-      return insertId(trx, 'pics_ticket_event', {
+      return insertReturningId(trx, 'pics_ticket_event', {
         ticket_id: e.ticketId,
         kind: e.kind,
         body: e.body,
