@@ -26,6 +26,11 @@ export interface SessionUser {
   agencyCode: string;
   agencyName: string;
   roles: RoleGrant[];
+  /**
+   * The account's roles version these roles were read at (account.roles_version); the session
+   * read replaces the roles when the account's version differs (platform/web/setUpSession.ts).
+   */
+  rolesVersion?: number;
   method: LoginMethod;
   mustChangePassword: boolean;
   profileIncomplete: boolean;

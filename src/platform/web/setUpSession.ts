@@ -3,29 +3,48 @@ import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import pg from 'pg';
 import type { Config } from '../../config';
+import type { RoleGrant } from '../identity/sessionUser';
 
 const PgStore = connectPgSimple(session);
 
 /**
  * connect-pg-simple's store, with the read that every request makes sent as a named
  * (prepared) statement: PostgreSQL parses and plans it once per connection instead of
- * on each request, which halves the database's CPU time for it. Same query, same
- * expiry check and same answers as PgStore.get.
+ * on each request, which halves the database's CPU time for it. Same expiry check and
+ * same answers as PgStore.get, plus the roles re-check below.
+ *
+ * A signed-in person's roles are copied into the session; the same read also fetches the
+ * account's roles version (raised by a trigger on every change of role_grant). When it
+ * differs from the version the session carries, the current roles come in the same round
+ * trip, replace the session's and are stored back with the new version: a role granted or
+ * taken away applies on that person's next request, in every open session and on every
+ * instance, at the cost of a primary-key join per request.
  */
 class PreparedPgStore extends PgStore {
   private readonly db: pg.Pool;
   private readonly readQuery: string;
+  private readonly rolesWrite: string;
 
   constructor(options: ConstructorParameters<typeof PgStore>[0] & { pool: pg.Pool; tableName: string }) {
     super(options);
     this.db = options.pool;
-    this.readQuery = `SELECT sess FROM "${options.tableName.replace(/"/g, '""')}" WHERE sid = $1 AND expire >= to_timestamp($2)`;
+    this.readQuery = `SELECT s.sess, a.roles_version AS "rolesVersion",
+        CASE WHEN a.roles_version IS DISTINCT FROM (s.sess->'passport'->'user'->>'rolesVersion')::int THEN
+          (SELECT coalesce(json_agg(json_build_object('role', r.role, 'agencyId', r.agency_id) ORDER BY r.id), '[]'::json)
+             FROM role_grant r WHERE r.account_id = a.id)
+        END AS roles
+      FROM "${options.tableName.replace(/"/g, '""')}" s
+      LEFT JOIN account a ON s.sess->'passport'->'user'->>'kind' = 'person'
+        AND a.id = (s.sess->'passport'->'user'->>'accountId')::int
+      WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`;
+    this.rolesWrite = `UPDATE "${options.tableName.replace(/"/g, '""')}" SET sess = $1 WHERE sid = $2`;
   }
 
   override get(sid: string, fn: (err: unknown, session?: session.SessionData | null) => void): void {
     // Callbacks run on the next tick, outside the promise, as in PgStore: an exception
     // further down the middleware chain must not turn into an unhandled rejection.
-    this.db.query<{ sess: session.SessionData | string }>({ name: 'ecpa-session-read', text: this.readQuery, values: [sid, Math.ceil(Date.now() / 1000)] }).then(
+    type Row = { sess: session.SessionData | string; rolesVersion: number | null; roles: RoleGrant[] | null };
+    this.db.query<Row>({ name: 'ecpa-session-read-roles', text: this.readQuery, values: [sid, Math.ceil(Date.now() / 1000)] }).then(
       ({ rows }) => {
         const row = rows[0];
         if (!row) return process.nextTick(fn, null, null);
@@ -36,7 +55,17 @@ class PreparedPgStore extends PgStore {
           // An unreadable session is dropped, as PgStore does.
           return this.destroy(sid, (err) => fn(err ?? null, null));
         }
-        process.nextTick(fn, null, data);
+        const user = data.passport?.user;
+        if (!user || !row.roles || row.rolesVersion === null) return process.nextTick(fn, null, data);
+        // The account's roles changed since this session was stored: take the current ones and
+        // keep them with their version, so the next request finds the session up to date.
+        user.roles = row.roles;
+        user.rolesVersion = row.rolesVersion;
+        // An update, never an insert: a session ended meanwhile (signed out) stays ended.
+        this.db.query({ name: 'ecpa-session-roles-write', text: this.rolesWrite, values: [JSON.stringify(data), sid] }).then(
+          () => process.nextTick(fn, null, data),
+          (err: unknown) => process.nextTick(fn, err ?? new Error('session write failed')),
+        );
       },
       (err: unknown) => process.nextTick(fn, err ?? new Error('session read failed')),
     );

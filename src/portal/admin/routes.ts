@@ -8,11 +8,14 @@ import { requireRole } from '../../platform/identity/guards';
 import { APP_CATEGORIES, ROLE_LABELS } from '../catalog';
 import { appSchema } from '../schemas';
 import { contentAdminRouter } from '../../platform/content';
+import { accessRoutes, type AccessService } from '../access';
 
 /** Portal administration (人事服務網管理者): announcements, app catalog, outbox, audit. */
-export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clock' | 'content'> & { admin: AdminService }): Router {
+export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clock' | 'content'> & { admin: AdminService; access: AccessService }): Router {
   const { admin, mail, audit } = services;
   const router = express.Router();
+  // 權限管理 and 機關授權 admit HR supervisors and 銓敘部管理者 too: their own guards.
+  router.use('/access', accessRoutes({ audit, access: services.access }));
   router.use(requireRole(audit, 'portal_admin'));
 
   // --- 最新公告 管理: a kind of the platform's content module ---
