@@ -162,6 +162,25 @@ const FORMS: Record<string, FormSpec> = {
     },
     acts: ['app_catalog', 'favorite_app'],
   },
+  // 權限管理 and 機關授權 (portal.admin): a demo person's roles, and an agency's areas.
+  '/admin/access/people/:accountId/grants': {
+    targets: async (s) => {
+      const a = await first<{ id: number }>('wang.xiaoming', s.db('account').where({ username: 'wang.xiaoming' }).first('id'));
+      return one({ accountId: String(a.id) }, `/admin/access/people/${a.id}`);
+    },
+  },
+  '/admin/access/people/:accountId/grants/:grantId/revoke': {
+    targets: async (s) => {
+      const g = await first<{ id: number; account_id: number }>(
+        'hr.staff’s grant',
+        s.db('role_grant as r').join('account as a', 'a.id', 'r.account_id').where({ 'a.username': 'hr.staff' }).orderBy('r.id').first('r.id', 'r.account_id'),
+      );
+      return one({ accountId: String(g.account_id), grantId: String(g.id) }, `/admin/access/people/${g.account_id}`);
+    },
+  },
+  '/admin/access/agencies/:code/areas': {
+    targets: async () => one({ code: NTUNHS }, `/admin/access/agencies/${NTUNHS}`),
+  },
 
   // --- PICS 客服工作台 ---
   ...Object.fromEntries(

@@ -33,6 +33,10 @@ const RULES: [RegExp, Access][] = [
   [/^\/agency$/, { only: ['agencyCard'], othersRedirectTo: '/my' }],
   [/^\/my\/password-reset(\/lookup)?$/, ['hr', 'agent', 'supervisor', 'otherAgencyHr', 'agencyCard']],
   [/^\/my(\/|$)/, 'person'],
+  // 機關授權: portal administrators, and 銓敘部管理者 for the cloud platform; 權限管理: portal
+  // administrators, and HR supervisors for their own agency's people.
+  [/^\/admin\/access\/agencies(\/|$)/, ['admin', 'platformAdmin']],
+  [/^\/admin\/access(\/|$)/, ['admin', 'hr', 'otherAgencyHr']],
   [/^\/admin\//, ['admin']],
   [/^\/api\/pics\/openapi\.json$/, 'public'],
   [/^\/api\//, 'skip'],
