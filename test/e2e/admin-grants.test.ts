@@ -30,7 +30,7 @@ async function signIn(page: Page, account: string, label: string) {
 const myMenu = (page: Page) => page.getByRole('navigation', { name: '我的專區' });
 
 describe('權限管理', () => {
-  it('an HR supervisor authorizes a colleague, who then resets a staff member’s password without signing in again', async () => {
+  it('an HR supervisor authorizes a colleague, who then resets a staff member’s password without signing in again', { timeout: 240_000 }, async () => {
     const supervisor = await makeAccount(b.db, { agencyCode: 'A096C0000Q', roles: ['hr_supervisor'] });
     const colleague = await makeAccount(b.db, { agencyCode: 'A096C0000Q' });
     const staff = await makeAccount(b.db, { agencyCode: 'A096C0000Q' });
@@ -86,7 +86,7 @@ describe('權限管理', () => {
 });
 
 describe('機關授權', () => {
-  it('an administrator grants an agency the cloud platform from its refused card, and the card then opens /cloud', async () => {
+  it('an administrator grants an agency the cloud platform from its refused card, and the card then opens /cloud', { timeout: 240_000 }, async () => {
     const dgpa = await b.db('agency').where({ code: DGPA }).first('id');
     await b.db('agency_area_grant').where({ agency_id: dgpa.id, area: 'cloud' }).delete();
 
