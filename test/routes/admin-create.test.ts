@@ -62,7 +62,7 @@ describe('npm run admin:create', () => {
     const hours = (new Date(row.temp_password_expires_at).getTime() - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(71);
     expect(hours).toBeLessThanOrEqual(72);
-    expect(await t.db('role_grant').where({ account_id: row.id }).select('role', 'agency_id')).toEqual([{ role: 'portal_admin', agency_id: null }]);
+    expect(await t.db('role_grant').where({ account_id: row.id }).select('role', 'agency_id', 'granted_by_label')).toEqual([{ role: 'portal_admin', agency_id: null, granted_by_label: '系統管理指令（admin:create）' }]);
     // The password is not mailed: nothing for this address in the outbox.
     expect(await t.db('mail_outbox').where({ to_address: 'first.admin@example.gov.tw' }).first()).toBeUndefined();
     expect(await lastAudit(t.db, 'admin.create_administrator')).toMatchObject({

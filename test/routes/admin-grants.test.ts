@@ -209,6 +209,16 @@ describe('權限管理: an HR supervisor within their agency', () => {
     expect(await grantsOf(retired.accountId)).toEqual([]);
   });
 
+  it('grants to a person without an email: nothing mailed, and the audit entry says so', async () => {
+    const hr = await actor(['hr_supervisor']);
+    const target = await makeAccount(t.db, { agencyCode: AGENCY_A, email: null });
+    const before = Number((await t.db('mail_outbox').max<{ max: number }[]>('id as max'))[0]?.max ?? 0);
+    expect((await grant(hr, target.accountId, { role: 'hr_staff', reason: '人事室新進人員' })).status).toBe(303);
+    expect(await grantsOf(target.accountId)).toHaveLength(1);
+    expect(await t.db('mail_outbox').where('id', '>', before).where('subject', '【人事服務網】權限異動通知').whereRaw('body_text like ?', [`%${(await t.db('person').where({ id: target.personId }).first()).name} 您好%`])).toEqual([]);
+    expect((await t.db('audit_event').where({ action: 'access.role_grant', target_id: String(target.accountId) }).first()).details).toMatchObject({ mailed: false });
+  });
+
   it('asks for the reason of a withdrawal on the form of that role', async () => {
     const hr = await actor(['hr_supervisor']);
     const target = await makeAccount(t.db, { agencyCode: AGENCY_A, roles: ['hr_staff'] });

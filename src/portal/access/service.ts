@@ -126,8 +126,6 @@ export function createAccessService(deps: { repo: AccessRepository; audit: Audit
   return {
     reach,
     grantableRoles,
-    /** Whether the user may open 權限管理 at all. */
-    mayManagePeople: (user: SessionUser) => reach(user) !== null,
 
     /** People with an account matching `text`, within the user's reach (nothing outside, not even a hint). */
     async search(user: SessionUser, text: string) {

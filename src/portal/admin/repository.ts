@@ -38,7 +38,9 @@ export function createAdministratorRepository(db: Db) {
         temp_password_expires_at: a.expiresAt,
       });
     },
-    grantPortalAdmin: (trx: Db, accountId: number) => trx('role_grant').insert({ account_id: accountId, role: 'portal_admin', agency_id: null }),
+    // 權限管理 shows who granted it: the command, not a person.
+    grantPortalAdmin: (trx: Db, accountId: number) =>
+      trx('role_grant').insert({ account_id: accountId, role: 'portal_admin', agency_id: null, granted_by_label: '系統管理指令（admin:create）', reason: '建立第一位人事服務網管理者' }),
     transaction: <T>(fn: (trx: Db) => Promise<T>) => db.transaction(fn),
   };
 }
