@@ -8,9 +8,11 @@ import { requireRole } from '../../platform/identity/guards';
 import { APP_CATEGORIES, ROLE_LABELS } from '../catalog';
 import { appSchema } from '../schemas';
 import { contentAdminRouter } from '../../platform/content';
+import { surveyAdminRoutes } from '../surveys/adminRoutes';
+import type { SurveyServices } from '../surveys';
 
 /** Portal administration (人事服務網管理者): announcements, app catalog, outbox, audit. */
-export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clock' | 'content'> & { admin: AdminService }): Router {
+export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clock' | 'content'> & { admin: AdminService; surveys: SurveyServices }): Router {
   const { admin, mail, audit } = services;
   const router = express.Router();
   router.use(requireRole(audit, 'portal_admin'));
@@ -65,6 +67,9 @@ export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clo
     flash(req, 'success', `應用系統 ${code} 已刪除。`);
     res.redirect(303, '/admin/apps');
   });
+
+  // --- 問卷管理 and 投票管理 (src/portal/surveys) ---
+  router.use(surveyAdminRoutes(services.surveys));
 
   // --- 郵件寄送紀錄 (the outbox read in development) and 稽核紀錄 ---
   router.get('/outbox', async (req, res) => {
