@@ -24,17 +24,23 @@ const checkbox = (label: string) =>
     .optional()
     .transform((v) => v === 'on');
 
-/** One option a line: blank lines dropped; 2 to MAX_OPTIONS, each at most OPTION_MAX characters, none twice. */
-const optionLines = (label: string, opts: { optional: boolean }) =>
-  text(label, { max: (OPTION_MAX + 2) * (MAX_OPTIONS + 50), multiline: true, optional: true })
-    .transform((s) => s.split('\n').map((l) => l.trim()).filter(Boolean))
-    .superRefine((lines, ctx) => {
-      if (lines.length === 0 && opts.optional) return;
-      if (lines.length < 2) ctx.addIssue({ code: 'custom', message: `請輸入至少 2 個${label}，一行一個` });
-      else if (lines.length > MAX_OPTIONS) ctx.addIssue({ code: 'custom', message: `${label}最多 ${MAX_OPTIONS} 個（目前 ${lines.length} 個）` });
-      else if (lines.some((l) => [...l].length > OPTION_MAX)) ctx.addIssue({ code: 'custom', message: `每個${label}不可超過 ${OPTION_MAX} 個字` });
-      else if (new Set(lines).size !== lines.length) ctx.addIssue({ code: 'custom', message: `${label}不可重複` });
-    });
+/** One option a line, blank lines dropped. */
+const optionText = (label: string) =>
+  text(label, { max: (OPTION_MAX + 2) * (MAX_OPTIONS + 50), multiline: true, optional: true }).transform((s) =>
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
+
+/** 2 to MAX_OPTIONS options, each at most OPTION_MAX characters, none twice: the message, or null. */
+function optionsProblem(label: string, lines: string[]): string | null {
+  if (lines.length < 2) return `請輸入至少 2 個${label}，一行一個`;
+  if (lines.length > MAX_OPTIONS) return `${label}最多 ${MAX_OPTIONS} 個（目前 ${lines.length} 個）`;
+  if (lines.some((l) => [...l].length > OPTION_MAX)) return `每個${label}不可超過 ${OPTION_MAX} 個字`;
+  if (new Set(lines).size !== lines.length) return `${label}不可重複`;
+  return null;
+}
 
 const roleList = z
   .union([z.string(), z.array(z.string())], { error: '對象身分格式錯誤' })
@@ -70,10 +76,12 @@ export const questionSchema = z
     kind: z.enum(Object.keys(QUESTION_KINDS) as [QuestionKind, ...QuestionKind[]], { error: '請選擇題型' }),
     text: text('題目', { max: 500 }),
     required: checkbox('必答'),
-    options: optionLines('選項', { optional: true }).default([]),
+    options: optionText('選項').default([]),
   })
   .superRefine((q, ctx) => {
-    if (CHOICE_KINDS.includes(q.kind) && q.options.length === 0) ctx.addIssue({ code: 'custom', message: '單選題及複選題請輸入至少 2 個選項，一行一個', path: ['options'] });
+    if (!CHOICE_KINDS.includes(q.kind)) return;
+    const problem = q.options.length === 0 ? '單選題及複選題請輸入至少 2 個選項，一行一個' : optionsProblem('選項', q.options);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['options'] });
   })
   .transform((q) => ({ ...q, options: CHOICE_KINDS.includes(q.kind) ? q.options : [] }));
 export type QuestionInput = z.infer<typeof questionSchema>;
@@ -86,7 +94,10 @@ export const pollSchema = z
     description: text('說明', { max: 2000, multiline: true, optional: true }).default(''),
     openFrom: date('開始日期'),
     openTo: date('截止日期'),
-    options: optionLines('選項', { optional: false }),
+    options: optionText('選項').superRefine((lines, ctx) => {
+      const problem = optionsProblem('選項', lines);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   })
   .refine(period, periodError);
 export type PollInput = z.infer<typeof pollSchema>;
