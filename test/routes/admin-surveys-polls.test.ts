@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
+import { cardSignIn } from '../support/cards';
 import { expectZhPage, formErrors, inputValue, long, type Agent } from '../support/routes';
 
 /** 投票管理: a poll created as a draft, opened, voted on, closed; its results. */
@@ -107,6 +108,16 @@ describe('投票管理', () => {
     expectZhPage(res, 422);
     expect(formErrors(res.text)).toEqual(['截止日期已過，請先修改投票的截止日期']);
     expect(await pollRow(id)).toMatchObject({ status: 'draft' });
+  });
+
+  it('refuses a vote from an agency card session with a 403, audited', async () => {
+    const { id } = await create();
+    expect((await post(admin, `/admin/polls/${id}/open`)).status).toBe(303);
+    const card = await cardSignIn(t.app, 'agency-ntunhs');
+    const res = await post(card, `/polls/${id}`, { optionId: String((await optionsOf(id))[0].id) });
+    expectZhPage(res, 403);
+    expect(await t.db('audit_event').where({ action: 'poll.vote', outcome: 'denied', request_id: String(res.headers['x-request-id']) }).first()).toBeTruthy();
+    expect(await t.db('poll_vote').where({ poll_id: id })).toEqual([]);
   });
 
   it('refuses everyone but portal administrators with a 403, audited, saving nothing', async () => {

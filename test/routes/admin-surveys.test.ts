@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDb } from '../../src/platform/database';
 import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
 import { expectZhPage, formErrors, inputValue, long, type Agent } from '../support/routes';
+import { up as moveOldQuestionnaires } from '../../migrations/20261208040100_survey_builder_move';
+import { down as restoreOldColumns } from '../../migrations/20261208040200_survey_builder_drop_old';
 
 /** 問卷管理: building, publishing and closing a questionnaire; answering it; its results. */
 const t = buildApp();
@@ -399,5 +402,47 @@ describe('問卷管理: only portal administrators', () => {
     expect(await count('questionnaire')).toBe(before);
     expectZhPage(await post(p, `/admin/questionnaires/${q.id}/close`), 403);
     expect(await rowOf(q.id)).toMatchObject({ status: 'published' });
+  });
+});
+
+describe('moving the questionnaires written before 問卷管理 (migration 20261208040100)', () => {
+  it('makes each old question a required single-choice row and each old response a submission with its answers', async () => {
+    const p = await makeAccount(t.db);
+    const rollback = new Error('rollback');
+    // The schema owner's login (migrations change tables the app's login does not own).
+    const owner = createDb(inject('ownerDatabaseUrl'), 1);
+    await expect(
+      owner.transaction(async (trx) => {
+        // The old columns back (as before 20261208040200), an old questionnaire and its answer in them.
+        await restoreOldColumns(trx);
+        const [row] = await trx('questionnaire')
+          .insert({
+            title: '舊問卷',
+            open_from: '2026-01-01',
+            open_to: '2099-12-31',
+            questions: JSON.stringify([
+              { id: 'q1', text: '舊題一', options: ['是', '否'] },
+              { id: 'q2', text: '舊題二', options: ['每天', '每週'] },
+            ]),
+          })
+          .returning('id');
+        const id = (row as { id: number }).id;
+        await trx('questionnaire_response').insert({ questionnaire_id: id, account_id: p.accountId, answers: JSON.stringify({ q1: '否', q2: '每週' }) });
+        await moveOldQuestionnaires(trx);
+        const questions = await trx('questionnaire_question').where({ questionnaire_id: id }).orderBy('position');
+        expect(questions.map((x: { position: number; kind: string; text: string; required: boolean; options: string[] }) => [x.position, x.kind, x.text, x.required, x.options])).toEqual([
+          [1, 'single', '舊題一', true, ['是', '否']],
+          [2, 'single', '舊題二', true, ['每天', '每週']],
+        ]);
+        expect(await trx('questionnaire').where({ id }).first('status', 'anonymous')).toEqual({ status: 'published', anonymous: false });
+        const answers = await trx('questionnaire_answer as a').join('questionnaire_submission as s', 's.id', 'a.submission_id').where('s.questionnaire_id', id).orderBy('a.question_id').select('s.account_id', 'a.question_id', 'a.choices');
+        expect(answers).toEqual([
+          { account_id: p.accountId, question_id: questions[0].id, choices: ['否'] },
+          { account_id: p.accountId, question_id: questions[1].id, choices: ['每週'] },
+        ]);
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback).finally(() => owner.destroy());
+    expect(await t.db('questionnaire').where({ title: '舊問卷' })).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { auditSource, type AuditService } from '../../platform/audit';
 import { taipeiToday } from '../../platform/dates';
-import { DomainError, FormError, NotFoundError } from '../../platform/errors';
+import { DomainError, ForbiddenError, FormError, NotFoundError } from '../../platform/errors';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
 import type { Db } from '../../platform/database';
@@ -49,6 +49,11 @@ export function createPollService(deps: { repo: PollRepository; audit: AuditServ
     },
 
     async vote(user: SessionUser, pollId: number, optionId: number, ctx: RequestContext) {
+      if (user.kind !== 'person') {
+        // An agency certificate session is no voter.
+        await audit.record({ ...auditSource(user, ctx), action: 'poll.vote', outcome: 'denied', target: { type: 'poll', id: pollId }, details: { kind: user.kind } });
+        throw new ForbiddenError('機關憑證不能投票，請以個人帳號或自然人憑證登入。');
+      }
       await repo.transaction(async (trx) => {
         // FOR SHARE: closing waits for the votes being counted, and votes after it are refused.
         const p = await repo.lock(trx, pollId, 'share');
