@@ -204,6 +204,38 @@ export function createQuestionnaireRepository(db: Db) {
       const row = (await db('questionnaire_response').where({ questionnaire_id: id }).count({ n: '*' }).first()) as { n: number | string };
       return Number(row.n);
     },
+    /** Per question: how many answered, how many chose each option, how many gave each score (counted in SQL). */
+    async tallies(id: number) {
+      const base = () => db('questionnaire_answer as a').join('questionnaire_submission as s', 's.id', 'a.submission_id').where('s.questionnaire_id', id);
+      const [answered, choices, scales] = await Promise.all([
+        base().groupBy('a.question_id').select('a.question_id as questionId', db.raw('count(*)::int AS n')),
+        base()
+          .whereNotNull('a.choices')
+          .crossJoin(db.raw('jsonb_array_elements_text(a.choices) AS c(choice)'))
+          .groupBy('a.question_id', 'c.choice')
+          .select('a.question_id as questionId', 'c.choice', db.raw('count(*)::int AS n')),
+        base().whereNotNull('a.scale').groupBy('a.question_id', 'a.scale').select('a.question_id as questionId', 'a.scale', db.raw('count(*)::int AS n')),
+      ]);
+      return {
+        answered: answered as { questionId: number; n: number }[],
+        choices: choices as { questionId: number; choice: string; n: number }[],
+        scales: scales as { questionId: number; scale: number; n: number }[],
+      };
+    },
+    /** The text answers of a questionnaire, with who wrote each unless it is anonymous (then in no time order). */
+    async texts(id: number, anonymous: boolean) {
+      return db('questionnaire_answer as a')
+        .join('questionnaire_submission as s', 's.id', 'a.submission_id')
+        .leftJoin('account as c', 'c.id', 's.account_id')
+        .leftJoin('person as p', 'p.id', 'c.person_id')
+        .leftJoin('agency as g', 'g.id', 'p.agency_id')
+        .where('s.questionnaire_id', id)
+        .whereNotNull('a.text_value')
+        .orderByRaw(anonymous ? 'md5(s.id::text)' : 's.submitted_at, s.id')
+        .select('a.question_id as questionId', 'a.text_value as text', ...(anonymous ? [] : ['p.name', 'g.code as agencyCode'])) as Promise<
+        { questionId: number; text: string; name?: string | null; agencyCode?: string | null }[]
+      >;
+    },
     /**
      * Every submission with its answers. Anonymous ones carry no account, and come in an order
      * that is not the order they were made in (md5 of the id), so a list cannot be lined up with time.

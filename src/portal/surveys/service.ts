@@ -192,21 +192,24 @@ export function createQuestionnaireService(deps: { repo: QuestionnaireRepository
     /** Per question: the counts of each option or score, or the text answers (with who, unless anonymous). */
     async results(id: number) {
       const q = await mustFind(id);
-      const [responses, submissions] = await Promise.all([repo.responseCount(id), repo.submissions(id, q.anonymous)]);
+      const [responses, tallies, texts] = await Promise.all([repo.responseCount(id), repo.tallies(id), repo.texts(id, q.anonymous)]);
+      const answeredOf = (qid: number) => tallies.answered.find((a) => a.questionId === qid)?.n ?? 0;
       const questions = q.questions.map((question) => {
-        const answers = submissions.flatMap((s) => s.answers.filter((a) => a.questionId === question.id).map((a) => ({ a, who: s.who })));
+        const answered = answeredOf(question.id);
         if (CHOICE_KINDS.includes(question.kind)) {
-          const counts = question.options.map((o) => answers.filter(({ a }) => a.choices?.includes(o)).length);
-          return { question, answered: answers.length, labels: question.options, counts, texts: [] as { text: string; who: string | null }[], average: null as number | null };
+          const counts = question.options.map((o) => tallies.choices.find((c) => c.questionId === question.id && c.choice === o)?.n ?? 0);
+          return { question, answered, labels: question.options, counts, texts: [] as { text: string; who: string | null }[], average: null as number | null };
         }
         if (question.kind === 'scale') {
           const labels = ['1', '2', '3', '4', '5'];
-          const counts = labels.map((l) => answers.filter(({ a }) => a.scale === Number(l)).length);
-          const sum = answers.reduce((s, { a }) => s + (a.scale ?? 0), 0);
-          return { question, answered: answers.length, labels, counts, texts: [], average: answers.length ? Math.round((sum / answers.length) * 100) / 100 : null };
+          const counts = labels.map((l) => tallies.scales.find((c) => c.questionId === question.id && c.scale === Number(l))?.n ?? 0);
+          const sum = counts.reduce((s, n, i) => s + n * (i + 1), 0);
+          return { question, answered, labels, counts, texts: [], average: answered ? Math.round((sum / answered) * 100) / 100 : null };
         }
-        const texts = answers.map(({ a, who }) => ({ text: a.text ?? '', who: who ? `${who.name}（${who.agencyCode}）` : null }));
-        return { question, answered: answers.length, labels: [], counts: [], texts, average: null };
+        const mine = texts
+          .filter((x) => x.questionId === question.id)
+          .map((x) => ({ text: x.text, who: q.anonymous || !x.name ? null : `${x.name}（${x.agencyCode ?? ''}）` }));
+        return { question, answered, labels: [], counts: [], texts: mine, average: null };
       });
       return { questionnaire: q, responses, questions };
     },
