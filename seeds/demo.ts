@@ -195,14 +195,4 @@ async function seedPortalContent(trx: Knex, adminId: number) {
   );
   const [closed] = await trx('poll').insert({ title: '114 年度人事服務網滿意度投票', description: '已結束。', open_from: '2025-01-01', open_to: '2025-12-31' }).returning('id');
   await trx('poll_option').insert(['非常滿意', '滿意', '普通', '不滿意'].map((label, i) => ({ poll_id: (closed as { id: number }).id, label, sort_order: i })));
-  await trx('questionnaire').insert({
-    title: '本(115)年系統服務情形-網際網路版「人力資源管理資訊系統」(WebHR)意見調查表',
-    intro: '為瞭解各機關使用 WebHR 之情形，請撥冗填答，謝謝。',
-    open_from: '2026-01-01',
-    open_to: '2030-12-31',
-    questions: JSON.stringify([
-      { id: 'q1', text: '您對 WebHR 系統整體操作之滿意度', options: ['非常滿意', '滿意', '普通', '不滿意', '非常不滿意'] },
-      { id: 'q2', text: '您使用 WebHR 的頻率', options: ['每天', '每週', '每月', '很少使用'] },
-    ]),
-  });
 }

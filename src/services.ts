@@ -21,6 +21,7 @@ import { createPortalRepository } from './portal/repository';
 import { createPortalService } from './portal/service';
 import { createAdminService } from './portal/admin/service';
 import { createAccess } from './portal/access';
+import { createSurveyServices } from './portal/surveys';
 import { createCardRepository } from './auth/cardRepository';
 import { createCardLoginService } from './auth/cardLogin';
 import { createIdentityCheck } from './platform/pki/identityCheck';
@@ -68,8 +69,8 @@ const keysOf =
  */
 export const ROUTE_DEPS = {
   auth: keysOf<Parameters<typeof authRoutes>[0] & Parameters<typeof cardRoutes>[0]>()(['db', 'audit', 'auth', 'cardLogin', 'forgetCaches']),
-  portal: keysOf<Parameters<typeof portalRoutes>[0]>()(['portal']),
-  admin: keysOf<Parameters<typeof adminRoutes>[0]>()(['mail', 'audit', 'clock', 'content', 'admin', 'access']),
+  portal: keysOf<Parameters<typeof portalRoutes>[0]>()(['portal', 'surveys']),
+  admin: keysOf<Parameters<typeof adminRoutes>[0]>()(['mail', 'audit', 'clock', 'content', 'admin', 'access', 'surveys']),
   verification: keysOf<Parameters<typeof verificationRoutes>[0]>()(['verification']),
   pics: keysOf<Parameters<typeof picsRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'lifecycle', 'content', 'pics']),
   cloud: keysOf<Parameters<typeof cloudRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'verification', 'identity', 'content', 'cardLogin', 'cloud']),
@@ -148,6 +149,8 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     admin: createAdminService({ portal, audit }),
     /** 權限管理 and 機關授權 (src/portal/access). */
     access: createAccess({ db, audit, mail, clock: opts.clock }),
+    /** 問卷 and 主題投票: the people's side and 問卷管理 / 投票管理. */
+    surveys: createSurveyServices({ db, audit, clock: opts.clock }),
     cardLogin: createCardLoginService({ db, cards: createCardRepository(db), accounts, audit, trust: trustStore, identity: createIdentityCheck(config.identityCheck, config.pkiDir), grants: identity, origin: config.publicOrigin, clock: opts.clock }),
   };
 }

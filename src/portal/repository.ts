@@ -69,61 +69,6 @@ export function createPortalRepository(db: Db) {
       await db('favorite_app').where({ account_id: accountId, app_code: code }).delete();
     },
 
-    // --- 主題投票 ---
-    async polls() {
-      return db('poll').select('id', 'title', 'open_from as openFrom', 'open_to as openTo').orderBy('open_from', 'desc');
-    },
-    async poll(id: number) {
-      const poll = (await db('poll').select('id', 'title', 'description', 'open_from as openFrom', 'open_to as openTo').where({ id }).first()) as
-        | { id: number; title: string; description: string; openFrom: string; openTo: string }
-        | undefined;
-      if (!poll) return undefined;
-      const options = await db('poll_option as o')
-        .leftJoin('poll_vote as v', 'v.option_id', 'o.id')
-        .where('o.poll_id', id)
-        .groupBy('o.id')
-        .orderBy('o.sort_order')
-        .select('o.id', 'o.label', db.raw('count(v.account_id)::int as votes'));
-      return { ...poll, options: options as { id: number; label: string; votes: number }[] };
-    },
-    async myVote(pollId: number, accountId: number): Promise<number | null> {
-      const row = await db('poll_vote').where({ poll_id: pollId, account_id: accountId }).first('option_id');
-      return row ? (row.option_id as number) : null;
-    },
-    /** One vote per person: the primary key refuses a second one. */
-    async vote(pollId: number, accountId: number, optionId: number): Promise<boolean> {
-      const rows = await db('poll_vote')
-        .insert({ poll_id: pollId, account_id: accountId, option_id: optionId })
-        .onConflict(['poll_id', 'account_id'])
-        .ignore()
-        .returning('poll_id');
-      return rows.length === 1;
-    },
-
-    // --- 問卷 / 待辦事項 ---
-    async openQuestionnairesFor(accountId: number, today: string) {
-      return db('questionnaire as q')
-        .leftJoin('questionnaire_response as r', (j) => j.on('r.questionnaire_id', 'q.id').andOnVal('r.account_id', accountId))
-        .where('q.open_from', '<=', today)
-        .andWhere('q.open_to', '>=', today)
-        .whereNull('r.account_id')
-        .select('q.id', 'q.title', 'q.open_to as openTo');
-    },
-    async questionnaire(id: number) {
-      return db('questionnaire')
-        .select('id', 'title', 'intro', 'questions', 'open_from as openFrom', 'open_to as openTo')
-        .where({ id })
-        .first();
-    },
-    async answerQuestionnaire(id: number, accountId: number, answers: Record<string, string>): Promise<boolean> {
-      const rows = await db('questionnaire_response')
-        .insert({ questionnaire_id: id, account_id: accountId, answers: JSON.stringify(answers) })
-        .onConflict(['questionnaire_id', 'account_id'])
-        .ignore()
-        .returning('questionnaire_id');
-      return rows.length === 1;
-    },
-
     // --- 機關組織 ---
     async searchAgencies(q: string, limit: number, offset: number) {
       const base = db('agency').where('active', true);

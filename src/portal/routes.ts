@@ -2,16 +2,18 @@ import express, { type Router } from 'express';
 import type { PortalService } from './service';
 import type { Config } from '../config';
 import { ctxOf } from '../platform/identity/context';
-import { flash, idParam, submitForm } from '../platform/http';
+import { flash, idParam } from '../platform/http';
 import { pageNumber, parseForm } from '../platform/validation';
-import { FormError, NotFoundError } from '../platform/errors';
+import { FormError } from '../platform/errors';
 import { requireUser } from '../platform/identity/guards';
 import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
 import { bridgeTarball } from './bridgePackage';
-import { agencySearchSchema, voteSchema } from './schemas';
+import { agencySearchSchema } from './schemas';
+import { surveyRoutes } from './surveys/routes';
+import type { SurveyServices } from './surveys';
 
-export function portalRoutes(services: { portal: PortalService }, config: Pick<Config, 'bridgeOrigin'>): Router {
-  const { portal } = services;
+export function portalRoutes(services: { portal: PortalService; surveys: SurveyServices }, config: Pick<Config, 'bridgeOrigin'>): Router {
+  const { portal, surveys } = services;
   const router = express.Router();
 
   // --- 首頁 ---
@@ -36,25 +38,6 @@ export function portalRoutes(services: { portal: PortalService }, config: Pick<C
     res.render('portal/announcement', { title: '最新公告', announcement: await portal.announcement(idParam(req.params.id)) });
   });
 
-  // --- 主題投票 ---
-  router.get('/polls', async (_req, res) => res.render('portal/polls', { title: '主題投票', polls: await portal.polls() }));
-  const pollView = async (req: express.Request, id: number) => ({ title: '主題投票', poll: await portal.poll(id, req.user) });
-  router.get('/polls/:id', async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此投票');
-    res.render('portal/poll', await pollView(req, id));
-  });
-  router.post('/polls/:id', requireUser, async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此投票');
-    await submitForm(req, res, 'portal/poll', await pollView(req, id), async () => {
-      const { optionId } = parseForm(voteSchema, req.body);
-      await portal.vote(req.user!, id, optionId, ctxOf(req));
-      flash(req, 'success', '投票完成，感謝您的參與。');
-      res.redirect(303, `/polls/${id}`);
-    });
-  });
-
   // --- 機關組織 / 機關代碼查詢 ---
   router.get('/agencies', async (req, res) => {
     const values = { q: typeof req.query.q === 'string' ? req.query.q : '' };
@@ -77,7 +60,7 @@ export function portalRoutes(services: { portal: PortalService }, config: Pick<C
 
   // --- 我的專區 ---
   router.get('/my', requireUser, async (req, res) => {
-    const [menu, todos] = await Promise.all([portal.appMenu(req.user!), portal.todos(req.user!)]);
+    const [menu, todos] = await Promise.all([portal.appMenu(req.user!), surveys.questionnaires.todos(req.user!)]);
     res.render('portal/my', { title: '我的專區', favorites: menu.favorites, todos, roleLabels: ROLE_LABELS });
   });
 
@@ -105,25 +88,8 @@ export function portalRoutes(services: { portal: PortalService }, config: Pick<C
     res.render('portal/job', { title: '現職資料', job: await portal.currentJob(req.user!) });
   });
 
-  // --- 待辦事項 (questionnaires) ---
-  router.get('/my/todo', requireUser, async (req, res) => {
-    res.render('portal/todo', { title: '待辦事項', todos: await portal.todos(req.user!) });
-  });
-  const qView = async (id: number) => ({ title: '填寫問卷', questionnaire: await portal.questionnaire(id) });
-  router.get('/my/questionnaires/:id', requireUser, async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此問卷');
-    res.render('portal/questionnaire', await qView(id));
-  });
-  router.post('/my/questionnaires/:id', requireUser, async (req, res) => {
-    const id = idParam(req.params.id);
-    if (id === null) throw new NotFoundError('查無此問卷');
-    await submitForm(req, res, 'portal/questionnaire', await qView(id), async () => {
-      await portal.answerQuestionnaire(req.user!, id, req.body ?? {});
-      flash(req, 'success', '問卷已送出，感謝您的填答。');
-      res.redirect(303, '/my/todo');
-    });
-  });
+  // --- 主題投票, 待辦事項 and 問卷 (src/portal/surveys) ---
+  router.use(surveyRoutes(surveys));
 
   return router;
 }

@@ -45,10 +45,6 @@ export const appSchema = z.object({
   active: z.literal('on', { error: '「啟用」格式錯誤' }).optional().transform((v) => v === 'on'),
 });
 
-export const voteSchema = z.object({
-  optionId: z.string({ error: '請選擇一個選項' }).regex(/^\d{1,9}$/, '請選擇一個選項').transform(Number),
-});
-
 export const agencySearchSchema = z.object({
   q: text('機關代碼或名稱', { max: 50, optional: true }).optional().default(''),
 });

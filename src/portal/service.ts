@@ -1,6 +1,6 @@
 import { auditSource, type AuditService } from '../platform/audit';
-import { startOfTaipeiDay, taipeiToday } from '../platform/dates';
-import { DomainError, ForbiddenError, FormError, NotFoundError } from '../platform/errors';
+import { startOfTaipeiDay } from '../platform/dates';
+import { ForbiddenError, NotFoundError } from '../platform/errors';
 import { hasRole, type SessionUser } from '../platform/identity/sessionUser';
 import type { RequestContext } from '../platform/identity/context';
 import { APP_CATEGORIES, PAGE_SIZE } from './catalog';
@@ -108,62 +108,6 @@ export function createPortalService(deps: { portal: PortalRepository; content: C
       await this.usableApp(user, code, ctx);
       if (pinned) await portal.addFavorite(user.accountId, code);
       else await portal.removeFavorite(user.accountId, code);
-    },
-
-    async todos(user: SessionUser) {
-      return portal.openQuestionnairesFor(user.accountId, taipeiToday(clock()));
-    },
-
-    async questionnaire(id: number) {
-      const q = await portal.questionnaire(id);
-      if (!q) throw new NotFoundError('查無此問卷');
-      return q as { id: number; title: string; intro: string; questions: { id: string; text: string; options: string[] }[]; openFrom: string; openTo: string };
-    },
-
-    async answerQuestionnaire(user: SessionUser, id: number, body: Record<string, unknown>) {
-      const q = await this.questionnaire(id);
-      const today = taipeiToday(clock());
-      if (q.openFrom > today || q.openTo < today) throw new DomainError('closed', '此問卷不在填答期間', 409);
-      const answers: Record<string, string> = {};
-      const errors: Record<string, string> = {};
-      for (const question of q.questions) {
-        const v = body[`q_${question.id}`];
-        if (typeof v !== 'string' || !question.options.includes(v)) errors[`q_${question.id}`] = `請回答「${question.text}」`;
-        else answers[question.id] = v;
-      }
-      if (Object.keys(errors).length) throw new FormError(errors);
-      if (!(await portal.answerQuestionnaire(id, user.accountId, answers))) throw new DomainError('answered', '您已填寫過此問卷', 409);
-    },
-
-    async polls() {
-      const today = taipeiToday(clock());
-      return (await portal.polls()).map((p: { id: number; title: string; openFrom: string; openTo: string }) => ({
-        ...p,
-        open: p.openFrom <= today && p.openTo >= today,
-      }));
-    },
-
-    async poll(id: number, user?: SessionUser) {
-      const p = await portal.poll(id);
-      if (!p) throw new NotFoundError('查無此投票');
-      const today = taipeiToday(clock());
-      const myVote = user ? await portal.myVote(id, user.accountId) : null;
-      const total = p.options.reduce((s, o) => s + o.votes, 0);
-      return { ...p, open: p.openFrom <= today && p.openTo >= today, myVote, total };
-    },
-
-    async vote(user: SessionUser, pollId: number, optionId: number, ctx: RequestContext) {
-      const p = await this.poll(pollId, user);
-      if (!p.open) throw new DomainError('closed', '此投票不在開放期間', 409);
-      if (!p.options.some((o) => o.id === optionId)) throw new FormError({ optionId: '請選擇一個選項' });
-      if (!(await portal.vote(pollId, user.accountId, optionId))) throw new DomainError('voted', '您已投過票，每人限投一次', 409);
-      await audit.record({
-        actor: { accountId: user.accountId, label: user.name },
-        action: 'poll.vote',
-        target: { type: 'poll', id: pollId },
-        ip: ctx.ip,
-        requestId: ctx.requestId,
-      });
     },
 
     async agencies(q: string, page: number) {

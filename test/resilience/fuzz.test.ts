@@ -98,6 +98,22 @@ function created(what: string, r: { status: number; location: string | null; tex
   return r.location;
 }
 
+/** A draft questionnaire of two questions made through 問卷管理: its id. */
+async function fuzzQuestionnaire(s: Setup, title: string): Promise<string> {
+  const c = await s.as({ account: 'portal.admin' });
+  const at = created('a questionnaire', await s.post(c, '/admin/questionnaires', { title, intro: '', openFrom: rocShort(s.today), openTo: '2099-12-31' }));
+  for (const text of ['第一題', '第二題']) created('a question', await s.post(c, `${at}/questions`, { kind: 'single', text, required: 'on', options: '是\n否' }));
+  return at.split('/').pop()!;
+}
+const firstQuestion = async (s: Setup, id: string) =>
+  String((await first<{ id: number }>('question', s.db('questionnaire_question').where({ questionnaire_id: Number(id) }).orderBy('position').first('id'))).id);
+
+/** A draft poll made through 投票管理: its id. */
+async function fuzzPoll(s: Setup, title: string): Promise<string> {
+  const c = await s.as({ account: 'portal.admin' });
+  return created('a poll', await s.post(c, '/admin/polls', { title, description: '', openFrom: rocShort(s.today), openTo: '2099-12-31', options: '甲\n乙' })).split('/').pop()!;
+}
+
 /**
  * Every form that takes params, every form that acts whatever its body is, and every form
  * that is reached some other way: where to fuzz it and what it may change. A route with
@@ -180,6 +196,65 @@ const FORMS: Record<string, FormSpec> = {
   },
   '/admin/access/agencies/:code/areas': {
     targets: async () => one({ code: NTUNHS }, `/admin/access/agencies/${NTUNHS}`),
+  },
+  // --- 問卷管理 and 投票管理: each form on a questionnaire or poll of its own ---
+  '/admin/questionnaires/:id': {
+    targets: async (s) => one({ id: await fuzzQuestionnaire(s, '設定用問卷') }),
+  },
+  '/admin/questionnaires/:id/questions': {
+    targets: async (s) => one({ id: await fuzzQuestionnaire(s, '新增題目用問卷') }),
+  },
+  '/admin/questionnaires/:id/questions/:questionId': {
+    targets: async (s) => {
+      const id = await fuzzQuestionnaire(s, '修改題目用問卷');
+      return one({ id, questionId: await firstQuestion(s, id) });
+    },
+  },
+  '/admin/questionnaires/:id/questions/:questionId/move': {
+    targets: async (s) => {
+      const id = await fuzzQuestionnaire(s, '排序用問卷');
+      return one({ id, questionId: await firstQuestion(s, id) }, `/admin/questionnaires/${id}`);
+    },
+  },
+  '/admin/questionnaires/:id/questions/:questionId/delete': {
+    targets: async (s) => {
+      const id = await fuzzQuestionnaire(s, '刪除題目用問卷');
+      return one({ id, questionId: await firstQuestion(s, id) }, `/admin/questionnaires/${id}`);
+    },
+    acts: ['questionnaire_question'],
+  },
+  '/admin/questionnaires/:id/publish': {
+    targets: async (s) => {
+      const id = await fuzzQuestionnaire(s, '發布用問卷');
+      return one({ id }, `/admin/questionnaires/${id}`);
+    },
+    acts: ['questionnaire'],
+  },
+  '/admin/questionnaires/:id/close': {
+    targets: async (s) => {
+      const id = await fuzzQuestionnaire(s, '結束用問卷');
+      created('a published questionnaire', await s.post(await s.as({ account: 'portal.admin' }), `/admin/questionnaires/${id}/publish`, {}));
+      return one({ id }, `/admin/questionnaires/${id}`);
+    },
+    acts: ['questionnaire'],
+  },
+  '/admin/polls/:id': {
+    targets: async (s) => one({ id: await fuzzPoll(s, '修改用投票') }),
+  },
+  '/admin/polls/:id/open': {
+    targets: async (s) => {
+      const id = await fuzzPoll(s, '開放用投票');
+      return one({ id }, `/admin/polls/${id}`);
+    },
+    acts: ['poll'],
+  },
+  '/admin/polls/:id/close': {
+    targets: async (s) => {
+      const id = await fuzzPoll(s, '結束用投票');
+      created('an open poll', await s.post(await s.as({ account: 'portal.admin' }), `/admin/polls/${id}/open`, {}));
+      return one({ id }, `/admin/polls/${id}`);
+    },
+    acts: ['poll'],
   },
 
   // --- PICS 客服工作台 ---

@@ -9,9 +9,11 @@ import { APP_CATEGORIES, ROLE_LABELS } from '../catalog';
 import { appSchema } from '../schemas';
 import { contentAdminRouter } from '../../platform/content';
 import { accessRoutes, type AccessService } from '../access';
+import { surveyAdminRoutes } from '../surveys/adminRoutes';
+import type { SurveyServices } from '../surveys';
 
-/** Portal administration (人事服務網管理者): announcements, app catalog, outbox, audit. */
-export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clock' | 'content'> & { admin: AdminService; access: AccessService }): Router {
+/** Portal administration (人事服務網管理者): announcements, app catalog, 問卷管理, 投票管理, outbox, audit; 權限管理 and 機關授權. */
+export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clock' | 'content'> & { admin: AdminService; access: AccessService; surveys: SurveyServices }): Router {
   const { admin, mail, audit } = services;
   const router = express.Router();
   // 權限管理 and 機關授權 admit HR supervisors and 銓敘部管理者 too: their own guards.
@@ -68,6 +70,9 @@ export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clo
     flash(req, 'success', `應用系統 ${code} 已刪除。`);
     res.redirect(303, '/admin/apps');
   });
+
+  // --- 問卷管理 and 投票管理 (src/portal/surveys) ---
+  router.use(surveyAdminRoutes(services.surveys));
 
   // --- 郵件寄送紀錄 (the outbox read in development) and 稽核紀錄 ---
   router.get('/outbox', async (req, res) => {
