@@ -41,6 +41,9 @@ const RULES: [RegExp, Access][] = [
   [/\/events$/, 'skip'],
   // 內容管理 and changes to the work calendar: the desk supervisors only (its page is every agent's).
   [/^\/pics\/desk\/(content(\/|$)|calendar\/)/, ['supervisor']],
+  // 智慧客服's unanswered questions: the desk supervisors only; the question box: anyone.
+  [/^\/pics\/desk\/assistant(\/|$)/, ['supervisor']],
+  [/^\/pics\/assistant$/, 'public'],
   [/^\/pics\/(desk|agent)(\/|$)/, ['agent', 'supervisor']],
   // An agency session sees the chat's notice, told to sign in as a person to chat.
   [/^\/pics\/chat$/, 'signed-in'],
