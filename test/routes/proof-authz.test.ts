@@ -27,7 +27,7 @@ const RULES: [RegExp, Access][] = [
   [/^\/(login|forgot-password|login\/certificate)$/, 'public'],
   // Only inside a card activation in progress; otherwise it sends back to 憑證登入.
   [/^\/login\/certificate\/activate$/, 'skip'],
-  [/^\/(|sitemap|announcements|announcements\/:id|polls|polls\/:id|agencies|verify)$/, 'public'],
+  [/^\/(|sitemap|accessibility|privacy|open-data|announcements|announcements\/:id|polls|polls\/:id|agencies|verify)$/, 'public'],
   [/^\/help\//, 'public'],
   // A person who opens the agency card's page is sent to their own 我的專區.
   [/^\/agency$/, { only: ['agencyCard'], othersRedirectTo: '/my' }],

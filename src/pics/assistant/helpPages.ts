@@ -7,6 +7,9 @@ export const HELP_PAGES: { title: string; url: string; view: string }[] = [
   { title: '第一次登入人事服務網說明', url: '/help/first-login', view: 'help/first-login.ejs' },
   { title: '人事服務網相關元件下載區及環境檢測', url: '/help/components', view: 'help/components.ejs' },
   { title: '網站導覽', url: '/sitemap', view: 'portal/sitemap.ejs' },
+  { title: '無障礙聲明', url: '/accessibility', view: 'portal/accessibility.ejs' },
+  { title: '隱私權及資訊安全政策', url: '/privacy', view: 'portal/privacy.ejs' },
+  { title: '政府網站資料開放宣告', url: '/open-data', view: 'portal/open-data.ejs' },
 ];
 
 export interface HelpText {
