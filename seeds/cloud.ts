@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { prng } from './demo';
 import { counter } from '../src/platform/counter';
+import { taipeiToday } from '../src/platform/dates';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -17,7 +18,7 @@ interface DemoApplication {
   contact: [name: string, phone: string, email: string];
 }
 
-const APPS: DemoApplication[] = [
+const DEMO_APPS: DemoApplication[] = [
   { agency: 'A096C0000Q', kind: 'ws', submitted: '2026-10-05T09:12:00+08:00', from: '2026-10-10', to: '2027-12-31', services: ['SQ_MA_001', 'SQ_TA_001', 'SQ_COM_01'], results: ['approved', 'approved', 'approved'], contact: ['林怡君', '02-28227101#2101', 'hr@ntunhs.edu.tw'] },
   { agency: 'A096C0000Q', kind: 'file', submitted: '2026-10-12T14:30:00+08:00', from: '2026-10-15', to: '2027-06-30', services: ['SQ_PA_001', 'SQ_TA_002'], results: ['approved', 'rejected'], contact: ['林怡君', '02-28227101#2101', 'hr@ntunhs.edu.tw'] },
   { agency: 'A096C0000Q', kind: 'file', submitted: '2026-11-02T10:05:00+08:00', from: '2026-11-10', to: '2027-03-31', services: ['SQ_TA_003'], results: ['pending'], contact: ['陳志明', '02-28227101#2102', 'hr2@ntunhs.edu.tw'] },
@@ -28,6 +29,17 @@ const APPS: DemoApplication[] = [
   { agency: '301000000A', kind: 'file', submitted: '2026-11-12T08:50:00+08:00', from: '2026-11-20', to: '2027-02-28', services: ['SQ_MA_001'], results: ['rejected'], contact: ['黃建國', '02-23565000#120', 'personnel@moi.gov.tw'] },
   { agency: '301000000A', kind: 'file', submitted: '2026-11-18T13:15:00+08:00', from: '2026-12-01', to: '2027-05-31', services: ['SQ_TA_002', 'SQ_TA_003'], results: ['pending', 'pending'], contact: ['黃建國', '02-23565000#120', 'personnel@moi.gov.tw'] },
 ];
+
+/** The newest application above is of this day; the demo moves them all as many days as the loading day is after it. */
+const LAID_OUT_ON = '2026-11-20';
+const DAY = 86_400_000;
+
+/** The applications laid out relative to `today` (never earlier than written). */
+export function appsAsOf(today: string): typeof DEMO_APPS {
+  const shift = Math.max(0, Math.round((Date.parse(today) - Date.parse(LAID_OUT_ON)) / DAY)) * DAY;
+  const day = (iso: string) => new Date(Date.parse(iso) + shift).toISOString().slice(0, 10);
+  return DEMO_APPS.map((a) => ({ ...a, submitted: new Date(Date.parse(a.submitted) + shift).toISOString(), from: day(a.from), to: day(a.to) }));
+}
 
 function status(results: string[]): string {
   if (results.some((r) => r === 'pending')) return 'pending';
@@ -43,6 +55,7 @@ function status(results: string[]): string {
  */
 export async function seedCloudDemo(db: Knex): Promise<Record<string, number> | null> {
   if (await db('cloud_application').first('id')) return null;
+  const APPS = appsAsOf(taipeiToday());
   const services = new Map<string, number>((await db('cloud_service').select('id', 'code')).map((s: { id: number; code: string }) => [s.code, s.id]));
   if (services.size === 0) return null;
   const agencies = new Map<string, { id: number; name: string }>(

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { hashPassword } from '../src/platform/identity/hashing';
 import { AGENCIES } from '../src/reference/agencies';
 import { seedAgencies } from '../src/reference/repository';
+import { startOfTaipeiDay, taipeiToday } from '../src/platform/dates';
 
 /** Deterministic pseudo-random numbers (mulberry32), so every install gets the same people. */
 export function prng(seed: number) {
@@ -54,6 +55,22 @@ export interface DemoAccount {
   firstLogin?: boolean;
   retired?: boolean;
 }
+/**
+ * A demo account's sign-ins over the 4 weeks before `now`, newest first: working-day mornings,
+ * the newest the day before (so the first demo sign-in shows it as 上次登入時間).
+ */
+export function recentSignIns(now: number, i: number): Date[] {
+  const out: Date[] = [];
+  for (let days = 1; days <= 28; days++) {
+    const at = new Date(now - days * 86_400_000);
+    const weekday = new Date(at.getTime() + 8 * 3600_000).getUTCDay();
+    if (days > 1 && (weekday === 0 || weekday === 6)) continue;
+    const day = taipeiToday(at);
+    out.push(new Date(`${day}T08:${String(10 + ((i * 7 + days) % 45)).padStart(2, '0')}:00+08:00`));
+  }
+  return out;
+}
+
 export const DEMO_ACCOUNTS: DemoAccount[] = JSON.parse(fs.readFileSync(path.join(here, 'demo-accounts.json'), 'utf8'));
 
 const PEOPLE = 3000;
@@ -156,13 +173,27 @@ export async function seedDemo(db: Knex, opts: { people?: number } = {}) {
           .returning('id')),
       );
     }
-    const base = Date.UTC(2026, 10, 20);
+    // Sign-ins laid out up to the moment the demo is loaded: a year of history, some of it
+    // today (so 今日上線人數 is not 0), and the demo accounts' own recent sign-ins (so their
+    // 上次登入時間 is a real time, not 「首次登入」).
+    const base = Date.now();
+    const sinceMidnight = Math.max(60, Math.floor((base - startOfTaipeiDay(new Date(base)).getTime()) / 1000));
     const events: Record<string, unknown>[] = [];
     for (const a of otherAccounts) {
       const n = r.int(1, 12);
       for (let k = 0; k < n; k++) {
-        events.push({ account_id: a.id, method: r.pick(['moica', 'moica', 'password', 'nhi']), at: new Date(base - r.int(0, 365) * 86_400_000 - r.int(0, 86_399) * 1000) });
+        events.push({ account_id: a.id, method: r.pick(['moica', 'moica', 'password', 'nhi']), at: new Date(base - r.int(1, 365) * 86_400_000 - r.int(0, 86_399) * 1000) });
       }
+    }
+    for (const a of otherAccounts.slice(0, 40)) {
+      events.push({ account_id: a.id, method: r.pick(['moica', 'password', 'nhi']), at: new Date(base - r.int(30, sinceMidnight) * 1000) });
+    }
+    for (const [i, d] of DEMO_ACCOUNTS.entries()) {
+      if (d.firstLogin || d.retired) continue;
+      const accountId = accountIdByLogin.get(d.account)!;
+      const times = recentSignIns(base, i);
+      for (const at of times) events.push({ account_id: accountId, method: i % 3 === 0 ? 'moica' : 'password', at });
+      await trx('account').where({ id: accountId }).update({ last_login_at: times[1], current_login_at: times[0] });
     }
     for (let i = 0; i < events.length; i += 1000) await trx('login_event').insert(events.slice(i, i + 1000));
 

@@ -98,7 +98,7 @@ export async function seedPicsDemo(db: Knex): Promise<Record<string, number> | n
       key_sha256: crypto.createHash('sha256').update(WEBHR_DEMO_KEY).digest('hex'),
     });
 
-    // Tickets: the demo civil servants and some others, June–November 2026, all channels.
+    // Tickets: the demo civil servants and some others, the last 24 weeks, all channels.
     const special = new Map(WORK_CALENDAR.map((d) => [d.day, d.kind]));
     const nid = (login: string) => DEMO_ACCOUNTS.find((d) => d.account === login)!.nationalId;
     const people: { id: number; name: string; email: string | null; phone: string | null }[] = await trx('person as p')
@@ -116,10 +116,14 @@ export async function seedPicsDemo(db: Knex): Promise<Record<string, number> | n
     const counters = new Map<string, number>();
     const rows: Record<string, unknown>[] = [];
     const N = 140;
-    const end = Date.parse('2026-11-20T09:00:00+08:00');
-    const start = Date.parse('2026-06-01T09:00:00+08:00');
+    // Laid out over the 24 weeks up to the hour before the demo is loaded, so the desk's
+    // charts (每日掛號件數) and the overdue list show recent work on a fresh start.
+    const now = Date.now();
+    const end = now - 3600_000;
+    const start = end - 24 * 7 * 86_400_000;
     for (let i = 0; i < N; i++) {
-      const at = new Date(start + Math.floor(((end - start) * i) / N) + r.int(0, 8) * 3600_000);
+      const spread = start + Math.floor(((end - start) * i) / N) + r.int(0, 8) * 3600_000;
+      const at = new Date(Math.min(spread, end - (N - i) * 60_000));
       const local = new Date(at.getTime() + 8 * 3600_000).toISOString();
       const period = local.slice(0, 4) + local.slice(5, 7);
       const channel = r.pick(['M', 'M', 'M', 'C', 'W', 'H'] as const);
@@ -147,7 +151,7 @@ export async function seedPicsDemo(db: Knex): Promise<Record<string, number> | n
         due_on: addWorkdays(local.slice(0, 10), 3, special),
         resolution: closed ? '已協助處理完成，如仍有問題請再與我們聯繫。' : null,
         created_at: at,
-        closed_at: closed ? new Date(at.getTime() + r.int(1, 72) * 3600_000) : null,
+        closed_at: closed ? new Date(Math.min(at.getTime() + r.int(1, 72) * 3600_000, now)) : null,
         updated_at: at,
       });
     }

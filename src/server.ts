@@ -9,6 +9,7 @@ import { createApp } from './app';
 import { startCloudWebService } from './cloud';
 import { createBridge } from './bridge/app';
 import { loadBridgeConfig } from './bridge/config';
+import { ensurePortFree, portInUseMessage } from './platform/net';
 
 /**
  * Starts the portal: database, app, listener, the cloud web service and (in development)
@@ -17,6 +18,8 @@ import { loadBridgeConfig } from './bridge/config';
 export async function startServer(demo: DemoData | null) {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // A taken port stops the start before the database is touched, with a message naming PORT.
+  await ensurePortFree(config.port, config.host);
   const { db, url, embedded } = await prepareDatabase(config, logger, demo);
   const pki = prepareDemoPki(config, logger, demo);
   const services = createServices(db, config, logger);
@@ -76,8 +79,15 @@ export async function startServer(demo: DemoData | null) {
     }
   }
 
+  // Taken meanwhile (another start raced this one): the same message, then a clean stop.
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    process.stderr.write(`${portInUseMessage(config.port)}\n`);
+    void stop('EADDRINUSE', 1);
+  });
+
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -88,7 +98,7 @@ export async function startServer(demo: DemoData | null) {
     await app.close();
     await db.destroy();
     if (embedded) await embedded.stop();
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -7,6 +7,7 @@ import { ticketRoutes } from './tickets/routes';
 import { deskJobs, deskRoutes } from './desk';
 import { webhrRoutes } from './webhr/routes';
 import { chatJobs, chatRoutes } from './chat';
+import { assistantRoutes } from './assistant';
 
 export { createPicsServices, type PicsServices } from './services';
 
@@ -15,7 +16,7 @@ const STYLES = ['/public/css/pics.css'];
 /**
  * PICS 人事資訊系統客服網, one folder per journey: content/ (home, search, 公告事項, 常見問題,
  * 檔案下載, 內容管理), tickets/ (線上掛號, 掛號查詢), desk/ (客服工作台), calendar/ (辦公日曆),
- * chat/ (文字客服), webhr/ (the WebHR API).
+ * chat/ (文字客服), webhr/ (the WebHR API), assistant/ (智慧客服).
  */
 export function picsRoutes(services: PicsRouteDeps, config: Config): Router {
   void config;
@@ -30,6 +31,7 @@ export function picsRoutes(services: PicsRouteDeps, config: Config): Router {
   r.use(deskRoutes(services));
   r.use(webhrRoutes(services));
   r.use(chatRoutes(services));
+  r.use(assistantRoutes(services));
   return r;
 }
 

@@ -6,6 +6,7 @@ import { createDeskService } from './desk/service';
 import { createPicsContent } from './content/service';
 import { createWebhrChannel } from './webhr/service';
 import { createChatService, type ChatDesk } from './chat/service';
+import { createAssistant } from './assistant/service';
 
 /** Every PICS service, each built from the area's deps and the services it names. */
 export function createPicsServices(core: PicsDeps) {
@@ -27,6 +28,8 @@ export function createPicsServices(core: PicsDeps) {
     /** The WebHR channel (a machine files W tickets). */
     webhr: createWebhrChannel(core, tickets),
     chat: createChatService(core, desk satisfies ChatDesk),
+    /** 智慧客服: answers from the portal's content; unanswered questions for the 客服主管. */
+    assistant: createAssistant(core),
   };
 }
 

@@ -23,6 +23,10 @@ export function portalRoutes(services: { portal: PortalService; surveys: SurveyS
   });
 
   router.get('/sitemap', (_req, res) => res.render('portal/sitemap', { title: '網站導覽' }));
+  // The pages every government site has, linked from every footer.
+  router.get('/accessibility', (_req, res) => res.render('portal/accessibility', { title: '無障礙聲明' }));
+  router.get('/privacy', (_req, res) => res.render('portal/privacy', { title: '隱私權及資訊安全政策' }));
+  router.get('/open-data', (_req, res) => res.render('portal/open-data', { title: '政府網站資料開放宣告' }));
   router.get('/help/first-login', (_req, res) => res.render('help/first-login', { title: '第一次登入說明' }));
   router.get('/help/components', (_req, res) => res.render('help/components', { title: '元件下載區及環境檢測', bridgeOrigin: config.bridgeOrigin }));
   router.get('/help/components/ecpa-card-bridge.tar.gz', async (_req, res) => {

@@ -305,6 +305,13 @@ const FORMS: Record<string, FormSpec> = {
       ],
     ]),
   ),
+  // 智慧客服: a question nothing answered, to turn into a 常見問題 (its form is on its own URL).
+  '/pics/desk/assistant/:id/faq': {
+    targets: async (s) => {
+      await s.services.pics.assistant.ask('模糊測試用無解問題雪豹穿山甲');
+      return one({ id: String((await first<{ id: number }>('unanswered question', s.db('pics_assistant_unanswered').whereNull('faq_id').orderBy('id').first('id'))).id) });
+    },
+  },
   '/pics/desk/calendar/:day/delete': {
     // A holiday of its own on a weekday two years ahead, added through the calendar's form.
     targets: async (s) => {

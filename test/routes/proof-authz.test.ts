@@ -27,7 +27,7 @@ const RULES: [RegExp, Access][] = [
   [/^\/(login|forgot-password|login\/certificate)$/, 'public'],
   // Only inside a card activation in progress; otherwise it sends back to 憑證登入.
   [/^\/login\/certificate\/activate$/, 'skip'],
-  [/^\/(|sitemap|announcements|announcements\/:id|polls|polls\/:id|agencies|verify)$/, 'public'],
+  [/^\/(|sitemap|accessibility|privacy|open-data|announcements|announcements\/:id|polls|polls\/:id|agencies|verify)$/, 'public'],
   [/^\/help\//, 'public'],
   // A person who opens the agency card's page is sent to their own 我的專區.
   [/^\/agency$/, { only: ['agencyCard'], othersRedirectTo: '/my' }],
@@ -45,6 +45,9 @@ const RULES: [RegExp, Access][] = [
   [/\/events$/, 'skip'],
   // 內容管理 and changes to the work calendar: the desk supervisors only (its page is every agent's).
   [/^\/pics\/desk\/(content(\/|$)|calendar\/)/, ['supervisor']],
+  // 智慧客服's unanswered questions: the desk supervisors only; the question box: anyone.
+  [/^\/pics\/desk\/assistant(\/|$)/, ['supervisor']],
+  [/^\/pics\/assistant$/, 'public'],
   [/^\/pics\/(desk|agent)(\/|$)/, ['agent', 'supervisor']],
   // An agency session sees the chat's notice, told to sign in as a person to chat.
   [/^\/pics\/chat$/, 'signed-in'],

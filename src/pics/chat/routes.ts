@@ -87,9 +87,14 @@ export function createChatRoutes(services: PicsRouteDeps): Router {
   }
 
   // ---------- the asker ----------
+  // A question handed over by 智慧客服 (?q=) goes with the asker into the chat's message box.
+  const handedOver = (v: unknown) => (typeof v === 'string' ? v.slice(0, MESSAGE_MAX) : '');
+  const withQuestion = (url: string, q: string) => (q ? `${url}?q=${encodeURIComponent(q)}` : url);
+
   router.get('/pics/chat', requireUser, async (req, res) => {
     const open = await chat.openChatOf(req.user!);
-    if (open) return res.redirect(303, `/pics/chat/${open.id}`);
+    const q = handedOver(req.query.q);
+    if (open) return res.redirect(303, withQuestion(`/pics/chat/${open.id}`, q));
     res.render('pics/chat/start', {
       title: '文字客服',
       stylesheets: STYLES,
@@ -98,13 +103,14 @@ export function createChatRoutes(services: PicsRouteDeps): Router {
       hours: SERVICE_HOURS_TEXT,
       links: SIDE_LINKS,
       isPerson: req.user!.kind === 'person',
+      question: q,
     });
   });
 
   router.post('/pics/chat', requireUser, async (req, res) => {
     try {
       const id = await chat.start(req.user!, ctxOf(req));
-      res.redirect(303, `/pics/chat/${id}`);
+      res.redirect(303, withQuestion(`/pics/chat/${id}`, handedOver((req.body as Record<string, unknown> | undefined)?.q)));
     } catch (err) {
       if (err instanceof DomainError && err.code === 'closed') {
         flash(req, 'info', err.message);
@@ -118,7 +124,8 @@ export function createChatRoutes(services: PicsRouteDeps): Router {
   router.get('/pics/chat/agent', agentOnly, (_req, res) => res.redirect(303, '/pics/agent/chat'));
 
   router.get('/pics/chat/:id', requireUser, async (req, res) => {
-    await renderAsker(req, res, chatId(req));
+    const q = handedOver(req.query.q);
+    await renderAsker(req, res, chatId(req), 200, q ? { values: { body: q } } : {});
   });
 
   router.post('/pics/chat/:id/choice', requireUser, async (req, res) => {

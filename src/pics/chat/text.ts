@@ -45,7 +45,7 @@ export const TEXT = {
 export const SIDE_LINKS: { label: string; href: string }[] = [
   { label: '常見問題', href: '/pics/faq' },
   { label: '檔案下載', href: '/pics/downloads' },
-  { label: '智能客服', href: '/pics' },
+  { label: '智能客服', href: '/pics/assistant' },
   { label: '法規查詢', href: 'https://law.moj.gov.tw/' },
   { label: '釋例查詢', href: 'https://weblaw.exam.gov.tw/' },
   { label: '全球資訊網', href: 'https://www.dgpa.gov.tw/' },

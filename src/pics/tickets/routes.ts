@@ -9,7 +9,7 @@ import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { requirePerson } from '../../platform/identity/guards';
 import { FILES, qs, queryValues } from '../web';
 import { ticketFields } from './fields';
-import { lookupSchema, SUBJECT_MAX } from './schemas';
+import { DESCRIPTION_MAX, lookupSchema, SUBJECT_MAX } from './schemas';
 
 const PERSON_ONLY = '機關憑證登入無法使用線上掛號，請以個人帳號或自然人憑證登入。';
 
@@ -42,6 +42,11 @@ export function ticketRoutes(services: PicsRouteDeps): Router {
     const u = person(req);
     const contact = await tickets.contactOf(u.personId);
     const values: Record<string, string> = { kind: '問題', phone: contact.phone, email: contact.email };
+    // A question handed over by 智慧客服 (?q=): the first line as 主旨, all of it as 問題說明.
+    if (typeof req.query.q === 'string' && req.query.q.trim()) {
+      const q = req.query.q.trim();
+      Object.assign(values, { subject: [...q.split('\n')[0]!.trim()].slice(0, 50).join(''), description: [...q].slice(0, DESCRIPTION_MAX).join('') });
+    }
     const chatId = idParam(req.query.chat);
     if (chatId !== null) {
       const prefill = await pics.chat.prefillForTicket(chatId, u);
