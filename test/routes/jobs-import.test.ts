@@ -221,6 +221,22 @@ describe('malformed XML: a clear message with the line, nothing half-imported', 
     expect(r.errors).toEqual([{ line: 3, workId: '9600051', reason: '第 3 行：<TITLE> 內不可再有元素' }]);
   });
 
+  it('a field longer than any field may be is not kept whole: that row is refused', async () => {
+    const r = await importFeed(t.db, feed([{ workId: 9600061, orgName: '內政部', workItem: '字'.repeat(25_000) }, { workId: 9600062, orgName: '內政部' }]));
+    expect(r.errors).toEqual([{ line: 3, workId: '9600061', reason: '第 3 行：<WORK_ITEM> 內容超過 20000 個字' }]);
+    expect(r.inserted).toBe(1);
+  });
+
+  it('a DTD with entities (billion laughs, an external file) is not expanded: the row naming them is refused', async () => {
+    const dtd = '<!DOCTYPE ROOT [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY x SYSTEM "file:///etc/passwd">]>';
+    const xml = feed([{ workId: 9600071, orgName: '內政部', workItem: 'BB' }, { workId: 9600072, orgName: '內政部', workQuality: 'XX' }]).replace('<ROOT>', `${dtd}\n<ROOT>`).replace('BB', '&b;').replace('XX', '&x;');
+    const r = await importFeed(t.db, xml);
+    expect(r.errors.map((e) => [e.line, e.workId, e.reason])).toEqual([
+      [4, '9600071', '第 4 行：不明的實體（XML 只認得 &amp; &lt; &gt; &quot; &apos;）'],
+      [5, '9600072', '第 5 行：不明的實體（XML 只認得 &amp; &lt; &gt; &quot; &apos;）'],
+    ]);
+  });
+
   it('a 200 MB feed is streamed from its file with memory flat: every row read, the broken ones reported with their lines', async () => {
     const dir = tmp();
     const file = path.join(dir, 'big.xml');

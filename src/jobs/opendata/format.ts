@@ -170,6 +170,11 @@ function feedMessage(raw: string): string {
   return `XML 格式錯誤（${m}）`;
 }
 
+/** A text longer than any field may be (the longest holds 4,000 characters) is not kept whole. */
+export const MAX_FIELD_CHARS = 20_000;
+/** More elements than a row has tags (a row of thousands of elements is not kept whole). */
+export const MAX_ROW_FIELDS = 100;
+
 /** Messages a row survives (the parser goes on; the row is refused). */
 const ROW_LEVEL = /^(malformed character entity|undefined entity|disallowed character)/;
 
@@ -190,12 +195,16 @@ export function createFeedReader(onRow: (row: FeedRow) => void) {
   let seenText = false;
   let announceDate: string | null = null;
   let failure: FeedError | null = null;
+  /** What is wrong with a row (the first few things: a row cannot grow a list without end). */
+  const problem = (r: FeedRow, msg: string) => {
+    if (r.problems.length < 5) r.problems.push(msg);
+  };
   const fail = (msg: string, line = p.line) => {
     failure ??= new FeedError(`第 ${line} 行：${msg}`);
   };
   p.on('error', (err) => {
     const msg = err.message.replace(/^\d+:\d+: /, '');
-    if (row && ROW_LEVEL.test(msg)) row.problems.push(`第 ${p.line} 行：${feedMessage(msg)}`);
+    if (row && ROW_LEVEL.test(msg)) problem(row, `第 ${p.line} 行：${feedMessage(msg)}`);
     else if (!sawRoot && /^(text data outside|document must contain)/.test(msg)) failure ??= new FeedError('檔案不是 XML 格式');
     else fail(feedMessage(msg));
   });
@@ -206,30 +215,42 @@ export function createFeedReader(onRow: (row: FeedRow) => void) {
       sawRoot = true;
       if (tag.name !== 'ROOT') fail(`根元素須為 <ROOT>，而不是 <${tag.name}>`);
     } else if (depth === 2) {
+      tooLong = false;
       if (tag.name === 'ROW') row = { line: p.line, fields: new Map(), problems: [] };
       else if (tag.name === 'ANNOUNCE_DATE') text = '';
       else fail(`<ROOT> 下不可有 <${tag.name}>`);
     } else if (depth === 3 && row) {
       field = tag.name;
       text = '';
+      tooLong = false;
       nested = false;
+      if (row.fields.size === MAX_ROW_FIELDS) problem(row, `第 ${p.line} 行：<ROW> 內元素過多（超過 ${MAX_ROW_FIELDS} 個）`);
     } else if (depth === 4 && row && field && !nested) {
       nested = true;
-      row.problems.push(`第 ${p.line} 行：<${field}> 內不可再有元素`);
+      problem(row, `第 ${p.line} 行：<${field}> 內不可再有元素`);
     }
   });
-  p.on('text', (t) => {
-    if (depth >= 2) text += t;
-  });
-  p.on('cdata', (t) => {
-    if (depth >= 2) text += t;
-  });
+  let tooLong = false;
+  const append = (t: string) => {
+    if (depth < 2 || tooLong) return;
+    if (text.length + t.length > MAX_FIELD_CHARS) {
+      // A hostile or broken file cannot make one field take the memory: the row is refused.
+      tooLong = true;
+      if (row) problem(row, `第 ${p.line} 行：<${field ?? 'ROW'}> 內容超過 ${MAX_FIELD_CHARS} 個字`);
+      else fail(`內容超過 ${MAX_FIELD_CHARS} 個字`);
+      return;
+    }
+    text += t;
+  };
+  p.on('text', append);
+  p.on('cdata', append);
   p.on('closetag', (tag) => {
     if (failure) return;
     if (depth === 3 && row && field) {
-      if (row.fields.has(field)) row.problems.push(`第 ${p.line} 行：<${field}> 重複出現`);
-      row.fields.set(field, text);
+      if (row.fields.has(field)) problem(row, `第 ${p.line} 行：<${field}> 重複出現`);
+      else if (row.fields.size < MAX_ROW_FIELDS) row.fields.set(field, tooLong ? '' : text);
       field = null;
+      tooLong = false;
     } else if (depth === 2 && tag.name === 'ANNOUNCE_DATE') {
       announceDate = text.trim();
     } else if (depth === 2 && row) {
