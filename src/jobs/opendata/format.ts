@@ -202,9 +202,13 @@ export function createFeedReader(onRow: (row: FeedRow) => void) {
   const fail = (msg: string, line = p.line) => {
     failure ??= new FeedError(`第 ${line} 行：${msg}`);
   };
+  /** The element closed last, to say which one a wrong end tag left unclosed. */
+  let lastClosed: string | null = null;
   p.on('error', (err) => {
     const msg = err.message.replace(/^\d+:\d+: /, '');
-    if (row && ROW_LEVEL.test(msg)) problem(row, `第 ${p.line} 行：${feedMessage(msg)}`);
+    // saxes closes the element left open before it reports the end tag that did not match.
+    if (/^unexpected close tag/.test(msg) && lastClosed) fail(`缺少 </${lastClosed}>`);
+    else if (row && ROW_LEVEL.test(msg)) problem(row, `第 ${p.line} 行：${feedMessage(msg)}`);
     else if (!sawRoot && /^(text data outside|document must contain)/.test(msg)) failure ??= new FeedError('檔案不是 XML 格式');
     else fail(feedMessage(msg));
   });
@@ -245,6 +249,7 @@ export function createFeedReader(onRow: (row: FeedRow) => void) {
   p.on('text', append);
   p.on('cdata', append);
   p.on('closetag', (tag) => {
+    lastClosed = tag.name;
     if (failure) return;
     if (depth === 3 && row && field) {
       if (row.fields.has(field)) problem(row, `第 ${p.line} 行：<${field}> 重複出現`);
