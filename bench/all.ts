@@ -23,6 +23,7 @@ const BENCHMARKS: { name: string; file: string; what: string }[] = [
   { name: 'cloud-ws', file: 'cloud-ws.ts', what: 'web service over mutual TLS with keep-alive (cloud)' },
   { name: 'cloud-delivery', file: 'cloud-delivery.ts', what: '100,000-row encrypted delivery: time and memory (cloud)' },
   { name: 'jobs-search', file: 'jobs-search.ts', what: 'public vacancy search over 200 k vacancies; open-data XML export (jobs)' },
+  { name: 'jobs-import', file: 'jobs-import.ts', what: 'importing a 100,000-vacancy feed in the older shape: time and peak memory (jobs)' },
 ];
 
 async function run(file: string): Promise<{ code: number; out: string; secs: number }> {

@@ -23,11 +23,15 @@ import { createManageRouter } from './manage/routes';
 import { createReviewRepository } from './review/repository';
 import { createReviewService } from './review/service';
 import { createReviewRouter } from './review/routes';
+import { createImportsRepository } from './imports/repository';
+import { createImportsService } from './imports/service';
+import { createImportsRouter } from './imports/routes';
 
 /**
  * 事求人機關徵才系統, one folder per journey: search (查詢職缺資料, a vacancy's page, 求職SOP),
  * newsletter (電子報 and its daily digest), opendata (the open-data files and the legacy feed's
- * importer), apply (a person applies), manage (機關徵才登錄, 調閱履歷), review (職缺審核, 職缺統計).
+ * importer), apply (a person applies), manage (機關徵才登錄, 調閱履歷), review (職缺審核, 職缺統計),
+ * imports (匯入機關確認: agencies a feed added, confirmed or merged by an administrator).
  * The vacancy itself (vacancyRepository.ts, vacancies.ts), the code lists (codes.ts) and what
  * every page shows (pages.ts) are shared by the journeys.
  */
@@ -43,6 +47,7 @@ export function createJobsServices(core: JobsDeps) {
     apply: createApplyService(core, vacancies, applications),
     manage: createManageService(core, vacancies, { vacancies: vacancyRepo, manage: createManageRepository(core.db, vacancyRepo), applications }),
     review: createReviewService(core, vacancies, vacancyRepo, createReviewRepository(core.db, vacancyRepo)),
+    imports: createImportsService(core, createImportsRepository(core.db)),
     /** The e-newsletter's daily digest (the scheduled job's work). */
     sendDigests: newsletter.sendDigests,
   };
@@ -60,6 +65,7 @@ export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: 
     createApplyRouter(services, jobs.apply),
     createManageRouter(services, jobs.manage),
     createReviewRouter(services, jobs.review),
+    createImportsRouter(services, jobs.imports),
   );
 }
 

@@ -12,6 +12,8 @@ import { createChatRepository } from '../../src/pics/chat/repository';
 import { CONTENT_KINDS } from '../../src/pics/content/contentKinds';
 import { DEMO_ACCOUNTS } from '../../seeds/demo';
 import { vacancyForm } from '../routes/jobs-helpers';
+import { importFeed } from '../../src/jobs/opendata/importer';
+import { feed } from '../fixtures/jobs/legacyFeed';
 import { routeTable, type RouteEntry } from '../support/routeTable';
 import { formFields, fuzzBodies, type FormFields } from '../support/fuzz';
 import { Client, startDatabase, type TestDatabase } from './harness';
@@ -511,6 +513,18 @@ const FORMS: Record<string, FormSpec> = {
   },
   '/jobs/review/:id': {
     targets: async (s) => one({ id: String((await first<{ id: number }>('pending vacancy', s.db('jobs_vacancy').where({ status: 'pending' }).whereNull('deleted_at').orderBy('id').first('id'))).id) }),
+  },
+  '/jobs/imports/agencies/:id': {
+    // An agency a vacancy feed added as 「匯入」 (a feed is imported first when there is none).
+    targets: async (s) => {
+      const pending = () => s.db('agency').where({ origin: 'import' }).whereNull('confirmed_at').whereNull('merged_into').orderBy('id').first('id');
+      if (!(await pending())) {
+        const r = await importFeed(s.db, feed([{ workId: 9990001, orgName: '測試用匯入機關' }]));
+        if (r.fileError || r.errors.length) throw new Error(`importing a feed: ${r.fileError ?? r.errors[0]!.reason}`);
+      }
+      return one({ id: String((await first<{ id: number }>('imported agency', pending())).id) });
+    },
+    persona: { account: 'portal.admin' },
   },
 
   // --- MyData ---

@@ -60,13 +60,20 @@ describe('the legacy feed reader', () => {
     ['', '檔案是空的'],
     ['ORG_ID,ORG_NAME', '檔案不是 XML 格式'],
     ['<FEED></FEED>', '根元素須為 <ROOT>'],
-    ['<ROOT><ROW><TITLE>x</ROW></ROOT>', '缺少 </TITLE>'],
-    ['<ROOT><ROW><TITLE>a & b</TITLE></ROW></ROOT>', '「&」未跳脫'],
-    ['<ROOT><ROW><TITLE><B>x</B></TITLE></ROW></ROOT>', '內不可再有元素'],
-    ['<ROOT></ROOT>trailing', '之後不可再有內容'],
+    ['<ROOT><ROW><TITLE>x</ROW></ROOT>', '第 1 行：缺少 </TITLE>'],
+    ['<ROOT><ROW><TITLE>x</TITLE></ROW>', '第 1 行：缺少 </ROOT>（檔案不完整？）'],
+    ['<ROOT></ROOT>trailing', '第 1 行：根元素之外不可有文字'],
   ])('refuses %j', (xml, message) => {
     expect(() => parseFeed(xml)).toThrow(FeedError);
     expect(() => parseFeed(xml)).toThrow(message);
+  });
+  it('refuses only the row a bad character reference, an undefined entity or a nested element is in', () => {
+    const f = parseFeed('<ROOT>\n<ROW><TITLE>&#x110000;</TITLE></ROW>\n<ROW><TITLE>&nbsp;</TITLE></ROW>\n<ROW><TITLE><B>x</B></TITLE></ROW>\n</ROOT>');
+    expect(f.rows.map((r) => [r.line, r.problems])).toEqual([
+      [2, ['第 2 行：字元參考不合法（超出範圍或不是 XML 允許的字元）']],
+      [3, ['第 3 行：不明的實體（XML 只認得 &amp; &lt; &gt; &quot; &apos;）']],
+      [4, ['第 4 行：<TITLE> 內不可再有元素']],
+    ]);
   });
   it('escapes what XML cannot carry', () => expect(xmlEscape('a<b>&"\u0001')).toBe('a&lt;b&gt;&amp;&quot;'));
 });

@@ -1,12 +1,23 @@
 import type { Db } from '../../platform/database';
-import { toColumns, toVacancy, type VacancyData, type VacancyRepository, type VacancyRow } from '../vacancyRepository';
+import { camelCased } from '../../platform/rows';
+import { SELECT_SQL, toColumns, toVacancy, type VacancyData, type VacancyRepository, type VacancyRow } from '../vacancyRepository';
+import { standInCode } from './format';
 
-/** An agency a feed row names by its code. */
+/** An agency of the directory as a feed row finds it (by code or by name). */
 export interface FeedAgency {
   id: number;
   code: string;
   name: string;
   address: string;
+  /** The agency it was merged into, if any. */
+  mergedInto: number | null;
+}
+
+/** A vacancy already stored under a feed row's number: where it came from, and what it says. */
+export interface StoredVacancy {
+  source: string;
+  deleted: boolean;
+  vacancy: VacancyRow;
 }
 
 /** The open-data reads and the legacy feed's upsert. */
@@ -22,26 +33,39 @@ export function createOpenDataRepository(db: Db, vacancies: VacancyRepository) {
       const rows = await vacancies.publicQuery(today, { history: true }).clearOrder().orderBy('v.work_id', 'desc').limit(size).offset((page - 1) * size);
       return rows.map((r: Record<string, unknown>) => toVacancy(r)!);
     },
-    async agencies(): Promise<FeedAgency[]> {
-      return db('agency').select('id', 'code', 'name', 'address');
+    /** Every agency, merged ones included (a feed may still name them). */
+    async agencies(trx: Db = db): Promise<FeedAgency[]> {
+      const rows = await trx('agency').select('id', 'code', 'name', 'address', 'merged_into').orderBy('id');
+      return rows.map((r: Record<string, unknown>) => camelCased<FeedAgency>(r));
     },
-    /**
-     * Writes imported vacancies (approved, with their own work numbers), inserting new ones and
-     * replacing those already there; how many of each.
-     */
-    async upsertImported(rows: { workId: number; data: VacancyData }[], now: Date, trx: Db): Promise<{ inserted: number; updated: number }> {
-      let inserted = 0;
-      let updated = 0;
-      const values = rows.map((r) => ({ ...toColumns(r.data), work_id: r.workId, status: 'approved', approved_at: now, reviewed_at: now, source: 'import', deleted_at: null, updated_at: now }));
-      for (let i = 0; i < values.length; i += 500) {
-        const res = await trx('jobs_vacancy')
-          .insert(values.slice(i, i + 500))
-          .onConflict('work_id')
-          .merge()
-          .returning(trx.raw('(xmax = 0) AS inserted'));
-        for (const r of res as { inserted: boolean }[]) r.inserted ? inserted++ : updated++;
+    /** Adds an agency a feed named as 「匯入」; one named without a code gets a stand-in code. */
+    async addImportedAgency(trx: Db, a: { code: string | null; name: string }, now: Date): Promise<FeedAgency> {
+      const { rows } = await trx.raw<{ rows: { id: string }[] }>("SELECT nextval(pg_get_serial_sequence('agency', 'id')) AS id");
+      const id = Number(rows[0]!.id);
+      const code = a.code ?? standInCode(id);
+      await trx('agency').insert({ id, code, name: a.name, address: '', phone: '', origin: 'import', imported_at: now });
+      return { id, code, name: a.name, address: '', mergedInto: null };
+    },
+    /** The vacancies already stored under these numbers. */
+    async storedByWorkId(trx: Db, workIds: number[]): Promise<Map<number, StoredVacancy>> {
+      const out = new Map<number, StoredVacancy>();
+      if (!workIds.length) return out;
+      const rows = await trx('jobs_vacancy as v').select(trx.raw(SELECT_SQL), 'v.source as source', trx.raw('v.deleted_at IS NOT NULL AS deleted')).whereIn('v.work_id', workIds);
+      for (const r of rows as Record<string, unknown>[]) {
+        const vacancy = toVacancy(r)!;
+        out.set(vacancy.workId, { source: String(r.source), deleted: r.deleted === true, vacancy });
       }
-      return { inserted, updated };
+      return out;
+    },
+    /** Inserts imported vacancies (approved, with their own work numbers). */
+    async insertImported(trx: Db, rows: { workId: number; data: VacancyData }[], now: Date): Promise<void> {
+      if (!rows.length) return;
+      const values = rows.map((r) => ({ ...toColumns(r.data), work_id: r.workId, status: 'approved', approved_at: now, reviewed_at: now, source: 'import', created_at: now, updated_at: now }));
+      for (let i = 0; i < values.length; i += 500) await trx('jobs_vacancy').insert(values.slice(i, i + 500));
+    },
+    /** Writes the changed fields of an imported vacancy (and brings a deleted one back). */
+    async updateImported(trx: Db, workId: number, data: Partial<VacancyData>, now: Date): Promise<void> {
+      await trx('jobs_vacancy').where({ work_id: workId, source: 'import' }).update({ ...toColumns(data), deleted_at: null, updated_at: now });
     },
   };
 }
