@@ -14,6 +14,7 @@ export const ROLE_LABELS: Record<string, string> = {
   cs_supervisor: '客服主管',
   portal_admin: '人事服務網管理者',
   platform_admin: '銓敘部管理者',
+  jobs_reviewer: '事求人審核人員',
 };
 
 export const ANNOUNCEMENT_CATEGORIES = ['系統公告', '業務公告', '活動訊息', '法規異動'] as const;

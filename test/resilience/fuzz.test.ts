@@ -160,7 +160,7 @@ const FORMS: Record<string, FormSpec> = {
       created('an app', await s.post(c, '/admin/apps', { code: 'ZFUZZ', name: '刪除用系統', category: 'X', url: '/', description: '', requiredRole: '', sortOrder: '999', active: 'on' }));
       return one({ code: 'ZFUZZ' }, '/admin/apps');
     },
-    acts: ['app_catalog', 'favorite_app'],
+    acts: ['app_catalog', 'favorite_app', 'app_catalog_agency'],
   },
 
   // --- PICS 客服工作台 ---
