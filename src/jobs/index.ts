@@ -23,6 +23,9 @@ import { createManageRouter } from './manage/routes';
 import { createReviewRepository } from './review/repository';
 import { createReviewService } from './review/service';
 import { createReviewRouter } from './review/routes';
+import { createPublishingRepository } from './publishing/repository';
+import { createPublishingService } from './publishing/service';
+import { createPublishingRouter } from './publishing/routes';
 
 /**
  * 事求人機關徵才系統, one folder per journey: search (查詢職缺資料, a vacancy's page, 求職SOP),
@@ -36,13 +39,15 @@ export function createJobsServices(core: JobsDeps) {
   const applications = createApplicationRepository(core.db);
   const vacancies = createVacancies(core, vacancyRepo);
   const newsletter = createNewsletterService(core, createNewsletterRepository(core.db, vacancyRepo));
+  const publishing = createPublishingService(core, createPublishingRepository(core.db));
   return {
     search: createSearchService({ vacancies, vacancyRepo, searchRepo: createSearchRepository(core.db) }),
     newsletter,
     openData: createOpenDataService(vacancies, createOpenDataRepository(core.db, vacancyRepo)),
     apply: createApplyService(core, vacancies, applications),
-    manage: createManageService(core, vacancies, { vacancies: vacancyRepo, manage: createManageRepository(core.db, vacancyRepo), applications }),
+    manage: createManageService(core, vacancies, { vacancies: vacancyRepo, manage: createManageRepository(core.db, vacancyRepo), applications }, publishing),
     review: createReviewService(core, vacancies, vacancyRepo, createReviewRepository(core.db, vacancyRepo)),
+    publishing,
     /** The e-newsletter's daily digest (the scheduled job's work). */
     sendDigests: newsletter.sendDigests,
   };
@@ -60,6 +65,7 @@ export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: 
     createApplyRouter(services, jobs.apply),
     createManageRouter(services, jobs.manage),
     createReviewRouter(services, jobs.review),
+    createPublishingRouter(services, jobs.publishing),
   );
 }
 

@@ -55,6 +55,8 @@ const RULES: [RegExp, Access][] = [
   // 事求人: posting only with a card (the agency card here; HR with a person card in its tests).
   [/^\/jobs\/manage/, ['agencyCard']],
   [/^\/jobs\/(review|dashboard)(\/|$)/, ['reviewer']],
+  // 刊登方式設定: the portal administrators.
+  [/^\/jobs\/publishing(\/|$)/, ['admin']],
   [/^\/jobs\/(my\/|view\/:workId\/apply)/, 'person'],
   [/^\/jobs(\/|$)/, 'public'],
   // MyData: a person's own record; HR queues (each HR sees only their agency's requests).
