@@ -6,6 +6,7 @@ import { seedCloudDemo } from './cloud';
 import { seedJobsDemo } from './jobs';
 import { seedMydataDemo } from './mydata';
 import { seedSurveysDemo } from './surveys';
+import { seedJobsPublishingDemo } from './jobs-publishing';
 
 /** Each area's demo data, after the people and accounts of seedDemo. */
 export async function seedAreas(db: Knex): Promise<Record<string, unknown>> {
@@ -17,5 +18,6 @@ export async function seedAreas(db: Knex): Promise<Record<string, unknown>> {
     jobs: await seedJobsDemo(db),
     mydata: await seedMydataDemo(db),
     surveys: await seedSurveysDemo(db),
+    jobsPublishing: await seedJobsPublishingDemo(db),
   };
 }

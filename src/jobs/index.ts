@@ -26,6 +26,9 @@ import { createReviewRouter } from './review/routes';
 import { createImportsRepository } from './imports/repository';
 import { createImportsService } from './imports/service';
 import { createImportsRouter } from './imports/routes';
+import { createPublishingRepository } from './publishing/repository';
+import { createPublishingService } from './publishing/service';
+import { createPublishingRouter } from './publishing/routes';
 
 /**
  * 事求人機關徵才系統, one folder per journey: search (查詢職缺資料, a vacancy's page, 求職SOP),
@@ -40,14 +43,16 @@ export function createJobsServices(core: JobsDeps) {
   const applications = createApplicationRepository(core.db);
   const vacancies = createVacancies(core, vacancyRepo);
   const newsletter = createNewsletterService(core, createNewsletterRepository(core.db, vacancyRepo));
+  const publishing = createPublishingService(core, createPublishingRepository(core.db));
   return {
     search: createSearchService({ vacancies, vacancyRepo, searchRepo: createSearchRepository(core.db) }),
     newsletter,
     openData: createOpenDataService(vacancies, createOpenDataRepository(core.db, vacancyRepo)),
     apply: createApplyService(core, vacancies, applications),
-    manage: createManageService(core, vacancies, { vacancies: vacancyRepo, manage: createManageRepository(core.db, vacancyRepo), applications }),
+    manage: createManageService(core, vacancies, { vacancies: vacancyRepo, manage: createManageRepository(core.db, vacancyRepo), applications }, publishing),
     review: createReviewService(core, vacancies, vacancyRepo, createReviewRepository(core.db, vacancyRepo)),
     imports: createImportsService(core, createImportsRepository(core.db)),
+    publishing,
     /** The e-newsletter's daily digest (the scheduled job's work). */
     sendDigests: newsletter.sendDigests,
   };
@@ -66,6 +71,7 @@ export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: 
     createManageRouter(services, jobs.manage),
     createReviewRouter(services, jobs.review),
     createImportsRouter(services, jobs.imports),
+    createPublishingRouter(services, jobs.publishing),
   );
 }
 

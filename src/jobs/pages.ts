@@ -5,7 +5,7 @@ import { COUNTIES, COUNTY_NAME, GENDER_TEXT, GRADES, LEVELS, PERSON_KINDS, PERSO
 import type { VacancyRow } from './vacancyRepository';
 
 const STYLES = ['/public/css/jobs.css'];
-const STATUS_TEXT: Record<string, string> = { pending: '審核中', approved: '審核通過', returned: '退回' };
+const STATUS_TEXT: Record<string, string> = { pending: '審核中', approved: '審核通過', returned: '退回', withdrawn: '已下架' };
 
 /** What every 事求人 page shows. */
 export const common = {

@@ -38,7 +38,7 @@ export interface VacancyRow {
   transferOnly: boolean;
   needsConsent: boolean;
   hideContact: boolean;
-  status: 'pending' | 'approved' | 'returned';
+  status: 'pending' | 'approved' | 'returned' | 'withdrawn';
   reviewReason: string;
   reviewedAt: Date | null;
   approvedAt: Date | null;
@@ -78,7 +78,7 @@ export function toVacancy(row: Record<string, unknown> | undefined): VacancyRow 
 
 /** Columns a vacancy is written with besides its data (review and deletion). */
 export interface VacancyState {
-  status: 'pending' | 'approved' | 'returned';
+  status: 'pending' | 'approved' | 'returned' | 'withdrawn';
   reviewReason: string;
   reviewedAt: Date | null;
   approvedAt: Date | null;
@@ -118,10 +118,12 @@ export function createVacancyRepository(db: Db) {
       else q.where('v.date_from', '<=', today).where('v.date_to', '>=', today);
       return q.select(db.raw(SELECT_SQL)).orderBy('v.work_id');
     },
-    async insert(data: VacancyData & { workId: number }, trx: Db = db): Promise<number> {
+    /** A new vacancy, pending review unless `publishedAt` says it is published at once. */
+    async insert(data: VacancyData & { workId: number }, trx: Db = db, opts: { publishedAt?: Date } = {}): Promise<number> {
       const { workId, ...rest } = data;
       writes++;
-      const [row] = await trx('jobs_vacancy').insert({ ...toColumns(rest), work_id: workId, status: 'pending', approved_at: null, source: 'form' }).returning('id');
+      const state = opts.publishedAt ? { status: 'approved', approved_at: opts.publishedAt } : { status: 'pending', approved_at: null };
+      const [row] = await trx('jobs_vacancy').insert({ ...toColumns(rest), work_id: workId, ...state, source: 'form' }).returning('id');
       return (row as { id: number }).id;
     },
     async update(id: number, data: Partial<VacancyData> & Partial<VacancyState>, trx: Db = db) {

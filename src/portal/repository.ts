@@ -10,6 +10,10 @@ export interface AppEntry {
   requiredRole: string | null;
   sortOrder: number;
   active: boolean;
+  /** Whether the menu shows the code (the manuals show WebHR and MyData without one). */
+  showCode: boolean;
+  /** 機關代碼 of the agencies whose people may see it; empty: every agency. */
+  agencies: string[];
 }
 
 const appColumns = [
@@ -21,9 +25,10 @@ const appColumns = [
   'required_role as requiredRole',
   'sort_order as sortOrder',
   'active',
+  'show_code as showCode',
 ];
 
-const appRow = (a: Omit<AppEntry, 'code'>) => ({
+const appRow = (a: Omit<AppEntry, 'code' | 'agencies'>) => ({
   name: a.name,
   category: a.category,
   url: a.url,
@@ -31,6 +36,7 @@ const appRow = (a: Omit<AppEntry, 'code'>) => ({
   required_role: a.requiredRole,
   sort_order: a.sortOrder,
   active: a.active,
+  show_code: a.showCode,
 });
 
 async function countOf(q: Knex.QueryBuilder): Promise<number> {
@@ -44,19 +50,40 @@ export function createPortalRepository(db: Db) {
     async apps(includeInactive = false): Promise<AppEntry[]> {
       const q = db('app_catalog').select(appColumns).orderBy(['category', 'sort_order', 'code']);
       if (!includeInactive) q.where('active', true);
-      return q;
+      const [rows, limits] = await Promise.all([
+        q as Promise<Omit<AppEntry, 'agencies'>[]>,
+        db('app_catalog_agency as l').join('agency as g', 'g.id', 'l.agency_id').orderBy('g.code').select('l.app_code as appCode', 'g.code as agencyCode') as Promise<{ appCode: string; agencyCode: string }[]>,
+      ]);
+      return rows.map((r) => ({ ...r, agencies: limits.filter((l) => l.appCode === r.code).map((l) => l.agencyCode) }));
     },
     async app(code: string): Promise<AppEntry | undefined> {
-      return db('app_catalog').select(appColumns).where({ code }).first();
+      const row = (await db('app_catalog').select(appColumns).where({ code }).first()) as Omit<AppEntry, 'agencies'> | undefined;
+      if (!row) return undefined;
+      const limits = await db('app_catalog_agency as l').join('agency as g', 'g.id', 'l.agency_id').where('l.app_code', code).orderBy('g.code').pluck('g.code');
+      return { ...row, agencies: limits as string[] };
     },
-    async insertApp(a: AppEntry): Promise<void> {
-      await db('app_catalog').insert({ code: a.code, ...appRow(a) });
+    /** The ids of these 機關代碼, and the codes not found. */
+    async agencyIds(codes: string[]): Promise<{ ids: number[]; unknown: string[] }> {
+      const rows = (await db('agency').whereIn('code', codes).select('id', 'code')) as { id: number; code: string }[];
+      return { ids: rows.map((r) => r.id), unknown: codes.filter((c) => !rows.some((r) => r.code === c)) };
     },
-    async updateApp(code: string, a: Omit<AppEntry, 'code'>): Promise<number> {
-      return db('app_catalog').where({ code }).update(appRow(a));
+    /** Adds an entry with its agencies; false when the code is taken (nothing saved). */
+    async insertApp(trx: Db, a: AppEntry, agencyIds: number[]): Promise<boolean> {
+      const inserted = await trx('app_catalog').insert({ code: a.code, ...appRow(a) }).onConflict('code').ignore().returning('code');
+      if (!inserted.length) return false;
+      if (agencyIds.length) await trx('app_catalog_agency').insert(agencyIds.map((id) => ({ app_code: a.code, agency_id: id })));
+      return true;
     },
-    async deleteApp(code: string): Promise<number> {
-      return db('app_catalog').where({ code }).delete();
+    async updateApp(trx: Db, code: string, a: Omit<AppEntry, 'code' | 'agencies'>, agencyIds: number[]): Promise<number> {
+      const n = await trx('app_catalog').where({ code }).update(appRow(a));
+      if (!n) return 0;
+      await trx('app_catalog_agency').where({ app_code: code }).delete();
+      if (agencyIds.length) await trx('app_catalog_agency').insert(agencyIds.map((id) => ({ app_code: code, agency_id: id })));
+      return n;
+    },
+    transaction: <T>(fn: (trx: Db) => Promise<T>) => db.transaction(fn),
+    async deleteApp(trx: Db, code: string): Promise<number> {
+      return trx('app_catalog').where({ code }).delete();
     },
     async favorites(accountId: number): Promise<string[]> {
       const rows = await db('favorite_app').where({ account_id: accountId }).orderBy('created_at').select('app_code');

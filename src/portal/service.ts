@@ -5,6 +5,7 @@ import { hasRole, type SessionUser } from '../platform/identity/sessionUser';
 import type { RequestContext } from '../platform/identity/context';
 import { APP_CATEGORIES, PAGE_SIZE } from './catalog';
 import type { AppEntry, PortalRepository } from './repository';
+import { isSafeAppLink } from './schemas';
 import type { ContentService } from '../platform/content';
 import { PORTAL_ANNOUNCEMENTS } from './contentKinds';
 
@@ -60,7 +61,9 @@ export function createPortalService(deps: { portal: PortalRepository; content: C
   const counterCache = sharedCache(ttl, clock, (now) => portal.counters(startOfTaipeiDay(now)));
   const latestCache = sharedCache(ttl, clock, () => content.latest(PORTAL_ANNOUNCEMENTS, { limit: 5 }));
 
-  const canUse = (user: SessionUser | undefined, app: AppEntry) => !app.requiredRole || hasRole(user, app.requiredRole);
+  /** Who may see an entry: its role (if any), and its agencies (if limited to some). */
+  const canUse = (user: SessionUser | undefined, app: AppEntry) =>
+    (!app.requiredRole || hasRole(user, app.requiredRole)) && (app.agencies.length === 0 || (user !== undefined && app.agencies.includes(user.agencyCode)));
 
   return {
     /** 目前線上人數 / 今日總計人數 / 累積上線人數, recomputed at most every few seconds. */
@@ -95,7 +98,8 @@ export function createPortalService(deps: { portal: PortalRepository; content: C
 
     async usableApp(user: SessionUser, code: string, ctx: RequestContext): Promise<AppEntry> {
       const app = await portal.app(code);
-      if (!app || !app.active) throw new NotFoundError('查無此應用系統');
+      // A link that is not http(s) or of this site is never followed (the form refuses them).
+      if (!app || !app.active || !isSafeAppLink(app.url)) throw new NotFoundError('查無此應用系統');
       if (!canUse(user, app)) {
         // Agency sessions never reach /my/ (enforceAccountCompletion): the actor is a person.
         await audit.record({ ...auditSource(user, ctx), action: 'app.open', outcome: 'denied', target: { type: 'app', id: code } });

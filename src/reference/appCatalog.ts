@@ -1,33 +1,39 @@
 import type { AppEntry } from '../portal/repository';
 
+export type CatalogSeedEntry = Omit<AppEntry, 'sortOrder' | 'active' | 'agencies'>;
+
 /**
- * Reference data every install needs: the 應用系統 catalog of the manuals.
- * Upserted by code, so admins' later edits of other entries are kept.
+ * Reference data every install needs: the 應用系統 catalog exactly as the manuals show it
+ * (seed 000 PICS 操作手冊 and seed 004 事求人 操作手冊 give the codes and names; seed 001
+ * MyData 操作手冊 shows WebHR, 主計人員版WebHR and MyData without a code, so their codes are
+ * kept for the URL only and not shown). Categories A–D and 非人事總處機關及系統 as there.
+ * Inserted by code when missing, so administrators' later edits are kept.
  */
-export const APP_CATALOG: Omit<AppEntry, 'sortOrder' | 'active'>[] = [
-  { code: 'A1', name: 'WebHR人力資源管理資訊系統', category: 'A', url: 'https://webhr.dgpa.gov.tw/', description: '機關人事人員辦理人事資料維護、考核及報送', requiredRole: 'hr_staff' },
-  { code: 'A2', name: '主計人員版WebHR系統', category: 'A', url: 'https://webhr-acc.dgpa.gov.tw/', description: '主計人員人事資料維護', requiredRole: 'hr_staff' },
-  { code: 'A3', name: '公務人員考績考核系統', category: 'A', url: 'https://appraisal.dgpa.gov.tw/', description: '年終及另予考績清冊填報', requiredRole: 'hr_staff' },
-  { code: 'A4', name: '公務人員平時考核系統', category: 'A', url: 'https://review.dgpa.gov.tw/', description: '平時考核紀錄填報', requiredRole: 'hr_staff' },
-  { code: 'A5', name: '人事資料報送檢誤系統', category: 'A', url: 'https://nonp2k.dgpa.gov.tw/', description: '人事資料報送前之檢誤 (NonP2K)', requiredRole: 'hr_staff' },
-  { code: 'B1', name: '公務人力資料庫查詢系統', category: 'B', url: 'https://cpdb.dgpa.gov.tw/', description: '人事人員查詢所屬人員資料', requiredRole: 'hr_staff' },
-  { code: 'B2', name: '人事資訊統計查詢系統', category: 'B', url: 'https://stat.dgpa.gov.tw/', description: '公務人力統計報表', requiredRole: 'hr_staff' },
-  { code: 'B5', name: '待遇資料查詢系統', category: 'B', url: 'https://salary.dgpa.gov.tw/', description: '個人待遇資料查詢', requiredRole: null },
-  { code: 'B6', name: 'PICS人事資訊系統客服網', category: 'B', url: '/pics', description: '線上掛號、掛號查詢、文字客服', requiredRole: null },
-  { code: 'B7', name: '公務人員個人資料服務網(MyData)', category: 'B', url: '/mydata', description: '個人資料查詢及校對、履歷表下載、個人檔案夾', requiredRole: null },
-  { code: 'C1', name: '機關帳號權限設定', category: 'C', url: '/admin/apps', description: '設定機關人員使用應用系統之權限', requiredRole: 'portal_admin' },
-  { code: 'C2', name: '人事服務網權限申請', category: 'C', url: 'https://apply.dgpa.gov.tw/', description: '機關申請人事服務網各系統權限', requiredRole: 'hr_supervisor' },
-  { code: 'C3', name: '協助設定密碼', category: 'C', url: '/my/password-reset', description: '人事主管或經授權人事人員協助所屬人員設定密碼', requiredRole: 'hr_supervisor' },
-  { code: 'C4', name: '機關代碼申請及異動', category: 'C', url: 'https://orgcode.dgpa.gov.tw/', description: '機關代碼之新增與異動申請', requiredRole: 'hr_supervisor' },
-  { code: 'D0', name: '考試職缺填報及錄取人員分配系統', category: 'D', url: 'https://exam.dgpa.gov.tw/', description: '高普考等考試職缺提報及錄取人員分配', requiredRole: 'hr_staff' },
-  { code: 'D5', name: '組織員額管理系統', category: 'D', url: 'https://org.dgpa.gov.tw/', description: '機關組織編制及員額管理', requiredRole: 'hr_staff' },
-  { code: 'D6', name: '終身學習入口網', category: 'D', url: 'https://lifelonglearn.dgpa.gov.tw/', description: '公務人員數位學習及學習時數', requiredRole: null },
-  { code: 'D7', name: '公務人員協會資訊網', category: 'D', url: 'https://union.dgpa.gov.tw/', description: '公務人員協會相關資訊', requiredRole: null },
-  { code: 'DA1', name: '名錄線上查詢系統', category: 'D', url: 'https://directory.dgpa.gov.tw/', description: '機關人事人員名錄查詢', requiredRole: null },
-  { code: 'DA2', name: '名錄線上編輯系統', category: 'D', url: 'https://directory-edit.dgpa.gov.tw/', description: '機關人事人員名錄維護', requiredRole: 'hr_staff' },
-  { code: 'DD', name: '事求人機關徵才系統', category: 'D', url: '/jobs/manage', description: '機關登錄公開徵才職缺（限憑證登入）', requiredRole: 'hr_staff' },
-  { code: 'E1', name: '銓敘部人事雲端服務平台', category: 'X', url: '/cloud', description: '機關申請人事資料介接服務（限機關憑證）', requiredRole: null },
-  { code: 'E2', name: '銓敘部銓審業務網路作業系統', category: 'X', url: 'https://web.mocs.gov.tw/', description: '銓敘審定案件線上作業', requiredRole: 'hr_staff' },
-  { code: 'E3', name: '公教人員保險網路作業', category: 'X', url: 'https://gpi.bot.com.tw/', description: '公保業務線上作業', requiredRole: 'hr_staff' },
-  { code: 'E4', name: '國家文官學院數位學習', category: 'X', url: 'https://ecollege.nacs.gov.tw/', description: '文官培訓數位課程', requiredRole: null },
+export const APP_CATALOG: CatalogSeedEntry[] = [
+  // A. 人事資料填報及考核
+  { code: 'WEBHR', showCode: false, name: 'WebHR人力資源管理資訊系統', category: 'A', url: 'https://webhr.dgpa.gov.tw/', description: '機關人事人員辦理人事資料維護、考核及報送', requiredRole: 'hr_staff' },
+  { code: 'WEBHRACC', showCode: false, name: '主計人員版WebHR系統', category: 'A', url: 'https://webhr-acc.dgpa.gov.tw/', description: '主計人員人事資料維護', requiredRole: 'hr_staff' },
+  { code: 'A1', showCode: true, name: '人事資料報送服務網', category: 'A', url: 'https://ecpa.dgpa.gov.tw/report/', description: '機關人事資料報送及檢誤', requiredRole: 'hr_staff' },
+  { code: 'A4', showCode: true, name: '調查表系統', category: 'A', url: 'https://survey.dgpa.gov.tw/', description: '人事業務調查表填報', requiredRole: 'hr_staff' },
+  { code: 'A5', showCode: true, name: '技工工友駕駛及駐衛警線上填報系統', category: 'A', url: 'https://worker.dgpa.gov.tw/', description: '技工、工友、駕駛及駐衛警人員資料填報', requiredRole: 'hr_staff' },
+  { code: 'A6', showCode: true, name: '服務獎章線上請領及檢核系統', category: 'A', url: 'https://medal.dgpa.gov.tw/', description: '服務獎章請領及資格檢核', requiredRole: 'hr_staff' },
+  { code: 'A7', showCode: true, name: '人事資料考核系統', category: 'A', url: 'https://check.dgpa.gov.tw/', description: '人事資料正確性考核', requiredRole: 'hr_staff' },
+  { code: 'AB', showCode: true, name: '人事業務績效考核報送審核管理系統', category: 'A', url: 'https://kpi.dgpa.gov.tw/', description: '人事業務績效考核資料報送及審核', requiredRole: 'hr_staff' },
+  { code: 'AC', showCode: true, name: '全國軍公教人員生活津貼申請暨審核系統', category: 'A', url: 'https://allowance.dgpa.gov.tw/', description: '結婚、生育、喪葬及子女教育補助申請', requiredRole: null },
+  { code: 'AF', showCode: true, name: '各機關學校用人費用管理資訊系統', category: 'A', url: 'https://personnelcost.dgpa.gov.tw/', description: '用人費用資料填報及管理', requiredRole: 'hr_staff' },
+  // B. 人事資料服務
+  { code: 'B3', showCode: true, name: '銜審公權人員資料查詢系統', category: 'B', url: 'https://publicright.dgpa.gov.tw/', description: '銓審公權人員資料查詢', requiredRole: 'hr_staff' },
+  { code: 'B4', showCode: true, name: '訊息彙整平台', category: 'B', url: 'https://message.dgpa.gov.tw/', description: '人事業務訊息彙整', requiredRole: null },
+  { code: 'B6', showCode: true, name: 'PICS人事資訊系統客服網', category: 'B', url: '/pics', description: '線上掛號、掛號查詢、文字客服', requiredRole: null },
+  { code: 'B7', showCode: false, name: '公務人員個人資料服務網(MyData)', category: 'B', url: '/mydata', description: '個人資料查詢及校對、履歷表下載、個人檔案夾', requiredRole: null },
+  // C. 機關設定及申請
+  { code: 'C2', showCode: true, name: '人事資訊代碼系統', category: 'C', url: 'https://code.dgpa.gov.tw/', description: '人事資訊代碼查詢及申請', requiredRole: 'hr_staff' },
+  // D. 其他人事總處業務
+  { code: 'D0', showCode: true, name: '考試職缺填報及錄取人員分配系統', category: 'D', url: 'https://exam.dgpa.gov.tw/', description: '高普考等考試職缺提報及錄取人員分配', requiredRole: 'hr_staff' },
+  { code: 'D5', showCode: true, name: '組織員額管理系統', category: 'D', url: 'https://org.dgpa.gov.tw/', description: '機關組織編制及員額管理', requiredRole: 'hr_staff' },
+  { code: 'D6', showCode: true, name: '終身學習入口網', category: 'D', url: 'https://lifelonglearn.dgpa.gov.tw/', description: '公務人員數位學習及學習時數', requiredRole: null },
+  { code: 'DA1', showCode: true, name: '名錄線上查詢系統', category: 'D', url: 'https://directory.dgpa.gov.tw/', description: '機關人事人員名錄查詢', requiredRole: null },
+  { code: 'DA2', showCode: true, name: '名錄線上編輯系統', category: 'D', url: 'https://directory-edit.dgpa.gov.tw/', description: '機關人事人員名錄維護', requiredRole: 'hr_staff' },
+  { code: 'DD', showCode: true, name: '事求人機關徵才系統', category: 'D', url: '/jobs/manage', description: '機關登錄公開徵才職缺', requiredRole: 'hr_staff' },
+  { code: 'DK', showCode: true, name: '職缺應徵', category: 'D', url: '/jobs', description: '查詢公開徵才職缺及線上應徵', requiredRole: null },
 ];

@@ -76,6 +76,7 @@ export async function seedReference(db: Db): Promise<void> {
         url: a.url,
         description: a.description,
         required_role: a.requiredRole,
+        show_code: a.showCode,
         sort_order: i * 10,
       })),
     )

@@ -35,10 +35,10 @@ describe('MyData: correction journey', () => {
     const a = await civilServant();
     const page = await b.newPage();
     await signIn(page, a.login);
-    // From 應用系統 B. 人事資料服務.
+    // From 應用系統 B. 人事資料服務 (shown without a code, as seed 001 shows it).
     await visit(page, '/my/apps', '應用系統');
-    const b7 = page.locator('main li').filter({ hasText: 'B7:' });
-    await navigate(page, 'MyData 首頁', () => b7.getByRole('link', { name: /連結/ }).click());
+    const mydata = page.locator('main li').filter({ hasText: '公務人員個人資料服務網(MyData)' });
+    await navigate(page, 'MyData 首頁', () => mydata.getByRole('link', { name: /連結/ }).click());
     expect(pathOf(page)).toBe('/mydata');
     expect(await page.locator('main').innerText()).toContain('本系統之個人資料僅供作必要之業務處理之用');
 

@@ -178,7 +178,7 @@ const FORMS: Record<string, FormSpec> = {
       created('an app', await s.post(c, '/admin/apps', { code: 'ZFUZZ', name: '刪除用系統', category: 'X', url: '/', description: '', requiredRole: '', sortOrder: '999', active: 'on' }));
       return one({ code: 'ZFUZZ' }, '/admin/apps');
     },
-    acts: ['app_catalog', 'favorite_app'],
+    acts: ['app_catalog', 'favorite_app', 'app_catalog_agency'],
   },
   // 權限管理 and 機關授權 (portal.admin): a demo person's roles, and an agency's areas.
   '/admin/access/people/:accountId/grants': {
@@ -526,6 +526,20 @@ const FORMS: Record<string, FormSpec> = {
     },
     persona: { account: 'portal.admin' },
   },
+  '/jobs/review/:id/withdraw': {
+    // The last published vacancy (the others' forms use the first ones); its 下架 form is on its review page.
+    targets: async (s) => {
+      const v = await first<{ id: number }>('published vacancy', s.db('jobs_vacancy').where({ status: 'approved' }).whereNull('deleted_at').orderBy('id', 'desc').first('id'));
+      return one({ id: String(v.id) }, `/jobs/review/${v.id}`);
+    },
+    acts: ['jobs_vacancy'],
+  },
+  '/jobs/publishing/:code': {
+    // An agency no other form posts as; one body in a thousand may happen to be a valid choice.
+    targets: async (s) =>
+      one({ code: (await first<{ code: string }>('agency with 事求人', s.db('agency as g').join('agency_area_grant as r', 'r.agency_id', 'g.id').where('r.area', 'jobs').orderBy('g.code', 'desc').first('g.code'))).code }, '/jobs/publishing'),
+    acts: ['jobs_agency_setting'],
+  },
 
   // --- MyData ---
   '/mydata/record/:section/correct': { targets: async () => SECTION_KEYS.map((section) => ({ params: { section } })) },
@@ -624,6 +638,7 @@ function personaFor(p: string): Persona | null {
   if (/^\/pics\/(desk|agent|admin)/.test(p) || p.startsWith('/pics/chat/agent')) return { account: 'cs.lead' };
   if (/^\/jobs\/(manage|admin)/.test(p)) return { card: CARD };
   if (p.startsWith('/jobs/review')) return { account: 'jobs.reviewer' };
+  if (p.startsWith('/jobs/publishing')) return { account: 'portal.admin' };
   if (/^\/mydata\/(hr|admin)/.test(p)) return { account: 'hr.chief' };
   if (p.startsWith('/my/password-reset') || p.startsWith('/agency')) return { account: 'hr.chief' };
   return { account: 'wang.xiaoming' };

@@ -84,6 +84,7 @@ describe('應用系統管理', () => {
         required_role: null,
         sort_order: 15,
         active: true,
+        show_code: false,
       });
       expect(await lastAudit(t.db, 'app.create')).toMatchObject({ actor_account_id: admin.a.accountId, target_id: code });
       expect((await admin.agent.get('/admin/apps')).text).toContain(`應用系統 ${code} 已新增。`);

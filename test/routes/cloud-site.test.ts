@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import ejs from 'ejs';
 import request from 'supertest';
 import { buildApp, lastAudit, signIn } from '../support/app';
 import { cardSignIn } from '../support/cards';
@@ -19,19 +21,57 @@ beforeAll(async () => {
   dgpa = await cardSignIn(t.app, 'agency-dgpa');
 });
 
-describe('access (agency certificate only)', () => {
-  it('sends a signed-out visitor to the card login', async () => {
-    const res = await request(t.app).get('/cloud/services');
-    expect(res.status).toBe(302);
-    expect(res.headers.location).toBe('/login/certificate?returnTo=%2Fcloud%2Fservices');
+describe('access: the pages seed 002 shows before the card login are public; the agency functions need the card', () => {
+  const PUBLIC = ['/cloud', '/cloud/services', '/cloud/install', '/cloud/faq', '/cloud/links', '/cloud/contact', '/cloud/files', '/cloud/search?q=' + encodeURIComponent('服務')];
+
+  it('lets a signed-out visitor read 最新公告, 服務說明, 安裝說明, 常見問題, 相關連結, 聯絡我們, 檔案下載 and 搜尋, with the card login offered', async () => {
+    for (const path of PUBLIC) {
+      const res = await request(t.app).get(path);
+      expectZhPage(res, 200);
+      expect(res.text, path).toContain('憑證登入');
+      expect(res.text, path).toContain('申請服務、進度查詢、錯誤回報及資料交換下載，請以機關憑證登入後使用。');
+      expect(res.text, path).not.toContain('href="/cloud/apply"');
+    }
+    const n = await t.db('content_item').where({ kind: 'cloud.news', title: '雲端人事平台測試' }).first('id');
+    expectZhPage(await request(t.app).get(`/cloud/news/${n.id}`), 200);
   });
 
-  it('refuses a password session with the card-only message, audited', async () => {
+  it('lets a signed-out visitor download a 欄位說明 sheet of 服務說明', async () => {
+    const services = await request(t.app).get('/cloud/services');
+    const href = /href="(\/cloud\/services\/[^"]+\/fields\.csv)"/.exec(services.text)?.[1];
+    expect(href).toBeDefined();
+    const csv = await request(t.app).get(href!);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+  });
+
+  it.each(['/cloud/apply', '/cloud/applications', '/cloud/reports', '/cloud/reports/new', '/cloud/deliveries'])('sends a signed-out visitor from %s to the card login', async (path) => {
+    const res = await request(t.app).get(path);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe(`/login/certificate?returnTo=${encodeURIComponent(path)}`);
+  });
+
+  it('lets a password session read the public pages, and refuses it 錯誤回報 with the card-only message, audited', async () => {
     const s = await signIn(t.app, 'wang.xiaoming');
-    const res = await s.agent.get('/cloud/faq');
+    expectZhPage(await s.agent.get('/cloud/faq'), 200);
+    const res = await s.agent.get('/cloud/reports');
     expectZhPage(res, 403);
     expect(res.text).toContain('限以機關憑證登入');
-    expect((await lastAudit(t.db, 'access.denied')).target_id).toBe('/cloud/faq');
+    expect((await lastAudit(t.db, 'access.denied')).target_id).toBe('/cloud/reports');
+  });
+
+  it('refuses a card of an agency not granted the platform: 「此憑證尚未分配權限」, audited; it still reads the public pages', async () => {
+    const a = await t.db('agency').where({ code: 'A096C0000Q' }).first('id');
+    await t.db('agency_area_grant').where({ agency_id: a.id, area: 'cloud' }).delete();
+    try {
+      expectZhPage(await ntunhs.agent.get('/cloud/services'), 200);
+      const res = await ntunhs.agent.get('/cloud/reports');
+      expectZhPage(res, 403);
+      expect(res.text).toContain('此憑證尚未分配權限');
+      expect(await lastAudit(t.db, 'access.denied')).toMatchObject({ outcome: 'denied', target_id: '/cloud/reports' });
+    } finally {
+      await t.db('agency_area_grant').insert({ agency_id: a.id, area: 'cloud' }).onConflict().ignore();
+    }
   });
 
   it('lets the Ministry administrator read the pages', async () => {
@@ -39,6 +79,39 @@ describe('access (agency certificate only)', () => {
     const res = await s.agent.get('/cloud/services');
     expectZhPage(res, 200);
     expect(res.text).toContain('資料表及欄位管理');
+  });
+});
+
+describe('跳至第 N 頁 (the pager of 最新公告)', () => {
+  it('offers a GET form that keeps the search and jumps to the page typed, without script', async () => {
+    const res = await request(t.app).get('/cloud');
+    expect(res.text).toContain('<form class="pager-jump" action="/cloud" method="get">');
+    expect(res.text).toMatch(/<label for="pager-page">跳至第<\/label>/);
+    const jumped = await request(t.app).get('/cloud?page=2');
+    expect(jumped.text).toContain('目前第 2 頁');
+  });
+
+  it('keeps a list\'s other query parameters (escaped) as hidden fields, and not page', async () => {
+    const html = await ejs.renderFile(path.join(process.cwd(), 'views/partials/pager.ejs'), {
+      result: { total: 25, pages: 3, page: 2 },
+      base: `/cloud?q=${encodeURIComponent('服務"><b>')}&page=2&x=1`,
+    });
+    expect(html).toContain('<form class="pager-jump" action="/cloud" method="get">');
+    expect(html).toContain('<input type="hidden" name="q" value="服務&#34;&gt;&lt;b&gt;">');
+    expect(html).toContain('<input type="hidden" name="x" value="1">');
+    expect(html).not.toContain('name="page" value="2"><input');
+    expect(html).toContain('value="2" aria-describedby="pager-page-hint"');
+    expect(html).toContain('頁（1～3）');
+    const single = await ejs.renderFile(path.join(process.cwd(), 'views/partials/pager.ejs'), { result: { total: 5, pages: 1, page: 1 }, base: '/cloud' });
+    expect(single).not.toContain('pager-jump');
+  });
+
+  it.each([['999', /目前第 \d+ 頁/], ['abc', /目前第 1 頁/], ['-3', /目前第 1 頁/], ['', /目前第 1 頁/]])('answers a jump to %j with a page that exists', async (page, re) => {
+    const res = await request(t.app).get(`/cloud?page=${encodeURIComponent(page)}`);
+    expectZhPage(res, 200);
+    expect(res.text).toMatch(re);
+    const m = /計 (\d+) 頁，目前第 (\d+) 頁/.exec(res.text)!;
+    expect(Number(m[2])).toBeLessThanOrEqual(Number(m[1]));
   });
 });
 

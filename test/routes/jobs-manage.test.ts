@@ -251,3 +251,176 @@ describe('機關徵才登錄: edit, delete, preview', () => {
   });
 });
 
+
+describe('刊登方式: 送出 publishes at once (seed 004) unless the agency is reviewed first', () => {
+  let dgpa: Awaited<ReturnType<typeof cardSignIn>>;
+  beforeAll(async () => {
+    dgpa = await cardSignIn(t.app, 'agency-dgpa');
+  });
+  const marker = (s: string) => `${s}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
+
+  it('keeps the demo setting: 國立臺北護理健康大學 is reviewed first, 行政院人事行政總處 publishes at once', async () => {
+    const rows = await t.db('jobs_agency_setting as s').join('agency as g', 'g.id', 's.agency_id').select('g.code', 's.review_before_publish');
+    expect(rows).toContainEqual({ code: 'A096C0000Q', review_before_publish: true });
+    expect(rows.find((r: { code: string }) => r.code === '376470000A')).toBeUndefined();
+  });
+
+  it('publishes a new vacancy at once for its 有效期間: public page, search and the agency list show it, audited', async () => {
+    const item = marker('送出即刊登');
+    const res = await post(dgpa, vacancyForm({ workItem: item, fillerEmail: 'hr@dgpa.gov.tw' }));
+    expect(res.status).toBe(303);
+    const row = await t.db('jobs_vacancy').where({ work_item: item }).first();
+    expect(row.status).toBe('approved');
+    expect(row.approved_at).not.toBeNull();
+    expect(row.reviewed_at).toBeNull();
+    expect(await lastAudit(t.db, 'jobs.vacancy.create')).toMatchObject({ target_id: String(row.work_id), details: { published: true } });
+    const list = await dgpa.agent.get('/jobs/manage');
+    expect(list.text).toContain(`已送出，職缺編號 ${row.work_id}，已完成刊登，於有效期間（${rocShort(today())}～${rocShort(addDays(today(), 30))}）內公告。`);
+    const page = await request(t.app).get(`/jobs/view?work_id=${row.work_id}`);
+    expectZhPage(page, 200);
+    expect(page.text).toContain(item);
+  });
+
+  it('publishes at once but shows it only from the first day of its 有效期間', async () => {
+    const item = marker('未來刊登');
+    await post(dgpa, vacancyForm({ workItem: item, dateFrom: rocShort(addDays(today(), 3)), dateTo: rocShort(addDays(today(), 20)) })).expect(303);
+    const row = await t.db('jobs_vacancy').where({ work_item: item }).first();
+    expect(row.status).toBe('approved');
+    expectZhPage(await request(t.app).get(`/jobs/view?work_id=${row.work_id}`), 404);
+  });
+
+  it('publishes an edit at once too', async () => {
+    const item = marker('修改即刊登');
+    await post(dgpa, vacancyForm({ workItem: item })).expect(303);
+    const row = await t.db('jobs_vacancy').where({ work_item: item }).first();
+    const res = await post(dgpa, vacancyForm({ workItem: `${item}-改` }), `/jobs/manage/${row.id}/edit`);
+    expect(res.status).toBe(303);
+    expect((await t.db('jobs_vacancy').where({ id: row.id }).first()).status).toBe('approved');
+    expect((await dgpa.agent.get('/jobs/manage')).text).toContain(`職缺編號 ${row.work_id} 已修改，並已刊登。`);
+  });
+
+  it('keeps a vacancy of an agency reviewed first pending until a reviewer approves it', async () => {
+    const item = marker('審核後刊登');
+    await post(agency, vacancyForm({ workItem: item })).expect(303);
+    const row = await t.db('jobs_vacancy').where({ work_item: item }).first();
+    expect(row.status).toBe('pending');
+    expect((await agency.agent.get('/jobs/manage')).text).toContain('審核通過後於有效期間內公告');
+    expectZhPage(await request(t.app).get(`/jobs/view?work_id=${row.work_id}`), 404);
+  });
+});
+
+describe('刊登方式設定 (portal administrators)', () => {
+  it('turns review before publishing on and off for an agency, audited; its next vacancy follows', async () => {
+    const admin = await signIn(t.app, 'portal.admin');
+    const page = await admin.agent.get('/jobs/publishing');
+    expectZhPage(page, 200);
+    expect(page.text).toContain('376470000A');
+    const dgpa = await cardSignIn(t.app, 'agency-dgpa');
+    try {
+      expect((await admin.agent.post('/jobs/publishing/376470000A').type('form').send({ _csrf: admin.csrf, reviewBeforePublish: 'on' })).status).toBe(303);
+      expect(await lastAudit(t.db, 'jobs.publishing.update')).toMatchObject({ target_id: '376470000A', details: { reviewBeforePublish: true, before: false } });
+      expect((await admin.agent.get('/jobs/publishing')).text).toContain('行政院人事行政總處（376470000A）的職缺改為經審核通過後刊登。');
+      const item = `設定後審核-${process.pid}`;
+      await post(dgpa, vacancyForm({ workItem: item })).expect(303);
+      expect((await t.db('jobs_vacancy').where({ work_item: item }).first()).status).toBe('pending');
+    } finally {
+      await admin.agent.post('/jobs/publishing/376470000A').type('form').send({ _csrf: admin.csrf, reviewBeforePublish: 'off' }).expect(303);
+    }
+    const item = `設定後即刊登-${process.pid}`;
+    await post(dgpa, vacancyForm({ workItem: item })).expect(303);
+    expect((await t.db('jobs_vacancy').where({ work_item: item }).first()).status).toBe('approved');
+  });
+
+  it('refuses a bad value and an unknown agency, changing nothing', async () => {
+    const admin = await signIn(t.app, 'portal.admin');
+    const before = await t.db('jobs_agency_setting').orderBy('agency_id');
+    const bad = await admin.agent.post('/jobs/publishing/376470000A').type('form').send({ _csrf: admin.csrf, reviewBeforePublish: 'maybe' });
+    expectZhPage(bad, 400);
+    expect(formErrors(bad.text)).toEqual(['請選擇刊登方式']);
+    expectZhPage(await admin.agent.post('/jobs/publishing/Z999Z9999Z').type('form').send({ _csrf: admin.csrf, reviewBeforePublish: 'on' }), 404);
+    expect(await t.db('jobs_agency_setting').orderBy('agency_id')).toEqual(before);
+  });
+
+  it('refuses the setting to a reviewer, an agency card and HR staff: 403 and an audit entry, nothing changed', async () => {
+    const before = await t.db('jobs_agency_setting').orderBy('agency_id');
+    for (const who of [await signIn(t.app, 'jobs.reviewer'), agency, await signIn(t.app, 'hr.chief')]) {
+      expectZhPage(await who.agent.get('/jobs/publishing'), 403);
+      expectZhPage(await who.agent.post('/jobs/publishing/A096C0000Q').type('form').send({ _csrf: who.csrf, reviewBeforePublish: 'off' }), 403);
+      expect(await lastAudit(t.db, 'access.denied')).toMatchObject({ outcome: 'denied', target_id: '/jobs/publishing/A096C0000Q' });
+    }
+    expect(await t.db('jobs_agency_setting').orderBy('agency_id')).toEqual(before);
+  });
+});
+
+describe('下架: a reviewer takes a published vacancy down with a reason', () => {
+  const mailsTo = (to: string) => t.db('mail_outbox').where({ to_address: to }).orderBy('id');
+
+  it('takes it down at once: off the public pages, the agency sees why, mailed to the agency and audited', async () => {
+    const dgpa = await cardSignIn(t.app, 'agency-dgpa');
+    const reviewer = await signIn(t.app, 'jobs.reviewer');
+    const email = `withdraw${process.pid}@dgpa.gov.tw`;
+    const item = `將被下架-${process.pid}`;
+    await post(dgpa, vacancyForm({ workItem: item, fillerEmail: email })).expect(303);
+    const row = await t.db('jobs_vacancy').where({ work_item: item }).first();
+    expectZhPage(await request(t.app).get(`/jobs/view?work_id=${row.work_id}`), 200);
+    const list = await reviewer.agent.get(`/jobs/review?workId=${row.work_id}`);
+    expectZhPage(list, 200);
+    expect(list.text).toContain(`/jobs/review/${row.id}`);
+    const form = await reviewer.agent.get(`/jobs/review/${row.id}`);
+    expect(form.text).toContain('下架理由');
+    const res = await reviewer.agent.post(`/jobs/review/${row.id}/withdraw`).type('form').send({ _csrf: reviewer.csrf, reason: '職缺內容與機關實際需求不符' });
+    expect(res.status).toBe(303);
+    const after = await t.db('jobs_vacancy').where({ id: row.id }).first();
+    expect(after).toMatchObject({ status: 'withdrawn', review_reason: '職缺內容與機關實際需求不符' });
+    expectZhPage(await request(t.app).get(`/jobs/view?work_id=${row.work_id}`), 404);
+    expect(await lastAudit(t.db, 'jobs.vacancy.withdraw')).toMatchObject({ target_id: String(row.work_id), details: { reason: '職缺內容與機關實際需求不符', agency: '376470000A' } });
+    const mails = await mailsTo(email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toBe(`【事求人機關徵才系統】職缺編號 ${row.work_id} 已下架`);
+    expect(mails[0].body_text).toContain('下架理由：職缺內容與機關實際需求不符');
+    const manage = await dgpa.agent.get(`/jobs/manage?workId=${row.work_id}`);
+    expect(manage.text).toContain('已下架');
+    // An edit of a vacancy taken down goes to a reviewer, even for an agency that publishes at once.
+    await post(dgpa, vacancyForm({ workItem: `${item}-改` }), `/jobs/manage/${row.id}/edit`).expect(303);
+    expect((await t.db('jobs_vacancy').where({ id: row.id }).first()).status).toBe('pending');
+    expectZhPage(await request(t.app).get(`/jobs/view?work_id=${row.work_id}`), 404);
+  });
+
+  it('refuses a takedown without a reason or with a reason too long, keeping what was typed, changing nothing', async () => {
+    const dgpa = await cardSignIn(t.app, 'agency-dgpa');
+    const reviewer = await signIn(t.app, 'jobs.reviewer');
+    const item = `下架理由測試-${process.pid}`;
+    await post(dgpa, vacancyForm({ workItem: item })).expect(303);
+    const row = await t.db('jobs_vacancy').where({ work_item: item }).first();
+    const none = await reviewer.agent.post(`/jobs/review/${row.id}/withdraw`).type('form').send({ _csrf: reviewer.csrf, reason: '' });
+    expectZhPage(none, 400);
+    expect(formErrors(none.text)).toEqual(['請輸入下架理由']);
+    const tooLong = await reviewer.agent.post(`/jobs/review/${row.id}/withdraw`).type('form').send({ _csrf: reviewer.csrf, reason: long(501) });
+    expectZhPage(tooLong, 400);
+    expect(formErrors(tooLong.text)).toEqual(['下架理由不可超過 500 個字']);
+    expect(tooLong.text).toContain(long(501));
+    expect((await t.db('jobs_vacancy').where({ id: row.id }).first()).status).toBe('approved');
+  });
+
+  it('refuses to take down a vacancy that is not published (409), and a non-numeric 職缺編號 on the list (400)', async () => {
+    const reviewer = await signIn(t.app, 'jobs.reviewer');
+    const pending = await t.db('jobs_vacancy').where({ status: 'pending' }).whereNull('deleted_at').first();
+    const res = await reviewer.agent.post(`/jobs/review/${pending.id}/withdraw`).type('form').send({ _csrf: reviewer.csrf, reason: '測試' });
+    expectZhPage(res, 409);
+    expect(formErrors(res.text)).toEqual(['此職缺目前未刊登，無須下架。']);
+    expect((await t.db('jobs_vacancy').where({ id: pending.id }).first()).status).toBe('pending');
+    const bad = await reviewer.agent.get('/jobs/review?workId=abc');
+    expectZhPage(bad, 400);
+    expect(formErrors(bad.text)).toEqual(['職缺編號須為數字']);
+  });
+
+  it('refuses the takedown to anyone but a reviewer (403, audited) and leaves it published', async () => {
+    const published = await t.db('jobs_vacancy').where({ status: 'approved', org_id: 'A096C0000Q' }).whereNull('deleted_at').first();
+    for (const who of [agency, await signIn(t.app, 'portal.admin'), await signIn(t.app, 'hr.chief')]) {
+      expectZhPage(await who.agent.post(`/jobs/review/${published.id}/withdraw`).type('form').send({ _csrf: who.csrf, reason: '不該成功' }), 403);
+      expect(await lastAudit(t.db, 'access.denied')).toMatchObject({ outcome: 'denied', target_id: `/jobs/review/${published.id}/withdraw` });
+    }
+    expect((await t.db('jobs_vacancy').where({ id: published.id }).first()).status).toBe('approved');
+    expectZhPage(await request(t.app).post(`/jobs/review/${published.id}/withdraw`).type('form').send({ reason: 'x' }), 403);
+  });
+});

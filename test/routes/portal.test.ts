@@ -263,7 +263,7 @@ describe('應用系統', () => {
   it('opens a system by redirecting to it', async () => {
     const hr = await makeAccount(t.db, { roles: ['hr_staff'] });
     const { agent } = await signIn(t.app, hr.login);
-    const res = await agent.get('/my/apps/A1/open');
+    const res = await agent.get('/my/apps/WEBHR/open');
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('https://webhr.dgpa.gov.tw/');
   });

@@ -58,12 +58,16 @@ const RULES: [RegExp, Access][] = [
   // administrators may also read the site's pages.
   [/^\/cloud\/admin/, ['platformAdmin']],
   [/^\/cloud\/(apply|applications|reports|deliveries)(\/|$)/, ['agencyCard']],
+  // What seed 002 shows before the card login: anyone.
+  [/^\/cloud(\/(news\/:id|services|services\/:code\/fields\.csv|install|faq|links|contact|search|files|files\/:id|ws\/ca\.pem|ws\/signer\.pem|ws\/openapi\.json))?$/, 'public'],
   [/^\/cloud(\/|$)/, ['agencyCard', 'platformAdmin']],
   // 事求人: posting only with a card (the agency card here; HR with a person card in its tests).
   [/^\/jobs\/manage/, ['agencyCard']],
   [/^\/jobs\/(review|dashboard)(\/|$)/, ['reviewer']],
   // 匯入機關確認: the portal's administrators.
   [/^\/jobs\/imports(\/|$)/, ['admin']],
+  // 刊登方式設定: the portal administrators.
+  [/^\/jobs\/publishing(\/|$)/, ['admin']],
   [/^\/jobs\/(my\/|view\/:workId\/apply)/, 'person'],
   [/^\/jobs(\/|$)/, 'public'],
   // MyData: a person's own record; HR queues (each HR sees only their agency's requests).

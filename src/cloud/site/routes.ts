@@ -1,11 +1,11 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import type { CloudRouteDeps } from '../routeDeps';
 import { ctxOf } from '../../platform/identity/context';
 import { flash, idParam, submitForm } from '../../platform/http';
 import { DomainError, FormError, NotFoundError } from '../../platform/errors';
 import { pageNumber, parseForm } from '../../platform/validation';
 import { rocShort, taipeiToday } from '../../platform/dates';
-import { isCloudAdmin, requireCloudAgency } from '../access';
+import { requireCloudAgency } from '../access';
 import { reportQuerySchema, reportSchema } from './schemas';
 import { APP_STATUS_LABELS, REPORT_STATUS_LABELS } from './service';
 import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
@@ -14,53 +14,57 @@ import { openApi } from './ws';
 export const STYLES = ['/public/css/cloud.css'];
 const LOCALS = { stylesheets: STYLES, rocShort, REPORT_STATUS_LABELS, APP_STATUS_LABELS };
 
-/** The platform's pages (seed 002 壹): agency-certificate sessions, and the Ministry's administrators. */
+/**
+ * The platform's pages (seed 002 壹). What seed 002 shows before the card login is public:
+ * 最新公告, 服務說明 (with 欄位說明), 安裝說明, 常見問題, 檔案下載, 相關連結, 聯絡我們, 搜尋 and the
+ * 介接模組's public certificates. Applying, 進度查詢, 資料交換下載 and 錯誤回報 need an agency
+ * certificate session of an agency granted the platform.
+ */
 export function siteRouter(services: CloudRouteDeps): Router {
   const site = services.cloud.site;
   const router = express.Router();
   const agency = requireCloudAgency(services);
-  const viewer = (req: Request, res: Response, next: NextFunction) => (isCloudAdmin(req) ? next() : agency(req, res, next));
   const wsUrl = () => `https://${services.config.cloudWsHost === '0.0.0.0' ? 'localhost' : services.config.cloudWsHost}:${services.config.cloudWsPort || 8443}`;
 
   // --- 最新公告 (the home page) ---
-  router.get('/cloud', viewer, async (req, res) => {
+  router.get('/cloud', async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
     const result = await site.news({ q, page: pageNumber(req.query.page) });
     res.render('cloud/site/news', { ...LOCALS, title: '最新公告', tab: 'news', q, result, links: await site.links() });
   });
-  router.get('/cloud/news/:id', viewer, async (req, res) => {
+  router.get('/cloud/news/:id', async (req, res) => {
     res.render('cloud/site/news-item', { ...LOCALS, title: '最新公告', tab: 'news', item: await site.newsItem(idParam(req.params.id)), links: await site.links() });
   });
 
   // --- 服務說明 and 欄位說明 ---
-  router.get('/cloud/services', viewer, async (_req, res) => {
+  router.get('/cloud/services', async (_req, res) => {
     res.render('cloud/site/services', { ...LOCALS, title: '服務說明', tab: 'services', services: await site.services(), links: await site.links() });
   });
-  router.get('/cloud/services/:code/fields.csv', viewer, async (req, res) => {
+  router.get('/cloud/services/:code/fields.csv', async (req, res) => {
     const sheet = await site.fieldSheet(String(req.params.code).slice(0, 20));
     res.setHeader('Cache-Control', 'private, no-store');
     res.type('text/csv; charset=utf-8').attachment(sheet.filename).send(sheet.csv);
   });
 
-  router.get('/cloud/install', viewer, async (_req, res) => res.render('cloud/site/install', { ...LOCALS, title: '安裝說明', tab: 'install', links: await site.links(), files: await site.files() }));
-  router.get('/cloud/faq', viewer, async (_req, res) => res.render('cloud/site/faq', { ...LOCALS, title: '常見問題', tab: 'faq', faqs: await site.faqs(), links: await site.links() }));
-  router.get('/cloud/links', viewer, async (_req, res) => res.render('cloud/site/links', { ...LOCALS, title: '相關連結', menu: 'links', links: await site.links() }));
-  router.get('/cloud/contact', viewer, async (_req, res) => res.render('cloud/site/contact', { ...LOCALS, title: '聯絡我們', menu: 'contact', links: await site.links() }));
-  router.get('/cloud/search', viewer, async (req, res) => {
+  router.get('/cloud/install', async (_req, res) => res.render('cloud/site/install', { ...LOCALS, title: '安裝說明', tab: 'install', links: await site.links(), files: await site.files() }));
+  router.get('/cloud/faq', async (_req, res) => res.render('cloud/site/faq', { ...LOCALS, title: '常見問題', tab: 'faq', faqs: await site.faqs(), links: await site.links() }));
+  router.get('/cloud/links', async (_req, res) => res.render('cloud/site/links', { ...LOCALS, title: '相關連結', menu: 'links', links: await site.links() }));
+  router.get('/cloud/contact', async (_req, res) => res.render('cloud/site/contact', { ...LOCALS, title: '聯絡我們', menu: 'contact', links: await site.links() }));
+  router.get('/cloud/search', async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
     res.render('cloud/site/search', { ...LOCALS, title: '搜尋', menu: 'search', q, found: await site.search(q), links: await site.links() });
   });
-  router.get('/cloud/files', viewer, async (_req, res) => res.render('cloud/site/files', { ...LOCALS, title: '檔案下載', menu: 'files', files: await site.files(), links: await site.links() }));
-  router.get('/cloud/files/:id', viewer, async (req, res) => {
+  router.get('/cloud/files', async (_req, res) => res.render('cloud/site/files', { ...LOCALS, title: '檔案下載', menu: 'files', files: await site.files(), links: await site.links() }));
+  router.get('/cloud/files/:id', async (req, res) => {
     const f = await site.file(idParam(req.params.id));
     if (f.url) return res.redirect(String(f.url));
     services.uploads.send(res, { storedName: String(f.storedName), originalName: String(f.originalName), mime: String(f.mime) });
   });
 
   // --- 介接模組: public parts (CA certificate, OpenAPI) ---
-  router.get('/cloud/ws/ca.pem', viewer, (_req, res) => res.type('application/x-pem-file').attachment('cloud-ca.pem').send(site.caCertPem()));
-  router.get('/cloud/ws/openapi.json', viewer, (_req, res) => res.attachment('cloud-openapi.json').json(openApi(wsUrl())));
-  router.get('/cloud/ws/signer.pem', viewer, (_req, res) => res.type('application/x-pem-file').attachment('cloud-signer.pem').send(site.signerCertPem()));
+  router.get('/cloud/ws/ca.pem', (_req, res) => res.type('application/x-pem-file').attachment('cloud-ca.pem').send(site.caCertPem()));
+  router.get('/cloud/ws/openapi.json', (_req, res) => res.attachment('cloud-openapi.json').json(openApi(wsUrl())));
+  router.get('/cloud/ws/signer.pem', (_req, res) => res.type('application/x-pem-file').attachment('cloud-signer.pem').send(site.signerCertPem()));
 
   // --- 錯誤回報 ---
   const reportFormLocals = async (extra: object = {}) => ({ ...LOCALS, title: '新增錯誤回報', menu: 'reports', services: await site.services(), ...extra });

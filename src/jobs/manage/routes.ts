@@ -65,11 +65,17 @@ export function createManageRouter(deps: Pick<JobsDeps, 'audit' | 'uploads'>, ma
     if (req.uploadError) return res.status(400).render('jobs/form', { ...locals, values: keepValues(req.body), errors: { files: req.uploadError } });
     try {
       if (editing) {
-        await manage.update(req.user!, editing.id, req.body, req.uploads ?? [], ctxOf(req));
-        flash(req, 'success', `職缺編號 ${editing.workId} 已修改，將重新審核。`);
+        const { published } = await manage.update(req.user!, editing.id, req.body, req.uploads ?? [], ctxOf(req));
+        flash(req, 'success', published ? `職缺編號 ${editing.workId} 已修改，並已刊登。` : `職缺編號 ${editing.workId} 已修改，將重新審核。`);
       } else {
         const v = await manage.create(req.user!, req.body, req.uploads ?? [], ctxOf(req));
-        flash(req, 'success', `已送出，職缺編號 ${v.workId}，審核通過後於有效期間內公告。`);
+        flash(
+          req,
+          'success',
+          v.status === 'approved'
+            ? `已送出，職缺編號 ${v.workId}，已完成刊登，於有效期間（${rocShort(v.dateFrom)}～${rocShort(v.dateTo)}）內公告。`
+            : `已送出，職缺編號 ${v.workId}，審核通過後於有效期間內公告。`,
+        );
       }
       res.redirect(303, '/jobs/manage');
     } catch (err) {

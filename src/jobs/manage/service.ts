@@ -14,6 +14,7 @@ import type { VacancyData, VacancyRepository, VacancyRow } from '../vacancyRepos
 import type { ApplicationRepository } from '../apply/repository';
 import type { ManageRepository } from './repository';
 import { vacancySchema } from './schemas';
+import type { PublishingService } from '../publishing/service';
 
 export const CARD_RULE = '自102年1月15日起本系統僅得以自然人憑證或機關憑證方式登錄職缺資料，系統將自動於職缺有效期間內公告。';
 
@@ -22,9 +23,10 @@ export const OWN_APPLICATION_MESSAGE = '您已應徵此職缺，不得調閱其�
 
 /** 機關徵才登錄: an agency's postings, and 調閱履歷 of their applicants. */
 export function createManageService(
-  core: Pick<JobsDeps, 'db' | 'audit' | 'uploads' | 'identity' | 'resumePdf'>,
+  core: Pick<JobsDeps, 'db' | 'audit' | 'uploads' | 'identity' | 'resumePdf' | 'clock'>,
   vacancies: Vacancies,
   repos: { vacancies: VacancyRepository; manage: ManageRepository; applications: ApplicationRepository },
+  publishing: Pick<PublishingService, 'reviewBeforePublish'>,
 ) {
   const { audit, db } = core;
   const repo = repos.vacancies;
@@ -143,15 +145,22 @@ export function createManageService(
       return repos.manage.agencyList(u.agencyId, { ...opts, today: vacancies.today() });
     },
 
-    /** A new posting: its work number from the platform counter, pending review. */
+    /**
+     * A new posting, its work number from the platform counter: published at once for its
+     * 有效期間 (seed 004: 送出 即可完成刊登), or pending review when the agency's setting says so.
+     */
     async create(u: SessionUser, body: unknown, files: ReceivedFile[], ctx: RequestContext): Promise<VacancyRow> {
       const input = parseVacancy(body, { isNew: true });
       const id = await core.uploads.keep(files, async (stored) =>
         db.transaction(async (trx) => {
           const workId = await counter.next(trx, 'jobs.vacancy');
-          const id = await repo.insert({ ...dataOf(u, input), workId }, trx);
+          const review = await publishing.reviewBeforePublish(u.agencyId, trx);
+          const id = await repo.insert({ ...dataOf(u, input), workId }, trx, review ? {} : { publishedAt: core.clock() });
           await repo.addAttachments(id, stored, trx);
-          await audit.record({ actor: actorOf(u), action: 'jobs.vacancy.create', target: { type: 'jobs_vacancy', id: workId }, ip: ctx.ip, requestId: ctx.requestId, details: { method: u.method } }, trx);
+          await audit.record(
+            { actor: actorOf(u), action: 'jobs.vacancy.create', target: { type: 'jobs_vacancy', id: workId }, ip: ctx.ip, requestId: ctx.requestId, details: { method: u.method, published: !review } },
+            trx,
+          );
           return id;
         }),
       );
@@ -168,15 +177,27 @@ export function createManageService(
       return { v, attachments: await vacancies.attachments(v.id) };
     },
 
-    async update(u: SessionUser, id: number, body: unknown, files: ReceivedFile[], ctx: RequestContext) {
+    /**
+     * A changed posting is published again at once, unless the agency's vacancies are reviewed
+     * first or a reviewer took this one down: then it waits for a reviewer. Returns whether
+     * it is published.
+     */
+    async update(u: SessionUser, id: number, body: unknown, files: ReceivedFile[], ctx: RequestContext): Promise<{ published: boolean }> {
       const v = await ownVacancy(u, id, ctx, 'jobs.vacancy.edit');
       const input = parseVacancy(body, { isNew: false });
-      await core.uploads.keep(files, async (stored) =>
+      return core.uploads.keep(files, async (stored) =>
         db.transaction(async (trx) => {
-          // A changed posting goes back to review.
-          await repo.update(id, { ...dataOf(u, input), status: 'pending', reviewReason: '', approvedAt: null, reviewedAt: null }, trx);
+          const review = v.status === 'withdrawn' || (await publishing.reviewBeforePublish(u.agencyId, trx));
+          const state = review
+            ? { status: 'pending' as const, reviewReason: '', approvedAt: null, reviewedAt: null }
+            : { status: 'approved' as const, reviewReason: '', approvedAt: core.clock(), reviewedAt: null };
+          await repo.update(id, { ...dataOf(u, input), ...state }, trx);
           await repo.addAttachments(id, stored, trx);
-          await audit.record({ actor: actorOf(u), action: 'jobs.vacancy.update', target: { type: 'jobs_vacancy', id: v.workId }, ip: ctx.ip, requestId: ctx.requestId }, trx);
+          await audit.record(
+            { actor: actorOf(u), action: 'jobs.vacancy.update', target: { type: 'jobs_vacancy', id: v.workId }, ip: ctx.ip, requestId: ctx.requestId, details: { published: !review } },
+            trx,
+          );
+          return { published: !review };
         }),
       );
     },

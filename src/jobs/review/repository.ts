@@ -8,6 +8,13 @@ export function createReviewRepository(db: Db, vacancies: VacancyRepository) {
     async pending(): Promise<VacancyRow[]> {
       return (await vacancies.vacancies().where('v.status', 'pending').select(db.raw(SELECT_SQL)).orderBy('v.created_at').limit(200)).map((r: Record<string, unknown>) => toVacancy(r)!);
     },
+    /** Published vacancies not yet past their 有效期間, newest first (at most 50), or the one with this 職缺編號. */
+    async published(workId: number | null, today: string): Promise<VacancyRow[]> {
+      const q = vacancies.vacancies().where('v.status', 'approved');
+      if (workId !== null) q.where('v.work_id', workId);
+      else q.where('v.date_to', '>=', today);
+      return (await q.select(db.raw(SELECT_SQL)).orderBy('v.approved_at', 'desc').orderBy('v.id', 'desc').limit(50)).map((r: Record<string, unknown>) => toVacancy(r)!);
+    },
     /** New approved vacancies per ISO week, by 官等 and by county (dashboard). */
     async weeklyStats(since: string) {
       const byGrade = await db.raw(

@@ -3,21 +3,31 @@ import type { JobsDeps } from '../deps';
 import { ctxOf } from '../../platform/identity/context';
 import { flash } from '../../platform/http';
 import { keepValues } from '../../platform/validation';
-import { FormError } from '../../platform/errors';
+import { DomainError, FormError } from '../../platform/errors';
 import { requireRole } from '../../platform/identity/guards';
 import { chartSvg } from '../../platform/svgChart';
 import { rocShort } from '../../platform/dates';
 import { common, notice, vacancyId } from '../pages';
 import type { ReviewService } from './service';
 
-/** 職缺審核 and 職缺統計: the reviewers' pages. */
+/** 職缺審核 (and 下架 of a published vacancy) and 職缺統計: the reviewers' pages. */
 export function createReviewRouter(deps: Pick<JobsDeps, 'audit'>, review: ReviewService): Router {
   const router = express.Router();
   const audit = deps.audit;
 
   const reviewer = requireRole(audit, 'jobs_reviewer');
-  router.get('/jobs/review', reviewer, async (_req, res) => {
-    res.render('jobs/review-list', { ...common, title: '職缺審核', rows: await review.pending() });
+  router.get('/jobs/review', reviewer, async (req, res) => {
+    const raw = typeof req.query.workId === 'string' ? req.query.workId.trim() : '';
+    const workId = /^\d{1,12}$/.test(raw) ? Number(raw) : null;
+    const errors = raw && workId === null ? { workId: '職缺編號須為數字' } : {};
+    res.status(raw && workId === null ? 400 : 200).render('jobs/review-list', {
+      ...common,
+      title: '職缺審核',
+      rows: await review.pending(),
+      published: await review.published(workId),
+      values: { workId: raw },
+      errors,
+    });
   });
   router.get('/jobs/review/:id', reviewer, async (req, res) => {
     const { v, attachments } = await review.vacancy(vacancyId(req));
@@ -33,6 +43,22 @@ export function createReviewRouter(deps: Pick<JobsDeps, 'audit'>, review: Review
       if (err instanceof FormError) {
         const { v, attachments } = await review.vacancy(id);
         return res.status(400).render('jobs/review', { ...common, title: '職缺審核', v, attachments, numberText: notice(v), values: keepValues(req.body), errors: err.errors });
+      }
+      throw err;
+    }
+  });
+
+  router.post('/jobs/review/:id/withdraw', reviewer, async (req, res) => {
+    const id = vacancyId(req);
+    try {
+      const v = await review.withdraw(req.user!, id, req.body, ctxOf(req));
+      flash(req, 'success', `職缺編號 ${v.workId} 已下架，已通知刊登機關。`);
+      res.redirect(303, '/jobs/review');
+    } catch (err) {
+      if (err instanceof FormError || (err instanceof DomainError && err.code === 'not_published')) {
+        const { v, attachments } = await review.vacancy(id);
+        const errors = err instanceof FormError ? err.errors : { reason: err.message };
+        return res.status(err instanceof FormError ? 400 : 409).render('jobs/review', { ...common, title: '職缺審核', v, attachments, numberText: notice(v), values: keepValues(req.body), errors });
       }
       throw err;
     }

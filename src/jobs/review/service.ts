@@ -2,22 +2,63 @@ import type { JobsDeps } from '../deps';
 import type { SessionUser } from '../../platform/identity/sessionUser';
 import type { RequestContext } from '../../platform/identity/context';
 import { actorOf } from '../../platform/identity/actor';
-import { NotFoundError } from '../../platform/errors';
+import { DomainError, NotFoundError } from '../../platform/errors';
+import { rocShort } from '../../platform/dates';
 import { parseForm } from '../../platform/validation';
 import { COUNTY_NAME } from '../codes';
 import type { Vacancies } from '../vacancies';
 import type { VacancyRepository } from '../vacancyRepository';
 import type { ReviewRepository } from './repository';
-import { reviewSchema } from './schemas';
+import { reviewSchema, withdrawSchema } from './schemas';
 
 const GRADE_NAMES = ['委任', '薦任', '簡任', '未定'];
 
 /** 職缺審核 (the reviewer's queue and decision) and 職缺統計. */
-export function createReviewService(core: Pick<JobsDeps, 'db' | 'clock' | 'audit'>, vacancies: Vacancies, vacancyRepo: VacancyRepository, repo: ReviewRepository) {
+export function createReviewService(core: Pick<JobsDeps, 'db' | 'clock' | 'audit' | 'mail'>, vacancies: Vacancies, vacancyRepo: VacancyRepository, repo: ReviewRepository) {
   const { audit, db } = core;
   return {
     async pending() {
       return repo.pending();
+    },
+    /** Published vacancies (current ones, newest first), or the one with this 職缺編號. */
+    async published(workId: number | null) {
+      return repo.published(workId, vacancies.today());
+    },
+    /**
+     * 下架: takes a published vacancy down with a reason, audited, and mails the reason to the
+     * agency's contact for the vacancy (the mail is queued in the same transaction).
+     */
+    async withdraw(u: SessionUser, id: number, body: unknown, ctx: RequestContext) {
+      const v = await vacancyRepo.byId(id);
+      if (!v) throw new NotFoundError('查無此職缺');
+      const { reason } = parseForm(withdrawSchema, body);
+      if (v.status !== 'approved') throw new DomainError('not_published', '此職缺目前未刊登，無須下架。', 409);
+      const mailId = await db.transaction(async (trx) => {
+        const now = core.clock();
+        await vacancyRepo.update(id, { status: 'withdrawn', reviewReason: reason, reviewedAt: now, approvedAt: null, reviewedByAccountId: u.accountId }, trx);
+        await audit.record({ actor: actorOf(u), action: 'jobs.vacancy.withdraw', target: { type: 'jobs_vacancy', id: v.workId }, ip: ctx.ip, requestId: ctx.requestId, details: { reason, agency: v.orgId } }, trx);
+        if (!v.fillerEmail) return null;
+        return core.mail.queue(
+          {
+            to: v.fillerEmail,
+            subject: `【事求人機關徵才系統】職缺編號 ${v.workId} 已下架`,
+            text: [
+              `${v.orgName} ${v.fillerName} 您好：`,
+              '',
+              `貴機關於事求人機關徵才系統刊登之職缺（職缺編號 ${v.workId}，${v.title}，有效期間 ${rocShort(v.dateFrom)}～${rocShort(v.dateTo)}）已由審核人員下架，不再公告。`,
+              '',
+              `下架理由：${reason}`,
+              '',
+              '如需重新刊登，請至「機關徵才登錄」修改此職缺後送出，經審核通過後再行公告。',
+              '',
+              '事求人機關徵才系統',
+            ].join('\n'),
+          },
+          trx,
+        );
+      });
+      if (mailId !== null) await core.mail.flush(mailId);
+      return v;
     },
     /** A vacancy under review, with its attachments. */
     async vacancy(id: number) {

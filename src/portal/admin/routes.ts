@@ -36,7 +36,7 @@ export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clo
   // --- 應用系統 管理 ---
   const appForm = (extra: object = {}) => ({ title: '應用系統管理', categories: APP_CATEGORIES, roleLabels: ROLE_LABELS, ...extra });
   router.get('/apps', async (_req, res) => res.render('admin/apps', { title: '應用系統管理', apps: await admin.apps(), categories: APP_CATEGORIES, roleLabels: ROLE_LABELS }));
-  router.get('/apps/new', (_req, res) => res.render('admin/app-form', appForm({ editing: null, values: { active: 'on', sortOrder: '0' } })));
+  router.get('/apps/new', (_req, res) => res.render('admin/app-form', appForm({ editing: null, values: { active: 'on', showCode: 'on', sortOrder: '0' } })));
   router.post('/apps', async (req, res) => {
     await submitForm(req, res, 'admin/app-form', appForm({ editing: null }), async () => {
       const input = parseForm(appSchema, req.body);
@@ -51,7 +51,7 @@ export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clo
       'admin/app-form',
       appForm({
         editing: a,
-        values: { ...a, requiredRole: a.requiredRole ?? '', sortOrder: String(a.sortOrder), active: a.active ? 'on' : '' },
+        values: { ...a, requiredRole: a.requiredRole ?? '', agencies: a.agencies.join('\n'), sortOrder: String(a.sortOrder), active: a.active ? 'on' : '', showCode: a.showCode ? 'on' : '' },
       }),
     );
   });
