@@ -32,6 +32,8 @@ const RULES: [RegExp, Access][] = [
   // A person who opens the agency card's page is sent to their own 我的專區.
   [/^\/agency$/, { only: ['agencyCard'], othersRedirectTo: '/my' }],
   [/^\/my\/password-reset(\/lookup)?$/, ['hr', 'agent', 'supervisor', 'otherAgencyHr', 'agencyCard']],
+  // 機關通知 of 網頁訊息: HR staff, each to their own agency.
+  [/^\/my\/messages\/notice$/, ['hr', 'otherAgencyHr']],
   [/^\/my(\/|$)/, 'person'],
   [/^\/admin\//, ['admin']],
   [/^\/api\/pics\/openapi\.json$/, 'public'],
