@@ -261,12 +261,13 @@ export function createMessagesRepository(db: Db) {
       );
     },
 
-    /** The header's badge: one index-only count, as a prepared statement. */
-    async unreadCount(personId: number): Promise<number> {
-      const rows = await prepared<{ n: number }>(
-        db,
-        db('message_recipient').where({ person_id: personId }).whereNull('read_at').whereNull('deleted_at').select(db.raw('count(*)::int as n')),
-      );
+    /**
+     * The header's badge: one count on the unread index, as a prepared statement, that stops
+     * at `cap` (the badge shows 99+), so a person with 10,000 unread costs what one with 100 does.
+     */
+    async unreadCount(personId: number, cap: number): Promise<number> {
+      const unread = db('message_recipient').where({ person_id: personId }).whereNull('read_at').whereNull('deleted_at').select(db.raw('1')).limit(cap);
+      const rows = await prepared<{ n: number }>(db, db.from(unread.as('u')).select(db.raw('count(*)::int as n')));
       return rows[0]?.n ?? 0;
     },
 

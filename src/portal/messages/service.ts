@@ -27,6 +27,8 @@ import {
 
 type Ctx = RequestContext;
 const PAGE_SIZE = 20;
+/** The badge counts up to here and shows 99+ beyond. */
+export const UNREAD_CAP = 100;
 
 /** How a signature follows the body (the usual "-- " line). */
 export function withSignature(body: string, signature: string): string {
@@ -76,8 +78,8 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
   return {
     isHr: (u: SessionUser | undefined) => hasRole(u, 'hr_staff'),
 
-    /** The header's badge. */
-    unreadCount: (u: SessionUser) => repo.unreadCount(u.personId),
+    /** The header's badge: the unread count, up to UNREAD_CAP (shown as 99+ beyond). */
+    unreadCount: (u: SessionUser) => repo.unreadCount(u.personId, UNREAD_CAP),
 
     // --- 網頁訊息 ---
     parseSearch(query: Record<string, unknown>): InboxFilter {
