@@ -5,6 +5,7 @@ import { seedCloudSiteDemo } from './cloud-site';
 import { seedCloudDemo } from './cloud';
 import { seedJobsDemo } from './jobs';
 import { seedMydataDemo } from './mydata';
+import { seedMessagesDemo } from './messages';
 
 /** Each area's demo data, after the people and accounts of seedDemo. */
 export async function seedAreas(db: Knex): Promise<Record<string, unknown>> {
@@ -15,5 +16,6 @@ export async function seedAreas(db: Knex): Promise<Record<string, unknown>> {
     cloud: await seedCloudDemo(db),
     jobs: await seedJobsDemo(db),
     mydata: await seedMydataDemo(db),
+    messages: await seedMessagesDemo(db),
   };
 }
