@@ -94,9 +94,17 @@ describe('網頁訊息 (e公務)', () => {
 
     const fw = await b.agent.get(`/my/messages/new?forward=${id}`);
     expect(inputValue(fw.text, 'subject')).toBe('FW: 跨機關詢問');
+    // The forwarded message's files count toward the 3 attachments.
+    const withFiles = await compose(a, { to: String(b.personId), subject: '附件三個', body: '見附件' }, [[PDF, '1.pdf'], [PDF, '2.pdf'], [PDF, '3.pdf']]);
+    const tooMany = await compose(b, { to: String(c.personId), subject: 'FW: 附件三個', body: '再加一個', forwardOf: String(idOf(withFiles)) }, [[PDF, '4.pdf']]);
+    expectZhPage(tooMany, 400);
+    expect(formErrors(tooMany.text)).toEqual(['附件最多 3 個（含轉寄訊息原有的附件）']);
+    const forwardFiles = await compose(b, { to: String(c.personId), subject: 'FW: 附件三個', body: '請參考', forwardOf: String(idOf(withFiles)) });
+    expect(forwardFiles.status).toBe(303);
+    expect(await t.db('message_attachment').where({ message_id: idOf(forwardFiles) }).count({ n: '*' })).toEqual([{ n: 3 }]);
     const forward = await compose(b, { to: String(c.personId), subject: 'FW: 跨機關詢問', body: '請參考', forwardOf: String(id) });
     expect(forward.status).toBe(303);
-    expect(await inboxOf(c.personId).count({ n: '*' })).toEqual([{ n: 1 }]);
+    expect(await inboxOf(c.personId).count({ n: '*' })).toEqual([{ n: 2 }]);
   });
 
   it('searches the inbox by sender, subject and date', async () => {

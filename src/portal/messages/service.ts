@@ -11,6 +11,7 @@ import { parseForm } from '../../platform/validation';
 import { rocDateTime } from '../../platform/dates';
 import { createMessagesRepository, type InboxFilter } from './repository';
 import {
+  ATTACHMENTS_MAX,
   GROUP_MAX,
   NOTICE_SCOPES,
   addContactSchema,
@@ -187,6 +188,9 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
           throw new NotFoundError('查無此訊息');
         }
         forwarded = original;
+      }
+      if (forwarded && (await repo.attachments(forwarded.id)).length + files.length > ATTACHMENTS_MAX) {
+        throw new FormError({ files: `附件最多 ${ATTACHMENTS_MAX} 個（含轉寄訊息原有的附件）` });
       }
       const named = await repo.people(input.to);
       const contacts = await repo.contactIds(u.personId);
