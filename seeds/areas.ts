@@ -7,6 +7,7 @@ import { seedJobsDemo } from './jobs';
 import { seedMydataDemo } from './mydata';
 import { seedSurveysDemo } from './surveys';
 import { seedJobsPublishingDemo } from './jobs-publishing';
+import { seedMessagesDemo } from './messages';
 
 /** Each area's demo data, after the people and accounts of seedDemo. */
 export async function seedAreas(db: Knex): Promise<Record<string, unknown>> {
@@ -19,5 +20,6 @@ export async function seedAreas(db: Knex): Promise<Record<string, unknown>> {
     mydata: await seedMydataDemo(db),
     surveys: await seedSurveysDemo(db),
     jobsPublishing: await seedJobsPublishingDemo(db),
+    messages: await seedMessagesDemo(db),
   };
 }

@@ -29,6 +29,7 @@ import { picsRoutes } from './pics';
 import { cloudRoutes } from './cloud';
 import { jobsRoutes } from './jobs';
 import { mydataRoutes } from './mydata';
+import { messagesRoutes } from './portal/messages';
 import { UPLOAD_POLICIES, formatBytes, uploadHint } from './platform/uploadPolicies';
 
 export interface AppDeps {
@@ -162,6 +163,8 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
 
   // Each area's routes get only what they declare (src/services.ts, ROUTE_DEPS).
   const areas = services.routes;
+  // First, so every signed-in page (any area's, and error pages) shows the unread count.
+  app.use(messagesRoutes(areas.messages));
   app.use(authRoutes(areas.auth, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
   app.use(cardRoutes(areas.auth, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));
   app.use(portalRoutes(areas.portal, config));

@@ -30,6 +30,7 @@ import { createPicsServices, picsJobs } from './pics';
 import { createCloudServices, cloudJobs } from './cloud';
 import { createJobsServices, jobsJobs } from './jobs';
 import { createMydataServices, mydataJobs } from './mydata';
+import { createMessagesServices, messagesJobs } from './portal/messages';
 import type { authRoutes } from './auth/routes';
 import type { cardRoutes } from './auth/cardRoutes';
 import type { portalRoutes } from './portal/routes';
@@ -39,6 +40,7 @@ import type { picsRoutes } from './pics';
 import type { cloudRoutes } from './cloud';
 import type { jobsRoutes } from './jobs';
 import type { mydataRoutes } from './mydata';
+import type { messagesRoutes } from './portal/messages';
 
 function trustFilesStamp(dir: string): string {
   return ['crl.pem', 'ca/moica.pem', 'ca/gca.pem', 'ca/nhi.pem']
@@ -76,6 +78,7 @@ export const ROUTE_DEPS = {
   cloud: keysOf<Parameters<typeof cloudRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'verification', 'identity', 'content', 'cardLogin', 'cloud']),
   jobs: keysOf<Parameters<typeof jobsRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger', 'resumePdf', 'jobs']),
   mydata: keysOf<Parameters<typeof mydataRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'uploads', 'verification', 'content', 'mydata']),
+  messages: keysOf<Parameters<typeof messagesRoutes>[0]>()(['audit', 'uploads', 'messages']),
 };
 
 /** The services every area builds on. */
@@ -171,6 +174,8 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     // jobs → mydata: an applicant's resume is the MyData resume PDF.
     jobs: createJobsServices({ ...pick('db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger'), resumePdf: mydata.resumePdf }),
     mydata,
+    /** 網頁訊息 (e公務), 通訊錄, 群組設定, 簽名檔設定 of 我的專區. */
+    messages: createMessagesServices(pick('db', 'config', 'clock', 'audit', 'mail', 'uploads')),
     /** jobs → mydata, for the 事求人 pages (the applicant's resume). */
     resumePdf: mydata.resumePdf,
     /** auth → portal: signing in or out makes the portal forget its per-user caches. */
@@ -188,6 +193,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     cloud: only(services, ROUTE_DEPS.cloud),
     jobs: only(services, ROUTE_DEPS.jobs),
     mydata: only(services, ROUTE_DEPS.mydata),
+    messages: only(services, ROUTE_DEPS.messages),
   };
   core.scheduler.add({ name: 'mail.retry', everyMinutes: config.mailRetryMinutes, run: () => core.mail.retryPending() });
   core.scheduler.add({
@@ -196,7 +202,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     run: async () => ({ incoming: await core.uploads.sweepIncoming(), orphans: await core.uploads.sweepOrphans(db, config.uploadOrphanMs) }),
   });
   core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
-  for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata)]) core.scheduler.add(job);
+  for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata), ...messagesJobs(routes.messages)]) core.scheduler.add(job);
   return { ...services, routes };
 }
 

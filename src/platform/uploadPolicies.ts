@@ -134,6 +134,14 @@ export const UPLOAD_POLICIES = {
     kinds: ['pdf', 'office', 'text', 'zip', 'image'],
     hint: (f) => `${f.file} 以內；${f.kinds}。`,
   },
+  /** Attachments of a 網頁訊息 (e公務) message. */
+  messageAttachments: {
+    maxFileBytes: 4 * MB,
+    maxTotalBytes: 10 * MB,
+    maxFiles: 3,
+    kinds: ['image', 'pdf', 'office', 'text', 'zip'],
+    hint: (f) => `最多 ${f.files} 個檔案，單一檔案不超過 ${f.file}，合計不超過 ${f.total}；接受${f.kinds}。`,
+  },
 } satisfies Record<string, DeclaredUploadPolicy>;
 
 export type UploadPolicyName = keyof typeof UPLOAD_POLICIES;

@@ -234,13 +234,15 @@ export function createUploadStore(root: string) {
      * Parses a multipart form: text fields into `req.body`, files checked against the
      * policy while streaming (size, count, total) and then by content. A refusal sets
      * `req.uploadError` and keeps nothing, so the route can show the form again.
-     * `fields` names the file inputs.
+     * `fields` names the file inputs; `opts.textFields` raises the number of text fields a
+     * form may send (100), for forms with many checkboxes.
      */
-    receive(fields: string[], policy: UploadPolicy): RequestHandler {
+    receive(fields: string[], policy: UploadPolicy, opts: { textFields?: number } = {}): RequestHandler {
+      const textFields = opts.textFields ?? 100;
       const upload = multer({
         storage: countingDiskStorage(incoming, policy),
         defParamCharset: 'utf8',
-        limits: { fileSize: policy.maxFileBytes, files: policy.maxFiles, fields: 100, fieldSize: 200 * 1024, parts: 120 },
+        limits: { fileSize: policy.maxFileBytes, files: policy.maxFiles, fields: textFields, fieldSize: 200 * 1024, parts: textFields + 20 },
       } as multer.Options).fields(fields.map((name) => ({ name, maxCount: policy.maxFiles })));
       return (req: Request, res: Response, next: NextFunction) => {
         if (!req.is('multipart/form-data')) {

@@ -94,6 +94,30 @@ async function first<T>(what: string, q: PromiseLike<T | undefined>): Promise<T>
 const agencyOf = (s: Setup, code = NTUNHS) => first<{ id: number }>(`agency ${code}`, s.db('agency').where({ code }).first('id'));
 const chatOfWang = (s: Setup) => s.db('pics_chat as c').join('account as a', 'a.id', 'c.asker_account_id').where('a.username', 'wang.xiaoming').whereNot('c.state', 'ended').first('c.id');
 
+const wangOf = (s: Setup) => first<{ id: number }>('wang.xiaoming', s.db('person as p').join('account as a', 'a.person_id', 'p.id').where('a.username', 'wang.xiaoming').first('p.id'));
+/** A message wang.xiaoming sends himself through 撰寫訊息: in his inbox and his 寄件備份. */
+async function messageToWang(s: Setup): Promise<number> {
+  const wang = await wangOf(s);
+  const c = await s.as({ account: 'wang.xiaoming' });
+  const to = created('a message', await s.post(c, '/my/messages/new', { to: String(wang.id), subject: '測試訊息', body: '內容' }, { multipart: true }));
+  return Number(/(\d+)$/.exec(to)![1]);
+}
+/** A colleague in wang.xiaoming's 通訊錄 (added through the form when missing). */
+async function contactOfWang(s: Setup): Promise<number> {
+  const wang = await wangOf(s);
+  const other = await first<{ id: number }>('a colleague of wang', s.db('person').whereNot('id', wang.id).where({ status: '在職' }).orderBy('id').first('id'));
+  const c = await s.as({ account: 'wang.xiaoming' });
+  if (!(await s.db('message_contact').where({ owner_person_id: wang.id, person_id: other.id }).first())) {
+    created('a contact', await s.post(c, '/my/contacts', { personId: String(other.id) }));
+  }
+  return other.id;
+}
+/** A group of wang.xiaoming's, made through 群組設定. */
+async function groupOfWang(s: Setup, name: string): Promise<number> {
+  const c = await s.as({ account: 'wang.xiaoming' });
+  return Number(/(\d+)$/.exec(created('a group', await s.post(c, '/my/groups', { name })))![1]);
+}
+
 /** A 303 to where the app put the new row, or a failure with the page's first error. */
 function created(what: string, r: { status: number; location: string | null; text: string }): string {
   if (r.status !== 303 || !r.location) throw new Error(`making ${what}: ${r.status} ${/class="error-message"[^>]*>([\s\S]{0,200})/.exec(r.text)?.[1] ?? ''}`);
@@ -539,6 +563,51 @@ const FORMS: Record<string, FormSpec> = {
     targets: async (s) =>
       one({ code: (await first<{ code: string }>('agency with 事求人', s.db('agency as g').join('agency_area_grant as r', 'r.agency_id', 'g.id').where('r.area', 'jobs').orderBy('g.code', 'desc').first('g.code'))).code }, '/jobs/publishing'),
     acts: ['jobs_agency_setting'],
+  },
+
+  // --- 網頁訊息, 通訊錄, 群組設定, 簽名檔設定 (wang.xiaoming's own rows, made through the forms) ---
+  // Empty values are valid here (no signature, no mail): the forms may save wang's settings row.
+  '/my/signature': { acts: ['message_setting'] },
+  '/my/messages/settings': { acts: ['message_setting'] },
+  '/my/messages/notice': { persona: { account: 'hr.chief' } },
+  // Its form shows only when the inbox has messages.
+  '/my/messages/delete': { button: true, acts: ['message_recipient'] },
+  // The add form is on each person a directory search finds.
+  '/my/contacts': { page: '/my/contacts?dq=%E4%BA%BA%E4%BA%8B' },
+  '/my/messages/:id/delete': {
+    targets: async (s) => one({ id: String(await messageToWang(s)) }),
+    acts: ['message_recipient'],
+  },
+  '/my/messages/sent/:id/delete': {
+    targets: async (s) => {
+      const id = await messageToWang(s);
+      return one({ id: String(id) }, `/my/messages/sent/${id}`);
+    },
+    acts: ['message'],
+  },
+  '/my/contacts/:personId/delete': {
+    targets: async (s) => one({ personId: String(await contactOfWang(s)) }, '/my/contacts'),
+    acts: ['message_contact', 'message_group_member'],
+  },
+  '/my/groups/:id/members': {
+    targets: async (s) => {
+      await contactOfWang(s);
+      return one({ id: String(await groupOfWang(s, '測試群組甲')) });
+    },
+  },
+  '/my/groups/:id/members/:personId/delete': {
+    targets: async (s) => {
+      const personId = await contactOfWang(s);
+      const id = await groupOfWang(s, '測試群組乙');
+      const c = await s.as({ account: 'wang.xiaoming' });
+      created('a member', await s.post(c, `/my/groups/${id}/members`, { members: String(personId) }));
+      return one({ id: String(id), personId: String(personId) }, `/my/groups/${id}`);
+    },
+    acts: ['message_group_member'],
+  },
+  '/my/groups/:id/delete': {
+    targets: async (s) => one({ id: String(await groupOfWang(s, '測試群組丙')) }, '/my/groups'),
+    acts: ['message_group', 'message_group_member'],
   },
 
   // --- MyData ---

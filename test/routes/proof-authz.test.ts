@@ -32,6 +32,8 @@ const RULES: [RegExp, Access][] = [
   // A person who opens the agency card's page is sent to their own 我的專區.
   [/^\/agency$/, { only: ['agencyCard'], othersRedirectTo: '/my' }],
   [/^\/my\/password-reset(\/lookup)?$/, ['hr', 'agent', 'supervisor', 'otherAgencyHr', 'agencyCard']],
+  // 機關通知 of 網頁訊息: HR staff, each to their own agency.
+  [/^\/my\/messages\/notice$/, ['hr', 'otherAgencyHr']],
   [/^\/my(\/|$)/, 'person'],
   // 機關授權: portal administrators, and 銓敘部管理者 for the cloud platform; 權限管理: portal
   // administrators, and HR supervisors for their own agency's people.
@@ -156,7 +158,8 @@ describe('the authorization matrix', () => {
       expect(res.status === 401 || (res.status === 302 && /^\/login/.test(location)), `${path} anonymous: ${res.status} ${location}`).toBe(true);
       return;
     }
-    if (who === 'agencyCard' && access === 'person') {
+    // 我的專區's pages of a person (機關通知 too): an agency session is sent to its own page.
+    if (who === 'agencyCard' && (access === 'person' || path.startsWith('/my/messages/'))) {
       expect([303, 403, 404], `${path} as agency card`).toContain(res.status);
       return;
     }

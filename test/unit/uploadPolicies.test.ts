@@ -14,6 +14,7 @@ describe('upload hints are worded from the policies', () => {
       cloudConditions: '若有說明檔案可上傳一個，限 PDF、Office 文件、純文字、圖片或 ZIP，大小 5 MB 以內；再次上傳會取代原檔案。',
       cloudReport: '錯誤畫面或說明檔案 1 個，5 MB 以內；接受圖片、PDF、Office 文件、純文字或 ZIP。',
       cloudDownload: '20 MB 以內；PDF、Office 文件、純文字、ZIP 或圖片。',
+      messageAttachments: '最多 3 個檔案，單一檔案不超過 4 MB，合計不超過 10 MB；接受圖片、PDF、Office 文件、純文字或 ZIP。',
     });
   });
 

@@ -1,0 +1,20 @@
+import type { Router } from 'express';
+import type { ScheduledJob } from '../../platform/scheduler';
+import type { MessagesDeps } from './deps';
+import { createMessagesService, type MessagesService } from './service';
+import { messagesRouter } from './routes';
+
+/** 網頁訊息 (e公務) with 簽名檔設定, 通訊錄 and 群組設定, built once from the core services. */
+export function createMessagesServices(core: MessagesDeps): MessagesService {
+  return createMessagesService({ ...core, publicOrigin: core.config.publicOrigin.replace(/\/$/, '') });
+}
+
+/** The pages under /my/messages, /my/contacts, /my/groups, /my/signature, and the header's unread badge. */
+export function messagesRoutes(services: Pick<MessagesDeps, 'audit' | 'uploads'> & { messages: MessagesService }): Router {
+  return messagesRouter(services);
+}
+
+/** The new-message mail (at most one an hour per person), claimed once per period across instances. */
+export function messagesJobs(services: { messages: MessagesService }): ScheduledJob[] {
+  return [{ name: 'messages.digest', everyMinutes: 10, run: (now) => services.messages.sendDigests(now) }];
+}
