@@ -156,7 +156,11 @@ export function createBridge(config: BridgeConfig): Bridge {
     next();
   });
 
-  app.get('/', (_req, res) => {
+  // GET /: readable by IT update scripts (no Origin) and by the allowed portals' 環境檢測 (CORS).
+  app.get('/', (req, res) => {
+    res.setHeader('Vary', 'Origin');
+    const origin = req.headers.origin;
+    if (origin !== undefined && allowed.has(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
     res.type('text/plain; charset=utf-8').send(homeText());
   });
   app.get('/popupForm', (_req, res) => {

@@ -7,10 +7,10 @@ import { pageNumber, parseForm } from '../platform/validation';
 import { FormError, NotFoundError } from '../platform/errors';
 import { requireUser } from '../platform/identity/guards';
 import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
-import { bridgeTarball } from './bridgePackage';
+import { BRIDGE_VERSION, bridgePackages, builtBridgePackages } from './bridgePackage';
 import { agencySearchSchema, voteSchema } from './schemas';
 
-export function portalRoutes(services: { portal: PortalService }, config: Pick<Config, 'bridgeOrigin'>): Router {
+export function portalRoutes(services: { portal: PortalService }, config: Pick<Config, 'bridgeOrigin' | 'publicOrigin'>): Router {
   const { portal } = services;
   const router = express.Router();
 
@@ -22,9 +22,24 @@ export function portalRoutes(services: { portal: PortalService }, config: Pick<C
 
   router.get('/sitemap', (_req, res) => res.render('portal/sitemap', { title: '網站導覽' }));
   router.get('/help/first-login', (_req, res) => res.render('help/first-login', { title: '第一次登入說明' }));
-  router.get('/help/components', (_req, res) => res.render('help/components', { title: '元件下載區及環境檢測', bridgeOrigin: config.bridgeOrigin }));
+  // 元件下載區: the bridge's Linux packages (built on first use, then cached), and the version 環境檢測 expects.
+  const packages = () => bridgePackages([config.publicOrigin]);
+  router.get('/help/components', (_req, res) => {
+    const built = builtBridgePackages();
+    // Started here so the page shows size and SHA-256 soon; a failure surfaces (and is logged) on download.
+    if (!built) packages().catch(() => undefined);
+    res.render('help/components', { title: '元件下載區及環境檢測', bridgeOrigin: config.bridgeOrigin, bridgeVersion: BRIDGE_VERSION, packages: built });
+  });
   router.get('/help/components/ecpa-card-bridge.tar.gz', async (_req, res) => {
-    res.type('application/gzip').attachment('ecpa-card-bridge.tar.gz').send(await bridgeTarball());
+    const { archive } = await packages();
+    res.type('application/gzip');
+    res.download(archive.file, archive.name);
+  });
+  router.get('/help/components/ecpa-card-bridge.deb', async (_req, res) => {
+    const { deb } = await packages();
+    if (!deb) throw new NotFoundError('本伺服器無法產製 .deb 安裝檔，請下載 .tar.gz 安裝檔。');
+    res.type('application/vnd.debian.binary-package');
+    res.download(deb.file, deb.name);
   });
 
   // --- 最新公告 ---
