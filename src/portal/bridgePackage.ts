@@ -265,19 +265,30 @@ function buildDeb(stage: string, tree: string, outFile: string) {
  * Builds the packages into `<baseDir>/<key>/` (kept there: a second call with the same
  * sources, runtime and origins returns them without building again).
  */
-export async function buildBridgePackages(baseDir: string, origins: string[], opts: { deb?: boolean } = {}): Promise<BridgePackages> {
-  const key = sourceHash(origins);
-  // One folder per sources + runtime + origins: builds for different portals never mix.
-  const outDir = path.join(baseDir, key.slice(0, 16));
-  const manifestFile = path.join(outDir, 'manifest.json');
+function cached(baseDir: string, key: string, opts: { deb?: boolean }): BridgePackages | null {
   try {
-    const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as BridgePackages & { key: string };
+    const m = JSON.parse(fs.readFileSync(path.join(baseDir, key.slice(0, 16), 'manifest.json'), 'utf8')) as BridgePackages & { key: string };
     if (m.key === key && fs.existsSync(m.archive.file) && (!m.deb || fs.existsSync(m.deb.file)) && (opts.deb === false || m.deb || !hasDpkgDeb())) {
       return { version: m.version, archive: m.archive, deb: m.deb };
     }
   } catch {
     // not built yet
   }
+  return null;
+}
+
+/** The packages already built for these sources and origins in `baseDir`, without building. */
+export function findBridgePackages(baseDir: string, origins: string[]): BridgePackages | null {
+  return cached(baseDir, sourceHash(origins), {});
+}
+
+export async function buildBridgePackages(baseDir: string, origins: string[], opts: { deb?: boolean } = {}): Promise<BridgePackages> {
+  const key = sourceHash(origins);
+  // One folder per sources + runtime + origins: builds for different portals never mix.
+  const outDir = path.join(baseDir, key.slice(0, 16));
+  const manifestFile = path.join(outDir, 'manifest.json');
+  const found = cached(baseDir, key, opts);
+  if (found) return found;
   fs.mkdirSync(outDir, { recursive: true });
   const stage = fs.mkdtempSync(path.join(outDir, '.stage-'));
   try {
@@ -326,7 +337,11 @@ export function bridgePackages(origins: string[]): Promise<BridgePackages> {
   return building;
 }
 
-/** The packages if already built in this process (the download page shows size and SHA-256 then). */
-export function builtBridgePackages(): BridgePackages | null {
+/**
+ * The packages if already built (in this process, or earlier by `npm run bridge:package` or
+ * another instance): the download page then shows their size and SHA-256. Never builds.
+ */
+export function builtBridgePackages(origins: string[]): BridgePackages | null {
+  if (!ready) ready = findBridgePackages(PACKAGE_DIR, origins);
   return ready;
 }

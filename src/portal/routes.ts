@@ -25,9 +25,8 @@ export function portalRoutes(services: { portal: PortalService }, config: Pick<C
   // 元件下載區: the bridge's Linux packages (built on first use, then cached), and the version 環境檢測 expects.
   const packages = () => bridgePackages([config.publicOrigin]);
   router.get('/help/components', (_req, res) => {
-    const built = builtBridgePackages();
-    // Started here so the page shows size and SHA-256 soon; a failure surfaces (and is logged) on download.
-    if (!built) packages().catch(() => undefined);
+    // Size and SHA-256 once built (npm run bridge:package after a deployment, or the first download).
+    const built = builtBridgePackages([config.publicOrigin]);
     res.render('help/components', { title: '元件下載區及環境檢測', bridgeOrigin: config.bridgeOrigin, bridgeVersion: BRIDGE_VERSION, packages: built });
   });
   router.get('/help/components/ecpa-card-bridge.tar.gz', async (_req, res) => {
