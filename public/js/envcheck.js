@@ -122,11 +122,14 @@
     bridge = box.getAttribute('data-bridge');
     box.textContent = '檢測中…';
     if (versionLine) versionLine.hidden = true;
-    readVersion().then(showVersion);
+    // The version is asked once the popup has answered or given up (one thing at a time
+    // for the component, which has 3.5 s to speak).
+    function thenVersion() { readVersion().then(showVersion); }
     // Open the popup inside the click, or the browser blocks it.
     const popup = window.open(bridge + '/popupForm', '憑證讀取中', 'width=480,height=360');
     if (!popup) {
       item(list(), '瀏覽器封鎖了憑證元件視窗，請允許本網站的彈出式視窗後，再按一次「開始檢測」。', true);
+      thenVersion();
       return;
     }
     let done = false;
@@ -138,6 +141,7 @@
       window.removeEventListener('message', onMessage);
       try { popup.close(); } catch (e) { /* ignore */ }
       notReachable();
+      thenVersion();
     }
     function onMessage(e) {
       if (e.origin !== bridge || e.source !== popup) return;
@@ -155,6 +159,7 @@
       clearTimeout(timer);
       window.removeEventListener('message', onMessage);
       show(data);
+      thenVersion();
     }
     window.addEventListener('message', onMessage);
   });
