@@ -26,6 +26,26 @@
     0x76500002: '插入之憑證已過期，請確認所持憑證之有效性。',
   };
 
+  const USAGE_SIGN = 'digitalSignature';
+  const USAGE_ENCRYPT = 'keyEncipherment|dataEncipherment';
+  function flat(b64) { return String(b64 || '').replace(/\s+/g, ''); }
+
+  // The encryption certificate (usage "keyEncipherment|dataEncipherment") on the card whose
+  // signing certificate is `signCert`, from GET /pkcs11info?withcert=true; '' if none.
+  function encryptionCertFrom(info, signCert) {
+    const slots = (info && info.slots) || [];
+    for (let i = 0; i < slots.length; i++) {
+      const token = slots[i].token;
+      if (!token || token === 'unknown token' || typeof token !== 'object') continue;
+      const certs = token.certs || [];
+      const mine = certs.some(function (c) { return c.usage === USAGE_SIGN && flat(c.certb64) === flat(signCert); });
+      if (!mine) continue;
+      const enc = certs.filter(function (c) { return c.usage === USAGE_ENCRYPT; })[0];
+      return enc ? flat(enc.certb64) : '';
+    }
+    return '';
+  }
+
   function wire(form) {
     const status = document.getElementById(form.getAttribute('data-status'));
     const bridge = form.getAttribute('data-bridge');
@@ -36,6 +56,13 @@
       status.hidden = false;
       status.setAttribute('tabindex', '-1');
       status.focus();
+    }
+
+    function encryptionCertOf(signCert) {
+      return fetch(bridge + '/pkcs11info?withcert=true', { credentials: 'omit', cache: 'no-store' })
+        .then(function (r) { return r.json(); })
+        .then(function (info) { return encryptionCertFrom(info, signCert); })
+        .catch(function () { return ''; });
     }
 
     function explain(result) {
@@ -89,7 +116,13 @@
         form.elements.signature.value = data.signature;
         form.elements.certb64.value = data.certb64;
         form.elements.cardSN.value = data.cardSN || '';
-        form.submit();
+        if (!form.elements.enccertb64) return form.submit();
+        // Data for the agency are encrypted to the same card's encryption certificate: read it
+        // from the component's listing (the server refuses the form without it).
+        encryptionCertOf(data.certb64).then(function (enc) {
+          form.elements.enccertb64.value = enc;
+          form.submit();
+        });
       }
       window.addEventListener('message', onMessage);
 

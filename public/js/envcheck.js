@@ -6,7 +6,10 @@
   const box = document.getElementById('envcheck');
   const button = document.getElementById('envcheck-start');
   if (!box || !button) return;
-  const bridge = box.getAttribute('data-bridge');
+  const versionLine = document.getElementById('envcheck-version');
+  // The version this portal ships (one constant on the server).
+  const current = box.getAttribute('data-version') || '';
+  let bridge = box.getAttribute('data-bridge');
   const USAGE_SIGN = 'digitalSignature';
   const USAGE_ENCRYPT = 'keyEncipherment|dataEncipherment';
 
@@ -67,12 +70,66 @@
     });
   }
 
+  // Numeric comparison of dotted versions: < 0 when a is older than b.
+  function compare(a, b) {
+    const pa = a.split('.'), pb = b.split('.');
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+      const d = (parseInt(pa[i], 10) || 0) - (parseInt(pb[i], 10) || 0);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  // The component's version as IT departments read it: GET http://127.0.0.1:61161/ and its
+  // `version:1.3.4.NNNNNN` line. A component that answers without letting this page read
+  // the text (no CORS) is there, its version unknown.
+  function readVersion() {
+    return fetch(bridge + '/', { cache: 'no-store', credentials: 'omit' })
+      .then(function (r) { return r.text(); })
+      .then(function (text) {
+        const m = /version:\s*([0-9]+(?:\.[0-9]+)+)/.exec(text);
+        return { reachable: true, version: m ? m[1] : null, ours: /人事服務網憑證元件|ecpa-card-bridge/.test(text) };
+      })
+      .catch(function () {
+        return fetch(bridge + '/', { mode: 'no-cors', cache: 'no-store', credentials: 'omit' })
+          .then(function () { return { reachable: true, version: null, ours: false }; }, function () { return { reachable: false }; });
+      });
+  }
+
+  function showVersion(v) {
+    if (!versionLine) return;
+    let text;
+    let problem = false;
+    if (!v.reachable) {
+      text = '未安裝：本機（127.0.0.1:61161）沒有執行中的憑證元件。請下載並安裝本頁的人事服務網憑證元件，或安裝 HiPKI 跨平台網頁元件；已安裝者請確認元件已啟動。';
+      problem = true;
+    } else if (!v.version) {
+      text = '憑證元件已啟動，但無法讀取其版本。';
+    } else if (!v.ours) {
+      text = 'HiPKI 跨平台網頁元件版本 ' + v.version + '，不需再安裝其他元件。';
+    } else if (current && compare(v.version, current) < 0) {
+      text = '人事服務網憑證元件版本 ' + v.version + '，版本過舊，請更新：下載本頁的安裝檔（版本 ' + current + '）並重新安裝。';
+      problem = true;
+    } else {
+      text = '人事服務網憑證元件版本 ' + v.version + '，已是最新版本。';
+    }
+    versionLine.textContent = text;
+    versionLine.className = problem ? 'error-message' : '';
+    versionLine.hidden = false;
+  }
+
   button.addEventListener('click', function () {
+    bridge = box.getAttribute('data-bridge');
     box.textContent = '檢測中…';
+    if (versionLine) versionLine.hidden = true;
+    // The version is asked once the popup has answered or given up (one thing at a time
+    // for the component, which has 3.5 s to speak).
+    function thenVersion() { readVersion().then(showVersion); }
     // Open the popup inside the click, or the browser blocks it.
     const popup = window.open(bridge + '/popupForm', '憑證讀取中', 'width=480,height=360');
     if (!popup) {
       item(list(), '瀏覽器封鎖了憑證元件視窗，請允許本網站的彈出式視窗後，再按一次「開始檢測」。', true);
+      thenVersion();
       return;
     }
     let done = false;
@@ -84,6 +141,7 @@
       window.removeEventListener('message', onMessage);
       try { popup.close(); } catch (e) { /* ignore */ }
       notReachable();
+      thenVersion();
     }
     function onMessage(e) {
       if (e.origin !== bridge || e.source !== popup) return;
@@ -101,6 +159,7 @@
       clearTimeout(timer);
       window.removeEventListener('message', onMessage);
       show(data);
+      thenVersion();
     }
     window.addEventListener('message', onMessage);
   });

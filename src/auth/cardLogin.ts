@@ -49,6 +49,14 @@ const CHALLENGE_ERRORS = {
   tbs_session: '登入驗證資料不是由此瀏覽器取得，請重新操作。',
 } as const;
 
+/** The card's encryption certificate (cert2), read with a document signature. */
+export const ENC_CERT_ERRORS = {
+  enc_cert_missing:
+    '無法讀取憑證IC卡中的加密用憑證（用途 keyEncipherment|dataEncipherment）。資料交換檔案只加密給此憑證，請確認插入的是登入時使用的機關憑證IC卡，且憑證元件可讀取卡片後，再操作一次。',
+  enc_cert_invalid: '憑證IC卡中的加密用憑證不能使用：',
+  enc_cert_other_card: '加密用憑證與簽章用憑證不屬於同一張憑證IC卡，請重新操作。',
+} as const;
+
 /** The verified card behind a signature, before it is mapped to a person or agency. */
 export interface VerifiedCard extends CertificateFacts {
   cardType: CardType;
@@ -134,11 +142,14 @@ export function createCardLoginService(deps: {
 
   return {
     /** A single-use, 5-minute tbs naming the purpose, this portal's origin, a 32-byte nonce and the time. */
-    async challenge(purpose: ChallengePurpose, extra: { digest?: string } = {}): Promise<{ tbs: string; nonce: string; expiresAt: Date }> {
+    async challenge(purpose: ChallengePurpose, extra: { digest?: string; title?: string } = {}): Promise<{ tbs: string; nonce: string; expiresAt: Date }> {
       const now = clock();
       const nonce = crypto.randomBytes(32).toString('base64url');
       const lines = [`ecpa-${purpose}`, `origin=${deps.origin}`, `nonce=${nonce}`, `time=${now.toISOString()}`];
       if (extra.digest) lines.push(`digest=${extra.digest}`);
+      // The document's title, on one line, for the card component's popup to show.
+      const title = extra.title?.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').trim().slice(0, 100);
+      if (title) lines.push(`title=${title}`);
       const tbs = lines.join('\n');
       const expiresAt = new Date(now.getTime() + CHALLENGE_MINUTES * 60_000);
       await cards.insertChallenge({ nonce, purpose, origin: deps.origin, tbs }, expiresAt);
@@ -261,16 +272,39 @@ export function createCardLoginService(deps: {
       await audit.record({ actor: { accountId: a.id, label: a.name }, action: 'auth.card_bind', target: { type: 'account', id: a.id }, ip: ctx.ip, requestId: ctx.requestId, details: { cardType: card.cardType, thumbprint: card.thumbprint, first: false } });
     },
 
+    /**
+     * The ENCRYPTION certificate (cert2) of the card behind `card`, as the page read it from
+     * the card's listing: trusted, valid, not revoked, for key encipherment, and on the same
+     * card (same subject and issuer as the signing certificate). Data for the card are
+     * encrypted to it; without it there is nothing to encrypt to (never the signing one).
+     */
+    async encryptionCertificate(card: VerifiedCard, encCertb64: string, ctx: RequestContext): Promise<{ certB64: string; thumbprint: string }> {
+      if (!encCertb64) return fail('enc_cert_missing', ENC_CERT_ERRORS.enc_cert_missing, ctx, { thumbprint: card.thumbprint });
+      const der = Buffer.from(encCertb64, 'base64');
+      let facts: ReturnType<TrustStore['checkEncryption']>;
+      try {
+        facts = deps.trust().checkEncryption(der, clock());
+      } catch (err) {
+        if (err instanceof CertificateError) return fail(`enc_${err.code}`, `${ENC_CERT_ERRORS.enc_cert_invalid}${err.message}`, ctx, { thumbprint: card.thumbprint });
+        throw err;
+      }
+      const subject = (b64: string) => new crypto.X509Certificate(Buffer.from(b64, 'base64')).subject;
+      if (facts.issuerDn !== card.issuerDn || subject(card.certB64) !== subject(der.toString('base64'))) {
+        return fail('enc_cert_other_card', ENC_CERT_ERRORS.enc_cert_other_card, ctx, { thumbprint: card.thumbprint, encThumbprint: facts.thumbprint });
+      }
+      return { certB64: der.toString('base64'), thumbprint: facts.thumbprint };
+    },
+
     bindings: (accountId: number) => cards.bindings(accountId),
 
     /**
      * The signing service other areas use (e.g. the cloud wizard's step 6): a tbs that carries
      * the document digest, signed by the same card as the login.
      */
-    async signChallenge(user: SessionUser, digestHex: string) {
+    async signChallenge(user: SessionUser, digestHex: string, title?: string) {
       if (!user.certificate) throw new DomainError('certificate_required', '此功能限使用憑證登入後操作。', 403);
       if (!/^[0-9a-f]{64}$/.test(digestHex)) throw new DomainError('bad_digest', '文件摘要格式錯誤。', 400);
-      return this.challenge('sign', { digest: digestHex });
+      return this.challenge('sign', { digest: digestHex, title });
     },
     async verifyDocumentSignature(user: SessionUser, input: SignedResponse, digestHex: string, ctx: RequestContext): Promise<VerifiedCard> {
       if (!user.certificate) throw new DomainError('certificate_required', '此功能限使用憑證登入後操作。', 403);

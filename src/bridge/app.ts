@@ -19,7 +19,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { BridgeConfig } from './config';
 import { RET, RET_MESSAGES, SERVER_VERSION } from './codes';
-import { BridgeService } from './service';
+import { BridgeService, replyFunc } from './service';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asset = (name: string) => fs.readFileSync(path.join(here, 'public', name), 'utf8');
@@ -109,7 +109,16 @@ function ownOrigin(req: Request): string | null {
 
 const json = (res: Response, status: number, body: object) => res.status(status).type('application/json').send(JSON.stringify(body));
 
-const refusal = (retCode: number, message?: string) => ({ func: 'sign', ret_code: retCode, last_error: 0, serverVersion: SERVER_VERSION, message: message ?? RET_MESSAGES[retCode] });
+/**
+ * The reply's `func` for a call, as the HiPKI component names it and clients switch on it:
+ * "pkcs11info" for the listing (GetUserCert / GET /pkcs11info), "decrypt" for DecryptData
+ * (/decrypt), "sign" for MakeSignature and anything else. A refusal carries the func of the
+ * call it refuses, so a client waiting for that answer reads its ret_code.
+ */
+export type CallFunc = 'sign' | 'pkcs11info' | 'decrypt';
+export const funcOfPath = (p: string): CallFunc => (/^\/pkcs11info\/?$/i.test(p) ? 'pkcs11info' : /^\/decrypt\/?$/i.test(p) ? 'decrypt' : 'sign');
+
+const refusal = (retCode: number, message?: string, func: CallFunc = 'sign') => ({ func, ret_code: retCode, last_error: 0, serverVersion: SERVER_VERSION, message: message ?? RET_MESSAGES[retCode] });
 
 /**
  * A tbsPackage string as the HiPKI component reads it: clients that post it form-encoded
@@ -143,11 +152,15 @@ export function createBridge(config: BridgeConfig): Bridge {
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cache-Control', 'no-store');
     // Only for the loopback names: a foreign host name pointing here (DNS rebinding) is refused.
-    if (!ownOrigin(req)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED, 'Host not allowed'));
+    if (!ownOrigin(req)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED, 'Host not allowed', funcOfPath(req.path)));
     next();
   });
 
-  app.get('/', (_req, res) => {
+  // GET /: readable by IT update scripts (no Origin) and by the allowed portals' 環境檢測 (CORS).
+  app.get('/', (req, res) => {
+    res.setHeader('Vary', 'Origin');
+    const origin = req.headers.origin;
+    if (origin !== undefined && allowed.has(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
     res.type('text/plain; charset=utf-8').send(homeText());
   });
   app.get('/popupForm', (_req, res) => {
@@ -169,7 +182,7 @@ export function createBridge(config: BridgeConfig): Bridge {
     res.setHeader('Vary', 'Origin');
     const origin = req.headers.origin;
     if (origin === undefined || origin === ownOrigin(req)) return next();
-    if (!allowed.has(origin)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED));
+    if (!allowed.has(origin)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED, undefined, 'pkcs11info'));
     res.setHeader('Access-Control-Allow-Origin', origin);
     next();
   };
@@ -208,7 +221,7 @@ export function createBridge(config: BridgeConfig): Bridge {
         pkg = parsed.value;
       }
       if (!pkg || typeof pkg !== 'object' || Array.isArray(pkg)) return json(res, 400, refusal(RET.JSON_ERROR));
-      if (cardSN !== undefined && (typeof cardSN !== 'string' || cardSN.length > 64)) return json(res, 400, refusal(RET.BAD_REQUEST));
+      if (cardSN !== undefined && (typeof cardSN !== 'string' || cardSN.length > 64)) return json(res, 400, refusal(RET.BAD_REQUEST, undefined, replyFunc((pkg as { func?: unknown }).func)));
       json(res, 200, service.handle(pkg, cardSN || undefined, origin));
     },
   );
@@ -219,7 +232,7 @@ export function createBridge(config: BridgeConfig): Bridge {
     res.setHeader('Vary', 'Origin');
     const origin = req.headers.origin;
     if (origin !== undefined && origin === ownOrigin(req)) return next();
-    if (origin === undefined || !allowed.has(origin)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED, origin === undefined ? '只接受憑證元件視窗或允許的網站的要求' : undefined));
+    if (origin === undefined || !allowed.has(origin)) return json(res, 403, refusal(RET.ORIGIN_NOT_ALLOWED, origin === undefined ? '只接受憑證元件視窗或允許的網站的要求' : undefined, 'decrypt'));
     res.setHeader('Access-Control-Allow-Origin', origin);
     next();
   };
@@ -234,35 +247,37 @@ export function createBridge(config: BridgeConfig): Bridge {
     const parsed = decryptBodySchema.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}${issue ? `：${issue.path.join('.') || 'body'} ${issue.message}` : ''}`));
+      return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}${issue ? `：${issue.path.join('.') || 'body'} ${issue.message}` : ''}`, 'decrypt'));
     }
     const { pin, cardSN, tokenLabel, data } = parsed.data;
     let bytes: Buffer;
     if (data.trimStart().startsWith('-----BEGIN')) bytes = Buffer.from(data, 'latin1');
     else {
       const b64 = data.replace(/\s+/g, '');
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：data 不是 base64`));
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return json(res, 400, refusal(RET.BAD_REQUEST, `${RET_MESSAGES[RET.BAD_REQUEST]}：data 不是 base64`, 'decrypt'));
       bytes = Buffer.from(b64, 'base64');
     }
-    if (bytes.length > MAX_DECRYPT_FILE_BYTES) return json(res, 413, refusal(RET.TOO_LARGE, `${RET_MESSAGES[RET.TOO_LARGE]}：檔案超過 ${sizeText(MAX_DECRYPT_CONTENT_BYTES)}`));
+    if (bytes.length > MAX_DECRYPT_FILE_BYTES) return json(res, 413, refusal(RET.TOO_LARGE, `${RET_MESSAGES[RET.TOO_LARGE]}：檔案超過 ${sizeText(MAX_DECRYPT_CONTENT_BYTES)}`, 'decrypt'));
     const result = service.decrypt({ pin, cardSN: cardSN || undefined, tokenLabel: tokenLabel || undefined, data: bytes });
     const { plaintext, ...rest } = result;
     json(res, 200, plaintext ? { ...rest, plaintext: plaintext.toString('base64') } : rest);
   });
-  app.all('/decrypt', (_req, res) => json(res, 405, refusal(RET.NOT_SUPPORTED, '請以 POST 傳送')));
+  app.all('/decrypt', (_req, res) => json(res, 405, refusal(RET.NOT_SUPPORTED, '請以 POST 傳送', 'decrypt')));
+  app.all('/pkcs11info', (_req, res) => json(res, 405, refusal(RET.NOT_SUPPORTED, '請以 GET 讀取', 'pkcs11info')));
 
   app.use((_req, res) => json(res, 404, refusal(RET.NOT_SUPPORTED, 'not found')));
 
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string; limit?: number };
+    const func = funcOfPath(req.path);
     if (e?.type === 'entity.too.large') {
       const what = e.limit === MAX_DECRYPT_BODY_BYTES ? `檔案超過 ${sizeText(MAX_DECRYPT_CONTENT_BYTES)}` : `資料超過 ${sizeText(e.limit ?? MAX_BODY_BYTES)}`;
-      return json(res, 413, refusal(RET.TOO_LARGE, `${RET_MESSAGES[RET.TOO_LARGE]}：${what}`));
+      return json(res, 413, refusal(RET.TOO_LARGE, `${RET_MESSAGES[RET.TOO_LARGE]}：${what}`, func));
     }
-    if (e?.type === 'entity.parse.failed') return json(res, 400, refusal(RET.JSON_ERROR));
-    if (e?.status && e.status >= 400 && e.status < 500) return json(res, e.status, refusal(RET.BAD_REQUEST));
+    if (e?.type === 'entity.parse.failed') return json(res, 400, refusal(RET.JSON_ERROR, undefined, func));
+    if (e?.status && e.status >= 400 && e.status < 500) return json(res, e.status, refusal(RET.BAD_REQUEST, undefined, func));
     console.error('bridge error:', e?.message ?? err);
-    json(res, 500, refusal(RET.CARD_ERROR, '憑證元件內部錯誤'));
+    json(res, 500, refusal(RET.CARD_ERROR, '憑證元件內部錯誤', func));
   });
 
   let server: http.Server | null = null;

@@ -3,6 +3,8 @@
  * portal's pages and other Taiwanese portals read them. The values are those of 中華電信's errorcode.js as government client scripts copy it
  * (MajorErrorReason / MinorErrorReason); the names are ours.
  */
+import { BRIDGE_VERSION } from '../platform/pki/bridgeVersion';
+
 export const RET = {
   OK: 0,
   /** 未輸入待簽訊息: MakeSignature without a tbs. */
@@ -72,8 +74,8 @@ export const MAX_PIN_TRIES = 3;
 /** Longest PIN passed to a card (PKCS#11 modules refuse longer ones with CKR_PIN_LEN_RANGE). */
 export const MAX_PIN_LENGTH = 64;
 
-/** The version, in the 1.3.4.NNNNNN form HiPKI clients and IT update scripts compare. */
-export const SERVER_VERSION = '1.3.4.103400';
+/** The version, in the 1.3.4.NNNNNN form HiPKI clients and IT update scripts compare (one constant, shared with the portal's download). */
+export const SERVER_VERSION = BRIDGE_VERSION;
 
 /** Plain-words messages (zh-TW) for logs, the CLI and JSON `message` fields. */
 export const RET_MESSAGES: Record<number, string> = {

@@ -19,7 +19,7 @@ export type BridgeFunc = 'MakeSignature' | 'GetUserCert' | 'CheckEnvir';
  * request that is not one of the listing functions), "pkcs11info" for GetUserCert and
  * CheckEnvir, whose answer is the /pkcs11info?withcert=true listing.
  */
-export type ReplyFunc = 'sign' | 'pkcs11info';
+export type ReplyFunc = 'sign' | 'pkcs11info' | 'decrypt';
 
 /** The answer to MakeSignature (HiPKI field names). */
 export interface BridgeResult {
@@ -92,6 +92,8 @@ export interface DecryptRequest {
 }
 
 export interface DecryptResult {
+  /** "decrypt", as the HiPKI component answers DecryptData (clients switch on it). */
+  func: 'decrypt';
   ret_code: number;
   last_error: number | string;
   serverVersion: string;
@@ -122,7 +124,9 @@ function envelopeRefusal(e: EnvelopeError): BridgeRefusal {
 const HASHES: Record<string, HashAlgorithm> = { SHA256: 'SHA256', SHA384: 'SHA384', SHA512: 'SHA512' };
 /** The functions answered with the pkcs11info listing. */
 const LISTING_FUNCS = new Set(['GetUserCert', 'CheckEnvir']);
-const replyFunc = (func: unknown): ReplyFunc => (typeof func === 'string' && LISTING_FUNCS.has(func) ? 'pkcs11info' : 'sign');
+/** DecryptData: the component answers it with func "decrypt" (this bridge opens files only through POST /decrypt). */
+export const replyFunc = (func: unknown): ReplyFunc =>
+  typeof func === 'string' && LISTING_FUNCS.has(func) ? 'pkcs11info' : func === 'DecryptData' ? 'decrypt' : 'sign';
 const truthy = (v: string | boolean | undefined) => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 
 /**
@@ -305,7 +309,7 @@ export class BridgeService {
    * same PIN counter, lock and validity rules as signing. Never throws.
    */
   decrypt(req: DecryptRequest): DecryptResult {
-    const base = { ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION } as DecryptResult;
+    const base = { func: 'decrypt', ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION } as DecryptResult;
     let chosen: Card | undefined;
     const fail = (retCode: number, lastError: number | string = 0, message?: string): DecryptResult => ({
       ...base,
@@ -401,7 +405,7 @@ export class BridgeService {
    * serial or label) limits the listing to that card, as when one was picked in the popup.
    */
   pkcs11Info(withCert: boolean, only?: string): Pkcs11Info {
-    const info: Pkcs11Info = { ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION, modulePath: this.config.modulePath, slots: [] };
+    const info: Pkcs11Info = { func: 'pkcs11info', ret_code: RET.OK, last_error: 0, serverVersion: SERVER_VERSION, modulePath: this.config.modulePath, slots: [] };
     let slots;
     try {
       slots = this.readers();

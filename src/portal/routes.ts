@@ -4,15 +4,15 @@ import type { Config } from '../config';
 import { ctxOf } from '../platform/identity/context';
 import { flash, idParam } from '../platform/http';
 import { pageNumber, parseForm } from '../platform/validation';
-import { FormError } from '../platform/errors';
+import { FormError, NotFoundError } from '../platform/errors';
 import { requireUser } from '../platform/identity/guards';
 import { APP_CATEGORIES, ROLE_LABELS } from './catalog';
-import { bridgeTarball } from './bridgePackage';
+import { BRIDGE_VERSION, bridgePackages, builtBridgePackages } from './bridgePackage';
 import { agencySearchSchema } from './schemas';
 import { surveyRoutes } from './surveys/routes';
 import type { SurveyServices } from './surveys';
 
-export function portalRoutes(services: { portal: PortalService; surveys: SurveyServices }, config: Pick<Config, 'bridgeOrigin'>): Router {
+export function portalRoutes(services: { portal: PortalService; surveys: SurveyServices }, config: Pick<Config, 'bridgeOrigin' | 'publicOrigin'>): Router {
   const { portal, surveys } = services;
   const router = express.Router();
 
@@ -28,9 +28,23 @@ export function portalRoutes(services: { portal: PortalService; surveys: SurveyS
   router.get('/privacy', (_req, res) => res.render('portal/privacy', { title: '隱私權及資訊安全政策' }));
   router.get('/open-data', (_req, res) => res.render('portal/open-data', { title: '政府網站資料開放宣告' }));
   router.get('/help/first-login', (_req, res) => res.render('help/first-login', { title: '第一次登入說明' }));
-  router.get('/help/components', (_req, res) => res.render('help/components', { title: '元件下載區及環境檢測', bridgeOrigin: config.bridgeOrigin }));
+  // 元件下載區: the bridge's Linux packages (built on first use, then cached), and the version 環境檢測 expects.
+  const packages = () => bridgePackages([config.publicOrigin]);
+  router.get('/help/components', (_req, res) => {
+    // Size and SHA-256 once built (npm run bridge:package after a deployment, or the first download).
+    const built = builtBridgePackages([config.publicOrigin]);
+    res.render('help/components', { title: '元件下載區及環境檢測', bridgeOrigin: config.bridgeOrigin, bridgeVersion: BRIDGE_VERSION, packages: built });
+  });
   router.get('/help/components/ecpa-card-bridge.tar.gz', async (_req, res) => {
-    res.type('application/gzip').attachment('ecpa-card-bridge.tar.gz').send(await bridgeTarball());
+    const { archive } = await packages();
+    res.type('application/gzip');
+    res.download(archive.file, archive.name);
+  });
+  router.get('/help/components/ecpa-card-bridge.deb', async (_req, res) => {
+    const { deb } = await packages();
+    if (!deb) throw new NotFoundError('本伺服器無法產製 .deb 安裝檔，請下載 .tar.gz 安裝檔。');
+    res.type('application/vnd.debian.binary-package');
+    res.download(deb.file, deb.name);
   });
 
   // --- 最新公告 ---

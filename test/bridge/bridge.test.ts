@@ -169,6 +169,25 @@ describe('GET /pkcs11info', () => {
     expect(preflight.headers.get('access-control-allow-private-network')).toBe('true');
   });
 
+  it('names every answer of the listing func "pkcs11info", refusals included (clients switch on it)', async () => {
+    expect(await info(origin, true)).toMatchObject({ func: 'pkcs11info', ret_code: 0 });
+    expect(await info(origin, false)).toMatchObject({ func: 'pkcs11info', ret_code: 0 });
+    const evil = await fetch(`${origin}/pkcs11info?withcert=true`, { headers: { origin: 'http://evil.test' } });
+    expect(evil.status).toBe(403);
+    expect(await evil.json()).toMatchObject({ func: 'pkcs11info', ret_code: RET.ORIGIN_NOT_ALLOWED });
+    const post = await fetch(`${origin}/pkcs11info`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(await post.json()).toMatchObject({ func: 'pkcs11info', ret_code: RET.NOT_SUPPORTED });
+    // Through the popup's /sign: GetUserCert / CheckEnvir answer "pkcs11info" even when refused.
+    expect((await sign({ func: 'GetUserCert', tokenLabel: 'no-such-card' })).body).toMatchObject({ func: 'pkcs11info' });
+    const badCard = await sign({ func: 'GetUserCert' }, { cardSN: 'x'.repeat(65) });
+    expect(badCard.body).toMatchObject({ func: 'pkcs11info', ret_code: RET.BAD_REQUEST });
+    // A DecryptData package (this bridge opens files through POST /decrypt only) is refused as "decrypt".
+    expect((await sign({ func: 'DecryptData', cipher: 'AA==', pin: DEMO_PIN })).body).toMatchObject({ func: 'decrypt', ret_code: RET.NOT_SUPPORTED });
+    // MakeSignature and any other call stay "sign".
+    expect((await sign({ func: 'EncryptData' })).body).toMatchObject({ func: 'sign', ret_code: RET.NOT_SUPPORTED });
+  });
+
   it('refuses a Host header that is not the loopback (DNS rebinding)', async () => {
     const port = new URL(origin).port;
     const status = await new Promise<number>((resolve, reject) => {

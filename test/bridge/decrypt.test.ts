@@ -296,6 +296,27 @@ describe('POST /decrypt', () => {
     expect(signBig.status).toBe(413);
   });
 
+  it('names every answer func "decrypt" (as the HiPKI component answers DecryptData), success and refusals alike', async () => {
+    const answers: Array<{ what: string; status: number; body: { func?: string; ret_code: number } }> = [];
+    const ok = await decrypt(fileBody(forNtunhs));
+    answers.push({ what: 'opened', ...ok });
+    expect(ok.body.ret_code).toBe(0);
+    answers.push({ what: 'wrong card', ...(await decrypt(fileBody(forNtunhs, { tokenLabel: 'no-such-card' }))) });
+    answers.push({ what: 'malformed', ...(await decrypt({ pin: DEMO_PIN, data: crypto.randomBytes(64).toString('base64') })) });
+    answers.push({ what: 'bad field', ...(await decrypt({ pin: 5, data: 'AA==' })) });
+    answers.push({ what: 'not base64', ...(await decrypt({ pin: DEMO_PIN, data: '%%%' })) });
+    answers.push({ what: 'not JSON', ...(await decrypt('{"data":')) });
+    answers.push({ what: 'foreign origin', ...(await decrypt(fileBody(forNtunhs), { originHeader: 'http://evil.test' })) });
+    answers.push({ what: 'no origin', ...(await decrypt(fileBody(forNtunhs), { originHeader: null })) });
+    answers.push({ what: 'too big', ...(await decrypt({ pin: DEMO_PIN, data: 'A'.repeat(MAX_DECRYPT_BODY_BYTES) })) });
+    const get = await fetch(`${origin}/decrypt`);
+    answers.push({ what: 'GET', status: get.status, body: (await get.json()) as { func?: string; ret_code: number } });
+    for (const a of answers) {
+      expect(a.body.func, a.what).toBe('decrypt');
+      if (a.what !== 'opened') expect(a.body.ret_code, a.what).not.toBe(0);
+    }
+  });
+
   it('answers no card 0x76000006 when no card is in the reader', async () => {
     const b = createBridge(configFor({ BRIDGE_CARDS: 'not-inserted' }));
     const { origin: o } = await b.listen(0);

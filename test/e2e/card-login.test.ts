@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { createDemoPki, DEMO_PIN } from '../../seeds/demoPki';
 import { createBridge } from '../../src/bridge/app';
 import { loadBridgeConfig } from '../../src/bridge/config';
+import { SERVER_VERSION } from '../../src/bridge/codes';
 import { ACTIVATION_ERRORS } from '../../src/auth/cardLogin';
 import { CERT_ERRORS } from '../../src/platform/pki/verify';
 import { checkA11y, navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
@@ -16,12 +18,14 @@ import { freePort } from '../../src/platform/net';
 let b: BrowserApp;
 let bridge: ReturnType<typeof createBridge>;
 let root: string;
+let bridgeOrigin: string;
 
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-e2e-cards-'));
   const pki = createDemoPki(path.join(root, 'pki'), { softhsmDir: path.join(root, 'softhsm') });
   const bridgePort = await freePort();
+  bridgeOrigin = `http://127.0.0.1:${bridgePort}`;
   b = await startBrowserApp({ PKI_DIR: path.join(root, 'pki'), BRIDGE_ORIGIN: `http://127.0.0.1:${bridgePort}` });
   bridge = createBridge(
     loadBridgeConfig({
@@ -142,14 +146,25 @@ describe('card login through the bridge popup', () => {
     const main = await page.locator('main').innerText();
     expect(main).toContain('已安裝中華電信 HiPKI 跨平台網頁元件（HiCOS 卡片管理工具）者，不需再安裝其他元件');
     expect(main).toContain('在 Linux 或以其他 PKCS#11 模組使用人事服務網憑證元件');
-    expect(main).toMatch(/PKCS11_MODULE=\/usr\/lib\/x86_64-linux-gnu\/opensc-pkcs11\.so npm start/);
+    expect(main).toContain('PKCS11_MODULE=模組路徑');
+    // The Linux package needs no Node: offered with its version (size and SHA-256 once built).
+    expect(main).toMatch(/人事服務網憑證元件下載（Linux 64 位元，版本 1\.3\.4\.\d+）/);
+    expect(main).not.toContain('npm');
     const popupPromise = page.waitForEvent('popup');
     await page.getByRole('button', { name: '開始檢測' }).click();
     const popup = await popupPromise;
     // One request, no card to pick: the popup answers and closes by itself.
     if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 15_000 }).catch(() => undefined);
     const box = page.locator('#envcheck');
-    await box.getByText(/憑證元件已啟動，版本 1\.3\.4\.\d+/).waitFor();
+    await box
+      .getByText(/憑證元件已啟動，版本 1\.3\.4\.\d+/)
+      .waitFor()
+      .catch(async (e: Error) => {
+        throw new Error(`${e.message}\n#envcheck says: ${await box.innerText()}`);
+      });
+    // The version read as IT departments read it (GET /), against the one the portal ships.
+    await page.locator('#envcheck-version').getByText('已是最新版本').waitFor();
+    expect(await page.locator('#envcheck-version').innerText()).toBe(`人事服務網憑證元件版本 ${SERVER_VERSION}，已是最新版本。`);
     const text = await box.innerText();
     expect(text).toMatch(/簽章用憑證：王小明，有效期間 \d+\/\d\d\/\d\d 至 \d+\/\d\d\/\d\d，可以使用/);
     expect(text).toContain('憑證已過期');
@@ -178,6 +193,26 @@ describe('card login through the bridge popup', () => {
     await visit(page, '/help/components', '元件下載區及環境檢測');
     await page.getByRole('button', { name: '開始檢測' }).click();
     await page.locator('#envcheck').getByText(/無法連線至憑證元件/).waitFor({ timeout: 15_000 });
-  }, 60_000);
+    expect(await page.locator('#envcheck-version').innerText()).toMatch(/^未安裝：/);
+    await checkA11y(page, '環境檢測 (未安裝)');
+
+    // An older bridge on the same port: its GET / says an older version.
+    const old = http.createServer((req, res) => {
+      if (req.headers.origin) res.setHeader('Access-Control-Allow-Origin', req.headers.origin);
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(req.url === '/' ? 'HiPKI Local Sign Server compatible bridge (人事服務網憑證元件)\nversion:1.3.4.100000\n' : '');
+    });
+    await new Promise<void>((resolve) => old.listen(Number(new URL(bridgeOrigin).port), '127.0.0.1', resolve));
+    try {
+      await visit(page, '/help/components', '元件下載區及環境檢測 (old bridge)');
+      await page.getByRole('button', { name: '開始檢測' }).click();
+      await page.locator('#envcheck-version').getByText('版本過舊，請更新').waitFor({ timeout: 15_000 });
+      expect(await page.locator('#envcheck-version').innerText()).toContain(`人事服務網憑證元件版本 1.3.4.100000，版本過舊，請更新：下載本頁的安裝檔（版本 ${SERVER_VERSION}）`);
+      await checkA11y(page, '環境檢測 (版本過舊)');
+    } finally {
+      old.closeAllConnections();
+      await new Promise((r) => old.close(r));
+    }
+  }, 90_000);
 });
 

@@ -78,7 +78,9 @@ async function signAndFinish(page: Page, tag: string): Promise<string> {
   expect(main).toContain('林小美');
   expect(main).toContain('116/01/01 ~ 116/06/30');
   expect(main).toContain('注意事項：本步驟必須使用與登入時相同的憑證進行申請。');
-  await useCard(page, b, 'agency-ntunhs', `步驟七 (${tag})`, { form: 'main form#sign-form' });
+  // The popup shows what is signed: the document's title and its digest.
+  const purpose = tag === '單次服務' ? /^用途：簽署文件「人事雲端服務平台資料交換服務申請表（國立臺北護理健康大學）」，文件摘要 SHA-256 [0-9a-f]{64}$/ : /^用途：簽署文件「人事雲端服務平台介接服務申請表（國立臺北護理健康大學）」，文件摘要 SHA-256 [0-9a-f]{64}$/;
+  await useCard(page, b, 'agency-ntunhs', `步驟七 (${tag})`, { form: 'main form#sign-form', purpose });
   if (!/\/done$/.test(pathOf(page))) throw new Error(`not submitted: ${(await page.locator('main .error-summary, main [role=alert]').allInnerTexts()).join(' / ')}`);
   const done = await page.locator('main').innerText();
   const number = /(AP[FS]Q\d{8})/.exec(done)![1]!;

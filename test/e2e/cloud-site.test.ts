@@ -92,8 +92,9 @@ describe('an agency on the platform', () => {
     await page.getByRole('link', { name: `下載 ${app.number} 資料交換檔案` }).click();
     const file = path.join(tmp, `${app.number}.p7m`);
     await (await dl).saveAs(file);
-    const key = path.join(b.pkiDir, 'cards', 'agency-ntunhs', 'key.pem');
-    const cert = path.join(b.pkiDir, 'cards', 'agency-ntunhs', 'cert.pem');
+    // Encrypted to the agency card's encryption certificate (cert2); the bridge opens it with cert2's key.
+    const key = path.join(b.pkiDir, 'cards', 'agency-ntunhs', 'enc-key.pem');
+    const cert = path.join(b.pkiDir, 'cards', 'agency-ntunhs', 'enc-cert.pem');
     const viaOpenssl = execFileSync('openssl', ['cms', '-decrypt', '-inform', 'DER', '-in', file, '-recip', cert, '-inkey', key]).toString('utf8');
     expect(viaOpenssl).toContain('#SQ_MA_001,退休資料');
     expect(viaOpenssl).toContain('#SQ_COM_01,代碼檔');

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -458,6 +459,40 @@ describe('步驟六 signing', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(await t.db('cloud_application').where({ draft_id: id }).first()).toBeUndefined();
+  });
+
+  it('keeps the card\'s encryption certificate (cert2) with a 資料交換 application, and shows the document title in the tbs', async () => {
+    const id = await fill('file');
+    const tbs = await challenge(ntunhs, id);
+    expect(tbs).toMatch(/^title=人事雲端服務平台資料交換服務申請表（.+）$/m);
+    expect(tbs).toMatch(/^digest=[0-9a-f]{64}$/m);
+    const signed = signAs('agency-ntunhs', tbs);
+    expect(signed.enccertb64).not.toBe('');
+    const res = await ntunhs.agent.post(`/cloud/apply/${id}/step6`).type('form').send({ _csrf: ntunhs.csrf, ...signed });
+    expect(res.status).toBe(303);
+    const app = await t.db('cloud_application').where({ draft_id: id }).first();
+    expect(app.enc_certb64).toBe(signed.enccertb64);
+    expect(app.enc_cert_thumbprint).toBe(crypto.createHash('sha256').update(Buffer.from(signed.enccertb64, 'base64')).digest('hex'));
+    expect(app.enc_cert_thumbprint).not.toBe(app.cert_thumbprint);
+  });
+
+  it('refuses a 資料交換 application without the card\'s encryption certificate, or with one that is not cert2 of the same card (nothing saved, audited)', async () => {
+    const cases: Array<[string, (s: ReturnType<typeof signAs>) => ReturnType<typeof signAs>, string, string]> = [
+      ['missing', (s) => ({ ...s, enccertb64: '' }), '無法讀取憑證IC卡中的加密用憑證', 'enc_cert_missing'],
+      ['the signing certificate', (s) => ({ ...s, enccertb64: s.certb64 }), '不是加密用憑證', 'enc_cert_enc_usage'],
+      ['another card\'s', (s) => ({ ...s, enccertb64: signAs('agency-dgpa', 'x').enccertb64 }), '不屬於同一張憑證IC卡', 'enc_cert_other_card'],
+      ['an untrusted one', (s) => ({ ...s, enccertb64: signAs('untrusted', 'x').certb64 }), '憑證非由受信任的憑證管理中心簽發', 'enc_cert_untrusted'],
+      ['garbage', (s) => ({ ...s, enccertb64: 'AAAA' }), '無法讀取憑證內容', 'enc_cert_malformed'],
+    ];
+    for (const [what, change, message, reason] of cases) {
+      const id = await fill('file');
+      const tbs = await challenge(ntunhs, id);
+      const res = await ntunhs.agent.post(`/cloud/apply/${id}/step6`).type('form').send({ _csrf: ntunhs.csrf, ...change(signAs('agency-ntunhs', tbs)) });
+      expectZhPage(res, 400);
+      expect(res.text, what).toContain(message);
+      expect(await t.db('cloud_application').where({ draft_id: id }).first(), what).toBeUndefined();
+      expect((await lastAudit(t.db, 'cloud.application.sign_failed')).details.reason, what).toBe(reason);
+    }
   });
 
   it('refuses a second submit of the same draft', async () => {

@@ -40,8 +40,11 @@ function section(csv: string, code: string): { header: string; rows: string[] } 
   return { header: lines[at + 1]!, rows: end < 0 ? rest : rest.slice(0, end) };
 }
 
-const AGENCY_KEY = () => pkiFile('cards', 'agency-ntunhs', 'key.pem');
-const AGENCY_CERT = () => pkiFile('cards', 'agency-ntunhs', 'cert.pem');
+// Deliveries are encrypted to the agency card's ENCRYPTION certificate (cert2).
+const AGENCY_KEY = () => pkiFile('cards', 'agency-ntunhs', 'enc-key.pem');
+const AGENCY_CERT = () => pkiFile('cards', 'agency-ntunhs', 'enc-cert.pem');
+const SIGNING_KEY = () => pkiFile('cards', 'agency-ntunhs', 'key.pem');
+const SIGNING_CERT = () => pkiFile('cards', 'agency-ntunhs', 'cert.pem');
 
 async function download(agent: Agent, url: string): Promise<{ status: number; body: Buffer; headers: Record<string, string> }> {
   const res = await agent.get(url).buffer(true).parse((r, cb) => {
@@ -64,7 +67,7 @@ describe('資料交換 下載 (單次服務)', () => {
     expect(page.text).not.toContain(theirs.number);
   });
 
-  it('delivers the approved services as CMS EnvelopedData that openssl opens with the agency key', async () => {
+  it('delivers the approved services as CMS EnvelopedData that openssl opens with the agency card\'s encryption key (cert2), not its signing key (cert1)', async () => {
     const app = await makeApplication(t.db, { kind: 'file', approved: ['SQ_MA_001', 'SQ_TA_002'], rejected: ['SQ_TA_003'] });
     const res = await download(ntunhs.agent, `/cloud/deliveries/${app.id}/data.p7m`);
     expect(res.status).toBe(200);
@@ -74,6 +77,14 @@ describe('資料交換 下載 (單次服務)', () => {
     // Not readable as plain text.
     expect(res.body.includes(Buffer.from('national_id'))).toBe(false);
     const csv = execFileSync('openssl', ['cms', '-decrypt', '-inform', 'DER', '-in', file, '-recip', AGENCY_CERT(), '-inkey', AGENCY_KEY()]).toString('utf8');
+    // The one recipient is cert2: the signing certificate's key (cert1) does not open it.
+    const withSigningKey = spawnSync('openssl', ['cms', '-decrypt', '-inform', 'DER', '-in', file, '-recip', SIGNING_CERT(), '-inkey', SIGNING_KEY()]);
+    expect(withSigningKey.status).not.toBe(0);
+    const info = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', file]).toString('utf8');
+    const encSerial = new (await import('node:crypto')).X509Certificate(fs.readFileSync(AGENCY_CERT())).serialNumber;
+    // One recipient (key transport), named by cert2's issuer and serial number.
+    expect(info.match(/d\.ktri:/g)?.length).toBe(1);
+    expect(info).toMatch(new RegExp(`serialNumber: ${BigInt(`0x${encSerial}`).toString()}\\b`));
     expect(csv).toContain('#SQ_MA_001,退休資料');
     expect(csv).toContain('#SQ_TA_002,考績資料');
     expect(csv).not.toContain('SQ_TA_003');
@@ -88,6 +99,7 @@ describe('資料交換 下載 (單次服務)', () => {
     expect(retirementSection[0]).toContain(expected[0].national_id);
     // Recorded once, with a verification code, and the download audited.
     const d = await t.db('cloud_delivery').where({ application_id: app.id }).first();
+    expect(d.recipient_thumbprint).toBe(new (await import('node:crypto')).X509Certificate(fs.readFileSync(AGENCY_CERT())).fingerprint256.replace(/:/g, '').toLowerCase());
     expect(d.sha256).toBe((await import('node:crypto')).createHash('sha256').update(res.body).digest('hex'));
     expect(d.rows).toBe(csv.split('\r\n').filter((l) => /^\d+,[A-Z]\d{9},/.test(l)).length);
     expect((await lastAudit(t.db, 'cloud.delivery.download')).target_id).toBe(app.number);
@@ -123,6 +135,14 @@ describe('資料交換 下載 (單次服務)', () => {
     expect(audit.actor_label).toContain('376470000A');
     expect(await t.db('cloud_delivery').where({ application_id: app.id }).first()).toBeUndefined();
     expectZhPage(await dgpa.agent.get(`/cloud/deliveries/${app.id}/data.p7s`), 404);
+  });
+
+  it('refuses, with the reason, to build the file of an application whose encryption certificate is not known (never encrypted to the signing one)', async () => {
+    const app = await makeApplication(t.db, { kind: 'file', approved: ['SQ_MA_001'], encCert: false });
+    const res = await ntunhs.agent.get(`/cloud/deliveries/${app.id}/data.p7m`);
+    expectZhPage(res, 409);
+    expect(res.text).toContain('未登錄機關憑證IC卡的加密用憑證');
+    expect(await t.db('cloud_delivery').where({ application_id: app.id }).first()).toBeUndefined();
   });
 
   it('a rejected application, a web-service one, or an unknown id has no data file', async () => {

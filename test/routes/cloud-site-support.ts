@@ -10,12 +10,21 @@ import type { Knex } from 'knex';
  */
 export async function makeApplication(
   db: Knex,
-  opts: { agencyCode?: string; kind: 'file' | 'ws'; approved: string[]; rejected?: string[]; periodFrom?: string; periodTo?: string; card?: string; pkiDir?: string },
+  opts: {
+    agencyCode?: string; kind: 'file' | 'ws'; approved: string[]; rejected?: string[]; periodFrom?: string; periodTo?: string; card?: string; pkiDir?: string;
+    /** false: an application filed before the card's encryption certificate (cert2) was read with it. */
+    encCert?: boolean;
+  },
 ) {
   const agency = await db('agency').where({ code: opts.agencyCode ?? 'A096C0000Q' }).first('id');
   const certPem = fs.readFileSync(path.join(opts.pkiDir ?? inject('pkiDir'), 'cards', opts.card ?? 'agency-ntunhs', 'cert.pem'), 'utf8');
   const certb64 = certPem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   const thumb = new crypto.X509Certificate(certPem).fingerprint256.replace(/:/g, '').toLowerCase();
+  // The card's encryption certificate (cert2), read by card.js with the signature.
+  const encPem = opts.encCert === false ? null : fs.readFileSync(path.join(opts.pkiDir ?? inject('pkiDir'), 'cards', opts.card ?? 'agency-ntunhs', 'enc-cert.pem'), 'utf8');
+  const enc = encPem
+    ? { enc_certb64: encPem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''), enc_cert_thumbprint: new crypto.X509Certificate(encPem).fingerprint256.replace(/:/g, '').toLowerCase() }
+    : {};
   // ROC year 199: never one the wizard hands out.
   const unique = `${opts.kind === 'file' ? 'APFQ' : 'APSQ'}199${String(crypto.randomInt(0, 100000)).padStart(5, '0')}`;
   const status = opts.approved.length && opts.rejected?.length ? 'partial' : opts.approved.length ? 'approved' : 'rejected';
@@ -45,6 +54,7 @@ export async function makeApplication(
       signature: 'sig',
       certb64,
       cert_thumbprint: thumb,
+      ...enc,
       card_number: null,
       verification_code: `T${crypto.randomBytes(9).toString('hex')}`.slice(0, 19),
       submitted_at: new Date(),

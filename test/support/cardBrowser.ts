@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { createDemoPki, DEMO_PIN } from '../../seeds/demoPki';
 import { createBridge } from '../../src/bridge/app';
 import { loadBridgeConfig } from '../../src/bridge/config';
@@ -47,7 +48,7 @@ export type CardBrowserApp = Awaited<ReturnType<typeof startCardBrowserApp>>;
  * class `card-login-form`, e.g. a document to sign): types the PIN, picks `card` in the
  * bridge's popup, confirms, and waits for the page the portal answers with.
  */
-export async function useCard(page: Page, b: BrowserApp, card: string, label: string, opts: { pin?: string; form?: string } = {}) {
+export async function useCard(page: Page, b: BrowserApp, card: string, label: string, opts: { pin?: string; form?: string; purpose?: RegExp } = {}) {
   const form = page.locator(opts.form ?? 'main form.card-login-form').first();
   await form.locator('input.card-pin').fill(opts.pin ?? DEMO_PIN);
   const popupPromise = page.waitForEvent('popup');
@@ -56,6 +57,8 @@ export async function useCard(page: Page, b: BrowserApp, card: string, label: st
   const popup = await popupPromise;
   await popup.waitForLoadState();
   await popup.getByText(`要求來源：${b.baseURL}`).waitFor();
+  // What the popup says the site asks for (「登入」, or the document's title and digest).
+  if (opts.purpose) expect(await popup.locator('#purpose').innerText()).toMatch(opts.purpose);
   const choice = popup.getByLabel(new RegExp(`^${card}：`));
   await choice.waitFor();
   await choice.check();

@@ -11,7 +11,10 @@ export function signAs(card: string, tbs: string, opts: { keyOf?: string } = {})
   const certPem = fs.readFileSync(path.join(dir, card, 'cert.pem'), 'utf8');
   const certb64 = certPem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   const signature = crypto.sign('sha256', Buffer.from(tbs, 'utf8'), key).toString('base64');
-  return { tbs, signature, certb64 };
+  // What card.js reads beside the signature: the same card's encryption certificate (cert2).
+  const encFile = path.join(dir, card, 'enc-cert.pem');
+  const enccertb64 = fs.existsSync(encFile) ? fs.readFileSync(encFile, 'utf8').replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '') : '';
+  return { tbs, signature, certb64, enccertb64 };
 }
 
 export function certThumbprint(card: string): string {

@@ -85,8 +85,10 @@
     window.close();
   }
 
+  // The reply's func for the call, as the HiPKI component names it (clients switch on it).
   function replyFunc() {
-    return pkg && (pkg.func === 'GetUserCert' || pkg.func === 'CheckEnvir') ? 'pkcs11info' : 'sign';
+    if (pkg && (pkg.func === 'GetUserCert' || pkg.func === 'CheckEnvir')) return 'pkcs11info';
+    return pkg && pkg.func === 'DecryptData' ? 'decrypt' : 'sign';
   }
 
   function cancelled() {

@@ -128,6 +128,9 @@ export type NewApplication = Omit<Application, 'id' | 'draftId' | 'agencyCode' |
   tbs: string;
   signature: string;
   certb64: string;
+  /** The card's encryption certificate (cert2) and its SHA-256 thumbprint; null for a 介接 application read without one. */
+  encCertb64: string | null;
+  encCertThumbprint: string | null;
 };
 
 export function createApplyRepository(db: Db) {
@@ -191,7 +194,7 @@ export function createApplyRepository(db: Db) {
           contact_email: a.contactEmail, period_from: a.periodFrom, period_to: a.periodTo, purpose: a.purpose, legal_basis: a.legalBasis,
           specific_purpose: a.specificPurpose, system_name: a.systemName, os: a.os, language: a.language, database_name: a.databaseName,
           computer_name: a.computerName, ip_addresses: a.ipAddresses, user_scopes: a.userScopes, conditions: a.conditions, digest: a.digest, tbs: a.tbs,
-          signature: a.signature, certb64: a.certb64, cert_thumbprint: a.certThumbprint, card_number: a.cardNumber, verification_code: a.verificationCode,
+          signature: a.signature, certb64: a.certb64, cert_thumbprint: a.certThumbprint, enc_certb64: a.encCertb64, enc_cert_thumbprint: a.encCertThumbprint, card_number: a.cardNumber, verification_code: a.verificationCode,
           submitted_at: a.submittedAt,
           ...fileColumns(file),
         })

@@ -109,6 +109,8 @@ export const signedSchema = z.object({
     .transform((s) => s.replace(/\r\n/g, '\n')),
   signature: z.string().max(20_000).default(''),
   certb64: z.string().max(20_000).default(''),
+  /** The card's encryption certificate (cert2) as card.js read it from the bridge's listing. */
+  enccertb64: z.string().max(20_000).default(''),
 });
 
 /** 進度查詢 / 申請審核管理 filters (GET query). */

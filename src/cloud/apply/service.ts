@@ -206,7 +206,10 @@ export function createApplyService(core: CloudDeps) {
     async challenge(u: SessionUser, d: Draft): Promise<{ tbs: string }> {
       assertOpen(d);
       if (!isComplete(d)) throw new DomainError('incomplete', '申請資料尚未填寫完成。', 400);
-      const { tbs } = await cardLogin.signChallenge(u, digestOf(applicationContent(d, agencyOf(u))));
+      const content = applicationContent(d, agencyOf(u));
+      // The popup of the card component shows this title and the digest before it signs.
+      const title = `人事雲端服務平台${content.kind === 'ws' ? '介接服務' : '資料交換服務'}申請表（${u.agencyName}）`;
+      const { tbs } = await cardLogin.signChallenge(u, digestOf(content), title);
       return { tbs };
     },
 
@@ -221,8 +224,11 @@ export function createApplyService(core: CloudDeps) {
       const content = applicationContent(d, agencyOf(u));
       const digest = digestOf(content);
       let card: Awaited<ReturnType<typeof cardLogin.verifyDocumentSignature>>;
+      let enc: { certB64: string; thumbprint: string } | null = null;
       try {
         card = await cardLogin.verifyDocumentSignature(u, input, digest, ctx);
+        // 資料交換 files are encrypted to the card's encryption certificate: read it now, not at delivery.
+        if (content.kind === 'file' || signed.data.enccertb64) enc = await cardLogin.encryptionCertificate(card, signed.data.enccertb64, ctx);
       } catch (err) {
         if (err instanceof DomainError) {
           await audit.record({ actor: actorOf(u), action: 'cloud.application.sign_failed', outcome: 'failed', target: { type: 'cloud_application_draft', id: d.id }, ip: ctx.ip, requestId: ctx.requestId, details: { reason: err.code } });
@@ -272,6 +278,8 @@ export function createApplyService(core: CloudDeps) {
             signature: input.signature,
             certb64: input.certb64,
             certThumbprint: card.thumbprint,
+            encCertb64: enc?.certB64 ?? null,
+            encCertThumbprint: enc?.thumbprint ?? null,
             cardNumber: card.cardNumber,
             verificationCode: code,
             submittedAt: now,

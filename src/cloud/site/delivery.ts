@@ -1,8 +1,8 @@
 /**
  * 資料交換 下載 (單次服務): the approved services' rows of the applying agency as one UTF-8
  * CSV (a section per service, columns from the data dictionary), streamed through the CMS
- * EnvelopedData (AES-256) for the certificate the application was signed with, into the
- * upload store; the platform signs the finished file (detached .p7s) and registers its
+ * EnvelopedData (AES-256) for the ENCRYPTION certificate (cert2, keyEncipherment|
+ * dataEncipherment) of the agency card the application was signed with, into the upload store; the platform signs the finished file (detached .p7s) and registers its
  * fingerprint for /verify.
  */
 import crypto from 'node:crypto';
@@ -21,6 +21,14 @@ export interface DeliveredService {
 }
 
 const BATCH = 5000;
+
+/**
+ * An application filed before the card's encryption certificate was read with the signature:
+ * its file is refused (never encrypted to the signing certificate or anything weaker); the
+ * agency files the application again with the card, which reads cert2 this time.
+ */
+export const NO_ENCRYPTION_CERTIFICATE =
+  '此申請案未登錄機關憑證IC卡的加密用憑證，無法產製加密檔案。資料交換檔案只加密給機關憑證的加密用憑證：請以機關憑證IC卡重新提出申請（簽章時會一併讀取加密用憑證），或洽系統管理員。';
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';

@@ -60,6 +60,8 @@ export interface AuditRow { at: Date; actor: string; action: string; targetType:
 export interface ApplicationRow {
   id: number; number: string; kind: 'file' | 'ws'; agencyId: number; agencyCode: string; agencyName: string; status: string; periodFrom: string; periodTo: string;
   submittedAt: Date; certb64: string; certThumbprint: string;
+  /** The card's encryption certificate (cert2) read at signing; null for older applications. */
+  encCertb64: string | null; encCertThumbprint: string | null;
 }
 export interface DeliveryRow {
   id: number; applicationId: number; applicationNumber: string; agencyId: number; serviceCodes: string[]; storedName: string; size: number; rows: number;
@@ -248,7 +250,7 @@ export function createSiteRepository(db: Db) {
         .select(
           'a.id', 'a.number', 'a.kind', 'a.agency_id as agencyId', 'g.code as agencyCode', 'g.name as agencyName', 'a.status',
           db.raw(`to_char(a.period_from, 'YYYY-MM-DD') as "periodFrom"`), db.raw(`to_char(a.period_to, 'YYYY-MM-DD') as "periodTo"`),
-          'a.submitted_at as submittedAt', 'a.certb64', 'a.cert_thumbprint as certThumbprint',
+          'a.submitted_at as submittedAt', 'a.certb64', 'a.cert_thumbprint as certThumbprint', 'a.enc_certb64 as encCertb64', 'a.enc_cert_thumbprint as encCertThumbprint',
         )
         .orderBy('a.submitted_at', 'desc');
       if (where.id !== undefined) q.where('a.id', where.id);

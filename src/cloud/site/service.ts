@@ -11,7 +11,7 @@ import { counter } from '../../platform/counter';
 import { loadPlatformPki } from '../../platform/pki/platform';
 import { createSiteRepository, PAGE_SIZE, type ApplicationRow, type Paged } from './repository';
 import { CLOUD_FAQ, CLOUD_FILES, CLOUD_NEWS } from './contentKinds';
-import { buildEncryptedFile, certb64ToPem, deliveryCsv, type DeliveredService } from './delivery';
+import { NO_ENCRYPTION_CERTIFICATE, buildEncryptedFile, certb64ToPem, deliveryCsv, type DeliveredService } from './delivery';
 import type { ReportInput } from './schemas';
 import { createSiteAdmin } from './admin';
 
@@ -144,12 +144,13 @@ export function createSiteService(core: CloudDeps) {
       const a = await ownApproved(u, id, 'file', ctx);
       let d = await repo.delivery(a.id);
       if (!d) {
-        // Data go only to the certificate that signed the application; without one (an
-        // application entered before card signing) there is nobody to encrypt to.
-        if (!a.certb64) throw new DomainError('no_certificate', '此申請案無申請時之機關憑證，無法產製加密檔案；請重新以機關憑證申請，或洽系統管理員。', 409);
+        // Data go only to the ENCRYPTION certificate of the card that signed the application
+        // (read from the card at signing). Without one (an application filed before it was
+        // read) the file is refused: never encrypted to the signing certificate instead.
+        if (!a.encCertb64 || !a.encCertThumbprint) throw new DomainError('no_certificate', NO_ENCRYPTION_CERTIFICATE, 409);
         const counter = { rows: 0 };
         const p = pki();
-        const built = await buildEncryptedFile(deliveryCsv(db, a.services, a.agencyId, counter), certb64ToPem(a.certb64), { certPem: p.signerCertPem, key: p.signerKeyObject }, path.join(uploads.root, 'incoming'), counter);
+        const built = await buildEncryptedFile(deliveryCsv(db, a.services, a.agencyId, counter), certb64ToPem(a.encCertb64), { certPem: p.signerCertPem, key: p.signerKeyObject }, path.join(uploads.root, 'incoming'), counter);
         const file: ReceivedFile = { field: 'delivery', originalName: `${a.number}.p7m`, tempPath: built.tempPath, size: built.size, sha256: built.sha256, mime: 'application/pkcs7-mime', kind: 'zip' };
         try {
           d = await uploads.keep([file], async ([stored]) =>
@@ -160,7 +161,7 @@ export function createSiteService(core: CloudDeps) {
               );
               return repo.insertDelivery(trx, {
                 applicationId: a.id, applicationNumber: a.number, agencyId: a.agencyId, serviceCodes: a.services.map((s) => s.code), storedName: stored!.storedName,
-                size: built.size, rows: built.rows, sha256: built.sha256, signature: built.signature, recipientThumbprint: a.certThumbprint, verificationCode: code,
+                size: built.size, rows: built.rows, sha256: built.sha256, signature: built.signature, recipientThumbprint: a.encCertThumbprint!, verificationCode: code,
               });
             }),
           );

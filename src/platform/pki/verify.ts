@@ -18,6 +18,7 @@ export const CERT_ERRORS = {
   cert_revoked: `${INVALID}（憑證已廢止）`,
   crl_unavailable: `${INVALID}（暫時無法確認憑證廢止狀態，請稍後再試）`,
   cert_key_usage: `${INVALID}（憑證用途不符，不可用於數位簽章）`,
+  cert_enc_usage: `${INVALID}（憑證用途不符，不是加密用憑證）`,
   signature_invalid: '憑證簽章驗證失敗，請重新操作。',
 } as const;
 
@@ -79,13 +80,28 @@ export class TrustStore {
    * may sign. Returns the facts and the card type.
    */
   check(certDer: Buffer, now = new Date()): CertificateFacts & { cardType: CardType; publicKey: crypto.KeyObject } {
+    const found = this.checkValid(certDer, now);
+    if (!found.keyUsage?.digitalSignature) throw new CertificateError('cert_key_usage');
+    return found;
+  }
+
+  /**
+   * The same checks for a card's ENCRYPTION certificate (cert2): trusted, valid, not revoked,
+   * and its key may encipher keys (what a CMS envelope for it needs).
+   */
+  checkEncryption(certDer: Buffer, now = new Date()): CertificateFacts & { cardType: CardType; publicKey: crypto.KeyObject } {
+    const found = this.checkValid(certDer, now);
+    if (!found.keyUsage?.keyEncipherment) throw new CertificateError('cert_enc_usage');
+    return found;
+  }
+
+  private checkValid(certDer: Buffer, now: Date): CertificateFacts & { cardType: CardType; publicKey: crypto.KeyObject } {
     const { facts, ca, publicKey } = this.chain(certDer);
     if (!ca) throw new CertificateError('cert_untrusted');
     if (now < facts.notBefore) throw new CertificateError('cert_not_yet_valid');
     if (now > facts.notAfter) throw new CertificateError('cert_expired');
     if (!ca.crl || (ca.crl.nextUpdate && ca.crl.nextUpdate < now)) throw new CertificateError('crl_unavailable');
     if (ca.crl.revokedSerials.has(facts.serialHex.replace(/^0+(?=.)/, ''))) throw new CertificateError('cert_revoked');
-    if (!facts.keyUsage?.digitalSignature) throw new CertificateError('cert_key_usage');
     return { ...facts, cardType: ca.type, publicKey };
   }
 
