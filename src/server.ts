@@ -9,6 +9,7 @@ import { createApp } from './app';
 import { startCloudWebService } from './cloud';
 import { createBridge } from './bridge/app';
 import { loadBridgeConfig } from './bridge/config';
+import { applyHttpTimeouts } from './platform/web/httpServer';
 
 /**
  * Starts the portal: database, app, listener, the cloud web service and (in development)
@@ -54,6 +55,7 @@ export async function startServer(demo: DemoData | null) {
     if (bridgeLine) lines.push(`  Demo cards: PIN ${pki!.pin} (SO PIN ${pki!.soPin}); see README.`, '');
     process.stdout.write(lines.join('\n') + '\n');
   });
+  applyHttpTimeouts(server, config);
 
   /** The smart-card bridge with the demo cards (SoftHSM2), as it would run on a user's PC. */
   let bridge: ReturnType<typeof createBridge> | null = null;
@@ -76,18 +78,39 @@ export async function startServer(demo: DemoData | null) {
     }
   }
 
+  /**
+   * Draining shutdown: /readyz answers 503 and the listener stops accepting at once; event
+   * streams are told to reconnect (elsewhere); the scheduler takes no new run and finishes
+   * the one it has; requests in flight finish, up to SHUTDOWN_GRACE_MS; then the pools
+   * close and the process exits 0.
+   */
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const started = Date.now();
+    // Whatever happens below, the process ends some time after the grace period.
+    setTimeout(() => {
+      logger.error({ signal }, 'shutdown did not finish; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 15_000).unref();
+    app.drain.start();
+    logger.info({ signal, inFlight: app.drain.inFlight, graceMs: config.shutdownGraceMs }, 'shutting down: draining');
     server.close();
+    const webServiceClosed = webService?.close();
+    services.lifecycle.drain();
     await services.scheduler.stop();
-    await webService?.close();
+    const drained = await app.drain.idle(Math.max(0, config.shutdownGraceMs - (Date.now() - started)), () => server.closeIdleConnections());
+    if (!drained) {
+      logger.warn({ inFlight: app.drain.inFlight }, 'shutdown grace period over: closing the requests still in flight');
+      server.closeAllConnections();
+    } else logger.info({ ms: Date.now() - started }, 'drained: no request in flight');
+    await webServiceClosed;
     await bridge?.close();
     await app.close();
     await db.destroy();
     if (embedded) await embedded.stop();
+    logger.info({ signal, ms: Date.now() - started }, 'stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

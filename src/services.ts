@@ -8,6 +8,7 @@ import { createAuditService } from './platform/audit';
 import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
 import { createScheduler } from './platform/scheduler';
+import { createMetrics } from './platform/metrics';
 import { createVerificationService } from './platform/verification';
 import { createContentService } from './platform/content';
 import { CONTENT_KINDS as PICS_CONTENT_KINDS } from './pics/content/contentKinds';
@@ -113,8 +114,10 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     return trust;
   };
   const closers: Array<() => Promise<void>> = [];
+  const drainers: Array<() => void> = [];
   const scheduler = createScheduler(db, logger, { clock, tickMs: config.schedulerTickMs });
   const stopScheduler = () => scheduler.stop();
+  const metrics = createMetrics({ db, logger, clock, jobs: () => scheduler.definitions(), crls: () => trustStore().crls() });
   const lifecycle: Lifecycle = {
     onClose(fn: () => Promise<void>) {
       closers.push(fn);
@@ -122,6 +125,12 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     async close() {
       await stopScheduler();
       for (const fn of closers.splice(0).reverse()) await fn();
+    },
+    onDrain(fn: () => void) {
+      drainers.push(fn);
+    },
+    drain() {
+      for (const fn of drainers) fn();
     },
   };
   return {
@@ -137,6 +146,8 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),
     scheduler,
+    /** Prometheus metrics of this instance (GET /metrics, METRICS_ALLOW). */
+    metrics,
     /** The content every site's editors keep (src/platform/content). */
     content,
     /** Verification codes of issued documents (the public /verify page). */

@@ -73,6 +73,11 @@ export class TrustStore {
     return this.cas.length;
   }
 
+  /** Each trusted CA's CRL in use: its dates and number of entries (for the metrics). */
+  crls(): { ca: CardType; thisUpdate: Date; nextUpdate: Date | null; entries: number }[] {
+    return this.cas.flatMap((c) => (c.crl ? [{ ca: c.type, thisUpdate: c.crl.thisUpdate, nextUpdate: c.crl.nextUpdate, entries: c.crl.revokedSerials.size }] : []));
+  }
+
   /**
    * Checks a card certificate in the order the portal promises: it parses, chains to a
    * trusted CA (which gives the card type), is within validity, is not revoked, and
