@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { createLogger } from './platform/logger';
@@ -10,6 +11,9 @@ import { startCloudWebService } from './cloud';
 import { createBridge } from './bridge/app';
 import { loadBridgeConfig } from './bridge/config';
 import { applyHttpTimeouts } from './platform/web/httpServer';
+
+/** At shutdown, connections close once no request has begun for this long (and none is in flight). */
+const DRAIN_QUIET_MS = 1000;
 
 /**
  * Starts the portal: database, app, listener, the cloud web service and (in development)
@@ -96,14 +100,18 @@ export async function startServer(demo: DemoData | null) {
     }, config.shutdownGraceMs + 15_000).unref();
     app.drain.start();
     logger.info({ signal, inFlight: app.drain.inFlight, graceMs: config.shutdownGraceMs }, 'shutting down: draining');
-    server.close();
+    // Stop accepting, but leave the open connections alone: http.Server#close would also
+    // drop every connection that looks idle, and a connection whose request has arrived but
+    // not been read yet looks idle (that request would be reset). Requests on open
+    // connections are answered (with Connection: close) until none has come for a second.
+    net.Server.prototype.close.call(server);
     const webServiceClosed = webService?.close();
     services.lifecycle.drain();
     await services.scheduler.stop();
-    const drained = await app.drain.idle(Math.max(0, config.shutdownGraceMs - (Date.now() - started)), () => server.closeIdleConnections());
+    const drained = await app.drain.idle(Math.max(0, config.shutdownGraceMs - (Date.now() - started)), Math.min(DRAIN_QUIET_MS, config.shutdownGraceMs));
+    server.closeAllConnections();
     if (!drained) {
       logger.warn({ inFlight: app.drain.inFlight }, 'shutdown grace period over: closing the requests still in flight');
-      server.closeAllConnections();
     } else logger.info({ ms: Date.now() - started }, 'drained: no request in flight');
     await webServiceClosed;
     await bridge?.close();

@@ -8,12 +8,14 @@ import type { RequestHandler } from 'express';
 export function createDrain() {
   let draining = false;
   let inFlight = 0;
+  let lastStart = 0;
   const waiters = new Set<() => void>();
   const settle = () => {
     if (inFlight === 0) for (const w of waiters) w();
   };
   const track: RequestHandler = (_req, res, next) => {
     inFlight++;
+    lastStart = Date.now();
     let done = false;
     const finish = () => {
       if (done) return;
@@ -39,11 +41,12 @@ export function createDrain() {
       draining = true;
     },
     /**
-     * Resolves true once no request is in flight, or false after `timeoutMs`; `poll` runs
-     * every 100 ms meanwhile (the server closes connections that became idle).
+     * Resolves true once no request is in flight and none began for `quietMs` (requests sent
+     * on open connections are still read and answered meanwhile), or false after `timeoutMs`.
      */
-    idle(timeoutMs: number, poll: () => void = () => {}): Promise<boolean> {
-      if (inFlight === 0) return Promise.resolve(true);
+    idle(timeoutMs: number, quietMs = 0): Promise<boolean> {
+      const quiet = () => inFlight === 0 && Date.now() - lastStart >= quietMs;
+      if (quiet()) return Promise.resolve(true);
       return new Promise((resolve) => {
         const done = (ok: boolean) => {
           clearTimeout(timer);
@@ -51,9 +54,11 @@ export function createDrain() {
           waiters.delete(onIdle);
           resolve(ok);
         };
-        const onIdle = () => done(true);
+        const onIdle = () => {
+          if (quiet()) done(true);
+        };
         const timer = setTimeout(() => done(false), timeoutMs);
-        const ticker = setInterval(poll, 100);
+        const ticker = setInterval(onIdle, 100);
         waiters.add(onIdle);
       });
     },
