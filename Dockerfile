@@ -1,19 +1,22 @@
-# The portal image: scripts/start.ts (src/server.ts with the demo data of seeds/ handed in) run by tsx on Node 20 (Debian bookworm, slim).
+# The portal image: scripts/start.ts (src/server.ts with the demo data of seeds/ handed in) run by tsx on Node 20.19.2 (Debian bookworm, slim).
 # Build: docker build -t ecpa-portal .   (docker compose builds it for you)
 
 # --- dependencies, in a stage with a compiler: pkcs11js builds a native addon (node-gyp) ---
-FROM node:20-bookworm-slim AS deps
+FROM node:20.19.2-bookworm-slim AS deps
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# Runtime dependencies only (tsx is one of them); the test and bench tools stay out.
+COPY docker/prune-node-modules.sh ./
+# Runtime dependencies only (tsx is one of them); the test and bench tools stay out, and so
+# do the embedded PostgreSQL binaries and the font weights no PDF uses (the script says why).
 RUN npm ci --omit=dev --no-audit --no-fund \
- && npm cache clean --force
+ && npm cache clean --force \
+ && sh prune-node-modules.sh node_modules
 
 # --- runtime: same base image, so the addon matches its glibc and Node ABI ---
-FROM node:20-bookworm-slim
+FROM node:20.19.2-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0

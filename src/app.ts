@@ -11,6 +11,9 @@ import { databaseAnswers, projectRoot } from './platform/database';
 import { rocLong, rocShort, rocDateTime } from './platform/dates';
 import { DomainError } from './platform/errors';
 import { setUpWebSecurity } from './platform/web/setUpWebSecurity';
+import { setUpRequestLog } from './platform/web/setUpRequestLog';
+import { metricsEndpoint } from './platform/metrics';
+import { createDrain, type Drain } from './platform/web/drain';
 import { setUpSession } from './platform/web/setUpSession';
 import { setUpCsrf } from './platform/web/setUpCsrf';
 import { PgRateLimitStore } from './platform/web/rateLimitStore';
@@ -40,8 +43,11 @@ export interface AppDeps {
 }
 
 /** Builds the whole portal; opens no port, so tests drive it with supertest. */
-export function createApp({ config, logger, services, databaseUrl }: AppDeps): Express & { close: () => Promise<void> } {
-  const app = express() as Express & { close: () => Promise<void> };
+export function createApp({ config, logger, services, databaseUrl }: AppDeps): Express & { close: () => Promise<void>; drain: Drain } {
+  const app = express() as Express & { close: () => Promise<void>; drain: Drain };
+  // Requests in flight, and whether the process is shutting down (src/server.ts).
+  app.drain = createDrain();
+  app.use(app.drain.track);
   app.set('trust proxy', config.trustProxy === 'true' ? true : config.trustProxy === 'false' ? false : config.trustProxy);
   const viewsDir = path.join(projectRoot, 'views');
   app.set('views', viewsDir);
@@ -64,11 +70,16 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.locals.formatBytes = formatBytes;
   app.locals.bridgeOrigin = config.bridgeOrigin;
 
-  // Health checks answer before sessions and CSRF.
+  // One access-log line and one histogram observation per request, with its request id.
+  app.use(setUpRequestLog(logger, services.metrics));
+
+  // Health checks and metrics answer before sessions and CSRF.
+  app.get('/metrics', metricsEndpoint(services.metrics, config.metricsAllow));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (app.drain.draining) return void res.status(503).json({ status: 'draining' });
     if (await databaseAnswers(services.db)) res.json({ status: 'ready' });
     else res.status(503).json({ status: 'unavailable' });
   });

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { IdentityCheckConfig } from './platform/pki/identityCheck';
@@ -68,6 +69,19 @@ const schema = z.object({
   SCHEDULER_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Minutes between attempts to send mail the SMTP server did not take. */
   MAIL_RETRY_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+  /** Idle keep-alive connections and request headers: above the load balancer's own timeouts. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(65_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(66_000),
+  /** On SIGTERM: how long requests in flight may take to finish before the process exits anyway. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  /** Who may read /metrics: CIDR blocks or addresses, comma separated; `loopback` = 127.0.0.0/8 and ::1. */
+  METRICS_ALLOW: z.string().default('loopback'),
+  /** Where each trusted CA publishes its CRL: `moica=http://…,gca=http://…,nhi=http://…`. */
+  CRL_URLS: z.string().default(''),
+  CRL_REFRESH_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  /** What card sign-in does once a CA's CRL is past its nextUpdate. */
+  CRL_STALE_POLICY: z.enum(['refuse', 'allow-with-warning']).default('refuse'),
+  CRL_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -114,6 +128,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (production && e.SMTP_URL && !e.MAIL_SECRET_KEY) {
     throw new Error('Invalid configuration:\n  MAIL_SECRET_KEY: required in production with SMTP_URL (32 bytes in base64: openssl rand -base64 32)');
   }
+  if (e.HTTP_HEADERS_TIMEOUT_MS <= e.HTTP_KEEP_ALIVE_TIMEOUT_MS) {
+    throw new Error('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must be above HTTP_KEEP_ALIVE_TIMEOUT_MS');
+  }
+  const metricsAllow = parseAddressList(e.METRICS_ALLOW);
+  const crlUrls = parseCrlUrls(e.CRL_URLS);
   const sessionSecret = e.SESSION_SECRET ?? 'development-only-session-secret-change-me';
   return {
     env: e.NODE_ENV,
@@ -159,7 +178,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     mailRetryMinutes: e.MAIL_RETRY_MINUTES,
     cloudWsPort: e.CLOUD_WS_PORT,
     cloudWsHost: e.CLOUD_WS_HOST,
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    /** CIDR blocks (`address/prefix`) that may read /metrics. */
+    metricsAllow,
+    crlUrls,
+    crlRefreshMinutes: e.CRL_REFRESH_MINUTES,
+    crlStalePolicy: e.CRL_STALE_POLICY,
+    crlFetchTimeoutMs: e.CRL_FETCH_TIMEOUT_MS,
   };
+}
+
+/** `loopback`, addresses and CIDR blocks, comma separated, as `address/prefix`. */
+function parseAddressList(text: string): string[] {
+  const out: string[] = [];
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (item === 'loopback') {
+      out.push('127.0.0.0/8', '::1/128');
+      continue;
+    }
+    const [address, prefix, extra] = item.split('/');
+    const family = net.isIP(address ?? '');
+    const bits = prefix === undefined ? (family === 4 ? 32 : 128) : Number(prefix);
+    if (!family || extra !== undefined || !/^\d{0,3}$/.test(prefix ?? '') || bits > (family === 4 ? 32 : 128)) {
+      throw new Error(`Invalid configuration:\n  METRICS_ALLOW: "${item}" is not an address or a CIDR block (e.g. 10.0.0.0/8, ::1, loopback)`);
+    }
+    out.push(`${address}/${bits}`);
+  }
+  return out;
+}
+
+/** `moica=http://…,gca=http://…`: one URL per trusted CA (card type). */
+function parseCrlUrls(text: string): { type: 'moica' | 'gca' | 'nhi'; url: string }[] {
+  const out: { type: 'moica' | 'gca' | 'nhi'; url: string }[] = [];
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = item.indexOf('=');
+    const type = item.slice(0, at);
+    const url = item.slice(at + 1);
+    if (at < 0 || !['moica', 'gca', 'nhi'].includes(type) || !z.string().url().safeParse(url).success || !/^https?:\/\//.test(url) || out.some((o) => o.type === type)) {
+      throw new Error(`Invalid configuration:\n  CRL_URLS: "${item}" must be moica=, gca= or nhi= followed by an http(s) URL, each CA once`);
+    }
+    out.push({ type: type as 'moica' | 'gca' | 'nhi', url });
+  }
+  return out;
 }
 
 /**

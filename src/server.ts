@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { createLogger } from './platform/logger';
@@ -10,6 +11,10 @@ import { startCloudWebService } from './cloud';
 import { createBridge } from './bridge/app';
 import { loadBridgeConfig } from './bridge/config';
 import { ensurePortFree, portInUseMessage } from './platform/net';
+import { applyHttpTimeouts } from './platform/web/httpServer';
+
+/** At shutdown, connections close once no request has begun for this long (and none is in flight). */
+const DRAIN_QUIET_MS = 1000;
 
 /**
  * Starts the portal: database, app, listener, the cloud web service and (in development)
@@ -57,6 +62,7 @@ export async function startServer(demo: DemoData | null) {
     if (bridgeLine) lines.push(`  Demo cards: PIN ${pki!.pin} (SO PIN ${pki!.soPin}); see README.`, '');
     process.stdout.write(lines.join('\n') + '\n');
   });
+  applyHttpTimeouts(server, config);
 
   /** The smart-card bridge with the demo cards (SoftHSM2), as it would run on a user's PC. */
   let bridge: ReturnType<typeof createBridge> | null = null;
@@ -86,18 +92,43 @@ export async function startServer(demo: DemoData | null) {
     void stop('EADDRINUSE', 1);
   });
 
+  /**
+   * Draining shutdown: /readyz answers 503 and the listener stops accepting at once; event
+   * streams are told to reconnect (elsewhere); the scheduler takes no new run and finishes
+   * the one it has; requests in flight finish, up to SHUTDOWN_GRACE_MS; then the pools
+   * close and the process exits 0.
+   */
   let stopping = false;
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
+    const started = Date.now();
+    // Whatever happens below, the process ends some time after the grace period.
+    setTimeout(() => {
+      logger.error({ signal }, 'shutdown did not finish; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 15_000).unref();
+    app.drain.start();
+    logger.info({ signal, inFlight: app.drain.inFlight, graceMs: config.shutdownGraceMs }, 'shutting down: draining');
+    // Stop accepting, but leave the open connections alone: http.Server#close would also
+    // drop every connection that looks idle, and a connection whose request has arrived but
+    // not been read yet looks idle (that request would be reset). Requests on open
+    // connections are answered (with Connection: close) until none has come for a second.
+    net.Server.prototype.close.call(server);
+    const webServiceClosed = webService?.close();
+    services.lifecycle.drain();
     await services.scheduler.stop();
-    await webService?.close();
+    const drained = await app.drain.idle(Math.max(0, config.shutdownGraceMs - (Date.now() - started)), Math.min(DRAIN_QUIET_MS, config.shutdownGraceMs));
+    server.closeAllConnections();
+    if (!drained) {
+      logger.warn({ inFlight: app.drain.inFlight }, 'shutdown grace period over: closing the requests still in flight');
+    } else logger.info({ ms: Date.now() - started }, 'drained: no request in flight');
+    await webServiceClosed;
     await bridge?.close();
     await app.close();
     await db.destroy();
     if (embedded) await embedded.stop();
+    logger.info({ signal, ms: Date.now() - started }, 'stopped');
     process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -8,6 +8,7 @@ import { createAuditService } from './platform/audit';
 import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
 import { createScheduler } from './platform/scheduler';
+import { createMetrics } from './platform/metrics';
 import { createVerificationService } from './platform/verification';
 import { createContentService } from './platform/content';
 import { CONTENT_KINDS as PICS_CONTENT_KINDS } from './pics/content/contentKinds';
@@ -26,6 +27,8 @@ import { createCardRepository } from './auth/cardRepository';
 import { createCardLoginService } from './auth/cardLogin';
 import { createIdentityCheck } from './platform/pki/identityCheck';
 import { TrustStore } from './platform/pki/verify';
+import type { Crl } from './platform/pki/crl';
+import { createCrlRefresh } from './platform/pki/crlRefresh';
 import { createPicsServices, picsJobs } from './pics';
 import { createCloudServices, cloudJobs } from './cloud';
 import { createJobsServices, jobsJobs } from './jobs';
@@ -103,23 +106,45 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   });
   // The trust store (CA certificates and CRLs) is read again when its files change, so a
   // CRL refresh or a new CA certificate needs no restart; checked at most once a minute.
+  // CRLs the portal downloads itself (CRL_URLS) are added to it off the request path.
   let trust: TrustStore | null = null;
   let trustStamp = '';
   let trustCheckedAt = 0;
+  let fetchedCrls: Crl[] = [];
+  const trustOptions = {
+    stalePolicy: config.crlStalePolicy,
+    onStale: (ca: string, nextUpdate: Date) => logger.warn({ ca, nextUpdate }, 'card accepted on a CRL past its nextUpdate (CRL_STALE_POLICY=allow-with-warning)'),
+  };
   const trustStore = () => {
     const now = Date.now();
     if (trust && now - trustCheckedAt < 60_000) return trust;
     trustCheckedAt = now;
     const stamp = trustFilesStamp(config.pkiDir);
     if (!trust || stamp !== trustStamp) {
-      trust = TrustStore.fromDirectory(config.pkiDir);
+      trust = TrustStore.fromDirectory(config.pkiDir, fetchedCrls, trustOptions);
       trustStamp = stamp;
     }
     return trust;
   };
+  const crls = createCrlRefresh({
+    db,
+    logger,
+    sources: config.crlUrls,
+    timeoutMs: config.crlFetchTimeoutMs,
+    trust: trustStore,
+    clock,
+    // One new trust store with the new CRLs, swapped in by one assignment.
+    onLoaded: (loaded) => {
+      fetchedCrls = loaded;
+      trust = TrustStore.fromDirectory(config.pkiDir, fetchedCrls, trustOptions);
+    },
+    onFetched: (ca, result) => metrics.crlFetches.inc({ ca, result }),
+  });
   const closers: Array<() => Promise<void>> = [];
+  const drainers: Array<() => void> = [];
   const scheduler = createScheduler(db, logger, { clock, tickMs: config.schedulerTickMs });
   const stopScheduler = () => scheduler.stop();
+  const metrics = createMetrics({ db, logger, clock, jobs: () => scheduler.definitions(), crls: () => trustStore().crls() });
   const lifecycle: Lifecycle = {
     onClose(fn: () => Promise<void>) {
       closers.push(fn);
@@ -127,6 +152,12 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     async close() {
       await stopScheduler();
       for (const fn of closers.splice(0).reverse()) await fn();
+    },
+    onDrain(fn: () => void) {
+      drainers.push(fn);
+    },
+    drain() {
+      for (const fn of drainers) fn();
     },
   };
   return {
@@ -142,11 +173,15 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),
     scheduler,
+    /** Prometheus metrics of this instance (GET /metrics, METRICS_ALLOW). */
+    metrics,
     /** The content every site's editors keep (src/platform/content). */
     content,
     /** Verification codes of issued documents (the public /verify page). */
     verification: createVerificationService(db, { clock }),
     trustStore,
+    /** The CRLs the portal downloads (CRL_URLS) and every instance loads. */
+    crls,
     auth: createAuthService({ db, accounts, audit, mail, clock: opts.clock }),
     portal: portalService,
     admin: createAdminService({ portal, audit }),
@@ -201,6 +236,14 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     dailyAt: '03:00',
     run: async () => ({ incoming: await core.uploads.sweepIncoming(), orphans: await core.uploads.sweepOrphans(db, config.uploadOrphanMs) }),
   });
+  if (config.crlUrls.length) {
+    core.scheduler.add({ name: 'pki.crl.refresh', everyMinutes: config.crlRefreshMinutes, run: () => core.crls.refresh() });
+    // Every instance loads what any instance downloaded, within a minute.
+    void core.crls.sync().catch((err: Error) => logger.warn({ err: err.message }, 'CRL sync failed'));
+    const poll = setInterval(() => void core.crls.sync().catch((err: Error) => logger.warn({ err: err.message }, 'CRL sync failed')), 60_000);
+    poll.unref();
+    core.lifecycle.onClose(async () => clearInterval(poll));
+  }
   core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
   for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata), ...messagesJobs(routes.messages)]) core.scheduler.add(job);
   return { ...services, routes };

@@ -79,19 +79,26 @@
     };
     scroll();
 
-    // EventSource resends the last id it got (Last-Event-ID) when it reconnects.
-    const source = new EventSource(chat.getAttribute('data-events') + '?after=' + encodeURIComponent(chat.getAttribute('data-after')));
-    source.addEventListener('line', function (event) {
-      const line = JSON.parse(event.data);
-      chat.setAttribute('data-state', line.state);
-      if (document.getElementById('line-' + line.id)) return;
-      log.appendChild(lineItem(line));
-      scroll();
-    });
-    source.addEventListener('queue', function (event) {
-      const q = JSON.parse(event.data);
-      if (queue && (q.position || chat.getAttribute('data-state') !== 'waiting')) queue.textContent = q.position ? q.text : '';
-    });
+    // EventSource resends the last id it got (Last-Event-ID) when it reconnects by itself;
+    // a new one (after 'reconnect') asks from the last line seen.
+    let after = chat.getAttribute('data-after');
+    const connect = function () {
+      const source = new EventSource(chat.getAttribute('data-events') + '?after=' + encodeURIComponent(after));
+      source.addEventListener('line', function (event) {
+        if (event.lastEventId) after = event.lastEventId;
+        const line = JSON.parse(event.data);
+        chat.setAttribute('data-state', line.state);
+        if (document.getElementById('line-' + line.id)) return;
+        log.appendChild(lineItem(line));
+        scroll();
+      });
+      source.addEventListener('queue', function (event) {
+        const q = JSON.parse(event.data);
+        if (queue && (q.position || chat.getAttribute('data-state') !== 'waiting')) queue.textContent = q.position ? q.text : '';
+      });
+      onReconnect(source, connect);
+    };
+    connect();
 
     const form = document.getElementById('message-form');
     if (form) {
@@ -120,9 +127,22 @@
 
   function wireConsole(box) {
     const count = document.getElementById('queue-count');
-    const source = new EventSource(box.getAttribute('data-console-events'));
-    source.addEventListener('queue', function (event) {
-      if (count) count.textContent = JSON.parse(event.data).text;
+    const connect = function () {
+      const source = new EventSource(box.getAttribute('data-console-events'));
+      source.addEventListener('queue', function (event) {
+        if (count) count.textContent = JSON.parse(event.data).text;
+      });
+      onReconnect(source, connect);
+    };
+    connect();
+  }
+
+  // The instance is shutting down ('reconnect'): open a new stream at once, through the
+  // load balancer to another instance, spread over a second so they do not all come together.
+  function onReconnect(source, connect) {
+    source.addEventListener('reconnect', function () {
+      source.close();
+      setTimeout(connect, 200 + Math.floor(Math.random() * 1000));
     });
   }
 

@@ -70,10 +70,13 @@ export function cardRoutes(services: AuthRouteDeps, config: Config, passport: In
 
   router.post('/login/certificate', async (req, res) => {
     const parsed = signedSchema.safeParse(req.body);
+    // Named for the metrics (ecpa_card_logins_total{result}).
+    res.locals.cardLoginResult = 'incomplete';
     if (!parsed.success) return res.status(400).render('auth/certificate', page(req, { failure: '憑證登入資料不完整，請重新操作。' }));
     try {
       const card = await cardLogin.verify(parsed.data, 'login', ctxOf(req), issuedChallenges(req));
       const result = await cardLogin.signIn(card, ctxOf(req));
+      res.locals.cardLoginResult = 'activate' in result ? 'activate' : 'ok';
       if ('activate' in result) {
         req.session.pendingCard = card;
         return res.redirect(303, '/login/certificate/activate');
@@ -81,6 +84,7 @@ export function cardRoutes(services: AuthRouteDeps, config: Config, passport: In
       await logIn(req, result.user);
       res.redirect(303, result.user.kind === 'agency' ? '/agency' : safeReturnTo(parsed.data.returnTo));
     } catch (err) {
+      res.locals.cardLoginResult = err instanceof DomainError ? err.code : 'error';
       if (err instanceof DomainError) return res.status(400).render('auth/certificate', page(req, { failure: err.message }));
       throw err;
     }

@@ -14,6 +14,9 @@ import type { ContentService } from './content';
 export interface Lifecycle {
   onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
+  /** At shutdown, before waiting for requests in flight: let go of long-lived requests (event streams). */
+  onDrain(fn: () => void): void;
+  drain(): void;
 }
 
 /**

@@ -30,6 +30,18 @@ export function periodOf(job: ScheduledJob, now: Date): string | null {
   return new Date(Math.floor(now.getTime() / every) * every).toISOString().slice(0, 16);
 }
 
+/**
+ * When the period `now` falls in became due: a daily job's time today (Taipei), an interval
+ * job's period start; null for a daily job before its time. Its lag is `now` minus this
+ * while that period's run has not finished.
+ */
+export function dueSince(job: ScheduledJob, now: Date): Date | null {
+  const period = periodOf(job, now);
+  if (!period) return null;
+  if (job.dailyAt) return new Date(Date.parse(`${period}T${job.dailyAt}:00Z`) - TAIPEI_OFFSET_MS);
+  return new Date(Date.parse(`${period}:00Z`));
+}
+
 export function createScheduler(db: Db, logger: Logger, opts: { clock?: () => Date; tickMs?: number } = {}) {
   const runs = createSchedulerRepository(db);
   const jobs: ScheduledJob[] = [];
@@ -59,6 +71,8 @@ export function createScheduler(db: Db, logger: Logger, opts: { clock?: () => Da
       jobs.push(job);
     },
     jobs: () => jobs.map((j) => j.name),
+    /** The jobs as added (their names and periods), for the metrics. */
+    definitions: (): readonly ScheduledJob[] => jobs,
     /** Runs every job that is due now; returns what each did (tests call this). */
     async tick(now = clock()): Promise<Record<string, 'ran' | 'skipped' | 'failed'>> {
       const out: Record<string, 'ran' | 'skipped' | 'failed'> = {};

@@ -24,6 +24,9 @@ type Access = 'public' | 'person' | 'signed-in' | 'skip' | Who[] | { only: Who[]
 
 const RULES: [RegExp, Access][] = [
   [/^\/(healthz|readyz)$/, 'public'],
+  // Limited by client address (METRICS_ALLOW), not by user: every kind of user here comes
+  // from loopback, which the default allows; test/routes/ops-observability.test.ts proves the rule.
+  [/^\/metrics$/, 'public'],
   [/^\/(login|forgot-password|login\/certificate)$/, 'public'],
   // Only inside a card activation in progress; otherwise it sends back to 憑證登入.
   [/^\/login\/certificate\/activate$/, 'skip'],

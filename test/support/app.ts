@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { Knex } from 'knex';
 import { loadConfig } from '../../src/config';
 import { createDb } from '../../src/platform/database';
-import { createLogger } from '../../src/platform/logger';
+import { createLogger, type Logger } from '../../src/platform/logger';
 import { createServices } from '../../src/services';
 import { createApp } from '../../src/app';
 import { hashPassword } from '../../src/platform/identity/hashing';
@@ -14,7 +14,7 @@ import { withCheckDigit } from '../../seeds/demo';
 export const PASSWORD = 'Ecpa#2026';
 
 /** The real app on the run's test database; `env` overrides configuration. */
-export function buildApp(env: Record<string, string> = {}, opts: { clock?: () => Date } = {}) {
+export function buildApp(env: Record<string, string> = {}, opts: { clock?: () => Date; logger?: Logger } = {}) {
   const url = inject('databaseUrl');
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -29,7 +29,7 @@ export function buildApp(env: Record<string, string> = {}, opts: { clock?: () =>
     UPLOAD_DIR: path.join(os.tmpdir(), 'ecpa-test-uploads'),
     ...env,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = opts.logger ?? createLogger(config.logLevel);
   const db = createDb(url, 5);
   const services = createServices(db, config, logger, opts);
   const app = createApp({ config, logger, services, databaseUrl: url });

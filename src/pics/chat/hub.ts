@@ -66,6 +66,7 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
   let client: pg.Client | null = null;
   let starting: Promise<void> | null = null;
   let closed = false;
+  let draining = false;
   let retry: NodeJS.Timeout | null = null;
   let queuePending = false;
   const ping = setInterval(() => {
@@ -247,6 +248,10 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
         sub.res.end();
         return;
       }
+      if (draining) {
+        sub.res.end(`event: reconnect\ndata: ${JSON.stringify({ reason: 'shutdown' })}\n\n`);
+        return;
+      }
       sub.sessionKey = sessionKey(sub.sessionId);
       if (sub.chatId === null) consoles.add(sub);
       else {
@@ -279,6 +284,15 @@ export function createChatHub(db: Db, logger: Logger, handlers: HubHandlers, opt
       const c = client;
       if (!c) return;
       c.emit('error', new Error('dropped'));
+    },
+    /**
+     * The process is shutting down: every stream is told to reconnect (the browser opens a
+     * new one, through the load balancer, to another instance, resuming from its last
+     * line) and ended; streams asked for from now on end at once.
+     */
+    drain() {
+      draining = true;
+      for (const sub of all()) if (!sub.res.writableEnded) sub.res.end(`event: reconnect\ndata: ${JSON.stringify({ reason: 'shutdown' })}\n\n`);
     },
     async close() {
       closed = true;

@@ -129,6 +129,7 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
     },
   }, { store: repo, sessionIdleMs: core.config.sessionIdleMs, sessionAbsoluteMs: core.config.sessionAbsoluteMs });
   core.lifecycle.onClose(() => hub.close());
+  core.lifecycle.onDrain(() => hub.drain());
 
 
   async function inServiceHours(now = clock()): Promise<boolean> {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
-import { parseCrl, type ParsedCrl } from './ca';
+import { crlBlocks, parseCrlDer, subjectDer, verifyCrlSignature, type Crl } from './crl';
 import { certificateFacts, certificateFromDer, type CardType, type CertificateFacts } from './profiles';
 
 const { pki } = forge;
@@ -34,8 +34,19 @@ export class CertificateError extends Error {
 interface TrustedCa {
   type: CardType;
   cert: forge.pki.Certificate;
+  /** The subject Name as the certificate's bytes have it (a CRL's issuer must be these bytes). */
+  subject: Buffer;
   key: crypto.KeyObject;
-  crl: ParsedCrl | null;
+  crl: Crl | null;
+}
+
+/** What card sign-in does once a CA's CRL is past its nextUpdate (CRL_STALE_POLICY). */
+export type CrlStalePolicy = 'refuse' | 'allow-with-warning';
+
+export interface TrustOptions {
+  stalePolicy?: CrlStalePolicy;
+  /** Told when a card was accepted on a stale CRL (allow-with-warning). */
+  onStale?: (ca: CardType, nextUpdate: Date) => void;
 }
 
 /** What does not change for a given certificate: its facts and the CA that signed it. */
@@ -53,25 +64,58 @@ const sameDn = (a: forge.pki.CertificateField[], b: forge.pki.CertificateField[]
 /** Trusted roots per card type and their CRLs: the trust store is configuration. */
 export class TrustStore {
   private readonly chained = new Map<string, Chained>();
-  private constructor(private readonly cas: TrustedCa[]) {}
+  private constructor(
+    private readonly cas: TrustedCa[],
+    private readonly options: TrustOptions,
+  ) {}
 
-  /** Reads `<dir>/ca/{moica,gca,nhi}.pem` and `<dir>/crl.pem` (several PEM CRLs). */
-  static fromDirectory(dir: string): TrustStore {
-    const crls = fs.existsSync(path.join(dir, 'crl.pem')) ? readPemBlocks(fs.readFileSync(path.join(dir, 'crl.pem'), 'utf8'), 'X509 CRL').map(parseCrl) : [];
+  /**
+   * Reads `<dir>/ca/{moica,gca,nhi}.pem` and `<dir>/crl.pem` (several PEM CRLs); `fetched`
+   * are CRLs the portal downloaded itself (CRL_URLS): for each CA the newest valid CRL counts.
+   */
+  static fromDirectory(dir: string, fetched: readonly Crl[] = [], options: TrustOptions = {}): TrustStore {
+    const file = path.join(dir, 'crl.pem');
+    const crls: Crl[] = [...fetched];
+    if (fs.existsSync(file)) {
+      for (const block of crlBlocks(fs.readFileSync(file))) {
+        try {
+          crls.push(parseCrlDer(block));
+        } catch {
+          // A block that does not parse counts for no CA.
+        }
+      }
+    }
     const cas: TrustedCa[] = [];
     for (const type of ['moica', 'gca', 'nhi'] as const) {
-      const file = path.join(dir, 'ca', `${type}.pem`);
-      if (!fs.existsSync(file)) continue;
-      const cert = pki.certificateFromPem(fs.readFileSync(file, 'utf8'));
-      // Only CRLs the CA itself signed count.
-      const crl = crls.find((c) => sameDn(c.issuerDn, cert.subject.attributes) && verifyCrlSignature(c, cert)) ?? null;
-      cas.push({ type, cert, crl, key: crypto.createPublicKey(pki.publicKeyToPem(cert.publicKey)) });
+      const certFile = path.join(dir, 'ca', `${type}.pem`);
+      if (!fs.existsSync(certFile)) continue;
+      const pem = fs.readFileSync(certFile, 'utf8');
+      const cert = pki.certificateFromPem(pem);
+      const key = crypto.createPublicKey(pki.publicKeyToPem(cert.publicKey));
+      const subject = subjectDer(readPemBlocks(pem, 'CERTIFICATE')[0]!);
+      // Only CRLs the CA itself signed count; the newest of them.
+      const crl =
+        crls
+          .filter((c) => c.issuerDer.equals(subject) && verifyCrlSignature(c, key))
+          .sort((a, b) => b.thisUpdate.getTime() - a.thisUpdate.getTime())[0] ?? null;
+      cas.push({ type, cert, subject, crl, key });
     }
-    return new TrustStore(cas);
+    return new TrustStore(cas, options);
+  }
+
+  /** The CA certificate of a card type with its subject bytes and key (a downloaded CRL is checked against it). */
+  caOf(type: CardType): { subject: Buffer; key: crypto.KeyObject; crl: Crl | null } | null {
+    const ca = this.cas.find((c) => c.type === type);
+    return ca ? { subject: ca.subject, key: ca.key, crl: ca.crl } : null;
   }
 
   get size() {
     return this.cas.length;
+  }
+
+  /** Each trusted CA's CRL in use: its dates and number of entries (for the metrics). */
+  crls(): { ca: CardType; thisUpdate: Date; nextUpdate: Date | null; entries: number }[] {
+    return this.cas.flatMap((c) => (c.crl ? [{ ca: c.type, thisUpdate: c.crl.thisUpdate, nextUpdate: c.crl.nextUpdate, entries: c.crl.revokedSerials.size }] : []));
   }
 
   /**
@@ -100,7 +144,11 @@ export class TrustStore {
     if (!ca) throw new CertificateError('cert_untrusted');
     if (now < facts.notBefore) throw new CertificateError('cert_not_yet_valid');
     if (now > facts.notAfter) throw new CertificateError('cert_expired');
-    if (!ca.crl || (ca.crl.nextUpdate && ca.crl.nextUpdate < now)) throw new CertificateError('crl_unavailable');
+    if (!ca.crl) throw new CertificateError('crl_unavailable');
+    if (ca.crl.nextUpdate && ca.crl.nextUpdate < now) {
+      if (this.options.stalePolicy !== 'allow-with-warning') throw new CertificateError('crl_unavailable');
+      this.options.onStale?.(ca.type, ca.crl.nextUpdate);
+    }
     if (ca.crl.revokedSerials.has(facts.serialHex.replace(/^0+(?=.)/, ''))) throw new CertificateError('cert_revoked');
     return { ...facts, cardType: ca.type, publicKey };
   }
@@ -138,11 +186,6 @@ function safeVerify(cert: crypto.X509Certificate, caKey: crypto.KeyObject): bool
   } catch {
     return false;
   }
-}
-
-function verifyCrlSignature(crl: ParsedCrl, ca: forge.pki.Certificate): boolean {
-  const key = crypto.createPublicKey(pki.publicKeyToPem(ca.publicKey));
-  return crypto.verify('sha256', crl.tbsDer, key, crl.signature);
 }
 
 export function readPemBlocks(text: string, label: string): Buffer[] {

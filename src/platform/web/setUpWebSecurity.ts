@@ -20,9 +20,12 @@ function nonce(): string {
 export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): Router {
   const router = express.Router();
   router.use((req, res, next) => {
-    const incoming = req.get('x-request-id');
-    req.id = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
-    res.setHeader('X-Request-Id', req.id);
+    // The request log (setUpRequestLog) gives the id first; an app without it gets one here.
+    if (!req.id) {
+      const incoming = req.get('x-request-id');
+      req.id = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+      res.setHeader('X-Request-Id', req.id);
+    }
     res.locals.cspNonce = nonce();
     next();
   });

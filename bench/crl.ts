@@ -1,0 +1,67 @@
+/**
+ * CRL benchmark: builds a CRL of 500 000 entries (the size of a large national CA's), then
+ * measures what the portal does with one off the request path: parse (src/platform/pki/crl.ts),
+ * verify its signature, the memory the revoked-serial Set holds, and a lookup.
+ *   npx tsx --expose-gc bench/crl.ts [entries]
+ */
+import crypto from 'node:crypto';
+import forge from 'node-forge';
+import { createCa } from '../src/platform/pki/ca';
+import { parseCrlDer, subjectDer, verifyCrlSignature, type Crl } from '../src/platform/pki/crl';
+import { buildCrl, serials } from '../test/support/crl';
+
+const entries = Number(process.argv[2] ?? 500_000);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc (npx tsx --expose-gc bench/crl.ts)');
+
+const ca = createCa('Bench CRL CA', 'Bench');
+const caDer = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(ca.cert)).getBytes(), 'binary');
+const key = crypto.createPrivateKey(forge.pki.privateKeyToPem(ca.key.privateKey));
+const pub = crypto.createPublicKey(forge.pki.publicKeyToPem(ca.cert.publicKey));
+const list = serials(entries);
+const der = buildCrl({ issuer: subjectDer(caDer), key, serials: list });
+
+const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+const runs: { parse: number; verify: number }[] = [];
+for (let i = 0; i < 5; i++) {
+  gc();
+  let t = process.hrtime.bigint();
+  const crl = parseCrlDer(der);
+  const parse = ms(t);
+  t = process.hrtime.bigint();
+  if (!verifyCrlSignature(crl, pub)) throw new Error('signature');
+  runs.push({ parse, verify: ms(t) });
+}
+// Memory of one parsed CRL: heap with it minus heap without it.
+gc();
+const base = process.memoryUsage();
+const crl: Crl = parseCrlDer(der);
+gc();
+const withCrl = process.memoryUsage();
+const heapMb = (withCrl.heapUsed - base.heapUsed) / 1048576;
+const extMb = (withCrl.external + withCrl.arrayBuffers - base.external - base.arrayBuffers) / 1048576;
+
+// Lookups: hits and misses, a million each.
+const probes = [...list.filter((_, i) => i % 997 === 0), ...serials(500, 99)];
+let found = 0;
+const t = process.hrtime.bigint();
+for (let i = 0; i < 1_000_000; i++) if (crl.revokedSerials.has(probes[i % probes.length]!)) found++;
+const lookupNs = Number(process.hrtime.bigint() - t) / 1_000_000;
+
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(
+  JSON.stringify(
+    {
+      entries: crl.revokedSerials.size,
+      crlBytes: der.length,
+      parseMsMedian: Math.round(median(runs.map((r) => r.parse))),
+      verifyMsMedian: Math.round(median(runs.map((r) => r.verify)) * 10) / 10,
+      heapMb: Math.round(heapMb * 10) / 10,
+      buffersMb: Math.round(extMb * 10) / 10,
+      lookupNsPerOp: Math.round(lookupNs),
+      hits: found,
+    },
+    null,
+    2,
+  ),
+);
