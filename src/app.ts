@@ -19,6 +19,7 @@ import { setUpCsrf } from './platform/web/setUpCsrf';
 import { PgRateLimitStore } from './platform/web/rateLimitStore';
 import { formBody } from './platform/web/formBody';
 import { rejectNul } from './platform/web/rejectNul';
+import { answerScriptedUploads } from './platform/web/scriptedUpload';
 import { enforceAccountCompletion } from './platform/identity/guards';
 import { errorHandler, notFound } from './platform/web/errorHandler';
 import { hasRole, type SessionUser } from './platform/identity/sessionUser';
@@ -91,6 +92,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(formBody({ limit: '256kb', parameterLimit: 200 }));
   app.use(express.json({ limit: '100kb' }));
   app.use(rejectNul);
+  app.use(answerScriptedUploads);
 
   const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'));
   app.use(sessions.router);

@@ -49,8 +49,23 @@
     form.setAttribute('aria-busy', busy ? 'true' : 'false');
   }
 
-  /** Shows the portal's answer as the page, at its address (as a normal submission would). */
+  /**
+   * Goes where the portal sends a successful form (it answers {"location": …} for this
+   * script instead of a redirect), or shows its answer — the form again with its errors — as
+   * the page, at its address, as a normal submission would.
+   */
   function replacePage(xhr) {
+    if ((xhr.getResponseHeader('Content-Type') || '').indexOf('application/json') === 0) {
+      try {
+        var to = JSON.parse(xhr.responseText).location;
+        if (typeof to === 'string') {
+          location.assign(to);
+          return;
+        }
+      } catch (e) {
+        /* not ours: shown as it is below */
+      }
+    }
     var url = xhr.responseURL;
     document.open();
     document.write(xhr.responseText);
@@ -78,6 +93,7 @@
 
     var xhr = new XMLHttpRequest();
     xhr.open('POST', form.action);
+    xhr.setRequestHeader('X-Upload-Progress', '1');
     xhr.responseType = 'text';
     xhr.upload.addEventListener('progress', function (e) {
       if (!e.lengthComputable) return;

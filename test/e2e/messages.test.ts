@@ -51,7 +51,7 @@ describe('網頁訊息: signature, contacts, a group, a message with an attachme
     for (const m of [m1, m2]) {
       await page.getByLabel('查詢人員（姓名、機關、職稱或單位）').fill(m.name);
       await navigate(page, `通訊錄（查詢 ${m.name}）`, () => page.getByRole('button', { name: '查詢人員' }).click());
-      await navigate(page, `通訊錄（加入 ${m.name}）`, () => page.getByRole('button', { name: `加入「${m.name}」`, exact: true }).click());
+      await navigate(page, `通訊錄（加入 ${m.name}）`, () => page.getByRole('row').filter({ hasText: m.email! }).getByRole('button', { name: `加入「${m.name}」`, exact: true }).click());
       expect(await page.getByRole('status').first().innerText()).toContain(`已將 ${m.name} 加入通訊錄`);
     }
     expect(await page.locator('table.contacts').innerText()).toContain(m1.email!);

@@ -91,7 +91,7 @@ describe('npm run admin:create', () => {
     expect(await formErrorOf(createAdministrator(t.db, t.services.audit, { ...base, account: 'wang.xiaoming' }, cli))).toEqual({ account: '自訂帳號 wang.xiaoming 已有人使用，請改用其他帳號' });
     expect(await formErrorOf(createAdministrator(t.db, t.services.audit, { ...base, account: 'WANG.XIAOMING' }, cli))).toEqual({ account: '自訂帳號 WANG.XIAOMING 已有人使用，請改用其他帳號' });
     expect(await formErrorOf(createAdministrator(t.db, t.services.audit, { ...base, email: 'not-an-address' }, cli))).toEqual({ email: '電子郵件格式錯誤，例如 name@example.gov.tw' });
-    expect(await formErrorOf(createAdministrator(t.db, t.services.audit, { ...base, agency: 'Z999999999' }, cli))).toEqual({ agency: '查無機關代碼 Z999999999' });
+    expect(await formErrorOf(createAdministrator(t.db, t.services.audit, { ...base, agency: 'Z888888888' }, cli))).toEqual({ agency: '查無機關代碼 Z888888888' });
     expect(await formErrorOf(createAdministrator(t.db, t.services.audit, { ...base, agency: 'bad' }, cli))).toEqual({ agency: '機關代碼格式錯誤（10 碼英文字母或數字）' });
     const wrongDigit = nationalId.slice(0, 9) + String((Number(nationalId[9]) + 1) % 10);
     expect(await formErrorOf(createAdministrator(t.db, t.services.audit, { ...base, nationalId: wrongDigit }, cli))).toEqual({ nationalId: '身分證字號格式錯誤（英文字母加 9 位數字，檢查碼須正確）' });
