@@ -79,7 +79,7 @@
     if ((form.getAttribute('enctype') || '').toLowerCase() !== 'multipart/form-data') return;
     if ((form.getAttribute('method') || 'get').toLowerCase() !== 'post') return;
     if (chosenBytes(form) === 0) return;
-    // Forms marked data-plain-upload post as the browser does (the cloud wizard's 步驟五 for now).
+    // Forms marked data-plain-upload post as the browser does (the cloud wizard's 步驟五 and 事求人's 應徵 for now).
     if (form.hasAttribute('data-plain-upload')) return;
     event.preventDefault();
 

@@ -211,7 +211,7 @@ export async function navigate(page: Page, label: string, action: () => Promise<
   await page.evaluate("document.documentElement.dataset.leaving = '1'").catch(() => undefined);
   const loaded = page.waitForEvent('load').then(() => true, () => false);
   const replaced = page
-    .waitForFunction("!document.documentElement.dataset.leaving && document.readyState === 'complete'", undefined, { polling: 100, timeout: 10_000 })
+    .waitForFunction("!document.documentElement.dataset.leaving && document.readyState === 'complete'", undefined, { polling: 100, timeout: 30_000 })
     .then(() => true, () => false);
   await action();
   const reached = (await Promise.race([loaded, replaced])) || (await Promise.all([loaded, replaced])).some(Boolean);
