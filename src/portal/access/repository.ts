@@ -100,6 +100,16 @@ const personColumns = [
  * session read compares.
  */
 export function createAccessRepository(db: Db) {
+  /** The newest grant history rows matching `where`, with the agency's name. */
+  const events = async (where: Record<string, unknown>, limit: number): Promise<GrantEvent[]> => {
+    const rows = await db('access_grant_event as e')
+      .leftJoin('agency as g', 'g.id', 'e.agency_id')
+      .where(where)
+      .orderBy('e.id', 'desc')
+      .limit(limit)
+      .select('e.at', 'e.kind', 'e.subject', 'e.change', 'e.reason', 'e.actor_label', 'g.name as agency_name');
+    return rows.map((r: Record<string, unknown>) => camelCased<GrantEvent>(r));
+  };
   return {
     transaction: <T>(fn: (trx: Db) => Promise<T>) => db.transaction(fn),
 
@@ -193,13 +203,7 @@ export function createAccessRepository(db: Db) {
     },
 
     async roleEvents(accountId: number, limit = 50): Promise<GrantEvent[]> {
-      const rows = await db('access_grant_event as e')
-        .leftJoin('agency as g', 'g.id', 'e.agency_id')
-        .where({ 'e.account_id': accountId, 'e.kind': 'role' })
-        .orderBy('e.id', 'desc')
-        .limit(limit)
-        .select('e.at', 'e.kind', 'e.subject', 'e.change', 'e.reason', 'e.actor_label', 'g.name as agency_name');
-      return rows.map((r: Record<string, unknown>) => camelCased<GrantEvent>(r));
+      return events({ 'e.account_id': accountId, 'e.kind': 'role' }, limit);
     },
 
     // --- 機關授權 ---
@@ -247,13 +251,7 @@ export function createAccessRepository(db: Db) {
     },
 
     async areaEvents(agencyId: number, limit = 50): Promise<GrantEvent[]> {
-      const rows = await db('access_grant_event as e')
-        .leftJoin('agency as g', 'g.id', 'e.agency_id')
-        .where({ 'e.agency_id': agencyId, 'e.kind': 'area' })
-        .orderBy('e.id', 'desc')
-        .limit(limit)
-        .select('e.at', 'e.kind', 'e.subject', 'e.change', 'e.reason', 'e.actor_label', 'g.name as agency_name');
-      return rows.map((r: Record<string, unknown>) => camelCased<GrantEvent>(r));
+      return events({ 'e.agency_id': agencyId, 'e.kind': 'area' }, limit);
     },
 
     /**
