@@ -57,6 +57,8 @@ const schema = z.object({
   REFUSAL_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(30),
   /** E-newsletter subscribe / unsubscribe requests per IP per 15 minutes (and 3 per address). */
   SUBSCRIBE_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(10),
+  /** 智慧客服 questions per IP per 15 minutes (so a script cannot flood the unanswered list). */
+  ASSISTANT_RATE_LIMIT_PER_15MIN: z.coerce.number().int().min(1).default(60),
   /** Uploaded and generated files (outside the web root); share it between instances. */
   UPLOAD_DIR: z.string().optional(),
   /** The cloud platform's web service (mutual TLS); 0 turns it off. */
@@ -171,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     cardActivationPerIp: e.CARD_ACTIVATION_PER_IP_PER_HOUR,
     refusalRateLimit: e.REFUSAL_RATE_LIMIT_PER_15MIN,
     subscribeRateLimit: e.SUBSCRIBE_RATE_LIMIT_PER_15MIN,
+    assistantRateLimit: e.ASSISTANT_RATE_LIMIT_PER_15MIN,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
     runScheduler: e.RUN_SCHEDULER,
     uploadOrphanMs: e.UPLOAD_ORPHAN_MINUTES * 60_000,

@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { buildApp, csrfFrom, lastAudit, makeAccount, signIn } from '../support/app';
-import { expectZhPage, formErrors, long } from '../support/routes';
+import { expectZhPage, formErrors, freshIp, long } from '../support/routes';
+import type { SessionUser } from '../../src/platform/identity/sessionUser';
+import { NotFoundError } from '../../src/platform/errors';
 import { taipeiToday } from '../../src/platform/dates';
 import { normalizeQuestion, questionGrams } from '../../src/pics/assistant/grams';
 
@@ -227,5 +229,58 @@ describe('智慧客服: the 客服主管 turns unanswered questions into 常見�
     const audit = await lastAudit(t.db, 'pics.assistant.not_found');
     expect(audit.target_id).toBe('999999999');
     expect(audit.outcome).toBe('failed');
+  });
+});
+
+describe('智慧客服: one transaction for 轉為常見問題', () => {
+  it('a question answered meanwhile (the second step fails): no FAQ entry is kept, no audit entry', async () => {
+    const q = `${nonsense()}加班費`;
+    await ask(q);
+    const row = await unansweredRow(q);
+    const a = await makeAccount(t.db, { roles: ['cs_agent', 'cs_supervisor'] });
+    const user = { kind: 'person', accountId: a.accountId, personId: a.personId, name: '客服主管', roles: [{ role: 'cs_agent', agencyId: null }, { role: 'cs_supervisor', agencyId: null }] } as unknown as SessionUser;
+    // Another supervisor turned it into a FAQ entry after this one opened the form.
+    const other = await t.db('content_item').where({ kind: 'pics.faq' }).first('id');
+    await t.db('pics_assistant_unanswered').where({ id: row.id }).update({ faq_id: other.id, answered_at: t.db.fn.now() });
+    const before = await faqCount();
+    const requestId = `race-${Date.now()}`;
+    await expect(
+      t.services.pics.assistant.toFaq(user, row.id, { category: '差勤', question: q, answer: '依規定辦理。', sortOrder: '1' }, { ip: '203.0.113.7', requestId }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    expect(await faqCount()).toBe(before);
+    expect(await t.db('content_item').where({ kind: 'pics.faq', question: q }).first()).toBeUndefined();
+    expect(await t.db('audit_event').where({ request_id: requestId })).toHaveLength(0);
+    expect((await unansweredRow(q)).faq_id).toBe(other.id);
+  });
+});
+
+describe('智慧客服: questions are rate-limited per client', () => {
+  const limited = buildApp({ ASSISTANT_RATE_LIMIT_PER_15MIN: '3' });
+  afterAll(() => limited.close());
+
+  it('past the limit: the same page with a zh-TW message and the question kept, 429, nothing counted', async () => {
+    const ip = freshIp();
+    const askFrom = (q: string, from = ip) => request(limited.app).get(`/pics/assistant?q=${encodeURIComponent(q)}`).set('X-Forwarded-For', from);
+    // The page itself (no question) is not counted.
+    for (let i = 0; i < 5; i++) expect((await request(limited.app).get('/pics/assistant').set('X-Forwarded-For', ip)).status).toBe(200);
+    const asked = [];
+    for (let i = 0; i < 3; i++) {
+      const q = nonsense();
+      asked.push(q);
+      expectZhPage(await askFrom(q), 200);
+    }
+    for (const q of asked) expect((await unansweredRow(q)).hits).toBe(1);
+    const flood = nonsense();
+    const res = await askFrom(flood);
+    expectZhPage(res, 429);
+    expect(formErrors(res.text)).toEqual(['您詢問的次數過多，請稍候 15 分鐘再試，或改用文字客服、線上掛號。']);
+    expect(res.text).toContain(flood);
+    expect(await unansweredRow(flood)).toBeUndefined();
+    // Asking again what was counted does not count it again.
+    expectZhPage(await askFrom(asked[0]!), 429);
+    expect((await unansweredRow(asked[0]!)).hits).toBe(1);
+    // Another client is not held back.
+    expectZhPage(await askFrom(flood, freshIp()), 200);
+    expect((await unansweredRow(flood)).hits).toBe(1);
   });
 });

@@ -23,6 +23,7 @@ export function buildApp(env: Record<string, string> = {}, opts: { clock?: () =>
     CHALLENGE_RATE_LIMIT_PER_15MIN: '100000',
     REFUSAL_RATE_LIMIT_PER_15MIN: '100000',
     SUBSCRIBE_RATE_LIMIT_PER_15MIN: '100000',
+    ASSISTANT_RATE_LIMIT_PER_15MIN: '100000',
     DATABASE_URL: url,
     PKI_DIR: inject('pkiDir'),
     PUBLIC_ORIGIN: 'http://portal.test',

@@ -1,4 +1,6 @@
 import express, { type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { PgRateLimitStore } from '../../platform/web/rateLimitStore';
 import type { PicsRouteDeps } from '../routeDeps';
 import { ctxOf } from '../../platform/identity/context';
 import { flash, idParam, submitForm } from '../../platform/http';
@@ -8,6 +10,9 @@ import { requireRole } from '../../platform/identity/guards';
 import { PICS_KINDS } from '../content/contentKinds';
 import { questionSchema } from './schemas';
 import { QUESTION_MAX } from './grams';
+
+/** Shown (429) when a client asks more than ASSISTANT_RATE_LIMIT_PER_15MIN questions. */
+export const ASSISTANT_TOO_MANY = '您詢問的次數過多，請稍候 15 分鐘再試，或改用文字客服、線上掛號。';
 
 /** What the 線上掛號 form's 主旨 takes of a question. */
 const SUBJECT_OF_QUESTION = 50;
@@ -22,8 +27,22 @@ export function assistantRoutes(services: PicsRouteDeps): Router {
   const router = express.Router();
   const supervisorOnly = requireRole(services.audit, 'cs_supervisor');
   const view = { title: '智慧客服', questionMax: QUESTION_MAX, subjectMax: SUBJECT_OF_QUESTION };
+  // Questions are limited per client (counted in PostgreSQL, shared by instances); past the
+  // limit the question page says so and nothing is asked, so nothing is counted as unanswered.
+  const questionLimiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: services.config.assistantRateLimit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    store: new PgRateLimitStore(services.db, 'assistant'),
+    skip: (req) => req.query.q === undefined,
+    handler: (req, res) => {
+      const q = typeof req.query.q === 'string' ? req.query.q.slice(0, QUESTION_MAX + 1) : '';
+      res.status(429).render('pics/assistant', { ...view, values: { q }, errors: { q: ASSISTANT_TOO_MANY }, result: null });
+    },
+  });
 
-  router.get('/pics/assistant', async (req, res) => {
+  router.get('/pics/assistant', questionLimiter, async (req, res) => {
     if (req.query.q === undefined) return res.render('pics/assistant', { ...view, values: { q: '' }, result: null });
     const values = { q: typeof req.query.q === 'string' ? req.query.q : '' };
     try {

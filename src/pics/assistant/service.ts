@@ -98,13 +98,15 @@ export function createAssistant(core: Pick<PicsDeps, 'db' | 'clock' | 'audit'> &
 
     /**
      * Turns an unanswered question into a PICS 常見問題 (the content module checks the form and
-     * the 客服主管 role, and audits it); the question then leaves the list.
+     * the 客服主管 role, and audits it); the question then leaves the list. One transaction:
+     * the entry is kept only if the question could be marked (not answered meanwhile).
      */
     async toFaq(u: SessionUser, id: number, body: unknown, ctx: Ctx): Promise<{ faqId: number; title: string }> {
-      const { id: faqId, title } = await core.content.create(u, PICS_KINDS.faq, body, ctx);
-      await core.db.transaction(async (trx) => {
-        await repo.markAnswered(trx, id, faqId);
-        await core.audit.record({ actor: actorOf(u), action: 'pics.assistant.to_faq', outcome: 'ok', target: { type: 'pics_assistant_question', id }, ip: ctx.ip, requestId: ctx.requestId, details: { faqId } }, trx);
+      const { id: faqId, title } = await core.content.create(u, PICS_KINDS.faq, body, ctx, {
+        within: async (trx, faqId) => {
+          if (!(await repo.markAnswered(trx, id, faqId))) throw new NotFoundError('查無此待處理問題，可能已轉為常見問題');
+          await core.audit.record({ actor: actorOf(u), action: 'pics.assistant.to_faq', outcome: 'ok', target: { type: 'pics_assistant_question', id }, ip: ctx.ip, requestId: ctx.requestId, details: { faqId } }, trx);
+        },
       });
       return { faqId, title };
     },

@@ -98,14 +98,24 @@ export function createContentService(deps: { db: Db; audit: AuditService; clock:
       return Object.fromEntries(kind.fields.map((f) => [f.name, f.input === 'date' ? (row[f.name] ? rocShort(String(row[f.name])) : '') : String(row[f.name] ?? '')]));
     },
 
-    /** Checks the form (a FormError keeps what was typed), then adds the entry; `file` for kinds with an upload. */
-    async create(u: SessionUser, kind: ContentKind, body: unknown, ctx: Ctx, opts: { file?: ContentFile } = {}): Promise<{ id: number; title: string }> {
+    /**
+     * Checks the form (a FormError keeps what was typed), then adds the entry; `file` for kinds
+     * with an upload; `within` does more in the same transaction (its failure adds nothing).
+     */
+    async create(
+      u: SessionUser,
+      kind: ContentKind,
+      body: unknown,
+      ctx: Ctx,
+      opts: { file?: ContentFile; within?: (trx: Db, id: number) => Promise<void> } = {},
+    ): Promise<{ id: number; title: string }> {
       await requireEditor(u, kind, 'create', ctx);
       const input = parseForm(kind.schema, body);
       const title = titleOf(kind, input);
       const id = await db.transaction(async (trx: Db) => {
         const id = await repo.insert(trx, kind, input, { authorAccountId: u.accountId || null, file: opts.file });
         await record(u, `${kind.auditPrefix}.create`, { type: kind.auditType, id }, ctx, opts.file ? { title, name: opts.file.originalName, sha256: opts.file.sha256 } : { title }, trx);
+        if (opts.within) await opts.within(trx, id);
         return id;
       });
       changed(kind);
