@@ -406,12 +406,34 @@ describe('群組設定', () => {
 });
 
 describe('我的專區 個人功能 tabs', () => {
-  it('lists the personal functions of the manual on each page', async () => {
+  const TABS = ['個人資料修改', '修改密碼', '簽名檔設定', '通訊錄', '群組設定', '自然人憑證上傳', '現職資料', '待遇資料'];
+  /** The 個人功能 tab bar of a page, and the label of the tab marked as the current page. */
+  const tabBar = (html: string) => {
+    const nav = /<nav class="tabs" aria-label="個人功能">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '';
+    return { labels: [...nav.matchAll(/>([^<>]+)<\/a>/g)].map((m) => m[1]!), current: [...nav.matchAll(/aria-current="page"\s*>([^<>]+)<\/a>/g)].map((m) => m[1]!) };
+  };
+  it('shows the tab bar on each of those pages, with the current tab marked aria-current="page"', async () => {
     const p = await person();
-    for (const url of ['/my/signature', '/my/contacts', '/my/groups', '/my/messages', '/my/messages/new', '/my/messages/sent', '/my/messages/settings']) {
+    const pages: [string, string][] = [
+      ['/my/profile', '個人資料修改'],
+      ['/my/password', '修改密碼'],
+      ['/my/signature', '簽名檔設定'],
+      ['/my/contacts', '通訊錄'],
+      ['/my/groups', '群組設定'],
+      ['/my/cards', '自然人憑證上傳'],
+      ['/my/job', '現職資料'],
+      ['/mydata/pay', '待遇資料'],
+      ['/my/messages', '網頁訊息'],
+      ['/my/messages/new', '網頁訊息'],
+      ['/my/messages/sent', '網頁訊息'],
+      ['/my/messages/settings', '網頁訊息'],
+    ];
+    for (const [url, tab] of pages) {
       const res = await p.agent.get(url);
       expectZhPage(res, 200);
-      for (const label of ['個人資料修改', '修改密碼', '簽名檔設定', '通訊錄', '群組設定', '自然人憑證上傳', '現職資料', '待遇資料']) expect(res.text, `${url} ${label}`).toContain(`>${label}</a>`);
+      const bar = tabBar(res.text);
+      for (const label of TABS) expect(bar.labels, `${url} ${label}`).toContain(label);
+      expect(bar.current, url).toEqual([tab]);
     }
   });
 });
