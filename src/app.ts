@@ -34,6 +34,7 @@ import { cloudRoutes } from './cloud';
 import { jobsRoutes } from './jobs';
 import { mydataRoutes } from './mydata';
 import { messagesRoutes } from './portal/messages';
+import { cardsRoutes } from './portal/cards';
 import { UPLOAD_POLICIES, formatBytes, uploadHint } from './platform/uploadPolicies';
 
 export interface AppDeps {
@@ -187,6 +188,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(cloudRoutes(areas.cloud, config));
   app.use(jobsRoutes(areas.jobs, config));
   app.use(mydataRoutes(areas.mydata, config));
+  app.use(cardsRoutes(areas.cards));
 
   app.use(notFound);
   app.use(errorHandler(logger));

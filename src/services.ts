@@ -34,6 +34,7 @@ import { createCloudServices, cloudJobs } from './cloud';
 import { createJobsServices, jobsJobs } from './jobs';
 import { createMydataServices, mydataJobs } from './mydata';
 import { createMessagesServices, messagesJobs } from './portal/messages';
+import { createCardsServices, cardsJobs } from './portal/cards';
 import type { authRoutes } from './auth/routes';
 import type { cardRoutes } from './auth/cardRoutes';
 import type { portalRoutes } from './portal/routes';
@@ -44,6 +45,7 @@ import type { cloudRoutes } from './cloud';
 import type { jobsRoutes } from './jobs';
 import type { mydataRoutes } from './mydata';
 import type { messagesRoutes } from './portal/messages';
+import type { cardsRoutes } from './portal/cards';
 
 function trustFilesStamp(dir: string): string {
   return ['crl.pem', 'ca/moica.pem', 'ca/gca.pem', 'ca/nhi.pem']
@@ -82,6 +84,7 @@ export const ROUTE_DEPS = {
   jobs: keysOf<Parameters<typeof jobsRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger', 'resumePdf', 'jobs']),
   mydata: keysOf<Parameters<typeof mydataRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'uploads', 'verification', 'content', 'mydata']),
   messages: keysOf<Parameters<typeof messagesRoutes>[0]>()(['audit', 'uploads', 'messages']),
+  cards: keysOf<Parameters<typeof cardsRoutes>[0]>()(['audit', 'uploads', 'cards']),
 };
 
 /** The services every area builds on. */
@@ -201,6 +204,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
   /** Each area gets the platform services it declares (its deps.ts), and nothing else. */
   const pick = <K extends keyof CoreServices>(...keys: K[]) => Object.fromEntries(keys.map((k) => [k, core[k]])) as Pick<CoreServices, K>;
   const mydata = createMydataServices(pick('db', 'config', 'clock', 'audit', 'uploads', 'verification', 'content'));
+  const messages = createMessagesServices(pick('db', 'config', 'clock', 'audit', 'mail', 'uploads'));
   const services = {
     ...core,
     pics: createPicsServices(pick('db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'lifecycle', 'content')),
@@ -210,7 +214,9 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     jobs: createJobsServices({ ...pick('db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger'), resumePdf: mydata.resumePdf }),
     mydata,
     /** 網頁訊息 (e公務), 通訊錄, 群組設定, 簽名檔設定 of 我的專區. */
-    messages: createMessagesServices(pick('db', 'config', 'clock', 'audit', 'mail', 'uploads')),
+    messages,
+    /** 電子賀卡 of 我的專區, sent as 網頁訊息 (cards → messages: recipients and storage). */
+    cards: createCardsServices({ ...pick('db', 'clock', 'audit', 'uploads'), messages }),
     /** jobs → mydata, for the 事求人 pages (the applicant's resume). */
     resumePdf: mydata.resumePdf,
     /** auth → portal: signing in or out makes the portal forget its per-user caches. */
@@ -229,6 +235,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     jobs: only(services, ROUTE_DEPS.jobs),
     mydata: only(services, ROUTE_DEPS.mydata),
     messages: only(services, ROUTE_DEPS.messages),
+    cards: only(services, ROUTE_DEPS.cards),
   };
   core.scheduler.add({ name: 'mail.retry', everyMinutes: config.mailRetryMinutes, run: () => core.mail.retryPending() });
   core.scheduler.add({
@@ -245,7 +252,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     core.lifecycle.onClose(async () => clearInterval(poll));
   }
   core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
-  for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata), ...messagesJobs(routes.messages)]) core.scheduler.add(job);
+  for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata), ...messagesJobs(routes.messages), ...cardsJobs(routes.cards)]) core.scheduler.add(job);
   return { ...services, routes };
 }
 

@@ -10,7 +10,7 @@ import { buildApp } from '../support/app';
 const t = buildApp();
 afterAll(() => t.close());
 
-const AREA_SERVICES = ['auth', 'cardLogin', 'portal', 'admin', 'pics', 'cloud', 'jobs', 'mydata', 'messages', 'routes'];
+const AREA_SERVICES = ['auth', 'cardLogin', 'portal', 'admin', 'pics', 'cloud', 'jobs', 'mydata', 'messages', 'cards', 'routes'];
 
 describe('route dependencies', () => {
   it.each(Object.keys(ROUTE_DEPS) as (keyof typeof ROUTE_DEPS)[])('the %s routes get exactly what they declare', (area) => {
@@ -31,7 +31,7 @@ describe('route dependencies', () => {
     const app = fs.readFileSync(path.resolve(import.meta.dirname, '../../src/app.ts'), 'utf8');
     const mounts = [...app.matchAll(/\b(\w+Routes)\(([\w.]+)/g)].map((m) => [m[1], m[2]]);
     expect(mounts.map(([factory]) => factory).sort()).toEqual(
-      ['authRoutes', 'cardRoutes', 'portalRoutes', 'adminRoutes', 'verificationRoutes', 'picsRoutes', 'cloudRoutes', 'jobsRoutes', 'mydataRoutes', 'messagesRoutes'].sort(),
+      ['authRoutes', 'cardRoutes', 'portalRoutes', 'adminRoutes', 'verificationRoutes', 'picsRoutes', 'cloudRoutes', 'jobsRoutes', 'mydataRoutes', 'messagesRoutes', 'cardsRoutes'].sort(),
     );
     for (const [factory, arg] of mounts) expect(arg, factory).toMatch(/^areas\.\w+$/);
   });

@@ -25,9 +25,12 @@ export interface Group {
   members: number;
 }
 
+/** A 網頁訊息's kind: person to person, an agency notice, or an 電子賀卡 (with its design). */
+export type MessageKind = 'personal' | 'notice' | 'card';
+
 export interface InboxRow {
   id: number;
-  kind: 'personal' | 'notice';
+  kind: MessageKind;
   senderName: string;
   senderAgencyName: string;
   subject: string;
@@ -38,7 +41,8 @@ export interface InboxRow {
 
 export interface Message {
   id: number;
-  kind: 'personal' | 'notice';
+  kind: MessageKind;
+  cardDesign: string | null;
   senderPersonId: number | null;
   senderName: string;
   senderAgencyName: string;
@@ -207,7 +211,19 @@ export function createMessagesRepository(db: Db) {
     // --- 網頁訊息 ---
     async insertMessage(
       trx: Db,
-      m: { kind: 'personal' | 'notice'; senderPersonId: number; senderName: string; senderAgencyName: string; subject: string; body: string; recipientsText: string; noticeAgencyId: number | null; replyToId: number | null; createdAt: Date },
+      m: {
+        kind: MessageKind;
+        senderPersonId: number | null;
+        senderName: string;
+        senderAgencyName: string;
+        subject: string;
+        body: string;
+        recipientsText: string;
+        noticeAgencyId: number | null;
+        replyToId: number | null;
+        createdAt: Date;
+        cardDesign?: string | null;
+      },
     ): Promise<number> {
       return insertReturningId(trx, 'message', {
         kind: m.kind,
@@ -220,6 +236,7 @@ export function createMessagesRepository(db: Db) {
         notice_agency_id: m.noticeAgencyId,
         reply_to_id: m.replyToId,
         created_at: m.createdAt,
+        card_design: m.cardDesign ?? null,
       });
     },
     /** The recipients' state rows, in one statement. */
@@ -307,7 +324,7 @@ export function createMessagesRepository(db: Db) {
         .join('message as m', 'm.id', 'r.message_id')
         .where({ 'r.person_id': personId, 'r.message_id': id })
         .whereNull('r.deleted_at')
-        .first('m.id', 'm.kind', 'm.sender_person_id', 'm.sender_name', 'm.sender_agency_name', 'm.subject', 'm.body', 'm.recipients_text', 'm.created_at', 'r.read_at');
+        .first('m.id', 'm.kind', 'm.card_design', 'm.sender_person_id', 'm.sender_name', 'm.sender_agency_name', 'm.subject', 'm.body', 'm.recipients_text', 'm.created_at', 'r.read_at');
       return row ? { ...camelCased<Message>(row), id: Number(row.id) } : undefined;
     },
     /** A message as its sender sees it (寄件備份), or undefined. */
@@ -315,7 +332,7 @@ export function createMessagesRepository(db: Db) {
       const row = await db('message as m')
         .where({ 'm.id': id, 'm.sender_person_id': personId })
         .whereNull('m.sender_deleted_at')
-        .first('m.id', 'm.kind', 'm.sender_person_id', 'm.sender_name', 'm.sender_agency_name', 'm.subject', 'm.body', 'm.recipients_text', 'm.created_at');
+        .first('m.id', 'm.kind', 'm.card_design', 'm.sender_person_id', 'm.sender_name', 'm.sender_agency_name', 'm.subject', 'm.body', 'm.recipients_text', 'm.created_at');
       return row ? { ...camelCased<Message>(row), id: Number(row.id) } : undefined;
     },
     async markRead(personId: number, id: number, at: Date): Promise<void> {

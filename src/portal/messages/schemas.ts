@@ -11,7 +11,7 @@ export const GROUP_MAX = 200;
 export const ATTACHMENTS_MAX = 3;
 
 /** Checkbox values: none, one or several ids. */
-const ids = (label: string) =>
+export const ids = (label: string) =>
   z
     .union([z.string(), z.array(z.string())], { error: `${label}格式錯誤` })
     .optional()

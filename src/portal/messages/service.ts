@@ -67,6 +67,32 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
     return groups;
   }
 
+  /**
+   * Who a person-to-person message (or card) goes to: people named one by one must be in the
+   * sender's 通訊錄, of the sender's agency, or the one replied to; group members come with
+   * the groups; people who do not accept e公務 messages are left out and named.
+   */
+  async function resolveRecipients(u: SessionUser, to: number[], groups: { id: number; name: string }[], replyTarget: number | null = null, what = '訊息') {
+    const named = await repo.people(to);
+    const contacts = await repo.contactIds(u.personId);
+    const outside = to.filter((id) => {
+      const p = named.find((x) => x.personId === id);
+      return !p || !(contacts.has(id) || p.agencyId === u.agencyId || id === replyTarget);
+    });
+    if (outside.length) throw new FormError({ to: '收件人須為您通訊錄中的聯絡人或本機關人員' });
+    const everyone = [...new Set([...to, ...(await repo.memberIds(groups.map((g) => g.id)))])];
+    const accepting = await repo.acceptingMessages(everyone);
+    const delivered = everyone.filter((id) => accepting.has(id));
+    const refusedIds = everyone.filter((id) => !accepting.has(id));
+    const refused = (await repo.people(refusedIds)).map((p) => p.name);
+    if (!delivered.length) {
+      throw new FormError({ to: `收件人（${refused.join('、')}）未開放e公務接收訊息，${what}未送出` });
+    }
+    const names = named.filter((p) => accepting.has(p.personId)).map((p) => p.name);
+    const recipientsText = [...names, ...groups.map((g) => `群組：${g.name}`)].join('、').slice(0, 2000);
+    return { delivered, refused, refusedIds, recipientsText };
+  }
+
   async function groupOf(u: SessionUser, id: number, ctx: Ctx) {
     const g = await repo.group(id);
     if (!g || g.ownerPersonId !== u.personId) {
@@ -78,6 +104,21 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
 
   return {
     isHr: (u: SessionUser | undefined) => hasRole(u, 'hr_staff'),
+
+    // --- for 電子賀卡 (src/portal/cards): the same recipient rules and storage ---
+    /** The sender's own groups among `ids` (someone else's → audit entry and a FormError on `field`). */
+    ownGroups: (u: SessionUser, ids: number[], ctx: Ctx, field = 'groups') => ownGroups(u, ids, ctx, field),
+    resolveRecipients,
+    /** Of these people, those who accept person-to-person messages now. */
+    accepting: (ids: number[]) => repo.acceptingMessages(ids),
+    contactsOf: (u: SessionUser) => repo.contacts(u.personId),
+    groupsOf: (u: SessionUser) => repo.groups(u.personId),
+    signatureOf: async (u: SessionUser) => (await repo.setting(u.personId)).signature,
+    /** Stores a message and its recipients' rows (one statement) in the caller's transaction. */
+    async post(trx: Db, m: Parameters<typeof repo.insertMessage>[1], personIds: number[]): Promise<{ id: number; delivered: number }> {
+      const id = await repo.insertMessage(trx, m);
+      return { id, delivered: await repo.deliver(trx, id, personIds) };
+    },
 
     /** The header's badge: the unread count, up to UNREAD_CAP (shown as 99+ beyond). */
     unreadCount: (u: SessionUser) => repo.unreadCount(u.personId, UNREAD_CAP),
@@ -192,24 +233,8 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
       if (forwarded && (await repo.attachments(forwarded.id)).length + files.length > ATTACHMENTS_MAX) {
         throw new FormError({ files: `附件最多 ${ATTACHMENTS_MAX} 個（含轉寄訊息原有的附件）` });
       }
-      const named = await repo.people(input.to);
-      const contacts = await repo.contactIds(u.personId);
-      const outside = input.to.filter((id) => {
-        const p = named.find((x) => x.personId === id);
-        return !p || !(contacts.has(id) || p.agencyId === u.agencyId || id === replyTarget);
-      });
-      if (outside.length) throw new FormError({ to: '收件人須為您通訊錄中的聯絡人或本機關人員' });
-      const everyone = [...new Set([...input.to, ...(await repo.memberIds(groups.map((g) => g.id)))])];
-      const accepting = await repo.acceptingMessages(everyone);
-      const delivered = everyone.filter((id) => accepting.has(id));
-      const refusedIds = everyone.filter((id) => !accepting.has(id));
-      const refused = (await repo.people(refusedIds)).map((p) => p.name);
-      if (!delivered.length) {
-        throw new FormError({ to: `收件人（${refused.join('、')}）未開放e公務接收訊息，訊息未送出` });
-      }
+      const { delivered, refused, refusedIds, recipientsText } = await resolveRecipients(u, input.to, groups, replyTarget);
       const { signature } = await repo.setting(u.personId);
-      const names = named.filter((p) => accepting.has(p.personId)).map((p) => p.name);
-      const recipientsText = [...names, ...groups.map((g) => `群組：${g.name}`)].join('、').slice(0, 2000);
       const id = await uploads.keep(files, (stored) =>
         db.transaction(async (trx) => {
           const messageId = await repo.insertMessage(trx, {
