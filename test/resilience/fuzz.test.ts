@@ -112,6 +112,14 @@ async function contactOfWang(s: Setup): Promise<number> {
   }
   return other.id;
 }
+/** A card wang.xiaoming has sent through 電子賀卡 for a later day (waiting in card_schedule): its id. */
+async function scheduledCardOfWang(s: Setup): Promise<number> {
+  const wang = await wangOf(s);
+  const to = await contactOfWang(s);
+  const c = await s.as({ account: 'wang.xiaoming' });
+  created('a card', await s.post(c, `/my/ecards?_csrf=${encodeURIComponent(c.csrf)}`, { design: 'birthday', greeting: '生日快樂', to: String(to), sendOn: '2099-12-31', action: 'send' }, { multipart: true }));
+  return (await first<{ id: number }>('a scheduled card', s.db('card_schedule').where({ sender_person_id: wang.id }).whereNull('sent_at').orderBy('id', 'desc').first('id'))).id;
+}
 /** A group of wang.xiaoming's, made through 群組設定. */
 async function groupOfWang(s: Setup, name: string): Promise<number> {
   const c = await s.as({ account: 'wang.xiaoming' });
@@ -608,6 +616,13 @@ const FORMS: Record<string, FormSpec> = {
   '/my/groups/:id/delete': {
     targets: async (s) => one({ id: String(await groupOfWang(s, '測試群組丙')) }, '/my/groups'),
     acts: ['message_group', 'message_group_member'],
+  },
+
+  // --- 電子賀卡 (wang.xiaoming's card waiting for its date, made through the form) ---
+  '/my/ecards/birthday': { persona: { account: 'hr.chief' } },
+  '/my/ecards/scheduled/:id/delete': {
+    targets: async (s) => one({ id: String(await scheduledCardOfWang(s)) }, '/my/ecards'),
+    acts: ['card_schedule'],
   },
 
   // --- MyData ---

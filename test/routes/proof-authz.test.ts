@@ -37,6 +37,8 @@ const RULES: [RegExp, Access][] = [
   [/^\/my\/password-reset(\/lookup)?$/, ['hr', 'agent', 'supervisor', 'otherAgencyHr', 'agencyCard']],
   // 機關通知 of 網頁訊息: HR staff, each to their own agency.
   [/^\/my\/messages\/notice$/, ['hr', 'otherAgencyHr']],
+  // 生日賀卡 of 電子賀卡: HR staff, each for their own agency.
+  [/^\/my\/ecards\/birthday$/, ['hr', 'otherAgencyHr']],
   [/^\/my(\/|$)/, 'person'],
   // 機關授權: portal administrators, and 銓敘部管理者 for the cloud platform; 權限管理: portal
   // administrators, and HR supervisors for their own agency's people.
@@ -162,7 +164,7 @@ describe('the authorization matrix', () => {
       return;
     }
     // 我的專區's pages of a person (機關通知 too): an agency session is sent to its own page.
-    if (who === 'agencyCard' && (access === 'person' || path.startsWith('/my/messages/'))) {
+    if (who === 'agencyCard' && (access === 'person' || path.startsWith('/my/messages/') || path.startsWith('/my/ecards/'))) {
       expect([303, 403, 404], `${path} as agency card`).toContain(res.status);
       return;
     }
