@@ -25,6 +25,7 @@ const BENCHMARKS: { name: string; file: string; what: string }[] = [
   { name: 'jobs-search', file: 'jobs-search.ts', what: 'public vacancy search over 200 k vacancies; open-data XML export (jobs)' },
   { name: 'jobs-import', file: 'jobs-import.ts', what: 'importing a 100,000-vacancy feed in the older shape: time and peak memory (jobs)' },
   { name: 'messages', file: 'messages.ts', what: '網頁訊息: agency notice to 10,000 people; inbox of 10,000 messages vs signed-in home (portal)' },
+  { name: 'cards', file: 'cards.ts', what: '電子賀卡: birthday cards to 10,000 people of one agency born the same day (portal)' },
 ];
 
 async function run(file: string): Promise<{ code: number; out: string; secs: number }> {
