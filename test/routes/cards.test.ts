@@ -109,6 +109,22 @@ describe('電子賀卡: sending', () => {
     }
   });
 
+  it('a card from a person can be answered (回覆), though the sender is neither a contact nor of the agency; a birthday card cannot', async () => {
+    const sender = await person({ agencyCode: '376470000A' });
+    const r = await person();
+    await post(sender, '/my/contacts', { personId: String(r.personId) });
+    const id = idOf(await post(sender, '/my/ecards', { design: 'retirement', greeting: '退休快樂', to: String(r.personId), action: 'send' }));
+    const page = await r.agent.get(`/my/messages/${id}`);
+    expect(page.text).toContain(`href="/my/messages/new?reply=${id}">回覆</a>`);
+    const form = await r.agent.get(`/my/messages/new?reply=${id}`);
+    expectZhPage(form, 200);
+    expect(form.text).toMatch(new RegExp(`name="to" value="${sender.personId}" checked`));
+    let reply = r.agent.post(`/my/messages/new?_csrf=${encodeURIComponent(r.csrf)}`);
+    for (const [k, v] of Object.entries({ to: String(sender.personId), subject: 'RE: 電子賀卡：榮退快樂', body: '謝謝！', replyTo: String(id) })) reply = reply.field(k, v);
+    expect((await reply).status).toBe(303);
+    expect((await inboxOf(sender.personId)).map((m) => m.body)).toContain('謝謝！');
+  });
+
   it('a date of today sends now; a later date waits for the job, which sends it on the day once', async () => {
     const sender = await person();
     const r = await person();
@@ -353,6 +369,7 @@ describe('生日賀卡 (人事人員)', () => {
     expectZhPage(read, 200);
     expect(read.text).toContain('<title id="card-message-' + inbox[0]!.id + '-title">生日快樂</title>');
     expect(read.text).toContain('祝您生日快樂，平安喜樂！');
+    expect(read.text).not.toContain('>回覆</a>');
     // The next year, again once.
     await t.services.cards.sendBirthdays(taipeiMorning('2031-07-14'));
     expect(await inboxOf(star.personId)).toHaveLength(2);

@@ -196,9 +196,9 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
       const header = `${m.senderName}（${m.senderAgencyName}）於 ${rocDateTime(m.createdAt)} 寫道：`;
       if (mode === 'reply') {
         const values: Record<string, string> = { subject: `RE: ${m.subject}`.slice(0, 100), body: `\n\n${header}\n${quote(m.body)}`.slice(0, 5000), replyTo: String(m.id) };
-        if (m.senderPersonId && m.kind === 'personal') values.to = String(m.senderPersonId);
+        if (m.senderPersonId && m.kind !== 'notice') values.to = String(m.senderPersonId);
         const sender = m.senderPersonId ? (await repo.people([m.senderPersonId]))[0] : undefined;
-        return { values, extra: sender && m.kind === 'personal' ? [sender] : [] };
+        return { values, extra: sender && m.kind !== 'notice' ? [sender] : [] };
       }
       return { values: { subject: `FW: ${m.subject}`.slice(0, 100), body: `\n\n---------- 轉寄訊息 ----------\n${header}\n${m.body}`.slice(0, 5000), forwardOf: String(m.id) }, extra: [] };
     },
@@ -219,7 +219,8 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
           await denied(u, 'message.read.denied', { type: 'message', id: input.replyTo }, ctx, { use: 'reply' });
           throw new NotFoundError('查無此訊息');
         }
-        replyTarget = original.kind === 'personal' ? original.senderPersonId : null;
+        // A person's message or card may be answered; an agency notice (or birthday card) not.
+        replyTarget = original.kind !== 'notice' ? original.senderPersonId : null;
       }
       let forwarded: { id: number } | null = null;
       if (input.forwardOf !== null) {
