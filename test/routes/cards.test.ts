@@ -1,5 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import request from 'supertest';
+import knex from 'knex';
+import * as cardsMigration from '../../migrations/20261209010000_cards';
 import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
 import { expectZhPage, formErrors, long, type Agent } from '../support/routes';
@@ -447,5 +449,35 @@ describe('電子賀卡: a crafted request', () => {
     expectZhPage(res, 400);
     expect(res.text).toContain('電子賀卡不可附加檔案。');
     expect(await count('message')).toBe(before);
+  });
+});
+
+describe('the 電子賀卡 migration', () => {
+  it('goes down (refusing while cards are stored) and up again', async () => {
+    const owner = knex({ client: 'pg', connection: inject('ownerDatabaseUrl'), pool: { min: 0, max: 1 } });
+    const rollback = new Error('rollback');
+    const exists = async (trx: knex.Knex.Transaction, table: string) => (await trx.raw('SELECT to_regclass(?) AS t', [table])).rows[0].t !== null;
+    try {
+      await expect(
+        owner.transaction(async (trx) => {
+          const cards = Number((await trx('message').where({ kind: 'card' }).count({ n: '*' }))[0]!.n);
+          if (cards) {
+            await trx.raw('SAVEPOINT before_down');
+            await expect(cardsMigration.down(trx)).rejects.toThrow(/message_kind/);
+            await trx.raw('ROLLBACK TO SAVEPOINT before_down');
+            await trx('message').where({ kind: 'card' }).delete();
+          }
+          await cardsMigration.down(trx);
+          for (const table of ['card_schedule', 'card_birthday_setting', 'card_birthday_sent']) expect(await exists(trx, table), table).toBe(false);
+          expect(await trx.schema.hasColumn('message', 'card_design')).toBe(false);
+          await cardsMigration.up(trx);
+          for (const table of ['card_schedule', 'card_birthday_setting', 'card_birthday_sent']) expect(await exists(trx, table), table).toBe(true);
+          await expect(trx.raw("INSERT INTO message (kind, sender_name, sender_agency_name, subject, body) VALUES ('card', 'x', 'y', 'z', 'w')")).rejects.toThrow(/message_card_has_design/);
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
+    } finally {
+      await owner.destroy();
+    }
   });
 });
