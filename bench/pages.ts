@@ -16,6 +16,9 @@
  *   BENCH_PAGES=/my,/pics      only these pages (comma-separated paths as listed below)
  *   BENCH_MIXED=0              skip the mixed load
  *   BENCH_CPU_PROF=1           write a V8 CPU profile of the portal to bench/results/prof
+ *   BENCH_COMPARE=<dir>        also load the portal of another checkout (e.g. `git archive` of an
+ *                              earlier commit, with node_modules) on the same database, right
+ *                              after this one for each page: a before/after in the same run
  */
 import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -42,6 +45,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const MIXED = process.env.BENCH_MIXED !== '0';
 const ONLY = (process.env.BENCH_PAGES ?? '').split(',').filter(Boolean);
+const COMPARE = process.env.BENCH_COMPARE ? path.resolve(process.env.BENCH_COMPARE) : null;
 const PASSWORD = 'Ecpa#2026';
 const GOAL = { pageRatioPct: 50, mixedRps: 2000, mixedP95Ms: 100 };
 
@@ -225,6 +229,8 @@ async function main() {
   const pages = PAGES.filter((p) => !ONLY.length || ONLY.includes(p.path));
   try {
     process.stdout.write(`Load average at start: ${loadavg[0]!.map((l) => l.toFixed(2)).join(' ')}. Preparing the database (bench/data/pages)…\n`);
+    // A new database each run: the demo seeds add to what an earlier run left, and the pages would grow.
+    fs.rmSync(path.join(dataDir, 'pg'), { recursive: true, force: true });
     fs.mkdirSync(dataDir, { recursive: true });
     createDemoPki(pkiDir, { softhsmDir: null });
     const server = await startEmbeddedDatabase(path.join(dataDir, 'pg'), pgPort, 'ecpa');
@@ -238,6 +244,12 @@ async function main() {
     const portal = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: prepared.url, PKI_DIR: pkiDir }, profiling);
     children.push(portal.child);
     const base = `http://127.0.0.1:${portal.port}`;
+    let other: { base: string; pid: number } | null = null;
+    if (COMPARE) {
+      const o = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: prepared.url, PKI_DIR: pkiDir }, [], COMPARE);
+      children.push(o.child);
+      other = { base: `http://127.0.0.1:${o.port}`, pid: o.child.pid! };
+    }
     const cookies: Record<Who, string> = {
       person: await signIn(base, 'wang.xiaoming', PASSWORD),
       agent: await signIn(base, 'cs.agent', PASSWORD),
@@ -266,6 +278,10 @@ async function main() {
       const ratioPct = (real.requestsPerSec / same.requestsPerSec) * 100;
       ratios.push({ path: p.path, ratioPct, portal: real, replay: same });
       rows.push(same, { ...real, ratio: `${ratioPct.toFixed(1)} %` });
+      if (other) {
+        const was = await load(`compared ${p.path}`, other.pid, { url: `${other.base}${encodeURI(p.path)}`, headers: { cookie: cookies[p.who] } });
+        rows.push({ ...was, ratio: `${((was.requestsPerSec / same.requestsPerSec) * 100).toFixed(1)} %` });
+      }
       process.stdout.write(`  ${p.path}: portal ${real.requestsPerSec.toFixed(0)} req/s (p99 ${real.p99Ms} ms), same bytes ${same.requestsPerSec.toFixed(0)} req/s: ${ratioPct.toFixed(1)} %\n`);
       loadavg.push(os.loadavg());
     }
@@ -279,6 +295,10 @@ async function main() {
       const portalMixed = await load('portal, mixed', portal.child.pid!, { url: base, requests });
       mixed = { portal: portalMixed, replay: sameMixed, hello };
       rows.push(hello, sameMixed, { ...portalMixed, ratio: `${((portalMixed.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
+      if (other) {
+        const was = await load('compared, mixed', other.pid, { url: other.base, requests });
+        rows.push({ ...was, ratio: `${((was.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
+      }
       loadavg.push(os.loadavg());
     }
 
