@@ -17,6 +17,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 const BENCHMARKS: { name: string; file: string; what: string }[] = [
   { name: 'portal', file: 'run.ts', what: 'eCPA home page, signed in (foundation)' },
+  { name: 'pages', file: 'pages.ts', what: 'every signed-in page beside bare Express sending its same bytes; mixed click load (issue 19)' },
   { name: 'card-login', file: 'card-login.ts', what: 'certificate login: challenge + verify (smart-card)' },
   { name: 'pics-tickets', file: 'pics-tickets.ts', what: '掛號查詢 by receipt number and date range, 10 k vs 1 M tickets (pics)' },
   { name: 'pics-chat', file: 'pics-chat.ts', what: 'chat delivery latency across two instances, 500 open chats (pics)' },

@@ -1,12 +1,16 @@
 /**
  * One benchmark target in its own process, so the load generator does not share its
- * event loop: `bare` (Express answering 'hello') or `portal` (the whole app).
+ * event loop: `bare` (Express answering 'hello'), `replay` (Express sending pages captured
+ * from the portal, byte for byte with their headers: the limit for those pages) or `portal`
+ * (the whole app).
  *
- *   BENCH_TARGET=bare|portal  BENCH_PORT=<port>  BENCH_DATABASE_URL=<url>  [BENCH_WORKERS=<n>]
+ *   BENCH_TARGET=bare|replay|portal  BENCH_PORT=<port>  BENCH_DATABASE_URL=<url>  [BENCH_WORKERS=<n>]
+ *   BENCH_REPLAY_FILE=<json>   for `replay`: [{ path, status, headers, bodyBase64 }]
  *
  * Tells its parent `{ ready: port }` over IPC once it listens; stops on SIGTERM.
  */
 import cluster from 'node:cluster';
+import fs from 'node:fs';
 import express from 'express';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/platform/logger';
@@ -27,6 +31,23 @@ async function serve(): Promise<void> {
     const app = express();
     app.get('/', (_req, res) => {
       res.send('hello');
+    });
+    const server = app.listen(port, '127.0.0.1', () => tellParent({ ready: port }));
+    process.on('SIGTERM', () => server.close(() => process.exit(0)));
+    return;
+  }
+  if (target === 'replay') {
+    // GET /<i> answers the i-th captured page: its status, its headers and its body.
+    const pages = JSON.parse(fs.readFileSync(process.env.BENCH_REPLAY_FILE!, 'utf8')) as { status: number; headers: [string, string][]; bodyBase64: string }[];
+    const app = express();
+    app.disable('x-powered-by');
+    pages.forEach((p, i) => {
+      const body = Buffer.from(p.bodyBase64, 'base64');
+      app.get(`/${i}`, (_req, res) => {
+        res.status(p.status);
+        for (const [name, value] of p.headers) res.setHeader(name, value);
+        res.end(body);
+      });
     });
     const server = app.listen(port, '127.0.0.1', () => tellParent({ ready: port }));
     process.on('SIGTERM', () => server.close(() => process.exit(0)));

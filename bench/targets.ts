@@ -13,10 +13,14 @@ import { freePort } from '../src/platform/net';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Starts bench/server.ts under tsx and waits for it to listen. */
-export async function startTarget(env: Record<string, string>, extraExecArgv: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+/**
+ * Starts bench/server.ts under tsx and waits for it to listen. `checkout` runs the
+ * bench/server.ts of another checkout of the product instead (an earlier commit, to compare).
+ */
+export async function startTarget(env: Record<string, string>, extraExecArgv: string[] = [], checkout?: string): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = fork(path.join(here, 'server.ts'), [], {
+  const child = fork(checkout ? path.join(checkout, 'bench', 'server.ts') : path.join(here, 'server.ts'), [], {
+    ...(checkout ? { cwd: checkout } : {}),
     execArgv: ['--import', 'tsx', ...extraExecArgv],
     env: { ...process.env, ...env, BENCH_PORT: String(port) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -33,7 +33,7 @@ import { picsRoutes } from './pics';
 import { cloudRoutes } from './cloud';
 import { jobsRoutes } from './jobs';
 import { mydataRoutes } from './mydata';
-import { messagesRoutes } from './portal/messages';
+import { headerUnreadSql, messagesRoutes } from './portal/messages';
 import { cardsRoutes } from './portal/cards';
 import { UPLOAD_POLICIES, formatBytes, uploadHint } from './platform/uploadPolicies';
 
@@ -95,7 +95,8 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(rejectNul);
   app.use(answerScriptedUploads);
 
-  const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'));
+  // The header's unread count comes with the session read (one round trip per page, not two).
+  const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'), { unreadBadgeSql: headerUnreadSql });
   app.use(sessions.router);
 
   // One Passport per app, so several apps (tests, instances) never share strategies.

@@ -111,11 +111,53 @@ export async function insertReturningId(trx: Db, table: string, row: Record<stri
 }
 
 export function createDb(url: string, poolMax = 10): Db {
-  return knexFactory({
+  const db = knexFactory({
     client: 'pg',
     connection: url,
     pool: { min: 0, max: poolMax },
   });
+  prepareReads(db);
+  return db;
+}
+
+/** Distinct statement texts given a name; beyond this, reads go unnamed (each name costs memory on every connection). */
+const AUTO_STATEMENTS_MAX = 500;
+const autoNames = new Map<string, string>();
+let autoGeneration = 0;
+/** A plain read: one SELECT that locks nothing (a WITH could hide a write). */
+const PLAIN_READ = /^select\s/i;
+const LOCKING = /\sfor\s+(?:update|share|no\s+key\s+update|key\s+share)\b/i;
+
+type KnexQuery = { sql: string; bindings?: unknown[]; options?: Record<string, unknown> };
+type KnexPgClient = { _query(conn: pg.PoolClient & { __knexTxId?: string }, obj: KnexQuery): Promise<unknown> };
+
+/**
+ * Every plain SELECT outside a transaction goes as a named (prepared) statement: PostgreSQL
+ * parses and plans it once per connection, then only binds and runs it. The SQL text names
+ * the statement, so the same query shape shares one name, whatever its values. Statements in a
+ * transaction, locking reads and writes go as before. When a table changed under a prepared
+ * statement (a migration by another instance: "cached plan must not change result type"), the
+ * read is sent again unnamed under a new generation of names, so it answers as before.
+ */
+function prepareReads(db: Knex): void {
+  const client = db.client as unknown as KnexPgClient;
+  const send = client._query.bind(client);
+  client._query = (conn, obj) => {
+    if (obj.options?.name || conn.__knexTxId !== undefined || !PLAIN_READ.test(obj.sql) || LOCKING.test(obj.sql)) return send(conn, obj);
+    const key = `${autoGeneration}:${obj.sql}`;
+    let name = autoNames.get(key);
+    if (!name) {
+      if (autoNames.size >= AUTO_STATEMENTS_MAX) return send(conn, obj);
+      name = `ecpa_r${autoGeneration}_${autoNames.size + 1}`;
+      autoNames.set(key, name);
+    }
+    return send(conn, { ...obj, options: { ...obj.options, name } }).catch((err: { code?: string }) => {
+      if (err?.code !== '0A000') throw err;
+      autoGeneration++;
+      autoNames.clear();
+      return send(conn, obj);
+    });
+  };
 }
 
 const statementNames = new Map<string, string>();

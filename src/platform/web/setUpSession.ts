@@ -25,10 +25,13 @@ class PreparedPgStore extends PgStore {
   private readonly readQuery: string;
   private readonly rolesWrite: string;
 
-  constructor(options: ConstructorParameters<typeof PgStore>[0] & { pool: pg.Pool; tableName: string }) {
+  constructor(options: ConstructorParameters<typeof PgStore>[0] & { pool: pg.Pool; tableName: string; unreadBadgeSql?: (personIdSql: string) => string }) {
     super(options);
     this.db = options.pool;
-    this.readQuery = `SELECT s.sess, a.roles_version AS "rolesVersion",
+    const unread = options.unreadBadgeSql
+      ? `CASE WHEN a.id IS NOT NULL THEN ${options.unreadBadgeSql("(s.sess->'passport'->'user'->>'personId')::int")} END`
+      : 'NULL::int';
+    this.readQuery = `SELECT s.sess, a.roles_version AS "rolesVersion", ${unread} AS "unreadMessages",
         CASE WHEN a.roles_version IS DISTINCT FROM (s.sess->'passport'->'user'->>'rolesVersion')::int THEN
           (SELECT coalesce(json_agg(json_build_object('role', r.role, 'agencyId', r.agency_id) ORDER BY r.id), '[]'::json)
              FROM role_grant r WHERE r.account_id = a.id)
@@ -43,7 +46,7 @@ class PreparedPgStore extends PgStore {
   override get(sid: string, fn: (err: unknown, session?: session.SessionData | null) => void): void {
     // Callbacks run on the next tick, outside the promise, as in PgStore: an exception
     // further down the middleware chain must not turn into an unhandled rejection.
-    type Row = { sess: session.SessionData | string; rolesVersion: number | null; roles: RoleGrant[] | null };
+    type Row = { sess: session.SessionData | string; rolesVersion: number | null; roles: RoleGrant[] | null; unreadMessages: number | null };
     this.db.query<Row>({ name: 'ecpa-session-read-roles', text: this.readQuery, values: [sid, Math.ceil(Date.now() / 1000)] }).then(
       ({ rows }) => {
         const row = rows[0];
@@ -56,6 +59,10 @@ class PreparedPgStore extends PgStore {
           return this.destroy(sid, (err) => fn(err ?? null, null));
         }
         const user = data.passport?.user;
+        if (user && row.unreadMessages !== null) {
+          // Beside the session, never in it: a symbol is neither stored nor hashed by express-session.
+          Object.defineProperty(data, EXTRAS, { value: { personId: user.personId, unreadMessages: row.unreadMessages } satisfies SessionExtras, enumerable: false });
+        }
         if (!user || !row.roles || row.rolesVersion === null) return process.nextTick(fn, null, data);
         // The account's roles changed since this session was stored: take the current ones and
         // keep them with their version, so the next request finds the session up to date.
@@ -70,6 +77,25 @@ class PreparedPgStore extends PgStore {
       (err: unknown) => process.nextTick(fn, err ?? new Error('session read failed')),
     );
   }
+
+  /** What the session read found beside the session goes on the request (`req.sessionExtras`). */
+  override createSession(req: express.Request, data: session.SessionData): session.Session & Partial<session.SessionData> {
+    const extras = (data as { [EXTRAS]?: SessionExtras })[EXTRAS];
+    if (extras) req.sessionExtras = extras;
+    return super.createSession(req, data);
+  }
+}
+
+const EXTRAS = Symbol('sessionExtras');
+
+/**
+ * Per-person figures of the page header read in the same round trip as the session, at the
+ * start of the request: the 網頁訊息 badge's unread count (up to its cap) when the portal
+ * passes its SQL (src/portal/messages). A page that changes them itself reads them again.
+ */
+export interface SessionExtras {
+  personId: number;
+  unreadMessages: number;
 }
 
 /**
@@ -81,6 +107,7 @@ export function setUpSession(
   config: Config,
   databaseUrl: string,
   onPoolError?: (err: Error) => void,
+  opts: { unreadBadgeSql?: (personIdSql: string) => string } = {},
 ): { router: Router; close: () => Promise<void> } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // An idle client losing its server (a database restart) must not crash the process:
@@ -92,6 +119,7 @@ export function setUpSession(
     ttl: Math.ceil(config.sessionIdleMs / 1000),
     disableTouch: true,
     pruneSessionInterval: 300,
+    unreadBadgeSql: opts.unreadBadgeSql,
   });
   const router = express.Router();
   router.use(
@@ -154,6 +182,13 @@ export function setUpSession(
       await pool.end();
     },
   };
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Read with the session (see SessionExtras); absent when the session was not read from the store. */
+    sessionExtras?: SessionExtras;
+  }
 }
 
 declare module 'express-session' {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../../config';
@@ -16,6 +17,62 @@ function nonce(): string {
   return value;
 }
 
+/** Stands for the nonce while helmet's headers are worked out once. */
+const NONCE_MARK = 'ecpa-nonce-mark-7f3a9c';
+
+/**
+ * helmet's headers worked out once at start, not on every response: helmet is run on a
+ * stand-in response whose nonce is a marker, and what it sets is then set as is on every
+ * response, with the marker in the CSP replaced by that response's own nonce. Every other
+ * header is the same on every response, so the answers are byte for byte what helmet gives.
+ */
+export function precomputed(helmetMiddleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void): express.RequestHandler {
+  const set: [string, string][] = [];
+  const removed: string[] = [];
+  const standIn = {
+    locals: { cspNonce: NONCE_MARK },
+    setHeader: (name: string, value: unknown) => void set.push([name, String(value)]),
+    removeHeader: (name: string) => void removed.push(name),
+  };
+  let failure: unknown = null;
+  helmetMiddleware({ headers: {} } as IncomingMessage, standIn as unknown as ServerResponse, (err) => (failure = err ?? null));
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  // In helmet's order; a header naming the nonce is kept as the parts around it.
+  const headers = set.map(([name, value]) => ({ name, value, parts: value.includes(NONCE_MARK) ? value.split(NONCE_MARK) : null }));
+  return (_req, res, next) => {
+    for (const name of removed) res.removeHeader(name);
+    const nonce = res.locals.cspNonce as string;
+    for (const h of headers) res.setHeader(h.name, h.parts ? h.parts.join(nonce) : h.value);
+    next();
+  };
+}
+
+/** The security headers: a strict CSP whose script-src carries the response's nonce (`res.locals.cspNonce`). */
+export function helmetOptions(config: Pick<Config, 'bridgeOrigin'>): Parameters<typeof helmet>[0] {
+  return {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce}'`],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        // The environment check asks the smart-card bridge on the user's PC.
+        connectSrc: ["'self'", config.bridgeOrigin],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    // The card bridge's popup (another origin) must keep window.opener to answer.
+    crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+    referrerPolicy: { policy: 'same-origin' },
+  };
+}
+
 /** Request id, strict CSP with a per-response nonce, and the other security headers. */
 export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): Router {
   const router = express.Router();
@@ -29,29 +86,6 @@ export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): Router {
     res.locals.cspNonce = nonce();
     next();
   });
-  router.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce}'`],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          // The environment check asks the smart-card bridge on the user's PC.
-          connectSrc: ["'self'", config.bridgeOrigin],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-        },
-      },
-      crossOriginEmbedderPolicy: false,
-      // The card bridge's popup (another origin) must keep window.opener to answer.
-      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
-      referrerPolicy: { policy: 'same-origin' },
-    }),
-  );
+  router.use(precomputed(helmet(helmetOptions(config))));
   return router;
 }

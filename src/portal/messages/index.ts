@@ -1,7 +1,8 @@
 import type { Router } from 'express';
 import type { ScheduledJob } from '../../platform/scheduler';
 import type { MessagesDeps } from './deps';
-import { createMessagesService, type MessagesService } from './service';
+import { createMessagesService, UNREAD_CAP, type MessagesService } from './service';
+import { unreadBadgeSql } from './repository';
 import { messagesRouter } from './routes';
 
 /** 網頁訊息 (e公務) with 簽名檔設定, 通訊錄 and 群組設定, built once from the core services. */
@@ -18,3 +19,6 @@ export function messagesRoutes(services: Pick<MessagesDeps, 'audit' | 'uploads'>
 export function messagesJobs(services: { messages: MessagesService }): ScheduledJob[] {
   return [{ name: 'messages.digest', everyMinutes: 10, run: (now) => services.messages.sendDigests(now) }];
 }
+
+/** The header's unread count as SQL on a person id, read with the session (platform/web/setUpSession.ts). */
+export const headerUnreadSql = (personIdSql: string): string => unreadBadgeSql(personIdSql, UNREAD_CAP);

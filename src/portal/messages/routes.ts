@@ -31,6 +31,12 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
   router.use((req, res, next) => {
     const user = req.user;
     if (!user || user.kind !== 'person') return next();
+    // A GET outside 網頁訊息 changes no read state: the count read with the session is current.
+    const extras = req.sessionExtras;
+    if (extras && extras.personId === user.personId && (req.method === 'GET' || req.method === 'HEAD') && !req.path.startsWith('/my/messages')) {
+      res.locals.unreadMessages = extras.unreadMessages;
+      return next();
+    }
     const render = res.render.bind(res) as (...args: unknown[]) => void;
     res.render = ((...args: unknown[]) => {
       svc

@@ -1,0 +1,49 @@
+/**
+ * CPU time by process, read from /proc (Linux only; null elsewhere), for the benchmarks that
+ * report CPU milliseconds per request per process.
+ */
+import fs from 'node:fs';
+
+/** CPU time (ms) of a process and all its descendants, ended children included; null off Linux. */
+export function treeCpuMs(rootPid: number): number | null {
+  if (!fs.existsSync('/proc/self/stat')) return null;
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const stats = new Map<number, { ppid: number; ms: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const raw = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      // state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14): the last two keep the
+      // time of children that ended (PostgreSQL backends come and go).
+      stats.set(Number(entry), { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * tick });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const todo = [rootPid];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    total += stats.get(pid)?.ms ?? 0;
+    for (const [child, s] of stats) if (s.ppid === pid) todo.push(child);
+  }
+  return total;
+}
+
+/** Busy CPU time (ms) of the whole machine, from /proc/stat; null off Linux. */
+export function machineBusyMs(): number | null {
+  if (!fs.existsSync('/proc/stat')) return null;
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = cpu as number[];
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
+}
+
+/** The PID of a PostgreSQL data directory's postmaster, or null. */
+export function postmasterPidOf(dataDir: string): number | null {
+  try {
+    return Number(fs.readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]) || null;
+  } catch {
+    return null;
+  }
+}
