@@ -22,6 +22,14 @@ function hash(bytes: Uint8Array, from: number, to: number): number {
   return h >>> 0;
 }
 
+/** A hex digit's value, or -1. */
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
 /** What crosses between threads: the table's buffer is transferred, never copied. */
 export interface RevokedTableData {
   table: ArrayBuffer;
@@ -41,6 +49,7 @@ export class RevokedTable implements RevokedSerials {
   private readonly bytes: Uint8Array;
   private readonly mask: number;
   private readonly overflow: Set<string>;
+  private readonly scratch = new Uint8Array(MAX_BYTES);
 
   constructor(private readonly data: RevokedTableData) {
     this.bytes = new Uint8Array(data.table);
@@ -53,14 +62,34 @@ export class RevokedTable implements RevokedSerials {
   }
 
   has(serialHex: string): boolean {
-    const b = hexBytes(serialHex);
-    if (!b) return false;
-    if (b.length > MAX_BYTES) return this.overflow.has(b.toString('hex').toUpperCase());
-    for (let i = hash(b, 0, b.length) & this.mask; ; i = (i + 1) & this.mask) {
-      const at = i * SLOT;
-      const len = this.bytes[at]!;
-      if (len === 0) return false;
-      if (len === b.length && b.equals(this.bytes.subarray(at + 1, at + 1 + len))) return true;
+    // The serial's bytes, read from the hex into a scratch array (no allocation per lookup).
+    let from = 0;
+    while (from < serialHex.length - 1 && serialHex.charCodeAt(from) === 48) from++;
+    const digits = serialHex.length - from;
+    const len = (digits + 1) >> 1;
+    if (len > MAX_BYTES) return this.overflow.has(hexBytes(serialHex)?.toString('hex').toUpperCase() ?? '');
+    const b = this.scratch;
+    let i = 0;
+    let p = from;
+    if (digits % 2) {
+      const d = nibble(serialHex.charCodeAt(p++));
+      if (d < 0) return false;
+      b[i++] = d;
+    }
+    while (p < serialHex.length) {
+      const hi = nibble(serialHex.charCodeAt(p++));
+      const lo = nibble(serialHex.charCodeAt(p++));
+      if (hi < 0 || lo < 0) return false;
+      b[i++] = (hi << 4) | lo;
+    }
+    for (let slot = hash(b, 0, len) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const at = slot * SLOT;
+      const l = this.bytes[at]!;
+      if (l === 0) return false;
+      if (l !== len) continue;
+      let k = 0;
+      while (k < len && this.bytes[at + 1 + k] === b[k]) k++;
+      if (k === len) return true;
     }
   }
 
