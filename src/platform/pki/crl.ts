@@ -4,9 +4,9 @@ import { RevokedTableBuilder, type RevokedSerials } from './revoked';
 /**
  * X.509 CRLs (RFC 5280 §5) read straight from their DER bytes: the signature is checked over
  * the tbsCertList exactly as the CA signed it (never a re-encoding), with the algorithm the
- * CRL names, and the revoked serials go into a Set (constant-time lookup). One pass over
- * the bytes, no ASN.1 object per entry: a CRL of 500 000 entries parses in well under a
- * second (bench/crl.ts, BENCHMARKS.md).
+ * CRL names, and the revoked serials go into a Set, or in the worker thread (crlThread.ts) into
+ * one hash table in a byte array (constant-time lookup either way). One pass over the bytes,
+ * no ASN.1 object per entry (bench/crl.ts, BENCHMARKS.md).
  */
 export interface Crl {
   /** The issuer Name, its DER bytes as in the CRL. */
@@ -110,7 +110,8 @@ export function parseCrlCompact(input: Buffer): Crl {
   const crl = parseWith(
     input,
     (der, el) => builder!.add(der, el.start, el.end),
-    (bytes) => (builder = new RevokedTableBuilder(Math.ceil(bytes / 20))),
+    // An entry of a 16-byte serial is 35 bytes; shorter serials make the table grow once.
+    (bytes) => (builder = new RevokedTableBuilder(Math.ceil(bytes / 32))),
   );
   return { ...crl, revokedSerials: (builder ?? new RevokedTableBuilder(1)).build() };
 }
@@ -145,7 +146,6 @@ function parseWith(input: Buffer, onSerial: (der: Buffer, el: Tlv) => void, onLi
     el = readTlv(der, at, tbsEl.end);
     if (el.tag === 0x30) {
       // revokedCertificates: SEQUENCE OF SEQUENCE { userCertificate INTEGER, revocationDate, extensions? }
-      // (an entry is at least ~20 bytes: a table sized by the list's length rarely grows).
       onList?.(el.end - el.start);
       for (let p = el.start; p < el.end; ) {
         const entry = readTlv(der, p, el.end);
