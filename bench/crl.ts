@@ -1,13 +1,18 @@
 /**
  * CRL benchmark: builds a CRL of 500 000 entries (the size of a large national CA's), then
  * measures what the portal does with one off the request path: parse (src/platform/pki/crl.ts),
- * verify its signature, the memory the revoked-serial Set holds, and a lookup.
+ * verify its signature, the memory the revoked-serial Set holds, and a lookup; then the same in
+ * the worker thread the portal uses (crlThread.ts): the wall time, the longest the main thread's
+ * event loop was held meanwhile (versus a parse on it), the table's memory and its lookup.
  *   npx tsx --expose-gc bench/crl.ts [entries]
  */
 import crypto from 'node:crypto';
 import forge from 'node-forge';
 import { createCa } from '../src/platform/pki/ca';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseCrlDer, subjectDer, verifyCrlSignature, type Crl } from '../src/platform/pki/crl';
+import { parseCrlOffThread } from '../src/platform/pki/crlThread';
+import type { RevokedTable } from '../src/platform/pki/revoked';
 import { buildCrl, serials } from '../test/support/crl';
 
 const entries = Number(process.argv[2] ?? 500_000);
@@ -49,6 +54,38 @@ for (let i = 0; i < 1_000_000; i++) if (crl.revokedSerials.has(probes[i % probes
 const lookupNs = Number(process.hrtime.bigint() - t) / 1_000_000;
 
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The longest event-loop delay (ms) while `work` runs, sampled every 10 ms. */
+async function loopDelayMax(work: () => Promise<unknown> | unknown): Promise<{ maxMs: number; wallMs: number }> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = process.hrtime.bigint();
+  await work();
+  const wallMs = ms(t0);
+  await new Promise((r) => setTimeout(r, 50));
+  h.disable();
+  return { maxMs: Math.round(h.max / 1e6), wallMs: Math.round(wallMs) };
+}
+
+const onMain = await loopDelayMax(() => verifyCrlSignature(parseCrlDer(der), pub));
+const offRuns: { maxMs: number; wallMs: number }[] = [];
+for (let i = 0; i < 3; i++) {
+  offRuns.push(
+    await loopDelayMax(async () => {
+      const r = await parseCrlOffThread(der, pub);
+      if (!r.verified || r.threadId === 0) throw new Error('worker');
+    }),
+  );
+}
+// Memory of what the worker hands over: the table (a byte array outside the JS heap) and the tbs kept.
+const table: Crl = (await parseCrlOffThread(der, pub)).crl;
+const tableMb = (table.revokedSerials as RevokedTable).toData().table.byteLength / 1048576;
+let found2 = 0;
+const t2 = process.hrtime.bigint();
+for (let i = 0; i < 1_000_000; i++) if (table.revokedSerials.has(probes[i % probes.length]!)) found2++;
+const tableLookupNs = Number(process.hrtime.bigint() - t2) / 1_000_000;
+
 console.log(
   JSON.stringify(
     {
@@ -60,6 +97,15 @@ console.log(
       buffersMb: Math.round(extMb * 10) / 10,
       lookupNsPerOp: Math.round(lookupNs),
       hits: found,
+      mainThread: { parseAndVerifyMs: onMain.wallMs, eventLoopMaxDelayMs: onMain.maxMs },
+      workerThread: {
+        parseAndVerifyMsMedian: median(offRuns.map((r) => r.wallMs)),
+        eventLoopMaxDelayMsWorst: Math.max(...offRuns.map((r) => r.maxMs)),
+        tableMb: Math.round(tableMb * 10) / 10,
+        tbsMb: Math.round((table.tbs.length / 1048576) * 10) / 10,
+        lookupNsPerOp: Math.round(tableLookupNs),
+        hits: found2,
+      },
     },
     null,
     2,

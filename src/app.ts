@@ -19,7 +19,7 @@ import { setUpCsrf } from './platform/web/setUpCsrf';
 import { PgRateLimitStore } from './platform/web/rateLimitStore';
 import { formBody } from './platform/web/formBody';
 import { rejectNul } from './platform/web/rejectNul';
-import { answerScriptedUploads } from './platform/web/scriptedUpload';
+import { answerScriptedUploads, showStoredAnswers } from './platform/web/scriptedUpload';
 import { enforceAccountCompletion } from './platform/identity/guards';
 import { errorHandler, notFound } from './platform/web/errorHandler';
 import { hasRole, type SessionUser } from './platform/identity/sessionUser';
@@ -118,6 +118,8 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     if (req.user) res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // A page answered to a file form's scripted post, shown at `?r=<id>` (platform/web/scriptedUpload.ts).
+  app.use(showStoredAnswers);
 
   const csrf = setUpCsrf(config);
   app.use(csrf.provideToken);

@@ -1,9 +1,10 @@
 /*
  * Upload progress on file forms, as progressive enhancement: a form that posts files
  * (multipart/form-data with a file chosen) is sent with XMLHttpRequest, showing a
- * <progress> bar of the bytes sent; the page the portal answers with (the next page after a
- * redirect, or the same form again with its errors) then replaces this one, as a normal
- * submission would. Without JavaScript, or with no file chosen, the form posts as usual.
+ * <progress> bar of the bytes sent; the portal answers with the address of the page to show
+ * (the next page after a success, or the same form again with its errors), and the browser
+ * navigates there as after a normal submission. Without JavaScript, or with no file chosen,
+ * the form posts as usual.
  */
 (function () {
   'use strict';
@@ -50,27 +51,35 @@
   }
 
   /**
-   * Goes where the portal sends a successful form (it answers {"location": …} for this
-   * script instead of a redirect), or shows its answer — the form again with its errors — as
-   * the page, at its address, as a normal submission would.
+   * The address the form posts to. Read from the attribute (or the button's formaction):
+   * `form.action` is the form's control named "action" when it has one (the cloud wizard's
+   * 下一步/上一步 buttons), which would post the files to "[object RadioNodeList]", an address
+   * without the form's token.
    */
-  function replacePage(xhr) {
+  function actionOf(form, submitter) {
+    var url = (submitter && submitter.getAttribute('formaction')) || form.getAttribute('action') || location.href;
+    return new URL(url, document.baseURI).href;
+  }
+
+  /**
+   * Every answer of the portal to this script is {"location": …}: the next page after a
+   * success, or the form's page again (its errors and the values typed, kept by the portal for
+   * this navigation). The browser goes there as after a normal submission, with its history
+   * entry and its load event. Anything else (a proxy's refusal) leaves the form as it is.
+   */
+  function go(xhr) {
     if ((xhr.getResponseHeader('Content-Type') || '').indexOf('application/json') === 0) {
       try {
         var to = JSON.parse(xhr.responseText).location;
-        if (typeof to === 'string') {
+        if (typeof to === 'string' && to.charAt(0) === '/' && to.charAt(1) !== '/' && to.charAt(1) !== '\\') {
           location.assign(to);
-          return;
+          return true;
         }
       } catch (e) {
-        /* not ours: shown as it is below */
+        /* not the portal's answer */
       }
     }
-    var url = xhr.responseURL;
-    document.open();
-    document.write(xhr.responseText);
-    document.close();
-    if (url && url !== location.href) history.replaceState(null, '', url);
+    return false;
   }
 
   document.addEventListener('submit', function (event) {
@@ -79,8 +88,6 @@
     if ((form.getAttribute('enctype') || '').toLowerCase() !== 'multipart/form-data') return;
     if ((form.getAttribute('method') || 'get').toLowerCase() !== 'post') return;
     if (chosenBytes(form) === 0) return;
-    // Forms marked data-plain-upload post as the browser does (the cloud wizard's 步驟五 and 事求人's 應徵 for now).
-    if (form.hasAttribute('data-plain-upload')) return;
     event.preventDefault();
 
     var data;
@@ -94,8 +101,9 @@
     setBusy(form, true);
 
     var xhr = new XMLHttpRequest();
-    xhr.open('POST', form.action);
+    xhr.open('POST', actionOf(form, event.submitter));
     xhr.setRequestHeader('X-Upload-Progress', '1');
+    xhr.setRequestHeader('X-Upload-Page', location.pathname + location.search);
     xhr.responseType = 'text';
     xhr.upload.addEventListener('progress', function (e) {
       if (!e.lengthComputable) return;
@@ -107,7 +115,9 @@
       show(box, 100, '上傳完成，處理中…');
     });
     xhr.addEventListener('load', function () {
-      replacePage(xhr);
+      if (go(xhr)) return;
+      setBusy(form, false);
+      show(box, 0, xhr.status === 413 ? '檔案超過網站允許的大小，未送出，請改選較小的檔案。' : '上傳未完成（伺服器回應 ' + xhr.status + '），請再送出一次。');
     });
     function failed() {
       setBusy(form, false);

@@ -12,6 +12,9 @@ export function idParam(value: unknown): number | null {
   return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : null;
 }
 
+/** A refused form's files are not kept; the form says so beside their field. */
+export const FILES_NOT_KEPT = '附件尚未儲存，請重新選擇檔案。';
+
 /**
  * Runs a form submission: on a FormError, or a DomainError about one field, the same view
  * is rendered again (with the error's status) with the values typed (minus `omit`, e.g.
@@ -28,8 +31,11 @@ export async function submitForm(
   try {
     await action();
   } catch (err) {
-    const errors = fieldErrorsOf(err);
-    if (errors && err instanceof DomainError) {
+    const found = fieldErrorsOf(err);
+    if (found && err instanceof DomainError) {
+      const errors = { ...found };
+      // Files sent with a refused form are not kept: each file field says to choose them again.
+      for (const file of req.uploads ?? []) errors[file.field] ??= FILES_NOT_KEPT;
       res.status(err.status).render(view, { ...locals, values: keepValues(req.body, omit), errors });
       return;
     }

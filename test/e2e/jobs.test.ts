@@ -99,7 +99,7 @@ describe('事求人: card login → post → review → public search → apply 
     await servant.getByLabel(/自述/).fill('具五年圖書館實務經驗。');
     await servant.locator('#files').setInputFiles({ name: '履歷.txt', mimeType: 'text/plain', buffer: Buffer.from('我的履歷\n') });
     await navigate(servant, '應徵 (missing agreement)', () => servant.getByRole('button', { name: '送出應徵' }).click());
-    expect(await servant.locator('.error-summary li').allTextContents()).toEqual(['請確認履歷內容正確並同意送出']);
+    expect(await servant.locator('.error-summary li').allTextContents()).toEqual(['請確認履歷內容正確並同意送出', '附件尚未儲存，請重新選擇檔案。']);
     expect(await servant.getByLabel(/自述/).inputValue()).toBe('具五年圖書館實務經驗。');
     await servant.getByLabel(/我已確認履歷內容正確/).check();
     await servant.locator('#files').setInputFiles({ name: '履歷.txt', mimeType: 'text/plain', buffer: Buffer.from('我的履歷\n') });

@@ -106,14 +106,12 @@ describe('upload progress on file forms', () => {
     await signInOnPics(page, 'wang.xiaoming');
     await visit(page, '/pics/tickets/new', '線上掛號');
     await fillTicket(page, '', textFile('empty-subject.txt', 1024));
-    // The answer replaces the document in place (no navigation event): wait for what it shows.
-    await page.getByRole('button', { name: '送出' }).click();
-    await page.locator('.error-summary').waitFor();
-    await checkA11y(page, '線上掛號（有誤，進度列）');
-    // As a normal submission: the form's own address (a file form carries its token in the query).
-    expect(pathOf(page)).toMatch(/^\/pics\/tickets(\?_csrf=|$)/);
+    // A real navigation (its load event) to the form's own page, which shows the refused form.
+    await navigate(page, '線上掛號（有誤，進度列）', () => page.getByRole('button', { name: '送出' }).click());
+    expect(pathOf(page)).toMatch(/^\/pics\/tickets\/new\?r=[A-Za-z0-9_-]{22}$/);
     expect(await page.title()).toMatch(/^錯誤：/);
     expect(await page.locator('.error-summary').innerText()).toContain('問題主旨');
+    expect(await page.locator('.error-summary').innerText()).toContain('附件尚未儲存，請重新選擇檔案。');
     expect(await page.getByLabel('問題說明').inputValue()).toBe('附上錯誤紀錄檔。');
   }, 240_000);
 

@@ -184,7 +184,8 @@ describe('網頁訊息 (e公務)', () => {
       const r = await person();
       const res = await compose(s, { to: String(r.personId), subject: '長文', body: long(5001) }, [[PDF, 'a.pdf']]);
       expectZhPage(res, 400);
-      expect(formErrors(res.text)).toEqual(['內容不可超過 5000 個字']);
+      // The attachment sent with the refused form is not kept: the form says so.
+      expect(formErrors(res.text)).toEqual(['內容不可超過 5000 個字', '附件尚未儲存，請重新選擇檔案。']);
       expect(res.text).toContain(long(5001));
       expect(await inboxOf(r.personId).count({ n: '*' })).toEqual([{ n: 0 }]);
     });

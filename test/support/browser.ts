@@ -205,17 +205,9 @@ export async function visit(page: Page, path: string, label = path): Promise<voi
  * waits for that document and scans it.
  */
 export async function navigate(page: Page, label: string, action: () => Promise<unknown>): Promise<void> {
-  // A file form posted by the upload-progress script that does not succeed (the form again
-  // with its errors, or a wizard's next step rendered in place) is shown by replacing the
-  // document, which fires no load event: the new document (without this mark) counts too.
-  await page.evaluate("document.documentElement.dataset.leaving = '1'").catch(() => undefined);
-  const loaded = page.waitForEvent('load').then(() => true, () => false);
-  const replaced = page
-    .waitForFunction("!document.documentElement.dataset.leaving && document.readyState === 'complete'", undefined, { polling: 100, timeout: 30_000 })
-    .then(() => true, () => false);
+  const loaded = page.waitForEvent('load', { timeout: 15_000 }).then(() => true, () => false);
   await action();
-  const reached = (await Promise.race([loaded, replaced])) || (await Promise.all([loaded, replaced])).some(Boolean);
-  if (!reached) throw new Error(`${label}: no new page was shown`);
+  if (!(await loaded)) throw new Error(`${label}: no new page was shown`);
   await checkA11y(page, label);
 }
 

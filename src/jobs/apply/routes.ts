@@ -1,7 +1,7 @@
 import express, { type Request, type Router } from 'express';
 import type { JobsDeps } from '../deps';
 import { ctxOf } from '../../platform/identity/context';
-import { flash, idParam } from '../../platform/http';
+import { FILES_NOT_KEPT, flash, idParam } from '../../platform/http';
 import { keepValues } from '../../platform/validation';
 import { FormError, NotFoundError } from '../../platform/errors';
 import { requirePerson, requireUser } from '../../platform/identity/guards';
@@ -46,7 +46,11 @@ export function createApplyRouter(deps: Pick<JobsDeps, 'audit' | 'uploads'>, app
       res.redirect(303, '/jobs/my/applications');
     } catch (err) {
       await deps.uploads.discard(req.uploads);
-      if (err instanceof FormError) return res.status(400).render('jobs/apply', { ...locals, values: keepValues(req.body), errors: err.errors });
+      if (err instanceof FormError) {
+        // The files sent with a refused form are not kept: the form says to choose them again.
+        const errors = req.uploads?.length && !err.errors.files ? { ...err.errors, files: FILES_NOT_KEPT } : err.errors;
+        return res.status(400).render('jobs/apply', { ...locals, values: keepValues(req.body), errors });
+      }
       throw err;
     }
   });

@@ -1,19 +1,20 @@
 import crypto from 'node:crypto';
+import { RevokedTableBuilder, type RevokedSerials } from './revoked';
 
 /**
  * X.509 CRLs (RFC 5280 §5) read straight from their DER bytes: the signature is checked over
  * the tbsCertList exactly as the CA signed it (never a re-encoding), with the algorithm the
- * CRL names, and the revoked serials go into a Set (constant-time lookup). One pass over
- * the bytes, no ASN.1 object per entry: a CRL of 500 000 entries parses in well under a
- * second (bench/crl.ts, BENCHMARKS.md).
+ * CRL names, and the revoked serials go into a Set, or in the worker thread (crlThread.ts) into
+ * one hash table in a byte array (constant-time lookup either way). One pass over the bytes,
+ * no ASN.1 object per entry (bench/crl.ts, BENCHMARKS.md).
  */
 export interface Crl {
   /** The issuer Name, its DER bytes as in the CRL. */
   issuerDer: Buffer;
   thisUpdate: Date;
   nextUpdate: Date | null;
-  /** Serial numbers, upper-case hex without leading zeros. */
-  revokedSerials: Set<string>;
+  /** Serial numbers (looked up as upper-case hex without leading zeros): a Set, or a RevokedTable. */
+  revokedSerials: RevokedSerials;
   /** The tbsCertList, the original bytes. */
   tbs: Buffer;
   /** signatureAlgorithm: its OID and parameters (DER). */
@@ -94,7 +95,28 @@ function serialHex(der: Buffer, el: Tlv): string {
 }
 
 /** Parses a DER CRL (or the first PEM block of one). Throws on anything malformed. */
-export function parseCrlDer(input: Buffer): Crl {
+export function parseCrlDer(input: Buffer): Crl & { revokedSerials: Set<string> } {
+  const serials = new Set<string>();
+  const crl = parseWith(input, (der, el) => serials.add(serialHex(der, el)));
+  return { ...crl, revokedSerials: serials };
+}
+
+/**
+ * The same parse with the serials in one RevokedTable (a byte array that moves between
+ * threads without a copy): what the CRL worker thread does (crlThread.ts).
+ */
+export function parseCrlCompact(input: Buffer): Crl {
+  let builder: RevokedTableBuilder | null = null;
+  const crl = parseWith(
+    input,
+    (der, el) => builder!.add(der, el.start, el.end),
+    // An entry of a 16-byte serial is 35 bytes; shorter serials make the table grow once.
+    (bytes) => (builder = new RevokedTableBuilder(Math.ceil(bytes / 32))),
+  );
+  return { ...crl, revokedSerials: (builder ?? new RevokedTableBuilder(1)).build() };
+}
+
+function parseWith(input: Buffer, onSerial: (der: Buffer, el: Tlv) => void, onList?: (bytes: number) => void): Omit<Crl, 'revokedSerials'> {
   const der = pemToDer(input);
   const outer = readTlv(der, 0);
   if (outer.tag !== 0x30 || outer.end !== der.length) throw new Error('not a CRL');
@@ -113,7 +135,6 @@ export function parseCrlDer(input: Buffer): Crl {
   const thisUpdate = time(der, thisEl);
   let at = thisEl.end;
   let nextUpdate: Date | null = null;
-  const revokedSerials = new Set<string>();
   if (at < tbsEl.end) {
     el = readTlv(der, at, tbsEl.end);
     if (el.tag === 0x17 || el.tag === 0x18) {
@@ -125,11 +146,12 @@ export function parseCrlDer(input: Buffer): Crl {
     el = readTlv(der, at, tbsEl.end);
     if (el.tag === 0x30) {
       // revokedCertificates: SEQUENCE OF SEQUENCE { userCertificate INTEGER, revocationDate, extensions? }
+      onList?.(el.end - el.start);
       for (let p = el.start; p < el.end; ) {
         const entry = readTlv(der, p, el.end);
         const serial = readTlv(der, entry.start, entry.end);
         if (entry.tag !== 0x30 || serial.tag !== 0x02) throw new Error('bad CRL entry');
-        revokedSerials.add(serialHex(der, serial));
+        onSerial(der, serial);
         p = entry.end;
       }
     }
@@ -141,7 +163,6 @@ export function parseCrlDer(input: Buffer): Crl {
     issuerDer: Buffer.from(der.subarray(issuer.at, issuer.end)),
     thisUpdate,
     nextUpdate,
-    revokedSerials,
     tbs: Buffer.from(der.subarray(tbsEl.at, tbsEl.end)),
     algorithm: algorithmOf(der, sigAlgEl),
     signature: Buffer.from(der.subarray(sigEl.start + 1, sigEl.end)),
@@ -195,6 +216,25 @@ function pssHash(params: Buffer | null): string {
  * the CRL's own algorithm (RSA PKCS#1 v1.5, RSASSA-PSS or ECDSA with SHA-1/256/384/512).
  */
 export function verifyCrlSignature(crl: Crl, key: crypto.KeyObject): boolean {
+  const spki = key.export({ type: 'spki', format: 'der' });
+  if (verifiedWith.get(crl)?.some((k) => k.equals(spki))) return true;
+  const ok = checkSignature(crl, key);
+  if (ok) markVerified(crl, spki);
+  return ok;
+}
+
+/**
+ * The keys each CRL was found signed with (its SubjectPublicKeyInfo DER): a CRL checked once
+ * (in the worker thread, or here) is not hashed again when the trust store is rebuilt.
+ */
+const verifiedWith = new WeakMap<Crl, Buffer[]>();
+
+/** Records that `crl` was verified with the key whose SPKI DER is `spki`. */
+export function markVerified(crl: Crl, spki: Buffer): void {
+  verifiedWith.set(crl, [...(verifiedWith.get(crl) ?? []), spki]);
+}
+
+function checkSignature(crl: Crl, key: crypto.KeyObject): boolean {
   try {
     if (crl.algorithm.oid === RSASSA_PSS) {
       const hash = pssHash(crl.algorithm.params);
@@ -222,6 +262,17 @@ export function subjectDer(certDer: Buffer): Buffer {
   const validity = readTlv(certDer, issuer.end, tbs.end);
   const subject = readTlv(certDer, validity.end, tbs.end);
   return certDer.subarray(subject.at, subject.end);
+}
+
+/** The issuer Name of a certificate, its DER bytes. */
+export function issuerDer(certDer: Buffer): Buffer {
+  const cert = readTlv(certDer, 0);
+  const tbs = readTlv(certDer, cert.start, cert.end);
+  let el = readTlv(certDer, tbs.start, tbs.end);
+  if (el.tag === 0xa0) el = readTlv(certDer, el.end, tbs.end); // version
+  const sigAlg = readTlv(certDer, el.end, tbs.end); // after the serial
+  const issuer = readTlv(certDer, sigAlg.end, tbs.end);
+  return certDer.subarray(issuer.at, issuer.end);
 }
 
 /** Every X509 CRL block of a PEM file (or the file itself when DER). */

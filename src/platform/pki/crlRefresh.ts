@@ -1,7 +1,8 @@
 import type { Db } from '../database';
 import type { Logger } from '../logger';
 import type { CardType } from './profiles';
-import { parseCrlDer, verifyCrlSignature, type Crl } from './crl';
+import type { Crl } from './crl';
+import { parseCrlOffThread } from './crlThread';
 import { createCrlRepository } from './crlRepository';
 import type { TrustStore } from './verify';
 
@@ -16,8 +17,8 @@ export type FetchResult = 'stored' | 'unchanged' | 'older' | 'unreachable' | 'ht
  * The CRLs kept fresh by the portal: a scheduled job downloads each CA's CRL (CRL_URLS),
  * checks it (parses, names the CA, carries the CA's signature over its original bytes, is
  * not older than the one in use) and stores it in `pki_crl`; every instance polls that
- * table and swaps a new CRL into its trust store, parsing and checking it off the request
- * path. The downloads run once per period across instances; the swap happens on each.
+ * table and swaps a new CRL into its trust store, parsing and checking it in a worker thread
+ * (crlThread.ts), off the request path and off the event loop. The downloads run once per period across instances; the swap happens on each.
  */
 export function createCrlRefresh(deps: {
   db: Db;
@@ -67,14 +68,16 @@ export function createCrlRefresh(deps: {
     if (!ca) return 'no_ca';
     const body = await download(url);
     if (typeof body === 'string') return body;
+    // Parsed and its signature checked in a worker thread: the event loop stays free meanwhile.
     let crl: Crl;
+    let verified: boolean | null;
     try {
-      crl = parseCrlDer(body);
+      ({ crl, verified } = await parseCrlOffThread(body, ca.key));
     } catch {
       return 'malformed';
     }
     if (!crl.issuerDer.equals(ca.subject)) return 'wrong_issuer';
-    if (!verifyCrlSignature(crl, ca.key)) return 'bad_signature';
+    if (!verified) return 'bad_signature';
     if (crl.thisUpdate.getTime() > clock().getTime() + CLOCK_SKEW_MS) return 'future';
     if (ca.crl && crl.thisUpdate < ca.crl.thisUpdate) return 'older';
     if (ca.crl?.sha256 === crl.sha256) return 'unchanged';
@@ -118,9 +121,10 @@ export function createCrlRefresh(deps: {
         const row = await repo.load(ca);
         if (!row) continue;
         try {
-          const crl = parseCrlDer(row.der);
           const trusted = deps.trust().caOf(ca as CardType);
-          if (!trusted || !crl.issuerDer.equals(trusted.subject) || !verifyCrlSignature(crl, trusted.key)) {
+          // Parsed and checked in a worker thread; swapped in below, all CRLs in one piece.
+          const { crl, verified } = await parseCrlOffThread(row.der, trusted?.key);
+          if (!trusted || !crl.issuerDer.equals(trusted.subject) || !verified) {
             deps.logger.warn({ ca }, 'stored CRL not signed by the trusted CA: ignored');
             continue;
           }

@@ -84,8 +84,29 @@ function readDirectoryAttributes(cert: forge.pki.Certificate): Record<string, st
   return out;
 }
 
+/** An RSA SubjectPublicKeyInfo that stands in for a key node-forge cannot read (see below). */
+const PLACEHOLDER_SPKI = pki.publicKeyToAsn1(pki.setRsaPublicKey(new forge.jsbn.BigInteger('1'), new forge.jsbn.BigInteger('65537')));
+
+/**
+ * Reads a certificate's fields with node-forge. Forge reads only RSA keys: a certificate with
+ * another key (ECDSA P-256/P-384) is read with a placeholder in its key's place and gets no
+ * `publicKey` — its key and signature are Node's crypto's business (X509Certificate), never forge's.
+ */
 export function certificateFromDer(der: Buffer): forge.pki.Certificate {
-  return pki.certificateFromAsn1(asn1.fromDer(forge.util.createBuffer(der.toString('binary'))));
+  const obj = asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
+  try {
+    return pki.certificateFromAsn1(obj);
+  } catch (err) {
+    if (!/OID is not RSA/.test((err as Error).message)) throw err;
+    const tbs = (obj.value as forge.asn1.Asn1[])[0]!;
+    const fields = tbs.value as forge.asn1.Asn1[];
+    // tbsCertificate: [0] version?, serial, signature, issuer, validity, subject, subjectPublicKeyInfo, …
+    const spkiAt = (fields[0]!.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 1 : 0) + 5;
+    fields[spkiAt] = PLACEHOLDER_SPKI;
+    const cert = pki.certificateFromAsn1(obj);
+    (cert as { publicKey: unknown }).publicKey = undefined;
+    return cert;
+  }
 }
 
 export function derOf(cert: forge.pki.Certificate): Buffer {

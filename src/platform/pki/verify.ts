@@ -1,11 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import forge from 'node-forge';
-import { crlBlocks, parseCrlDer, subjectDer, verifyCrlSignature, type Crl } from './crl';
+import type forge from 'node-forge';
+import { crlBlocks, issuerDer, parseCrlDer, subjectDer, verifyCrlSignature, type Crl } from './crl';
 import { certificateFacts, certificateFromDer, type CardType, type CertificateFacts } from './profiles';
-
-const { pki } = forge;
 
 /** Seed 004's wording for an invalid card, then what exactly is wrong. */
 const INVALID = '插入之自然人憑證或機關憑證無效，可能為憑證已過期、廢止…等情形，請確認所持憑證之有效性。';
@@ -33,7 +31,8 @@ export class CertificateError extends Error {
 
 interface TrustedCa {
   type: CardType;
-  cert: forge.pki.Certificate;
+  /** Read by Node's crypto (OpenSSL): RSA and EC (P-256, P-384) CA keys alike. */
+  cert: crypto.X509Certificate;
   /** The subject Name as the certificate's bytes have it (a CRL's issuer must be these bytes). */
   subject: Buffer;
   key: crypto.KeyObject;
@@ -57,9 +56,6 @@ interface Chained {
 }
 
 const CHAIN_CACHE_LIMIT = 10_000;
-
-const sameDn = (a: forge.pki.CertificateField[], b: forge.pki.CertificateField[]) =>
-  a.length === b.length && a.every((x, i) => x.type === b[i]!.type && x.value === b[i]!.value);
 
 /** Trusted roots per card type and their CRLs: the trust store is configuration. */
 export class TrustStore {
@@ -89,10 +85,11 @@ export class TrustStore {
     for (const type of ['moica', 'gca', 'nhi'] as const) {
       const certFile = path.join(dir, 'ca', `${type}.pem`);
       if (!fs.existsSync(certFile)) continue;
-      const pem = fs.readFileSync(certFile, 'utf8');
-      const cert = pki.certificateFromPem(pem);
-      const key = crypto.createPublicKey(pki.publicKeyToPem(cert.publicKey));
-      const subject = subjectDer(readPemBlocks(pem, 'CERTIFICATE')[0]!);
+      const der = readPemBlocks(fs.readFileSync(certFile, 'utf8'), 'CERTIFICATE')[0];
+      if (!der) continue;
+      const cert = new crypto.X509Certificate(der);
+      const key = cert.publicKey;
+      const subject = subjectDer(der);
       // Only CRLs the CA itself signed count; the newest of them.
       const crl =
         crls
@@ -154,7 +151,7 @@ export class TrustStore {
   }
 
   /**
-   * Parses the certificate (node-forge) and finds the trusted CA whose name is its issuer and
+   * Parses the certificate (node-forge for its fields, Node's crypto for its key) and finds the trusted CA whose name is its issuer and
    * whose key verifies its signature (Node's crypto). Both depend only on the bytes, so the
    * answer is kept per certificate; validity, revocation and usage are checked every time.
    */
@@ -172,7 +169,10 @@ export class TrustStore {
     } catch {
       throw new CertificateError('cert_malformed');
     }
-    const ca = this.cas.find((c) => sameDn(c.cert.subject.attributes, cert.issuer.attributes) && safeVerify(x509, c.key)) ?? null;
+    // The CA whose name is the certificate's issuer (the same bytes, or equal as OpenSSL compares
+    // names) and whose key verifies its signature, whatever the algorithm (RSA, ECDSA).
+    const issuer = issuerDer(certDer);
+    const ca = this.cas.find((c) => (issuer.equals(c.subject) || x509.checkIssued(c.cert)) && safeVerify(x509, c.key)) ?? null;
     if (this.chained.size >= CHAIN_CACHE_LIMIT) this.chained.delete(this.chained.keys().next().value!);
     const result = { facts, ca, publicKey: x509.publicKey };
     this.chained.set(thumbprint, result);
