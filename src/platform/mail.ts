@@ -6,6 +6,7 @@ import { createMailRepository, type OutboxMessage } from './mailRepository';
 import type { JobQueue } from './queue';
 import type { AuditService } from './audit';
 import { FormError, NotFoundError } from './errors';
+import type { RequestContext } from './identity/context';
 
 export interface Mail {
   to: string;
@@ -188,7 +189,7 @@ export function createMailService(db: Db, opts: MailServiceOptions) {
      * 重新寄送: a dead letter goes back on the queue with its attempts counted afresh. A
      * message whose secrets were dropped cannot be sent again (the addressee asks anew).
      */
-    async resend(id: number, actor: { accountId: number; label: string }, ctx: { ip: string; requestId: string }): Promise<void> {
+    async resend(id: number, actor: { accountId: number; label: string }, ctx: Pick<RequestContext, 'ip' | 'requestId'>): Promise<void> {
       if (!transport) throw new FormError({ mail: '系統未設定 SMTP 伺服器，無法重新寄送' });
       await db.transaction(async (trx) => {
         const row = await outbox.findForUpdate(id, trx);

@@ -204,6 +204,14 @@ const FORMS: Record<string, FormSpec> = {
     },
     acts: ['app_catalog', 'favorite_app', 'app_catalog_agency'],
   },
+  // 郵件寄送紀錄's 重新寄送: a dead letter (written here; the fuzzed app has no SMTP, so it refuses).
+  '/admin/outbox/:id/resend': {
+    targets: async (s) => {
+      const [m] = await s.db('mail_outbox').insert({ to_address: 'fuzz-dead@example.gov.tw', subject: '寄送失敗', body_text: '內容', attempts: 10, error: 'refused', dead_at: new Date() }).returning('id');
+      return one({ id: String(m.id) }, '/admin/outbox');
+    },
+    acts: ['mail_outbox'],
+  },
   // 權限管理 and 機關授權 (portal.admin): a demo person's roles, and an agency's areas.
   '/admin/access/people/:accountId/grants': {
     targets: async (s) => {
