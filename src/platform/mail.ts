@@ -156,7 +156,7 @@ export function createMailService(db: Db, opts: MailServiceOptions) {
 
   opts.queue.define<{ mailId: number }>(
     MAIL_QUEUE,
-    { retryLimit: maxAttempts - 1, retryDelay: opts.retryDelaySeconds ?? 30, expireInSeconds: Math.ceil((3 * timeout) / 1000) + 30 },
+    { retryLimit: maxAttempts - 1, retryDelay: opts.retryDelaySeconds ?? 30, expireInSeconds: Math.ceil((3 * timeout) / 1000) + 10 },
     async (job) => {
       const outcome = await deliver(job.data.mailId, job.retryCount >= job.retryLimit);
       // Thrown, the queue tries again after its backoff (or records the job as failed).
