@@ -94,9 +94,25 @@ export function createJobQueue(db: Db, logger: Logger, opts: JobQueueOptions = {
   const queueName = (name: string) => `${ns}${name}`;
   const scheduledOptions = () => ({ policy: 'stately' as const, retryLimit: 2, retryDelay: opts.scheduledRetryDelaySeconds ?? 60, retryBackoff: true, expireInSeconds: jobTimeoutSeconds });
 
+  /**
+   * Makes a queue unless it exists. Two instances making the same new queue at once can
+   * deadlock inside pg-boss's create_queue (its partition DDL): the loser tries again.
+   */
+  async function createQueue(name: string, options: Parameters<PgBoss['createQueue']>[1]) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await boss.createQueue(name, options);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= 5 || (code !== '40P01' && code !== '23505' && code !== '42P07')) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+      }
+    }
+  }
+
   async function ensureQueue(name: string, options: Parameters<PgBoss['createQueue']>[1]) {
     if (created.has(name)) return;
-    await boss.createQueue(queueName(name), options);
+    await createQueue(queueName(name), options);
     created.add(name);
   }
 
@@ -231,7 +247,7 @@ export function createJobQueue(db: Db, logger: Logger, opts: JobQueueOptions = {
       await boss.start();
       for (const job of scheduled) {
         const name = queueName(job.name);
-        await boss.createQueue(name, { name, ...scheduledOptions() });
+        await createQueue(name, { name, ...scheduledOptions() });
         await boss.updateQueue(name, { name, ...scheduledOptions() });
         await boss.schedule(name, cronOf(job), {}, { tz: SCHEDULE_TIMEZONE });
         await boss.work(name, { batchSize: 1, pollingIntervalSeconds: pollSeconds }, async () => {

@@ -141,3 +141,30 @@ describe('the job queue: scheduled jobs', () => {
     expect(calls).toBe(2);
   }, 40_000);
 });
+
+describe('the job queue at shutdown', () => {
+  it('stop() takes no new job and lets the running one finish within the grace period', async () => {
+    const q = queueIn(namespace());
+    const runs: string[] = [];
+    let finished = 0;
+    q.define<{ n: number }>('work', { retryLimit: 0, retryDelay: 1, expireInSeconds: 60 }, async (job) => {
+      runs.push(`start ${job.data.n}`);
+      await sleep(1500);
+      finished++;
+      runs.push(`end ${job.data.n}`);
+    });
+    await q.start();
+    await q.send('work', { n: 1 });
+    await waitFor('the first job to start', async () => runs.length === 1, 10_000, 50);
+    const stopped = q.stop(5000);
+    // Sent while stopping: no worker of this instance takes it.
+    await q.send('work', { n: 2 });
+    await stopped;
+    expect(finished).toBe(1);
+    expect(runs).toEqual(['start 1', 'end 1']);
+    await sleep(1500);
+    expect(runs).toEqual(['start 1', 'end 1']);
+    const states = await t.db.withSchema('pgboss').from('job').where({ name: q.queueName('work') }).orderBy('created_on').select('state');
+    expect(states.map((r) => r.state)).toEqual(['completed', 'created']);
+  });
+});
