@@ -8,6 +8,7 @@ import { createAuditService } from './platform/audit';
 import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
 import { createJobQueue } from './platform/queue';
+import { createRateLimitRepository } from './platform/web/rateLimitRepository';
 import { createMetrics } from './platform/metrics';
 import { createVerificationService } from './platform/verification';
 import { createContentService } from './platform/content';
@@ -262,6 +263,8 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     core.lifecycle.onClose(async () => clearInterval(poll));
   }
   core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
+  // Rate-limit counters whose window ended a day ago (every key a client ever used leaves one).
+  core.scheduler.add({ name: 'platform.rate_limits.prune', dailyAt: '03:40', run: async (now) => ({ pruned: await createRateLimitRepository(db).pruneEnded(new Date(now.getTime() - 86_400_000)) }) });
   for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata), ...messagesJobs(routes.messages)]) core.scheduler.add(job);
   return { ...services, routes };
 }

@@ -36,7 +36,7 @@ const PER_FORM = Number(process.env.FUZZ_PER_FORM ?? 1_000);
 const ONLY = process.env.FUZZ_ONLY ?? '';
 const CONCURRENCY = 16;
 // Tables that record the traffic itself rather than what a form saves.
-const TRAFFIC_TABLES = new Set(['session', 'rate_limit_hit', 'audit_event', 'audit_refusal_window', 'login_event', 'login_challenge', 'scheduled_run', 'mail_outbox', 'knex_migrations', 'knex_migrations_lock']);
+const TRAFFIC_TABLES = new Set(['session', 'rate_limit_hit', 'audit_event', 'audit_refusal_window', 'login_event', 'login_challenge', 'mail_outbox', 'knex_migrations', 'knex_migrations_lock']);
 const NTUNHS = 'A096C0000Q';
 const CARD = 'agency-ntunhs';
 

@@ -59,8 +59,19 @@ describe('the job queue: scheduled jobs', () => {
     expect(() => s.add({ name: 'dup', everyMinutes: 1, run: async () => 0 })).toThrow();
   });
 
+  it('prunes rate-limit counters whose window ended more than a day ago', async () => {
+    const key = `test-prune-${process.pid}`;
+    await t.db('rate_limit_hit').insert([
+      { key: `${key}-old`, hits: 3, reset_at: new Date('2026-11-01T00:00:00Z') },
+      { key: `${key}-new`, hits: 1, reset_at: new Date('2026-12-02T00:00:00Z') },
+    ]);
+    expect(await t.services.scheduler.runNow('platform.rate_limits.prune', new Date('2026-12-02T19:40:00Z'))).toBe('ran');
+    expect((await t.db('rate_limit_hit').where('key', 'like', `${key}-%`).select('key')).map((r) => r.key)).toEqual([`${key}-new`]);
+    await t.db('rate_limit_hit').where('key', 'like', `${key}-%`).delete();
+  });
+
   it('has the platform jobs and the mail queue registered', () => {
-    expect(t.services.scheduler.jobs()).toEqual(expect.arrayContaining(['uploads.sweep', 'audit.refusal_windows.prune', 'jobs.digest', 'pics.overdue-reminder']));
+    expect(t.services.scheduler.jobs()).toEqual(expect.arrayContaining(['uploads.sweep', 'audit.refusal_windows.prune', 'platform.rate_limits.prune', 'jobs.digest', 'pics.overdue-reminder', 'messages.digest']));
     expect(t.services.scheduler.jobs()).not.toContain('mail.retry');
   });
 
