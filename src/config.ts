@@ -66,11 +66,26 @@ const schema = z.object({
   CLOUD_WS_HOST: z.string().default('0.0.0.0'),
   /** A kept file no row names is removed once it is this old (a process died before its commit). */
   UPLOAD_ORPHAN_MINUTES: z.coerce.number().int().min(0).max(10080).default(10),
-  /** Run the scheduled jobs (digests, reminders, mail retries) in this process. */
+  /** Run the job queue's workers and schedules (mail, digests, reminders) in this process. */
   RUN_SCHEDULER: bool.default(true),
-  SCHEDULER_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-  /** Minutes between attempts to send mail the SMTP server did not take. */
-  MAIL_RETRY_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+  /** Jobs each instance runs at once on each work queue (mail.send, jobs.digest.batch). */
+  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Seconds between polls of an idle queue. */
+  QUEUE_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  /** Seconds a scheduled run may take before it expires and is tried again. */
+  JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** Seconds between the queue's maintenance passes (expiring stuck runs, archiving). */
+  QUEUE_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Prefix of the queues' names: only to keep separate apps on one database apart (tests). */
+  QUEUE_NAMESPACE: z.string().regex(/^[a-z0-9_]{0,20}$/).default(''),
+  /** Attempts before a message becomes a dead letter (/admin/outbox, 重新寄送). */
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(10),
+  /** Seconds before mail the SMTP server did not take is tried again; doubled at each attempt. */
+  MAIL_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** SMTP connections each instance keeps open (one pooled transport). */
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(20).default(2),
+  /** SMTP connect, greeting and socket timeouts: well under nginx's 60 s. */
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).default(15_000),
   /** Idle keep-alive connections and request headers: above the load balancer's own timeouts. */
   HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(65_000),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(66_000),
@@ -177,8 +192,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(e.DATA_DIR, 'uploads')),
     runScheduler: e.RUN_SCHEDULER,
     uploadOrphanMs: e.UPLOAD_ORPHAN_MINUTES * 60_000,
-    schedulerTickMs: e.SCHEDULER_TICK_SECONDS * 1000,
-    mailRetryMinutes: e.MAIL_RETRY_MINUTES,
+    queueConcurrency: e.QUEUE_CONCURRENCY,
+    queuePollSeconds: e.QUEUE_POLL_SECONDS,
+    jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
+    queueMaintenanceSeconds: e.QUEUE_MAINTENANCE_SECONDS,
+    queueNamespace: e.QUEUE_NAMESPACE,
+    mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
+    mailRetryDelaySeconds: e.MAIL_RETRY_DELAY_SECONDS,
+    smtpPoolSize: e.SMTP_POOL_SIZE,
+    smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
     cloudWsPort: e.CLOUD_WS_PORT,
     cloudWsHost: e.CLOUD_WS_HOST,
     keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,

@@ -35,7 +35,8 @@ export async function startServer(demo: DemoData | null) {
   // Files kept by a process that died before committing their rows.
   const orphans = await services.uploads.sweepOrphans(db, config.uploadOrphanMs);
   if (orphans) logger.warn({ orphans }, 'removed uploaded files no record refers to');
-  if (config.runScheduler) services.scheduler.start();
+  // The job queue's workers and schedules (mail, digests, reminders): several instances share them.
+  if (config.runScheduler) await services.scheduler.start();
   // The cloud platform's web service: its own port, mutual TLS with the platform CA.
   const webService = config.cloudWsPort ? await startCloudWebService(services, { port: config.cloudWsPort, host: config.cloudWsHost }).catch((err: Error) => {
     logger.warn({ err: err.message }, 'cloud web service not started');
@@ -94,8 +95,8 @@ export async function startServer(demo: DemoData | null) {
 
   /**
    * Draining shutdown: /readyz answers 503 and the listener stops accepting at once; event
-   * streams are told to reconnect (elsewhere); the scheduler takes no new run and finishes
-   * the one it has; requests in flight finish, up to SHUTDOWN_GRACE_MS; then the pools
+   * streams are told to reconnect (elsewhere); the job queue's workers take no new job and
+   * finish the ones they have; requests in flight finish, up to SHUTDOWN_GRACE_MS; then the pools
    * close and the process exits 0.
    */
   let stopping = false;
@@ -117,12 +118,14 @@ export async function startServer(demo: DemoData | null) {
     net.Server.prototype.close.call(server);
     const webServiceClosed = webService?.close();
     services.lifecycle.drain();
-    await services.scheduler.stop();
+    // Workers take no new job; the jobs in progress finish within the grace period.
+    const queueStopped = services.scheduler.stop(Math.max(1000, config.shutdownGraceMs - (Date.now() - started)));
     const drained = await app.drain.idle(Math.max(0, config.shutdownGraceMs - (Date.now() - started)), Math.min(DRAIN_QUIET_MS, config.shutdownGraceMs));
     server.closeAllConnections();
     if (!drained) {
       logger.warn({ inFlight: app.drain.inFlight }, 'shutdown grace period over: closing the requests still in flight');
     } else logger.info({ ms: Date.now() - started }, 'drained: no request in flight');
+    await queueStopped;
     await webServiceClosed;
     await bridge?.close();
     await app.close();

@@ -7,7 +7,8 @@ import type { Lifecycle } from './platform/deps';
 import { createAuditService } from './platform/audit';
 import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
-import { createScheduler } from './platform/scheduler';
+import { createJobQueue } from './platform/queue';
+import { createRateLimitRepository } from './platform/web/rateLimitRepository';
 import { createMetrics } from './platform/metrics';
 import { createVerificationService } from './platform/verification';
 import { createContentService } from './platform/content';
@@ -81,7 +82,7 @@ export const ROUTE_DEPS = {
   verification: keysOf<Parameters<typeof verificationRoutes>[0]>()(['verification']),
   pics: keysOf<Parameters<typeof picsRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'lifecycle', 'content', 'pics']),
   cloud: keysOf<Parameters<typeof cloudRoutes>[0]>()(['db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'verification', 'identity', 'content', 'cardLogin', 'cloud']),
-  jobs: keysOf<Parameters<typeof jobsRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger', 'resumePdf', 'jobs']),
+  jobs: keysOf<Parameters<typeof jobsRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger', 'resumePdf', 'jobs', 'scheduler']),
   mydata: keysOf<Parameters<typeof mydataRoutes>[0]>()(['db', 'config', 'clock', 'audit', 'uploads', 'verification', 'content', 'mydata']),
   messages: keysOf<Parameters<typeof messagesRoutes>[0]>()(['audit', 'uploads', 'messages']),
   cards: keysOf<Parameters<typeof cardsRoutes>[0]>()(['audit', 'uploads', 'cards']),
@@ -91,12 +92,27 @@ export const ROUTE_DEPS = {
 function createCoreServices(db: Db, config: Config, logger: Logger, opts: { clock?: () => Date }) {
   const clock = opts.clock ?? (() => new Date());
   const audit = createAuditService(db);
+  // The job queue (pg-boss on this database): mail, the areas' scheduled work, digest batches.
+  const scheduler = createJobQueue(db, logger, {
+    clock,
+    namespace: config.queueNamespace,
+    concurrency: config.queueConcurrency,
+    pollSeconds: config.queuePollSeconds,
+    jobTimeoutSeconds: config.jobTimeoutSeconds,
+    maintenanceSeconds: config.queueMaintenanceSeconds,
+  });
   const mail = createMailService(db, {
     smtpUrl: config.smtpUrl,
     from: config.mailFrom,
     logger,
     secretKey: config.mailSecretKey,
     developmentOutbox: config.developmentOutbox,
+    queue: scheduler,
+    audit,
+    maxAttempts: config.mailMaxAttempts,
+    retryDelaySeconds: config.mailRetryDelaySeconds,
+    poolSize: config.smtpPoolSize,
+    timeoutMs: config.smtpTimeoutMs,
   });
   const accounts = createAccountRepository(db);
   const identity = createIdentity({ db, audit });
@@ -145,9 +161,11 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
   });
   const closers: Array<() => Promise<void>> = [];
   const drainers: Array<() => void> = [];
-  const scheduler = createScheduler(db, logger, { clock, tickMs: config.schedulerTickMs });
-  const stopScheduler = () => scheduler.stop();
-  const metrics = createMetrics({ db, logger, clock, jobs: () => scheduler.definitions(), crls: () => trustStore().crls() });
+  const stopScheduler = async () => {
+    await scheduler.stop(config.shutdownGraceMs);
+    mail.close();
+  };
+  const metrics = createMetrics({ db, logger, clock, queueName: scheduler.queueName, crls: () => trustStore().crls() });
   const lifecycle: Lifecycle = {
     onClose(fn: () => Promise<void>) {
       closers.push(fn);
@@ -175,6 +193,7 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     identity,
     /** Uploaded and generated files, outside the web root. */
     uploads: createUploadStore(config.uploadDir),
+    /** The job queue: the areas' scheduled jobs (`add`), work queues (`define`, `send`). */
     scheduler,
     /** Prometheus metrics of this instance (GET /metrics, METRICS_ALLOW). */
     metrics,
@@ -211,7 +230,7 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     // cloud → auth: an application is signed with the agency card through the card login.
     cloud: createCloudServices({ ...pick('db', 'config', 'logger', 'clock', 'audit', 'mail', 'uploads', 'verification', 'identity', 'content'), cardLogin: core.cardLogin }),
     // jobs → mydata: an applicant's resume is the MyData resume PDF.
-    jobs: createJobsServices({ ...pick('db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger'), resumePdf: mydata.resumePdf }),
+    jobs: createJobsServices({ ...pick('db', 'config', 'clock', 'audit', 'mail', 'uploads', 'identity', 'logger', 'scheduler'), resumePdf: mydata.resumePdf }),
     mydata,
     /** 網頁訊息 (e公務), 通訊錄, 群組設定, 簽名檔設定 of 我的專區. */
     messages,
@@ -237,7 +256,6 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     messages: only(services, ROUTE_DEPS.messages),
     cards: only(services, ROUTE_DEPS.cards),
   };
-  core.scheduler.add({ name: 'mail.retry', everyMinutes: config.mailRetryMinutes, run: () => core.mail.retryPending() });
   core.scheduler.add({
     name: 'uploads.sweep',
     dailyAt: '03:00',
@@ -252,6 +270,8 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     core.lifecycle.onClose(async () => clearInterval(poll));
   }
   core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
+  // Rate-limit counters whose window ended a day ago (every key a client ever used leaves one).
+  core.scheduler.add({ name: 'platform.rate_limits.prune', dailyAt: '03:40', run: async (now) => ({ pruned: await createRateLimitRepository(db).pruneEnded(new Date(now.getTime() - 86_400_000)) }) });
   for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata), ...messagesJobs(routes.messages), ...cardsJobs(routes.cards)]) core.scheduler.add(job);
   return { ...services, routes };
 }

@@ -73,7 +73,7 @@ export function createAuthService(deps: {
     const temp = generateTemporaryPassword();
     const hash = await hashPassword(temp);
     const expires = new Date(now.getTime() + TEMP_PASSWORD_HOURS * 3_600_000);
-    const mailId = await db.transaction(async (trx) => {
+    await db.transaction(async (trx) => {
       await accounts.setTemporaryPassword(a.id, hash, expires, trx);
       await accounts.endSessions(a.id, undefined, trx);
       const id = await mail.queue(resetMail(a, temp, now, to), trx);
@@ -89,7 +89,6 @@ export function createAuthService(deps: {
       );
       return id;
     });
-    await mail.flush(mailId);
     return { mailedTo: to, expiresAt: expires };
   }
 

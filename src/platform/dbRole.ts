@@ -42,6 +42,7 @@ export async function grantAppRole(owner: Db, role: string = APP_ROLE): Promise<
     appendOnly: tables.filter((t) => APPEND_ONLY_TABLES.includes(t)),
     ownerOnly: tables.filter((t) => OWNER_ONLY_TABLES.includes(t)),
   });
+  await roles.grantQueueSchema(role);
   return true;
 }
 

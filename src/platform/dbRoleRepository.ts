@@ -44,6 +44,23 @@ export function createDbRoleRepository(db: Db) {
         await trx.raw(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
       });
     },
+    /**
+     * The job queue's schema (pg-boss, made by the owner's migration): the app reads and
+     * writes its jobs and calls its functions (create_queue runs as the owner); it creates
+     * nothing there itself.
+     */
+    async grantQueueSchema(role: string): Promise<boolean> {
+      if (!(await db.raw("SELECT to_regclass('pgboss.job') AS t")).rows[0].t) return false;
+      const r = ident(role);
+      await db.transaction(async (trx) => {
+        await trx.raw(`GRANT USAGE ON SCHEMA pgboss TO ${r}`);
+        await trx.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgboss TO ${r}`);
+        await trx.raw(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgboss TO ${r}`);
+        // The partition tables create_queue makes later.
+        await trx.raw(`ALTER DEFAULT PRIVILEGES IN SCHEMA pgboss GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r}`);
+      });
+      return true;
+    },
     async isSuperuser(): Promise<boolean> {
       return ((await db.raw('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0] as { rolsuper: boolean }).rolsuper;
     },

@@ -4,7 +4,7 @@ import type { Logger } from './logger';
 import type { AuditService } from './audit';
 import type { MailService } from './mail';
 import type { UploadStore } from './uploads';
-import type { Scheduler } from './scheduler';
+import type { JobQueue } from './queue';
 import type { VerificationService } from './verification';
 import type { TrustStore } from './pki/verify';
 import type { Identity } from './identity';
@@ -33,7 +33,8 @@ export interface PlatformDeps {
   mail: MailService;
   /** Uploaded and generated files, outside the web root. */
   uploads: UploadStore;
-  scheduler: Scheduler;
+  /** The job queue: scheduled jobs and work queues (pg-boss). */
+  scheduler: JobQueue;
   lifecycle: Lifecycle;
   /** Verification codes of issued documents (the public /verify page). */
   verification: VerificationService;

@@ -3,6 +3,10 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from './database';
 import type { Logger } from './logger';
 import { createMailRepository, type OutboxMessage } from './mailRepository';
+import type { JobQueue } from './queue';
+import type { AuditService } from './audit';
+import { FormError, NotFoundError } from './errors';
+import type { RequestContext } from './identity/context';
 
 export interface Mail {
   to: string;
@@ -19,8 +23,8 @@ export interface Mail {
 /** What the mail log shows in place of a secret. */
 export const MASKED = '（已遮蔽）';
 
-/** Attempts after which a message is given up (and its secrets dropped). */
-export const MAX_ATTEMPTS = 20;
+/** Attempts after which a message is given up (a dead letter, its secrets dropped), by default. */
+export const MAX_ATTEMPTS = 10;
 
 const placeholder = (name: string) => `{{${name}}}`;
 
@@ -59,19 +63,52 @@ export function openText(key: Buffer, to: string, box: string): string {
 }
 
 
+/** The queue mail is sent from. */
+export const MAIL_QUEUE = 'mail.send';
+
+export interface MailServiceOptions {
+  smtpUrl?: string;
+  from: string;
+  logger: Logger;
+  secretKey: Buffer;
+  developmentOutbox: boolean;
+  /** The job queue the messages go through (SMTP configured). */
+  queue: JobQueue;
+  audit: AuditService;
+  /** Attempts before a message becomes a dead letter (MAIL_MAX_ATTEMPTS). */
+  maxAttempts?: number;
+  /** Seconds before the first retry, doubled at each further one (MAIL_RETRY_DELAY_SECONDS). */
+  retryDelaySeconds?: number;
+  /** SMTP connections kept open by each instance (SMTP_POOL_SIZE). */
+  poolSize?: number;
+  /** Connect, greeting and socket timeout in ms (SMTP_TIMEOUT_MS): well under nginx's 60 s. */
+  timeoutMs?: number;
+}
+
 /**
  * Every message is written to the outbox table first, its secrets masked; a message with
  * secrets also keeps its delivered text encrypted (`secret_box`) until the SMTP server has
- * taken it. Without SMTP outside production (the development outbox) the page shows the
- * messages as delivered; production without SMTP sends nothing and keeps no secret.
+ * taken it. With SMTP, the same transaction puts a job on the `mail.send` queue; a worker
+ * sends it through one pooled SMTP transport. Without SMTP outside production (the
+ * development outbox) the page shows the messages as delivered; production without SMTP
+ * sends nothing and keeps no secret.
  */
-export function createMailService(
-  db: Db,
-  opts: { smtpUrl?: string; from: string; logger: Logger; secretKey: Buffer; developmentOutbox: boolean },
-) {
-  const transport: Transporter | null = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
+export function createMailService(db: Db, opts: MailServiceOptions) {
+  const timeout = opts.timeoutMs ?? 15_000;
+  const transport: Transporter | null = opts.smtpUrl
+    ? nodemailer.createTransport({
+        url: opts.smtpUrl,
+        pool: true,
+        maxConnections: opts.poolSize ?? 2,
+        maxMessages: 100,
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+      })
+    : null;
   const keepSecrets = transport !== null || opts.developmentOutbox;
   if (opts.secretKey.length !== 32) throw new Error('the mail secret key must be 32 bytes');
+  const maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
 
   const outbox = createMailRepository(db);
   const delivered = (row: OutboxMessage) => (row.secretBox ? openText(opts.secretKey, row.toAddress, row.secretBox) : row.bodyText);
@@ -84,51 +121,85 @@ export function createMailService(
     }
   };
 
-  return {
-    smtpConfigured: transport !== null,
-    developmentOutbox: opts.developmentOutbox,
-    /** Queue inside the caller's transaction; call `flush` after commit. */
-    async queue(mail: Mail, trx: Db = db): Promise<number> {
-      const { masked, delivered: text } = renderMail(mail);
-      const hasSecrets = Object.keys(mail.secrets ?? {}).length > 0;
-      return outbox.insert(
-        { toAddress: mail.to, subject: mail.subject, bodyText: masked, secretBox: hasSecrets && keepSecrets ? sealText(opts.secretKey, mail.to, text) : null },
-        trx,
-      );
-    },
-    async flush(id: number): Promise<void> {
-      if (!transport) return;
-      const row = await outbox.find(id);
-      if (!row || row.sentAt) return;
+  /**
+   * Sends one message of the outbox, at most once per commit: the row is locked (NOWAIT: a
+   * message another worker is sending right now is retried later), a row already sent or
+   * given up is left alone, and `sent_at` is committed in the same transaction right after
+   * the SMTP server took the message. Only a crash between the server's acceptance and that
+   * commit sends it twice (docs/OPERATIONS.md).
+   */
+  async function deliver(id: number, lastAttempt: boolean): Promise<'sent' | 'done' | 'failed' | 'dead'> {
+    if (!transport) throw new Error('no SMTP server configured (SMTP_URL)');
+    return outbox.withLocked(id, async (row, trx) => {
+      if (!row || row.sentAt || row.deadAt) return 'done';
       let text: string;
       try {
         text = delivered(row);
       } catch (err) {
         // A key changed under a waiting message: it can never be sent as written.
         opts.logger.error({ err, mailId: id }, 'mail secrets cannot be decrypted; giving the message up');
-        await outbox.giveUp(id, '無法解密（金鑰已更換），已停止寄送', MAX_ATTEMPTS);
-        return;
+        await outbox.giveUp(id, '無法解密（金鑰已更換），已停止寄送', trx);
+        return 'dead';
       }
       try {
         await transport.sendMail({ from: opts.from, to: row.toAddress, subject: row.subject, text });
-        await outbox.markSent(id);
       } catch (err) {
-        opts.logger.error({ err, mailId: id }, 'mail delivery failed');
-        // The last attempt drops what only the addressee could have read.
-        await outbox.markFailed(id, String((err as Error).message).slice(0, 500), MAX_ATTEMPTS);
+        opts.logger.error({ err: (err as Error).message, mailId: id, lastAttempt }, 'mail delivery failed');
+        // The last attempt makes it a dead letter and drops what only the addressee could read.
+        await outbox.markFailed(id, String((err as Error).message).slice(0, 500), lastAttempt, trx);
+        return lastAttempt ? 'dead' : 'failed';
       }
+      await outbox.markSent(id, trx);
+      return 'sent';
+    });
+  }
+
+  opts.queue.define<{ mailId: number }>(
+    MAIL_QUEUE,
+    { retryLimit: maxAttempts - 1, retryDelay: opts.retryDelaySeconds ?? 30, expireInSeconds: Math.ceil((3 * timeout) / 1000) + 10 },
+    async (job) => {
+      const outcome = await deliver(job.data.mailId, job.retryCount >= job.retryLimit);
+      // Thrown, the queue tries again after its backoff (or records the job as failed).
+      if (outcome === 'failed' || outcome === 'dead') throw new Error(`mail ${job.data.mailId} ${outcome === 'dead' ? 'given up' : 'not taken by the SMTP server'}`);
+      return outcome;
     },
-    /** Sends what is still waiting (the mail server was down); the scheduler calls this. */
-    async retryPending(limit = 200): Promise<{ tried: number; sent: number }> {
-      if (!transport) return { tried: 0, sent: 0 };
-      const ids = await outbox.pendingIds(MAX_ATTEMPTS, limit);
-      for (const id of ids) await this.flush(id);
-      return { tried: ids.length, sent: await outbox.countSent(ids) };
+  );
+
+  return {
+    smtpConfigured: transport !== null,
+    developmentOutbox: opts.developmentOutbox,
+    /**
+     * Writes the message to the outbox and, with SMTP, puts it on the mail queue: both in
+     * the caller's transaction, so a request that rolls back sends nothing. The request
+     * never waits for the SMTP server.
+     */
+    async queue(mail: Mail, trx?: Db): Promise<number> {
+      const { masked, delivered: text } = renderMail(mail);
+      const hasSecrets = Object.keys(mail.secrets ?? {}).length > 0;
+      const write = async (t: Db) => {
+        const id = await outbox.insert({ toAddress: mail.to, subject: mail.subject, bodyText: masked, secretBox: hasSecrets && keepSecrets ? sealText(opts.secretKey, mail.to, text) : null, hadSecrets: hasSecrets }, t);
+        if (transport) await opts.queue.send(MAIL_QUEUE, { mailId: id }, { trx: t });
+        return id;
+      };
+      return trx ? write(trx) : db.transaction(write);
     },
-    async send(mail: Mail): Promise<number> {
-      const id = await this.queue(mail);
-      await this.flush(id);
-      return id;
+    /** The mail queue's worker for one message (tests call it to play a given instance). */
+    deliver,
+    /**
+     * 重新寄送: a dead letter goes back on the queue with its attempts counted afresh. A
+     * message whose secrets were dropped cannot be sent again (the addressee asks anew).
+     */
+    async resend(id: number, actor: { accountId: number; label: string }, ctx: Pick<RequestContext, 'ip' | 'requestId'>): Promise<void> {
+      if (!transport) throw new FormError({ mail: '系統未設定 SMTP 伺服器，無法重新寄送' });
+      await db.transaction(async (trx) => {
+        const row = await outbox.findForUpdate(id, trx);
+        if (!row) throw new NotFoundError('找不到這封郵件');
+        if (row.sentAt || !row.deadAt) throw new FormError({ mail: '這封郵件不是寄送失敗的郵件，無需重新寄送' });
+        if (row.hadSecrets && !row.secretBox) throw new FormError({ mail: '這封郵件含密碼或確認連結等機密內容，已於放棄寄送時刪除，無法重新寄送；請收件者重新申請' });
+        await outbox.revive(id, trx);
+        await opts.queue.send(MAIL_QUEUE, { mailId: id }, { trx });
+        await opts.audit.record({ actor, action: 'mail.resend', target: { type: 'mail', id }, ip: ctx.ip, requestId: ctx.requestId, details: { to: row.toAddress, subject: row.subject, error: row.error } }, trx);
+      });
     },
     /**
      * The mail log: `text` is the message with its secrets masked, except in the development
@@ -139,6 +210,8 @@ export function createMailService(
       return rows.map(({ secretBox, ...row }) => ({
         ...row,
         masked: secretBox !== null,
+        /** A dead letter 重新寄送 may put back on the queue. */
+        resendable: transport !== null && row.deadAt !== null && row.sentAt === null && !(row.hadSecrets && secretBox === null),
         text: opts.developmentOutbox ? readable({ ...row, secretBox }) : row.bodyText,
       }));
     },
@@ -147,6 +220,10 @@ export function createMailService(
       if (!opts.developmentOutbox) throw new Error('the development outbox is off (SMTP configured or production)');
       const rows = await outbox.listTo(to);
       return rows.map((r) => ({ id: r.id, subject: r.subject, text: readable(r) }));
+    },
+    /** Closes the pooled SMTP connections (shutdown). */
+    close() {
+      transport?.close();
     },
   };
 }

@@ -3,9 +3,8 @@ import type { Request, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from './database';
 import type { Logger } from './logger';
-import { MAX_ATTEMPTS } from './mail';
 import { createMetricsRepository } from './metricsRepository';
-import { dueSince, periodOf, type ScheduledJob } from './scheduler';
+import { createQueueRepository, type QueueFigures } from './queueRepository';
 
 /** One trusted CA's CRL as the trust store holds it now. */
 export interface CrlStatus {
@@ -18,8 +17,8 @@ export interface CrlStatus {
 export interface MetricsSources {
   db: Db;
   logger: Logger;
-  /** The scheduler's jobs (names and periods). */
-  jobs: () => readonly ScheduledJob[];
+  /** A queue's name in pg-boss (this instance's namespace before it). */
+  queueName: (name: string) => string;
   /** The CRLs in use, one per trusted CA that has one. */
   crls: () => CrlStatus[];
   clock?: () => Date;
@@ -31,7 +30,7 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 /**
  * The portal's Prometheus metrics, one registry per app (tests build several apps in one
  * process). Counters and histograms are updated as things happen; the database figures
- * (outbox, scheduler) and the CRLs' ages are read at each scrape.
+ * (outbox, job queue) and the CRLs' ages are read at each scrape.
  */
 export function createMetrics(src: MetricsSources) {
   const clock = src.clock ?? (() => new Date());
@@ -90,7 +89,7 @@ export function createMetrics(src: MetricsSources) {
   let outboxRead: Promise<Awaited<ReturnType<typeof repo.outbox>> | null> | null = null;
   const outbox = () =>
     (outboxRead ??= repo
-      .outbox(MAX_ATTEMPTS)
+      .outbox()
       .catch((err: Error) => {
         src.logger.warn({ err: err.message }, 'metrics: mail outbox not readable');
         return null;
@@ -106,48 +105,40 @@ export function createMetrics(src: MetricsSources) {
         if (o) this.set(pick(o));
       },
     });
-  outboxGauge('ecpa_mail_outbox_pending', 'Mail written but not yet sent, that will still be tried (queue depth)', (o) => o.pending);
+  outboxGauge('ecpa_mail_outbox_pending', 'Mail written but not yet sent, that will still be tried', (o) => o.pending);
   outboxGauge('ecpa_mail_outbox_oldest_pending_seconds', 'Age of the oldest mail waiting to be sent', (o) => o.oldestPendingSeconds);
   outboxGauge('ecpa_mail_outbox_failing', 'Mail whose last attempt failed and that will be tried again', (o) => o.failing);
-  outboxGauge('ecpa_mail_failed', `Mail given up (${MAX_ATTEMPTS} failed attempts, or unreadable after a key change)`, (o) => o.givenUp);
+  outboxGauge('ecpa_mail_failed', 'Dead letters: mail given up after MAIL_MAX_ATTEMPTS attempts (or unreadable after a key change), until 重新寄送', (o) => o.givenUp);
 
-  new Gauge({
-    name: 'ecpa_scheduler_job_lag_seconds',
-    help: "Seconds since a scheduled job's current period became due while its run has not finished (0 when done)",
-    labelNames: ['job'] as const,
-    registers: [registry],
-    async collect() {
-      const now = clock();
-      const due = src.jobs().flatMap((job) => {
-        const since = dueSince(job, now);
-        const period = periodOf(job, now);
-        return since && period ? [{ job: job.name, period, since }] : [];
-      });
-      try {
-        const finished = await repo.finishedPeriods(due);
+  // The job queue (pg-boss): one aggregate per scrape, shared by the gauges below.
+  const queues = createQueueRepository(src.db);
+  let queueRead: Promise<QueueFigures[] | null> | null = null;
+  const queueFigures = () =>
+    (queueRead ??= queues
+      .figures()
+      .catch((err: Error) => {
+        src.logger.warn({ err: err.message }, 'metrics: job queue not readable');
+        return null;
+      })
+      .finally(() => setTimeout(() => (queueRead = null), 0)));
+  const prefix = src.queueName('');
+  const queueGauge = (name: string, help: string, pick: (q: QueueFigures) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['queue'] as const,
+      registers: [registry],
+      async collect() {
+        const figures = await queueFigures();
+        if (!figures) return;
         this.reset();
-        for (const d of due) this.set({ job: d.job }, finished.has(`${d.job}\u0000${d.period}`) ? 0 : Math.max(0, (now.getTime() - d.since.getTime()) / 1000));
-      } catch (err) {
-        src.logger.warn({ err: (err as Error).message }, 'metrics: scheduler runs not readable');
-      }
-    },
-  });
-  new Gauge({
-    name: 'ecpa_scheduler_unfinished_run_seconds',
-    help: 'Age of the oldest claimed run of each job that has not finished (a stuck or crashed run)',
-    labelNames: ['job'] as const,
-    registers: [registry],
-    async collect() {
-      try {
-        const unfinishedSince = await repo.unfinishedSince();
-        this.reset();
-        const now = clock().getTime();
-        for (const [job, since] of unfinishedSince) this.set({ job }, Math.max(0, (now - since.getTime()) / 1000));
-      } catch {
-        // Logged by the lag gauge.
-      }
-    },
-  });
+        for (const q of figures) if (q.queue.startsWith(prefix)) this.set({ queue: q.queue.slice(prefix.length) }, pick(q));
+      },
+    });
+  queueGauge('ecpa_queue_depth', 'Jobs waiting on each queue (created, or waiting for their retry)', (q) => q.waiting);
+  queueGauge('ecpa_queue_lag_seconds', 'Seconds since the oldest job of each queue that is due became due without being taken (job lag)', (q) => q.lagSeconds);
+  queueGauge('ecpa_queue_active_seconds', 'Seconds the oldest running job of each queue has run (a stuck run expires after its timeout)', (q) => q.activeSeconds);
+  queueGauge('ecpa_queue_failed', 'Jobs of each queue that failed for good and are not archived yet', (q) => q.failed);
 
   new Gauge({
     name: 'ecpa_crl_age_seconds',

@@ -36,7 +36,7 @@ const PER_FORM = Number(process.env.FUZZ_PER_FORM ?? 1_000);
 const ONLY = process.env.FUZZ_ONLY ?? '';
 const CONCURRENCY = 16;
 // Tables that record the traffic itself rather than what a form saves.
-const TRAFFIC_TABLES = new Set(['session', 'rate_limit_hit', 'audit_event', 'audit_refusal_window', 'login_event', 'login_challenge', 'scheduled_run', 'mail_outbox', 'knex_migrations', 'knex_migrations_lock']);
+const TRAFFIC_TABLES = new Set(['session', 'rate_limit_hit', 'audit_event', 'audit_refusal_window', 'login_event', 'login_challenge', 'mail_outbox', 'knex_migrations', 'knex_migrations_lock']);
 const NTUNHS = 'A096C0000Q';
 const CARD = 'agency-ntunhs';
 
@@ -211,6 +211,14 @@ const FORMS: Record<string, FormSpec> = {
       return one({ code: 'ZFUZZ' }, '/admin/apps');
     },
     acts: ['app_catalog', 'favorite_app', 'app_catalog_agency'],
+  },
+  // 郵件寄送紀錄's 重新寄送: a dead letter (written here; the fuzzed app has no SMTP, so it refuses).
+  '/admin/outbox/:id/resend': {
+    targets: async (s) => {
+      const [m] = await s.db('mail_outbox').insert({ to_address: 'fuzz-dead@example.gov.tw', subject: '寄送失敗', body_text: '內容', attempts: 10, error: 'refused', dead_at: new Date() }).returning('id');
+      return one({ id: String(m.id) }, '/admin/outbox');
+    },
+    acts: ['mail_outbox'],
   },
   // 權限管理 and 機關授權 (portal.admin): a demo person's roles, and an agency's areas.
   '/admin/access/people/:accountId/grants': {

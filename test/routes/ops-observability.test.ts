@@ -125,7 +125,7 @@ describe('GET /metrics', () => {
     const [waiting] = await t.db('mail_outbox')
       .insert({ to_address: 'ops-metrics@example.gov.tw', subject: 'x', body_text: 'x', created_at: new Date(Date.now() - 7200_000) })
       .returning('id');
-    const [givenUp] = await t.db('mail_outbox').insert({ to_address: 'ops-metrics@example.gov.tw', subject: 'x', body_text: 'x', attempts: 20, error: 'refused' }).returning('id');
+    const [givenUp] = await t.db('mail_outbox').insert({ to_address: 'ops-metrics@example.gov.tw', subject: 'x', body_text: 'x', attempts: 10, error: 'refused', dead_at: new Date() }).returning('id');
     try {
       const res = await request(t.app).get('/metrics');
       expect(sample(res.text, 'ecpa_mail_outbox_pending')).toBe(sample(before.text, 'ecpa_mail_outbox_pending')! + 1);
@@ -136,16 +136,21 @@ describe('GET /metrics', () => {
     }
   });
 
-  it("reports a scheduled job's lag until its period's run finishes", async () => {
+  it("reports a queue's depth and job lag until a worker has taken its job", async () => {
     const name = `ops.metrics.lag.${Date.now()}`;
-    t.services.scheduler.add({ name, everyMinutes: 60, run: async () => 'done' });
+    let ran = 0;
+    t.services.scheduler.define(name, { retryLimit: 0, retryDelay: 1, expireInSeconds: 60 }, async () => ++ran);
+    await t.services.scheduler.send(name, {});
     await new Promise((r) => setTimeout(r, 50));
     const due = await request(t.app).get('/metrics');
-    expect(sample(due.text, 'ecpa_scheduler_job_lag_seconds', { job: name })).toBeGreaterThan(0);
-    const now = new Date();
-    expect((await t.services.scheduler.tick(now))[name]).toBe('ran');
+    expect(sample(due.text, 'ecpa_queue_depth', { queue: name })).toBe(1);
+    expect(sample(due.text, 'ecpa_queue_lag_seconds', { queue: name })).toBeGreaterThan(0);
+    expect(await t.services.scheduler.drain([name])).toBe(1);
+    expect(ran).toBe(1);
     const done = await request(t.app).get('/metrics');
-    expect(sample(done.text, 'ecpa_scheduler_job_lag_seconds', { job: name })).toBe(0);
+    expect(sample(done.text, 'ecpa_queue_depth', { queue: name })).toBe(0);
+    expect(sample(done.text, 'ecpa_queue_lag_seconds', { queue: name })).toBe(0);
+    expect(sample(done.text, 'ecpa_queue_failed', { queue: name })).toBe(0);
   });
 
   it("reports each trusted CA's CRL: age since thisUpdate and time left until nextUpdate", async () => {

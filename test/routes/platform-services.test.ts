@@ -7,67 +7,12 @@ import request from 'supertest';
 import { buildApp } from '../support/app';
 import { createDb } from '../../src/platform/database';
 import { grantAppRole } from '../../src/platform/dbRole';
-import { createScheduler, periodOf } from '../../src/platform/scheduler';
-import { createLogger } from '../../src/platform/logger';
 import { normalizeVerificationCode } from '../../src/platform/verification';
 import { pdfToBuffer, drawFormTable } from '../../src/platform/pdf';
 import { chartSvg } from '../../src/platform/svgChart';
 
 const t = buildApp();
 afterAll(() => t.close());
-const logger = createLogger('silent');
-
-describe('the scheduler', () => {
-  it('runs a daily job once per Taipei day across instances, and only after its time', async () => {
-    const a = createScheduler(t.db, logger);
-    const b = createScheduler(t.db, logger);
-    let runs = 0;
-    const job = { name: `test.daily.${Date.now()}`, dailyAt: '08:30', run: async () => ++runs };
-    a.add(job);
-    b.add(job);
-    // 08:29 in Taipei = 00:29 UTC: not yet.
-    expect(await a.tick(new Date('2026-12-01T00:29:00Z'))).toEqual({ [job.name]: 'skipped' });
-    const [ra, rb] = await Promise.all([a.tick(new Date('2026-12-01T00:31:00Z')), b.tick(new Date('2026-12-01T00:31:00Z'))]);
-    expect([ra[job.name], rb[job.name]].sort()).toEqual(['ran', 'skipped']);
-    expect(runs).toBe(1);
-    expect((await a.tick(new Date('2026-12-01T15:00:00Z')))[job.name]).toBe('skipped');
-    expect(runs).toBe(1);
-    // The next Taipei day begins at 16:00 UTC, and its 08:30 is 00:30 UTC.
-    expect((await b.tick(new Date('2026-12-01T16:40:00Z')))[job.name]).toBe('skipped');
-    expect((await b.tick(new Date('2026-12-02T00:40:00Z')))[job.name]).toBe('ran');
-    expect(runs).toBe(2);
-    const rows = await t.db('scheduled_run').where({ job: job.name }).orderBy('period');
-    expect(rows.map((r) => r.period)).toEqual(['2026-12-01', '2026-12-02']);
-    expect(rows.every((r) => r.finished_at)).toBe(true);
-  });
-
-  it('gives a failed run back so the next tick tries again', async () => {
-    const s = createScheduler(t.db, logger);
-    let calls = 0;
-    s.add({ name: `test.flaky.${Date.now()}`, everyMinutes: 5, run: async () => { if (++calls === 1) throw new Error('smtp down'); } });
-    const now = new Date('2026-12-01T01:02:00Z');
-    expect(Object.values(await s.tick(now))).toEqual(['failed']);
-    expect(Object.values(await s.tick(now))).toEqual(['ran']);
-    expect(Object.values(await s.tick(now))).toEqual(['skipped']);
-    expect(calls).toBe(2);
-  });
-
-  it('names periods by interval', () => {
-    expect(periodOf({ name: 'x', everyMinutes: 5, run: async () => 0 }, new Date('2026-12-01T01:07:30Z'))).toBe('2026-12-01T01:05');
-    expect(periodOf({ name: 'x', dailyAt: '07:00', run: async () => 0 }, new Date('2026-12-01T23:01:00Z'))).toBe('2026-12-02');
-    expect(periodOf({ name: 'x', dailyAt: '07:00', run: async () => 0 }, new Date('2026-12-01T22:59:00Z'))).toBeNull();
-  });
-
-  it('refuses the same job twice', () => {
-    const s = createScheduler(t.db, logger);
-    s.add({ name: 'dup', everyMinutes: 1, run: async () => 0 });
-    expect(() => s.add({ name: 'dup', everyMinutes: 1, run: async () => 0 })).toThrow();
-  });
-
-  it('has the platform jobs registered', () => {
-    expect(t.services.scheduler.jobs()).toEqual(expect.arrayContaining(['mail.retry', 'uploads.sweep']));
-  });
-});
 
 describe('/verify', () => {
   it('confirms a registered code, typed loosely, and shows what was issued by whom', async () => {

@@ -13,7 +13,13 @@ import { withCheckDigit } from '../../seeds/demo';
 
 export const PASSWORD = 'Ecpa#2026';
 
-/** The real app on the run's test database; `env` overrides configuration. */
+let apps = 0;
+
+/**
+ * The real app on the run's test database; `env` overrides configuration. Each app has its
+ * own job queues (QUEUE_NAMESPACE), so apps built by test files running side by side never
+ * take each other's jobs; `services.scheduler.drain()` runs what an app queued.
+ */
 export function buildApp(env: Record<string, string> = {}, opts: { clock?: () => Date; logger?: Logger } = {}) {
   const url = inject('databaseUrl');
   const config = loadConfig({
@@ -28,6 +34,7 @@ export function buildApp(env: Record<string, string> = {}, opts: { clock?: () =>
     PKI_DIR: inject('pkiDir'),
     PUBLIC_ORIGIN: 'http://portal.test',
     UPLOAD_DIR: path.join(os.tmpdir(), 'ecpa-test-uploads'),
+    QUEUE_NAMESPACE: `t${process.pid}_${++apps}_`,
     ...env,
   });
   const logger = opts.logger ?? createLogger(config.logLevel);

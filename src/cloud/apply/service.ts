@@ -351,7 +351,7 @@ export function createApplyService(core: CloudDeps) {
       const { app, lines } = await this.detail(id);
       if (app.status !== 'pending' || lines.every((l) => l.result !== 'pending')) throw new DomainError('already_reviewed', ALREADY_REVIEWED, 409);
       const v = parseReview(lines.map((l) => l.id), body);
-      const { status, mailId } = await db.transaction(async (trx) => {
+      const { status } = await db.transaction(async (trx) => {
         const locked = await repo.application(id, trx, true);
         if (!locked || locked.status !== 'pending') throw new DomainError('already_reviewed', ALREADY_REVIEWED, 409);
         const now = clock();
@@ -391,7 +391,6 @@ export function createApplyService(core: CloudDeps) {
         );
         return { status, mailId };
       });
-      await mail.flush(mailId).catch(() => undefined);
       return status;
     },
 

@@ -36,8 +36,13 @@ export function createNewsletterRepository(db: Db, vacancies: VacancyRepository)
     async activeOf(email: string): Promise<{ id: number; email: string }[]> {
       return open().whereRaw('lower(email) = lower(?)', [email]).select('id', 'email');
     },
-    async confirmed(): Promise<Subscription[]> {
-      return db('jobs_subscription').whereNotNull('confirmed_at').whereNull('cancelled_at').select(SUBSCRIPTION);
+    /** The ids of the confirmed subscriptions still running, in order. */
+    async confirmedIds(): Promise<number[]> {
+      return (await db('jobs_subscription').whereNotNull('confirmed_at').whereNull('cancelled_at').orderBy('id').select('id')).map((r: { id: number }) => r.id);
+    },
+    /** Those of these subscriptions that are still confirmed and running. */
+    async confirmedAmong(ids: number[]): Promise<Subscription[]> {
+      return db('jobs_subscription').whereIn('id', ids).whereNotNull('confirmed_at').whereNull('cancelled_at').orderBy('id').select(SUBSCRIPTION);
     },
     /** The public vacancies of `today` matching a subscription, approved since its last digest and up to `now` (at most 50). */
     async newVacancies(s: Subscription, today: string, now: Date): Promise<VacancyRow[]> {

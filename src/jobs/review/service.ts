@@ -33,7 +33,7 @@ export function createReviewService(core: Pick<JobsDeps, 'db' | 'clock' | 'audit
       if (!v) throw new NotFoundError('查無此職缺');
       const { reason } = parseForm(withdrawSchema, body);
       if (v.status !== 'approved') throw new DomainError('not_published', '此職缺目前未刊登，無須下架。', 409);
-      const mailId = await db.transaction(async (trx) => {
+      await db.transaction(async (trx) => {
         const now = core.clock();
         await vacancyRepo.update(id, { status: 'withdrawn', reviewReason: reason, reviewedAt: now, approvedAt: null, reviewedByAccountId: u.accountId }, trx);
         await audit.record({ actor: actorOf(u), action: 'jobs.vacancy.withdraw', target: { type: 'jobs_vacancy', id: v.workId }, ip: ctx.ip, requestId: ctx.requestId, details: { reason, agency: v.orgId } }, trx);
@@ -57,7 +57,6 @@ export function createReviewService(core: Pick<JobsDeps, 'db' | 'clock' | 'audit
           trx,
         );
       });
-      if (mailId !== null) await core.mail.flush(mailId);
       return v;
     },
     /** A vacancy under review, with its attachments. */

@@ -414,13 +414,12 @@ export function createChatService(core: PicsDeps, desk: ChatDesk) {
         '',
         '行政院人事行政總處 人事資訊系統客服',
       ].join('\n');
-      const mailId = await db.transaction(async (trx) => {
+      await db.transaction(async (trx) => {
         const id = await mail.queue({ to: contact.email!, subject: '行政院人事行政總處文字客服對話紀錄', text }, trx);
         await repo.updateChat(trx, chatId, { transcriptMailedAt: clock() });
         await audit.record({ actor: actorOf(user), action: 'pics.chat.mail', target: { type: 'pics_chat', id: chatId }, ip: ctx.ip, requestId: ctx.requestId }, trx);
         return id;
       });
-      await mail.flush(mailId);
       return contact.email;
     },
 

@@ -12,12 +12,11 @@ export async function remindOverdue(services: PicsRouteDeps, now: Date): Promise
   let mailed = 0;
   for (const s of due.supervisors) {
     if (!s.email) continue;
-    const id = await mail.queue({
+    await mail.queue({
       to: s.email,
       subject: `[PICS] 管制稽催：逾期未結案件 ${overdue.length} 件（${rocShort(now)}）`,
       text: `${s.name} 您好：\n\n截至 ${rocShort(now)} 尚有下列逾期未結案件：\n\n${lines.join('\n')}\n\n請至 PICS 客服工作台「逾期案件」督導處理。`,
     });
-    await mail.flush(id);
     mailed++;
   }
   return { overdue: overdue.length, mailed };

@@ -44,10 +44,6 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
   const { db, uploads, audit, mail, clock } = core;
   const repo = createTicketRepository(db);
 
-  async function flushAll(ids: number[]) {
-    for (const id of ids) await mail.flush(id);
-  }
-
   /** Field errors of a ticket (channel-independent); empty when fine. */
   async function validate(input: Omit<FileTicketInput, 'files' | 'personId' | 'channel'> & { appCode: string | null | undefined }): Promise<{ errors: Record<string, string>; value?: ReturnType<typeof ticketSchema.parse> }> {
     let value: ReturnType<typeof ticketSchema.parse> | undefined;
@@ -113,7 +109,6 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
         await uploads.discard(input.files);
         throw new NotFoundError('查無此人員');
       }
-      const mails: number[] = [];
       // Everything that reads outside the transaction happens before the counter row is
       // locked, so a filing never waits for a pool connection while holding the lock.
       const now = clock();
@@ -159,21 +154,18 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
             trx,
           );
           if (mailTo) {
-            mails.push(
-              await mail.queue(
-                {
-                  to: mailTo,
-                  subject: `[PICS] 已收到您的線上掛號 ${receiptNo}`,
-                  text: `您好：\n\n已收到您的${value.kind}「${value.subject}」，收件序號 ${receiptNo}（${rocShort(now)}）。\n請至 PICS「掛號室 > 掛號查詢」查詢處理進度。\n\n行政院人事行政總處 PICS 人事資訊系統客服網`,
-                },
-                trx,
-              ),
+            await mail.queue(
+              {
+                to: mailTo,
+                subject: `[PICS] 已收到您的線上掛號 ${receiptNo}`,
+                text: `您好：\n\n已收到您的${value.kind}「${value.subject}」，收件序號 ${receiptNo}（${rocShort(now)}）。\n請至 PICS「掛號室 > 掛號查詢」查詢處理進度。\n\n行政院人事行政總處 PICS 人事資訊系統客服網`,
+              },
+              trx,
             );
           }
           return { id, receiptNo };
         }),
       );
-      await flushAll(mails);
       return result;
     },
 
@@ -217,7 +209,6 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
     ) {
       requireAgent(user);
       const ticket = await checkTicket(id);
-      const mails: number[] = [];
       await uploads.keep(files, (stored) =>
         db.transaction(async (trx: Db) => {
           const locked = await repo.lockForUpdate(trx, id);
@@ -232,10 +223,9 @@ export function createTicketService(core: PicsDeps, calendar: WorkCalendar) {
             { actor: actorOf(user), action, target: { type: 'pics_ticket', id: ticket.receiptNo }, ip: ctx.ip, requestId: ctx.requestId, details: { ...out.details, files: stored.length } },
             trx,
           );
-          for (const m of out.mails ?? []) mails.push(await mail.queue(m, trx));
+          for (const m of out.mails ?? []) await mail.queue(m, trx);
         }),
       );
-      await flushAll(mails);
       return ticket;
     },
 

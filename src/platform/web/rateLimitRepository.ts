@@ -21,6 +21,10 @@ export function createRateLimitRepository(db: Db) {
     async reset(key: string): Promise<void> {
       await db('rate_limit_hit').where({ key }).delete();
     },
+    /** Removes the counters whose window ended before `before` (the nightly prune). */
+    async pruneEnded(before: Date): Promise<number> {
+      return db('rate_limit_hit').where('reset_at', '<', before).delete();
+    },
   };
 }
 

@@ -161,7 +161,7 @@ export function createAccessService(deps: { repo: AccessRepository; audit: Audit
       if (person.status !== '在職') throw new FormError({ role: ACCESS_MESSAGES.retired });
       const actor = actorOf(user);
       const now = clock();
-      const mailId = await repo.transaction(async (trx: Db) => {
+      await repo.transaction(async (trx: Db) => {
         const id = await repo.insertRoleGrant(trx, { accountId, role: input.role, agencyId, reason: input.reason, actorAccountId: actor.accountId, actorLabel: actor.label });
         if (id === null) throw new FormError({ role: ACCESS_MESSAGES.alreadyHeld });
         await repo.insertEvent(trx, { kind: 'role', accountId, agencyId, subject: input.role, change: 'grant', reason: input.reason, actorAccountId: actor.accountId, actorLabel: actor.label });
@@ -172,7 +172,6 @@ export function createAccessService(deps: { repo: AccessRepository; audit: Audit
         const agencyName = agencyId === null ? null : person.agencyName;
         return person.email ? mail.queue(changeMail(person, person.email, 'grant', input.role, agencyName, input.reason, actor.label, now), trx) : null;
       });
-      if (mailId !== null) await mail.flush(mailId);
       return { person, role: input.role };
     },
 
@@ -189,7 +188,7 @@ export function createAccessService(deps: { repo: AccessRepository; audit: Audit
       const actor = actorOf(user);
       const now = clock();
       const agencyName = await agencyNameOf(grants, grant.agencyId, person);
-      const mailId = await repo.transaction(async (trx: Db) => {
+      await repo.transaction(async (trx: Db) => {
         if (grant.role === 'portal_admin') {
           const admins = await repo.lockPortalAdmins(trx);
           if (admins.filter((id) => id !== accountId).length === 0) {
@@ -205,7 +204,6 @@ export function createAccessService(deps: { repo: AccessRepository; audit: Audit
         );
         return person.email ? mail.queue(changeMail(person, person.email, 'revoke', gone.role, agencyName, input.revokeReason, actor.label, now), trx) : null;
       });
-      if (mailId !== null) await mail.flush(mailId);
       return { person, role: grant.role };
     },
 

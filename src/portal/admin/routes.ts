@@ -3,6 +3,7 @@ import type { PlatformDeps } from '../../platform/deps';
 import type { AdminService } from './service';
 import { ctxOf } from '../../platform/identity/context';
 import { flash, submitForm } from '../../platform/http';
+import { FormError } from '../../platform/errors';
 import { pageNumber, parseForm } from '../../platform/validation';
 import { requireRole } from '../../platform/identity/guards';
 import { APP_CATEGORIES, ROLE_LABELS } from '../catalog';
@@ -78,6 +79,18 @@ export function adminRoutes(services: Pick<PlatformDeps, 'mail' | 'audit' | 'clo
   router.get('/outbox', async (req, res) => {
     const page = pageNumber(req.query.page);
     res.render('admin/outbox', { title: '郵件寄送紀錄', mails: await mail.list(50, (page - 1) * 50), page, smtp: mail.smtpConfigured, development: mail.developmentOutbox });
+  });
+  // 重新寄送: a dead letter back on the mail queue (audited by the mail service).
+  router.post('/outbox/:id/resend', async (req, res) => {
+    const id = /^\d{1,12}$/.test(String(req.params.id)) ? Number(req.params.id) : 0;
+    try {
+      await mail.resend(id, { accountId: req.user!.accountId, label: req.user!.name }, ctxOf(req));
+      flash(req, 'success', `郵件 ${id} 已重新排入寄送佇列。`);
+    } catch (err) {
+      if (!(err instanceof FormError)) throw err;
+      flash(req, 'error', err.message);
+    }
+    res.redirect(303, '/admin/outbox');
   });
   router.get('/audit', async (req, res) => {
     const page = pageNumber(req.query.page);

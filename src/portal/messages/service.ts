@@ -319,7 +319,7 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
     async sendDigests(now: Date) {
       const due = await repo.digestsDue(now);
       for (const d of due) {
-        const mailId = await db.transaction(async (trx) => {
+        await db.transaction(async (trx) => {
           await repo.digested(trx, d.personId, now);
           return mail.queue(
             {
@@ -330,7 +330,6 @@ export function createMessagesService(deps: { db: Db; audit: AuditService; mail:
             trx,
           );
         });
-        await mail.flush(mailId);
       }
       return { sent: due.length };
     },
