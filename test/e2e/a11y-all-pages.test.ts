@@ -162,6 +162,7 @@ async function scanAs(who: Who, account: string | null, extra: (who: Who, page: 
  * 智慧客服 to turn into an FAQ, and the steps and the last page of a 申請服務 draft.
  */
 async function extraUrls(who: Who, page: Page): Promise<string[]> {
+  const urls: string[] = [];
   const wang = b.db('account').where('username', 'wang.xiaoming');
   if (who === 'civilServant') {
     const ticket = await b.db('pics_ticket').whereIn('person_id', wang.clone().select('person_id')).orderBy('id').first('receipt_no');
@@ -171,7 +172,19 @@ async function extraUrls(who: Who, page: Page): Promise<string[]> {
   if (who === 'hr' || who === 'admin') {
     // 權限管理 lists people only after a search: 王小明's page (of hr.chief's own agency).
     const account = await wang.clone().first('id');
-    return [`/admin/access/people/${account.id}`];
+    const urls = [`/admin/access/people/${account.id}`];
+    if (who === 'admin') {
+      // A poll still a draft (only those can be edited) and an agency a 事求人 feed added.
+      const [poll] = await b.db('poll').insert({ title: '無障礙測試投票（草稿）', description: '', open_from: '2030-01-01', open_to: '2030-12-31', status: 'draft' }).returning('id');
+      const code = `Z${String(process.pid).padStart(9, '0').slice(-9)}`;
+      const [agency] = await b.db('agency')
+        .insert({ code, name: '無障礙測試匯入機關', address: '臺北市中正區濟南路1段2之2號', phone: '02-23979108', origin: 'import', imported_at: new Date() })
+        .onConflict('code')
+        .merge()
+        .returning('id');
+      urls.push(`/admin/polls/${poll.id}/edit`, `/jobs/imports/agencies/${agency.id}`);
+    }
+    return urls;
   }
   if (who === 'agent' || who === 'supervisor') {
     const chat = await b.db('pics_chat').whereIn('asker_account_id', wang.clone().select('id')).orderBy('id', 'desc').first('id');
@@ -185,6 +198,18 @@ async function extraUrls(who: Who, page: Page): Promise<string[]> {
       urls.push(`/pics/desk/assistant/${q.id}/faq`);
     }
     return urls;
+  }
+  if (who === 'platformAdmin' || who === 'agencyCard') {
+    // An error report of the card's agency (the demo data has none), for both sides.
+    const agency = await b.db('agency').where({ code: 'A096C0000Q' }).first('id');
+    let report = await b.db('cloud_report').where({ agency_id: agency.id }).first('code');
+    if (!report) {
+      [report] = await b.db('cloud_report')
+        .insert({ agency_id: agency.id, reporter_name: '林淑芬', phone: '02-28227101', email: 'hr@ntunhs.edu.tw', occurred_on: '2026-12-01', content: '無障礙測試：下載檔案時出現錯誤。' })
+        .returning('code');
+    }
+    if (who === 'platformAdmin') return [`/cloud/admin/reports/${report!.code}`];
+    urls.push(`/cloud/reports/${report!.code}`);
   }
   if (who === 'agencyCard') {
     // Two drafts: one walked step by step, one standing for an application already signed.
@@ -202,9 +227,9 @@ async function extraUrls(who: Who, page: Page): Promise<string[]> {
     const signed = await b.db('cloud_application').where({ agency_id: draft.agency_id }).whereNull('draft_id').orderBy('id', 'desc').first('id');
     if (signed) await b.db('cloud_application').where({ id: signed.id }).update({ draft_id: done });
     await b.db('cloud_application_draft').where({ id: done }).update({ submitted_at: new Date() });
-    return [drafts[0]!, `/cloud/apply/${done}/done`];
+    return [...urls, drafts[0]!, `/cloud/apply/${done}/done`];
   }
-  return [];
+  return urls;
 }
 
 /**
