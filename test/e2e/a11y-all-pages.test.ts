@@ -40,6 +40,8 @@ const NOT_PAGES: [RegExp, string][] = [
   [/\/(attachments|files|images)\/:\w+$|\/attachment$/, 'a file a user attached, sent as a download'],
   [/^\/mydata\/(folder|hr\/documents)\/:id\/pdf$/, 'a PDF document'],
   [/^\/my\/apps\/:code\/open$/, "a redirect to the app's own site (audited)"],
+  [/^\/pics\/chat\/agent$/, 'a redirect to the chat console (/pics/agent/chat)'],
+  [/^\/cloud\/admin(\/content)?$/, "a redirect to the platform's 最新消息管理 (/cloud/admin/news)"],
   [/^\/jobs\/(subscribe|unsubscribe)\/confirm$/, "opened only from a mail's link with its signed token; the page it shows (jobs/mail-sent) is scanned in test/e2e/jobs.test.ts"],
   [/^\/login\/certificate\/activate$/, 'shown only inside a card activation (redirects otherwise); scanned by test/e2e/card-login.test.ts'],
 ];
@@ -227,6 +229,9 @@ async function extraUrls(who: Who, page: Page): Promise<string[]> {
     const signed = await b.db('cloud_application').where({ agency_id: draft.agency_id }).whereNull('draft_id').orderBy('id', 'desc').first('id');
     if (signed) await b.db('cloud_application').where({ id: signed.id }).update({ draft_id: done });
     await b.db('cloud_application_draft').where({ id: done }).update({ submitted_at: new Date() });
+    // An applicant of one of the agency's vacancies (the list links to the vacancy's applicants only).
+    const applicant = await b.db('jobs_application as j').join('jobs_vacancy as v', 'v.id', 'j.vacancy_id').where('v.agency_id', draft.agency_id).orderBy('j.id').first('j.id', 'j.vacancy_id');
+    if (applicant) urls.push(`/jobs/manage/${applicant.vacancy_id}/applicants/${applicant.id}`);
     return [...urls, drafts[0]!, `/cloud/apply/${done}/done`];
   }
   return urls;
