@@ -32,7 +32,7 @@ const USERS: [Who, string | null][] = [
   ['agencyCard', 'agency-ntunhs'],
 ];
 
-/** GET routes that are not pages, and why they are not scanned. */
+/** GET routes not scanned here (not pages, or pages reached only through another journey), and why. */
 const NOT_PAGES: [RegExp, string][] = [
   [/^\/(healthz|readyz|metrics)$/, 'health and metrics for the load balancer and Prometheus, not HTML'],
   [/\.(pdf|csv|json|xml|pem|p7m|p7s|p12|tar\.gz|deb)$/, 'a document or data file to download'],
@@ -43,6 +43,7 @@ const NOT_PAGES: [RegExp, string][] = [
   [/^\/pics\/chat\/agent$/, 'a redirect to the chat console (/pics/agent/chat)'],
   [/^\/cloud\/admin(\/content)?$/, "a redirect to the platform's 最新消息管理 (/cloud/admin/news)"],
   [/^\/jobs\/(subscribe|unsubscribe)\/confirm$/, "opened only from a mail's link with its signed token; the page it shows (jobs/mail-sent) is scanned in test/e2e/jobs.test.ts"],
+  [/^\/jobs\/manage\/:id\/applicants\/:appId$/, "the demo data has no application to the card agency's vacancies; test/e2e/jobs.test.ts applies and scans the resume the agency reads"],
   [/^\/login\/certificate\/activate$/, 'shown only inside a card activation (redirects otherwise); scanned by test/e2e/card-login.test.ts'],
 ];
 
