@@ -230,9 +230,6 @@ async function extraUrls(who: Who, page: Page): Promise<string[]> {
     const signed = await b.db('cloud_application').where({ agency_id: draft.agency_id }).whereNull('draft_id').orderBy('id', 'desc').first('id');
     if (signed) await b.db('cloud_application').where({ id: signed.id }).update({ draft_id: done });
     await b.db('cloud_application_draft').where({ id: done }).update({ submitted_at: new Date() });
-    // An applicant of one of the agency's vacancies (the list links to the vacancy's applicants only).
-    const applicant = await b.db('jobs_application as j').join('jobs_vacancy as v', 'v.id', 'j.vacancy_id').where('v.agency_id', draft.agency_id).orderBy('j.id').first('j.id', 'j.vacancy_id');
-    if (applicant) urls.push(`/jobs/manage/${applicant.vacancy_id}/applicants/${applicant.id}`);
     return [...urls, drafts[0]!, `/cloud/apply/${done}/done`];
   }
   return urls;
