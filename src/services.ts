@@ -9,6 +9,7 @@ import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
 import { createJobQueue } from './platform/queue';
 import { createRateLimitRepository } from './platform/web/rateLimitRepository';
+import { createSessionRepository } from './platform/web/sessionRepository';
 import { createMetrics } from './platform/metrics';
 import { createVerificationService } from './platform/verification';
 import { createContentService } from './platform/content';
@@ -272,6 +273,8 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
   core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
   // Rate-limit counters whose window ended a day ago (every key a client ever used leaves one).
   core.scheduler.add({ name: 'platform.rate_limits.prune', dailyAt: '03:40', run: async (now) => ({ pruned: await createRateLimitRepository(db).pruneEnded(new Date(now.getTime() - 86_400_000)) }) });
+  // Sessions whose idle expiry passed (connect-pg-simple's own per-instance prune is off).
+  core.scheduler.add({ name: 'platform.sessions.prune', everyMinutes: 5, run: async (now) => ({ pruned: await createSessionRepository(db).pruneExpired(now) }) });
   for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata), ...messagesJobs(routes.messages), ...cardsJobs(routes.cards)]) core.scheduler.add(job);
   return { ...services, routes };
 }

@@ -70,8 +70,19 @@ describe('the job queue: scheduled jobs', () => {
     await t.db('rate_limit_hit').where('key', 'like', `${key}-%`).delete();
   });
 
+  it('prunes expired sessions once across instances, keeping live ones', async () => {
+    const sid = `test-prune-${process.pid}`;
+    await t.db('session').insert([
+      { sid: `${sid}-old`, sess: JSON.stringify({ cookie: {} }), expire: new Date('2026-12-02T19:00:00Z') },
+      { sid: `${sid}-live`, sess: JSON.stringify({ cookie: {} }), expire: new Date('2026-12-02T20:00:00Z') },
+    ]);
+    expect(await t.services.scheduler.runNow('platform.sessions.prune', new Date('2026-12-02T19:40:00Z'))).toBe('ran');
+    expect((await t.db('session').where('sid', 'like', `${sid}-%`).select('sid')).map((r) => r.sid)).toEqual([`${sid}-live`]);
+    await t.db('session').where('sid', 'like', `${sid}-%`).delete();
+  });
+
   it('has the platform jobs and the mail queue registered', () => {
-    expect(t.services.scheduler.jobs()).toEqual(expect.arrayContaining(['uploads.sweep', 'audit.refusal_windows.prune', 'platform.rate_limits.prune', 'jobs.digest', 'pics.overdue-reminder', 'messages.digest']));
+    expect(t.services.scheduler.jobs()).toEqual(expect.arrayContaining(['uploads.sweep', 'audit.refusal_windows.prune', 'platform.rate_limits.prune', 'platform.sessions.prune', 'jobs.digest', 'pics.overdue-reminder', 'messages.digest']));
     expect(t.services.scheduler.jobs()).not.toContain('mail.retry');
   });
 

@@ -118,7 +118,8 @@ export function setUpSession(
     tableName: 'session',
     ttl: Math.ceil(config.sessionIdleMs / 1000),
     disableTouch: true,
-    pruneSessionInterval: 300,
+    // Expired rows are removed by the job queue's `platform.sessions.prune`, once across instances.
+    pruneSessionInterval: false,
     unreadBadgeSql: opts.unreadBadgeSql,
   });
   const router = express.Router();
