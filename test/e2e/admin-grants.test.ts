@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { makeAccount, PASSWORD } from '../support/app';
-import { checkA11y, navigate, pathOf, tempPasswordMailedTo, visit } from '../support/browser';
+import { makeAccount } from '../support/app';
+import { checkA11y, navigate, pathOf, tempPasswordMailedTo, visit, signIn } from '../support/browser';
 import { cardSignInPage, startCardBrowserApp, type CardBrowserApp } from '../support/cardBrowser';
 import { AGENCY_NOT_AUTHORIZED } from '../../src/platform/identity/accountRules';
 
@@ -19,14 +19,6 @@ afterAll(async () => {
   await b?.close();
 });
 
-async function signIn(page: Page, account: string, label: string) {
-  await visit(page, '/login', '帳號登入');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(account);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await navigate(page, label, () => form.getByRole('button', { name: '登入' }).click());
-}
-
 const myMenu = (page: Page) => page.getByRole('navigation', { name: '我的專區' });
 
 describe('權限管理', () => {
@@ -39,11 +31,11 @@ describe('權限管理', () => {
 
     // The colleague is signed in already, without 協助設定密碼.
     const them = await b.newPage();
-    await signIn(them, colleague.login, '我的專區（同事，授權前）');
+    await signIn(them, colleague.login, { label: '我的專區（同事，授權前）', landing: null });
     expect(await myMenu(them).getByRole('link', { name: '協助設定密碼' }).count()).toBe(0);
 
     const page = await b.newPage();
-    await signIn(page, supervisor.login, '我的專區（人事主管）');
+    await signIn(page, supervisor.login, { label: '我的專區（人事主管）', landing: null });
     await navigate(page, '權限管理', () => myMenu(page).getByRole('link', { name: '權限管理' }).click());
     expect(pathOf(page)).toBe('/admin/access');
     const search = page.locator('main form[action="/admin/access"]');
@@ -96,7 +88,7 @@ describe('機關授權', () => {
     expect(await card.locator('main').innerText()).toContain(AGENCY_NOT_AUTHORIZED);
 
     const page = await b.newPage();
-    await signIn(page, 'portal.admin', '我的專區（管理者）');
+    await signIn(page, 'portal.admin', { label: '我的專區（管理者）', landing: null });
     await navigate(page, '機關授權', () => myMenu(page).getByRole('link', { name: '機關授權' }).click());
     expect(pathOf(page)).toBe('/admin/access/agencies');
     const refused = page.getByRole('table', { name: '憑證登入被拒的機關' });

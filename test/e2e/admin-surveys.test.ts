@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { makeAccount, PASSWORD } from '../support/app';
-import { navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
+import { makeAccount } from '../support/app';
+import { navigate, pathOf, startBrowserApp, visit, type BrowserApp, signIn } from '../support/browser';
 
 let b: BrowserApp;
 beforeAll(async () => {
@@ -11,15 +10,6 @@ afterAll(async () => {
   await b?.close();
 });
 
-async function signIn(page: Page, account: string, label: string) {
-  await visit(page, '/login', '帳號登入');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(account);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await navigate(page, label, () => form.getByRole('button', { name: '登入' }).click());
-  expect(pathOf(page)).toBe('/my');
-}
-
 describe('問卷管理', () => {
   it('an administrator builds, previews and publishes a questionnaire, a civil servant answers it from 待辦事項, the administrator closes it and reads the chart', async () => {
     const admin = await makeAccount(b.db, { roles: ['portal_admin'] });
@@ -27,7 +17,7 @@ describe('問卷管理', () => {
     const title = `e2e 人事服務網滿意度調查 ${admin.nationalId}`;
     const page = await b.newPage();
     page.on('dialog', (d) => void d.accept());
-    await signIn(page, admin.login, '我的專區（管理者）');
+    await signIn(page, admin.login, { label: '我的專區（管理者）' });
     await navigate(page, '問卷管理', () => page.getByRole('navigation', { name: '我的專區' }).getByRole('link', { name: '問卷管理' }).click());
     expect(pathOf(page)).toBe('/admin/questionnaires');
     await navigate(page, '新增問卷', () => page.getByRole('link', { name: '新增問卷' }).click());
@@ -67,7 +57,7 @@ describe('問卷管理', () => {
 
     // The civil servant finds it in 待辦事項 and answers it.
     const other = await b.newPage();
-    await signIn(other, servant.login, '我的專區（公務人員）');
+    await signIn(other, servant.login, { label: '我的專區（公務人員）' });
     await navigate(other, '待辦事項', () => other.getByRole('navigation', { name: '我的專區' }).getByRole('link', { name: '待辦事項' }).click());
     const item = other.locator('main li').filter({ hasText: title });
     expect(await item.innerText()).toContain('(未作答)');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { makeAccount, PASSWORD } from '../support/app';
-import { navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
+import { makeAccount } from '../support/app';
+import { navigate, pathOf, startBrowserApp, type BrowserApp, signIn } from '../support/browser';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
 
 let b: BrowserApp;
@@ -11,15 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.close();
 });
-
-async function signIn(page: Page, account: string) {
-  await visit(page, '/login', '帳號登入');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(account);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await navigate(page, '我的專區', () => form.getByRole('button', { name: '登入' }).click());
-  expect(pathOf(page)).toBe('/my');
-}
 
 /** A civil servant who accepts e公務 messages. */
 async function colleague(opts: { agencyCode?: string; roles?: string[] } = {}) {

@@ -2,9 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { PASSWORD } from '../support/app';
-import { navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
+import { navigate, pathOf, startBrowserApp, visit, type BrowserApp, signIn } from '../support/browser';
 import { importFeed } from '../../src/jobs/opendata/importer';
 import { parseFeed } from '../../src/jobs/opendata/format';
 import { feed } from '../fixtures/jobs/legacyFeed';
@@ -16,14 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.close();
 });
-
-async function signIn(page: Page, account: string) {
-  await visit(page, '/login', '帳號登入');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(account);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await navigate(page, 'after sign-in', () => form.getByRole('button', { name: '登入' }).click());
-}
 
 describe('事求人: an older feed is imported, searched, exported; the administrator confirms and merges its agencies', () => {
   it('runs the journey with axe-core on every page', async () => {
@@ -64,7 +54,7 @@ describe('事求人: an older feed is imported, searched, exported; the administ
 
     // The administrator confirms one agency and merges the other into one of the directory.
     const admin = await b.newPage();
-    await signIn(admin, 'portal.admin');
+    await signIn(admin, 'portal.admin', { landing: null });
     await visit(admin, '/jobs', '查詢職缺資料 (administrator)');
     await navigate(admin, '匯入機關確認', () => admin.locator('nav.jobs-nav').getByRole('link', { name: '匯入機關確認' }).click());
     expect(pathOf(admin)).toBe('/jobs/imports/agencies');

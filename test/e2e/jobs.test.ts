@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { makeAccount, PASSWORD } from '../support/app';
-import { checkA11y, navigate, pathOf, visit } from '../support/browser';
+import { makeAccount } from '../support/app';
+import { checkA11y, navigate, pathOf, visit, signIn } from '../support/browser';
 import { developmentMail } from '../support/smtp';
 import { cardSignInPage, startCardBrowserApp, type CardBrowserApp } from '../support/cardBrowser';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
@@ -17,15 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.close();
 });
-
-async function signIn(page: Page, account: string, landing = '/my') {
-  await visit(page, '/login', '帳號登入');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(account);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await navigate(page, 'after sign-in', () => form.getByRole('button', { name: '登入' }).click());
-  expect(pathOf(page)).toBe(landing);
-}
 
 const addDays = (iso: string, n: number) => new Date(Date.parse(iso) + n * 86_400_000).toISOString().slice(0, 10);
 

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { makeAccount, PASSWORD } from '../support/app';
-import { checkA11y, navigate, pathOf, startBrowserApp, visit, type BrowserApp } from '../support/browser';
+import { makeAccount } from '../support/app';
+import { checkA11y, navigate, pathOf, startBrowserApp, visit, type BrowserApp, signIn } from '../support/browser';
 import { fillMydataRecord } from '../../seeds/mydata';
 
 let b: BrowserApp;
@@ -13,15 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.close();
 });
-
-async function signIn(page: Page, account: string) {
-  await visit(page, '/login', '帳號登入');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(account);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await navigate(page, '我的專區', () => form.getByRole('button', { name: '登入' }).click());
-  expect(pathOf(page)).toBe('/my');
-}
 
 let seed = 9000;
 async function civilServant() {

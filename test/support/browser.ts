@@ -217,6 +217,20 @@ export function pathOf(page: Page): string {
   return u.pathname + u.search;
 }
 
+/**
+ * Signs in through the portal's 帳號登入 form and scans the page reached; by default that
+ * page must be 我的專區 (`landing: null` takes whatever the sign-in leads to).
+ */
+export async function signIn(page: Page, account: string, opts: { label?: string; landing?: string | null; password?: string } = {}): Promise<void> {
+  await visit(page, '/login', '帳號登入');
+  const form = page.locator('main form[action="/login"]');
+  await form.getByLabel('帳號').fill(account);
+  await form.getByLabel('密碼').fill(opts.password ?? PASSWORD);
+  await navigate(page, opts.label ?? `after sign-in (${account})`, () => form.getByRole('button', { name: '登入' }).click());
+  const landing = opts.landing === undefined ? '/my' : opts.landing;
+  if (landing !== null && pathOf(page) !== landing) throw new Error(`signing in as ${account} led to ${pathOf(page)}, not ${landing}`);
+}
+
 /** Signs in on PICS's own sign-in page and lands on the PICS home. */
 export async function signInOnPics(page: Page, account: string, password = PASSWORD): Promise<void> {
   await visit(page, '/pics', 'PICS 登入頁');
