@@ -212,8 +212,10 @@ const FORMS: Record<string, FormSpec> = {
     },
     acts: ['app_catalog', 'favorite_app', 'app_catalog_agency'],
   },
-  // 郵件寄送紀錄's 重新寄送: a dead letter (written here; the fuzzed app has no SMTP, so it refuses).
+  // 郵件寄送紀錄's 重新寄送: a dead letter (written here). The fuzzed app has no SMTP, so the
+  // page shows no 重新寄送 button and the route refuses: the form is one button, no fields.
   '/admin/outbox/:id/resend': {
+    button: true,
     targets: async (s) => {
       const [m] = await s.db('mail_outbox').insert({ to_address: 'fuzz-dead@example.gov.tw', subject: '寄送失敗', body_text: '內容', attempts: 10, error: 'refused', dead_at: new Date() }).returning('id');
       return one({ id: String(m.id) }, '/admin/outbox');
