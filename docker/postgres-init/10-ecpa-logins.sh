@@ -33,22 +33,25 @@ SELECT format('REVOKE %I FROM ecpa_app', g.rolname)
 SELECT format('ALTER DATABASE %I OWNER TO ecpa_owner', current_database()) \gexec
 ALTER SCHEMA public OWNER TO ecpa_owner;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- The job queue's schema (pg-boss), when a version that had it migrated as the superuser.
+SELECT 'ALTER SCHEMA pgboss OWNER TO ecpa_owner' FROM pg_namespace
+ WHERE nspname = 'pgboss' AND pg_get_userbyid(nspowner) <> 'ecpa_owner' \gexec
 -- What an earlier version made as the superuser goes to the owner: tables and views (their
 -- own sequences follow), free sequences, functions, types.
-SELECT format('ALTER %s %I OWNER TO ecpa_owner', CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, c.relname)
+SELECT format('ALTER %s %I.%I OWNER TO ecpa_owner', CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(c.relowner) <> 'ecpa_owner' \gexec
-SELECT format('ALTER SEQUENCE %I OWNER TO ecpa_owner', c.relname)
+ WHERE n.nspname IN ('public', 'pgboss') AND c.relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(c.relowner) <> 'ecpa_owner' \gexec
+SELECT format('ALTER SEQUENCE %I.%I OWNER TO ecpa_owner', n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = 'public' AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> 'ecpa_owner'
+ WHERE n.nspname IN ('public', 'pgboss') AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> 'ecpa_owner'
    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')) \gexec
 SELECT format('ALTER ROUTINE %s OWNER TO ecpa_owner', p.oid::regprocedure)
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> 'ecpa_owner'
+ WHERE n.nspname IN ('public', 'pgboss') AND pg_get_userbyid(p.proowner) <> 'ecpa_owner'
    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \gexec
 SELECT format('ALTER TYPE %s OWNER TO ecpa_owner', t.oid::regtype)
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0 AND pg_get_userbyid(t.typowner) <> 'ecpa_owner'
+ WHERE n.nspname IN ('public', 'pgboss') AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0 AND pg_get_userbyid(t.typowner) <> 'ecpa_owner'
    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e') \gexec
 SQL
 echo "ecpa_owner and ecpa_app are ready"

@@ -128,31 +128,34 @@ export async function setUpLoginRoles(superUrl: string, roles: { owner: string; 
     await q(`ALTER DATABASE ${ident(database)} OWNER TO ${ident(roles.owner)}`);
     await q(`ALTER SCHEMA public OWNER TO ${ident(roles.owner)}`);
     await q('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    // The job queue's schema (pg-boss), when a version that had it ran its migrations as the superuser.
+    const queueSchema = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = 'pgboss' AND nspowner IN (SELECT oid FROM pg_roles WHERE rolname <> $1)", [roles.owner]);
+    if (queueSchema.rows.length) await q(`ALTER SCHEMA pgboss OWNER TO ${ident(roles.owner)}`);
     // What an earlier version made as the superuser: tables and views (their own sequences
     // follow), free sequences, functions, types.
     const foreign = "(SELECT oid FROM pg_roles WHERE rolname <> '" + roles.owner + "')";
     const rels = await client.query(
-      `SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relowner IN ${foreign}`,
+      `SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname IN ('public', 'pgboss') AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relowner IN ${foreign}`,
     );
-    for (const { relname, relkind } of rels.rows as { relname: string; relkind: string }[]) {
-      await q(`ALTER ${relkind === 'v' ? 'VIEW' : relkind === 'm' ? 'MATERIALIZED VIEW' : 'TABLE'} ${ident(relname)} OWNER TO ${ident(roles.owner)}`);
+    for (const { nspname, relname, relkind } of rels.rows as { nspname: string; relname: string; relkind: string }[]) {
+      await q(`ALTER ${relkind === 'v' ? 'VIEW' : relkind === 'm' ? 'MATERIALIZED VIEW' : 'TABLE'} ${ident(nspname)}.${ident(relname)} OWNER TO ${ident(roles.owner)}`);
     }
     const seqs = await client.query(
-      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind = 'S' AND c.relowner IN ${foreign}
+      `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname IN ('public', 'pgboss') AND c.relkind = 'S' AND c.relowner IN ${foreign}
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))`,
     );
-    for (const { relname } of seqs.rows as { relname: string }[]) await q(`ALTER SEQUENCE ${ident(relname)} OWNER TO ${ident(roles.owner)}`);
+    for (const { nspname, relname } of seqs.rows as { nspname: string; relname: string }[]) await q(`ALTER SEQUENCE ${ident(nspname)}.${ident(relname)} OWNER TO ${ident(roles.owner)}`);
     const funcs = await client.query(
       `SELECT p.oid::regprocedure::text AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = 'public' AND p.proowner IN ${foreign}
+        WHERE n.nspname IN ('public', 'pgboss') AND p.proowner IN ${foreign}
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`,
     );
     for (const { sig } of funcs.rows as { sig: string }[]) await q(`ALTER ROUTINE ${sig} OWNER TO ${ident(roles.owner)}`);
     const types = await client.query(
       `SELECT t.oid::regtype::text AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-        WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0 AND t.typowner IN ${foreign}
+        WHERE n.nspname IN ('public', 'pgboss') AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0 AND t.typowner IN ${foreign}
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')`,
     );
     for (const { name } of types.rows as { name: string }[]) await q(`ALTER TYPE ${name} OWNER TO ${ident(roles.owner)}`);

@@ -177,7 +177,7 @@ describe('the authorization matrix', () => {
       const denied = await t.db('audit_event').where('id', '>', max).where({ outcome: 'denied', request_id: String(res.headers['x-request-id']) }).first();
       expect(denied, `${path} as ${who}: the refusal is audited`).toBeTruthy();
     }
-  });
+  }, 120_000); // the first download of the card component builds its package (tens of MB)
 });
 
 describe('the authorization matrix for state-changing routes', () => {
