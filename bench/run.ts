@@ -25,6 +25,7 @@ import { seedBenchDemo } from './demoData';
 import type { EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { signIn as signInAs, startTarget, stopTarget } from './targets';
+import { machineBusyMs, postmasterPidOf, treeCpuMs } from './cpu';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -53,50 +54,6 @@ interface Figures {
   cpuMsPerRequest: { server: number; postgres: number; loadGenerator: number; everythingElse: number } | null;
 }
 
-/** CPU time (ms) of a process and all its descendants, from /proc; null off Linux. */
-function treeCpuMs(rootPid: number): number | null {
-  if (!fs.existsSync('/proc/self/stat')) return null;
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  const stats = new Map<number, { ppid: number; ms: number }>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const raw = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-      // after the name: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14); the
-      // last two keep the time of children that ended (PostgreSQL backends come and go).
-      stats.set(Number(entry), { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * tick });
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  let total = 0;
-  const todo = [rootPid];
-  while (todo.length) {
-    const pid = todo.pop()!;
-    total += stats.get(pid)?.ms ?? 0;
-    for (const [child, s] of stats) if (s.ppid === pid) todo.push(child);
-  }
-  return total;
-}
-
-/** Busy CPU time (ms) of the whole machine, from /proc/stat; null off Linux. */
-function machineBusyMs(): number | null {
-  if (!fs.existsSync('/proc/stat')) return null;
-  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = cpu as number[];
-  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
-}
-
-function postmasterPid(): number | null {
-  try {
-    return Number(fs.readFileSync(path.join(here, 'data', 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
-  } catch {
-    return null;
-  }
-}
-
-
 /** Checks that the cookie gets the signed-in page; returns the size of its answer. */
 async function checkSignedIn(url: string, cookie: string): Promise<{ bodyBytes: number; headerBytes: number }> {
   const res = await fetch(url, { headers: { cookie }, redirect: 'manual' });
@@ -111,7 +68,7 @@ async function checkSignedIn(url: string, cookie: string): Promise<{ bodyBytes: 
 
 async function load(target: string, serverPid: number, url: string, headers: Record<string, string> = {}): Promise<Figures> {
   if (WARMUP > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP, headers });
-  const pgPid = postmasterPid();
+  const pgPid = postmasterPidOf(path.join(here, 'data', 'pg'));
   const before = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, self: process.cpuUsage(), machine: machineBusyMs() };
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
   const self = process.cpuUsage(before.self);
