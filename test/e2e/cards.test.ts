@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { makeAccount } from '../support/app';
-import { navigate, pathOf, startBrowserApp, type BrowserApp, signIn } from '../support/browser';
+import { navigate, pathOf, startBrowserApp, type BrowserApp, signIn, egovColleague, unreadBadge } from '../support/browser';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
 
 let b: BrowserApp;
@@ -12,21 +10,11 @@ afterAll(async () => {
   await b?.close();
 });
 
-/** A civil servant who accepts e公務 messages. */
-async function colleague(opts: { agencyCode?: string; roles?: string[] } = {}) {
-  const a = await makeAccount(b.db, opts);
-  await b.db('account').where({ id: a.accountId }).update({ egov_opt_in: true });
-  const { name } = await b.db('person').where({ id: a.personId }).first('name');
-  return { ...a, name: name as string };
-}
-
-const badge = (page: Page) => page.getByRole('navigation', { name: '主選單' }).locator('#unread-messages');
-
 describe('電子賀卡: a card to a group, read by a member; HR switches on birthday cards and one arrives on the day', () => {
   it('works end to end', async () => {
-    const sender = await colleague();
-    const m1 = await colleague({ agencyCode: '376470000A' });
-    const m2 = await colleague();
+    const sender = await egovColleague(b.db);
+    const m1 = await egovColleague(b.db, { agencyCode: '376470000A' });
+    const m2 = await egovColleague(b.db);
     // Contacts and a group (their own journey is test/e2e/messages.test.ts).
     await b.db('message_contact').insert([m1, m2].map((m) => ({ owner_person_id: sender.personId, person_id: m.personId })));
     const [g] = await b.db('message_group').insert({ owner_person_id: sender.personId, name: '中秋聯誼小組' }).returning('id');
@@ -62,15 +50,15 @@ describe('電子賀卡: a card to a group, read by a member; HR switches on birt
     // A member sees the unread count, opens the card: the design and the greeting.
     const p1 = await b.newPage();
     await signIn(p1, m1.login);
-    expect(await badge(p1).innerText()).toMatch(/^網頁訊息 1\s*則未讀$/);
-    await navigate(p1, '網頁訊息（收件匣）', () => badge(p1).click());
+    expect(await unreadBadge(p1).innerText()).toMatch(/^網頁訊息 1\s*則未讀$/);
+    await navigate(p1, '網頁訊息（收件匣）', () => unreadBadge(p1).click());
     await navigate(p1, '網頁訊息（賀卡）', () => p1.getByRole('link', { name: '電子賀卡：中秋節快樂' }).click());
     expect(await p1.getByRole('img', { name: '中秋節快樂' }).count()).toBe(1);
     expect(await p1.locator('main').innerText()).toContain('月圓人團圓，中秋節快樂！');
-    expect((await badge(p1).innerText()).trim()).toBe('網頁訊息');
+    expect((await unreadBadge(p1).innerText()).trim()).toBe('網頁訊息');
 
     // HR switches on birthday cards for the agency.
-    const hr = await colleague({ roles: ['hr_staff'] });
+    const hr = await egovColleague(b.db, { roles: ['hr_staff'] });
     const hrPage = await b.newPage();
     await signIn(hrPage, hr.login);
     await navigate(hrPage, '電子賀卡（人事人員）', () => hrPage.getByRole('navigation', { name: '我的專區' }).getByRole('link', { name: '電子賀卡' }).click());
@@ -82,13 +70,13 @@ describe('電子賀卡: a card to a group, read by a member; HR switches on birt
     expect(await hrPage.getByRole('status').first().innerText()).toContain('已啟用生日賀卡');
 
     // The job runs on a colleague's birthday (09:00 Taipei); the card is in their inbox.
-    const star = await colleague();
+    const star = await egovColleague(b.db);
     await b.db('person').where({ id: star.personId }).update({ birth_date: '1990-10-06' });
     await b.services.cards.sendBirthdays(new Date('2041-10-06T01:00:00Z'));
     const p3 = await b.newPage();
     await signIn(p3, star.login);
-    expect(await badge(p3).innerText()).toMatch(/^網頁訊息 1\s*則未讀$/);
-    await navigate(p3, '網頁訊息（收件匣）', () => badge(p3).click());
+    expect(await unreadBadge(p3).innerText()).toMatch(/^網頁訊息 1\s*則未讀$/);
+    await navigate(p3, '網頁訊息（收件匣）', () => unreadBadge(p3).click());
     await navigate(p3, '生日賀卡', () => p3.getByRole('link', { name: '生日賀卡：祝您生日快樂' }).click());
     expect(await p3.getByRole('img', { name: '生日快樂' }).count()).toBe(1);
     const text = await p3.locator('main').innerText();

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { makeAccount } from '../support/app';
-import { navigate, pathOf, startBrowserApp, visit, type BrowserApp, signIn } from '../support/browser';
+import { navigate, pathOf, startBrowserApp, visit, type BrowserApp, signIn, egovColleague, unreadBadge } from '../support/browser';
 
 let b: BrowserApp;
 beforeAll(async () => {
@@ -11,21 +9,11 @@ afterAll(async () => {
   await b?.close();
 });
 
-/** A civil servant who accepts e公務 messages (their profile says 是). */
-async function colleague(opts: { agencyCode?: string; roles?: string[] } = {}) {
-  const a = await makeAccount(b.db, opts);
-  await b.db('account').where({ id: a.accountId }).update({ egov_opt_in: true });
-  const { name } = await b.db('person').where({ id: a.personId }).first('name');
-  return { ...a, name: name as string };
-}
-
-const badge = (page: Page) => page.getByRole('navigation', { name: '主選單' }).locator('#unread-messages');
-
 describe('網頁訊息: signature, contacts, a group, a message with an attachment, the unread count; an agency notice', () => {
   it('works end to end', async () => {
-    const sender = await colleague();
-    const m1 = await colleague({ agencyCode: '376470000A' });
-    const m2 = await colleague();
+    const sender = await egovColleague(b.db);
+    const m1 = await egovColleague(b.db, { agencyCode: '376470000A' });
+    const m2 = await egovColleague(b.db);
     const page = await b.newPage();
     await signIn(page, sender.login);
 
@@ -73,19 +61,19 @@ describe('網頁訊息: signature, contacts, a group, a message with an attachme
     for (const m of [m1, m2]) {
       const p = await b.newPage();
       await signIn(p, m.login);
-      expect(await badge(p).innerText()).toMatch(/^網頁訊息 1\s*則未讀$/);
-      await navigate(p, '網頁訊息（收件匣）', () => badge(p).click());
+      expect(await unreadBadge(p).innerText()).toMatch(/^網頁訊息 1\s*則未讀$/);
+      await navigate(p, '網頁訊息（收件匣）', () => unreadBadge(p).click());
       await navigate(p, '網頁訊息（閱讀）', () => p.getByRole('link', { name: '專案會議' }).click());
       const text = await p.locator('main').innerText();
       expect(text).toContain('週五下午兩點開會');
       expect(text).toContain('分機 2101');
       expect(text).toContain('議程.pdf');
-      expect((await badge(p).innerText()).trim()).toBe('網頁訊息');
+      expect((await unreadBadge(p).innerText()).trim()).toBe('網頁訊息');
       await p.close();
     }
 
     // HR of m2's agency sends a notice to everyone; m2 reads it.
-    const hr = await colleague({ roles: ['hr_staff'] });
+    const hr = await egovColleague(b.db, { roles: ['hr_staff'] });
     const hrPage = await b.newPage();
     await signIn(hrPage, hr.login);
     await visit(hrPage, '/my/messages', '網頁訊息（人事人員）');
@@ -98,8 +86,8 @@ describe('網頁訊息: signature, contacts, a group, a message with an attachme
 
     const p2 = await b.newPage();
     await signIn(p2, m2.login);
-    expect(await badge(p2).innerText()).toMatch(/^網頁訊息 1\s*則未讀$/);
-    await navigate(p2, '網頁訊息（收件匣）', () => badge(p2).click());
+    expect(await unreadBadge(p2).innerText()).toMatch(/^網頁訊息 1\s*則未讀$/);
+    await navigate(p2, '網頁訊息（收件匣）', () => unreadBadge(p2).click());
     await navigate(p2, '機關通知', () => p2.getByRole('link', { name: '年終尾牙通知' }).click());
     expect(await p2.locator('main').innerText()).toContain('本年度尾牙於 12 月 20 日舉行');
   }, 480_000);

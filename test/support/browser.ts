@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { buildApp, PASSWORD } from './app';
+import type { Knex } from 'knex';
+import { buildApp, makeAccount, PASSWORD } from './app';
 import { freePort } from '../../src/platform/net';
 import { developmentMail, tempPasswordIn } from './smtp';
 
@@ -246,3 +247,14 @@ export async function tempPasswordMailedTo(b: Pick<BrowserApp, 'services'>, to: 
   const mail = await developmentMail(b, to);
   return { password: tempPasswordIn(mail.text), subject: mail.subject, body: mail.text };
 }
+
+/** A new civil servant who accepts e公務 messages (their profile says 是), with their name. */
+export async function egovColleague(db: Knex, opts: { agencyCode?: string; roles?: string[] } = {}) {
+  const a = await makeAccount(db, opts);
+  await db('account').where({ id: a.accountId }).update({ egov_opt_in: true });
+  const { name } = await db('person').where({ id: a.personId }).first('name');
+  return { ...a, name: name as string };
+}
+
+/** The header's count of unread 網頁訊息. */
+export const unreadBadge = (page: Page) => page.getByRole('navigation', { name: '主選單' }).locator('#unread-messages');
