@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Db } from './platform/database';
 import type { Logger } from './platform/logger';
 import type { Lifecycle } from './platform/deps';
+import { notAfterNow } from './platform/scheduler';
 import { createAuditService } from './platform/audit';
 import { createMailService } from './platform/mail';
 import { createUploadStore } from './platform/uploads';
@@ -270,11 +271,11 @@ export function createServices(db: Db, config: Config, logger: Logger, opts: { c
     poll.unref();
     core.lifecycle.onClose(async () => clearInterval(poll));
   }
-  core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(now) }) });
+  core.scheduler.add({ name: 'audit.refusal_windows.prune', dailyAt: '03:30', run: async (now) => ({ pruned: await core.audit.pruneRefusalWindows(notAfterNow(now)) }) });
   // Rate-limit counters whose window ended a day ago (every key a client ever used leaves one).
-  core.scheduler.add({ name: 'platform.rate_limits.prune', dailyAt: '03:40', run: async (now) => ({ pruned: await createRateLimitRepository(db).pruneEnded(new Date(now.getTime() - 86_400_000)) }) });
+  core.scheduler.add({ name: 'platform.rate_limits.prune', dailyAt: '03:40', run: async (now) => ({ pruned: await createRateLimitRepository(db).pruneEnded(new Date(notAfterNow(now).getTime() - 86_400_000)) }) });
   // Sessions whose idle expiry passed (connect-pg-simple's own per-instance prune is off).
-  core.scheduler.add({ name: 'platform.sessions.prune', everyMinutes: 5, run: async (now) => ({ pruned: await createSessionRepository(db).pruneExpired(now) }) });
+  core.scheduler.add({ name: 'platform.sessions.prune', everyMinutes: 5, run: async (now) => ({ pruned: await createSessionRepository(db).pruneExpired(notAfterNow(now)) }) });
   for (const job of [...picsJobs(routes.pics), ...cloudJobs(routes.cloud), ...jobsJobs(routes.jobs), ...mydataJobs(routes.mydata), ...messagesJobs(routes.messages), ...cardsJobs(routes.cards)]) core.scheduler.add(job);
   return { ...services, routes };
 }

@@ -13,6 +13,16 @@ export interface ScheduledJob {
   run: (now: Date) => Promise<unknown>;
 }
 
+/**
+ * The cut-off for jobs that remove rows stamped with the wall clock (expired sessions, ended
+ * rate-limit windows, idle chats, stale drafts): the run's time, but never later than now. A
+ * run for a later time (a catch-up, a test that runs the day's jobs ahead) so never removes
+ * what is still live.
+ */
+export function notAfterNow(runFor: Date, now = new Date()): Date {
+  return runFor.getTime() > now.getTime() ? now : runFor;
+}
+
 /** Taiwan has kept UTC+8 without daylight saving since 1980. */
 export const SCHEDULE_TIMEZONE = 'Asia/Taipei';
 const TAIPEI_OFFSET_MS = 8 * 3600_000;

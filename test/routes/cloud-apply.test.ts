@@ -546,8 +546,10 @@ describe('drafts left behind', () => {
     const file = (await t.db('cloud_application_draft').where({ id: draftId }).first()).file_stored_name;
     expect(file).toBeTruthy();
     expect(fs.existsSync(path.join(t.config.uploadDir, 'store', left))).toBe(true);
-    const later = new Date(Date.now() + 8 * 24 * 3600_000);
-    expect(await t.services.cloud.apply.sweepDrafts(later)).toBeGreaterThan(0);
+    // Its own drafts are aged (the shared database holds other tests' live drafts).
+    const weekAgo = new Date(Date.now() - 8 * 24 * 3600_000);
+    await t.db('cloud_application_draft').whereIn('id', [id, draftId]).update({ updated_at: weekAgo });
+    expect(await t.services.cloud.apply.sweepDrafts(new Date())).toBeGreaterThan(0);
     expect(await t.db('cloud_application_draft').where({ id }).first()).toBeUndefined();
     expect(await t.db('cloud_application_draft').where({ id: draftId }).first()).toBeTruthy();
     expect(fs.existsSync(path.join(t.config.uploadDir, 'store', file))).toBe(true);

@@ -16,6 +16,13 @@ const nonsense = () => `雲豹${'甲乙丙丁戊己庚辛壬癸'.split('').sort(
 const ask = (q: string, agent = request(t.app)) => agent.get(`/pics/assistant?q=${encodeURIComponent(q)}`);
 /** The answers' links of a page, best first. */
 const answerLinks = (html: string) => [...(/<ol class="assistant-list">([\s\S]*?)<\/ol>/.exec(html)?.[1] ?? '').matchAll(/<h3><a href="([^"]+)">/g)].map((m) => m[1]!);
+/** Asks what nothing answers: the page must say so (a different answer fails here, not later). */
+async function askUnanswered(q: string) {
+  const res = await ask(q);
+  expectZhPage(res, 200);
+  expect(res.text).toContain('很抱歉，找不到符合您問題的答案');
+  return res;
+}
 const unansweredRow = (q: string) => t.db('pics_assistant_unanswered').where({ normalized: normalizeQuestion(q) }).first();
 const faqCount = async () => Number((await t.db('content_item').where({ kind: 'pics.faq' }).count<{ n: string }[]>({ n: '*' }))[0]!.n);
 
@@ -189,7 +196,7 @@ describe('智慧客服: the 客服主管 turns unanswered questions into 常見�
 
   it('turns one into a FAQ entry that then answers the question, and the question leaves the list', async () => {
     const q = `${nonsense()}出差旅費`;
-    await ask(q);
+    await askUnanswered(q);
     const row = await unansweredRow(q);
     const { agent } = await session(['cs_agent', 'cs_supervisor']);
     const form = await agent.get(`/pics/desk/assistant/${row.id}/faq`);
@@ -208,7 +215,7 @@ describe('智慧客服: the 客服主管 turns unanswered questions into 常見�
 
   it('a FAQ form without an answer: the form again with what was typed, nothing saved', async () => {
     const q = `${nonsense()}退休金`;
-    await ask(q);
+    await askUnanswered(q);
     const row = await unansweredRow(q);
     const { agent } = await session(['cs_agent', 'cs_supervisor']);
     const form = await agent.get(`/pics/desk/assistant/${row.id}/faq`);
@@ -235,7 +242,7 @@ describe('智慧客服: the 客服主管 turns unanswered questions into 常見�
 describe('智慧客服: one transaction for 轉為常見問題', () => {
   it('a question answered meanwhile (the second step fails): no FAQ entry is kept, no audit entry', async () => {
     const q = `${nonsense()}加班費`;
-    await ask(q);
+    await askUnanswered(q);
     const row = await unansweredRow(q);
     const a = await makeAccount(t.db, { roles: ['cs_agent', 'cs_supervisor'] });
     const user = { kind: 'person', accountId: a.accountId, personId: a.personId, name: '客服主管', roles: [{ role: 'cs_agent', agencyId: null }, { role: 'cs_supervisor', agencyId: null }] } as unknown as SessionUser;

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { Config } from '../../config';
 import type { CloudDeps } from '../deps';
 import type { CloudRouteDeps } from '../routeDeps';
-import type { ScheduledJob } from '../../platform/scheduler';
+import { notAfterNow, type ScheduledJob } from '../../platform/scheduler';
 import { createApplyService } from './service';
 import { applyRouter } from './routes';
 
@@ -17,5 +17,5 @@ export function applyRoutes(services: CloudRouteDeps, config: Config): Router {
 }
 
 export function applyJobs(services: CloudRouteDeps): ScheduledJob[] {
-  return [{ name: 'cloud.apply.sweep_drafts', dailyAt: '03:30', run: (now) => services.cloud.apply.sweepDrafts(now).then(() => undefined) }];
+  return [{ name: 'cloud.apply.sweep_drafts', dailyAt: '03:30', run: (now) => services.cloud.apply.sweepDrafts(notAfterNow(now)).then(() => undefined) }];
 }

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { PicsRouteDeps } from '../routeDeps';
-import type { ScheduledJob } from '../../platform/scheduler';
+import { notAfterNow, type ScheduledJob } from '../../platform/scheduler';
 import { createChatRoutes } from './routes';
 
 /** 文字客服: queue, seats, messages over SSE + LISTEN/NOTIFY, agent console. */
@@ -9,5 +9,5 @@ export function chatRoutes(services: PicsRouteDeps): Router {
 }
 
 export function chatJobs(services: PicsRouteDeps): ScheduledJob[] {
-  return [{ name: 'pics.chat.idle', everyMinutes: 10, run: (now) => services.pics.chat.endIdle(now) }];
+  return [{ name: 'pics.chat.idle', everyMinutes: 10, run: (now) => services.pics.chat.endIdle(notAfterNow(now)) }];
 }
