@@ -81,6 +81,20 @@ describe('the job queue: scheduled jobs', () => {
     await t.db('session').where('sid', 'like', `${sid}-%`).delete();
   });
 
+  it('a run for a later time (a catch-up, a test ahead of the clock) never removes what is live now', async () => {
+    const sid = `test-ahead-${process.pid}`;
+    await t.db('session').insert({ sid, sess: JSON.stringify({ cookie: {} }), expire: new Date(Date.now() + 3600_000) });
+    const key = `test-ahead-${process.pid}`;
+    await t.db('rate_limit_hit').insert({ key, hits: 2, reset_at: new Date(Date.now() + 60_000) });
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000);
+    expect(await t.services.scheduler.runNow('platform.sessions.prune', tomorrow)).toBe('ran');
+    expect(await t.services.scheduler.runNow('platform.rate_limits.prune', tomorrow)).toBe('ran');
+    expect(await t.db('session').where({ sid }).first()).toBeTruthy();
+    expect(await t.db('rate_limit_hit').where({ key }).first()).toBeTruthy();
+    await t.db('session').where({ sid }).delete();
+    await t.db('rate_limit_hit').where({ key }).delete();
+  });
+
   it('has the platform jobs and the mail queue registered', () => {
     expect(t.services.scheduler.jobs()).toEqual(expect.arrayContaining(['uploads.sweep', 'audit.refusal_windows.prune', 'platform.rate_limits.prune', 'platform.sessions.prune', 'jobs.digest', 'pics.overdue-reminder', 'messages.digest']));
     expect(t.services.scheduler.jobs()).not.toContain('mail.retry');
