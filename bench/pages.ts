@@ -15,6 +15,8 @@
  *   BENCH_CONNECTIONS=50  BENCH_DURATION=5  BENCH_WARMUP=2   load shape (seconds)
  *   BENCH_PAGES=/my,/pics      only these pages (comma-separated paths as listed below)
  *   BENCH_MIXED=0              skip the mixed load
+ *   BENCH_FLOOR=0              skip the `floor` target: the same bytes sent after the portal's
+ *                              own session read (bench/server.ts), the least a signed-in page costs
  *   BENCH_CPU_PROF=1           write a V8 CPU profile of the portal to bench/results/prof
  *   BENCH_COMPARE=<dir>        also load the portal of another checkout (e.g. `git archive` of an
  *                              earlier commit, with node_modules) on the same database, right
@@ -45,6 +47,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const MIXED = process.env.BENCH_MIXED !== '0';
 const ONLY = (process.env.BENCH_PAGES ?? '').split(',').filter(Boolean);
+const FLOOR = process.env.BENCH_FLOOR !== '0';
 const COMPARE = process.env.BENCH_COMPARE ? path.resolve(process.env.BENCH_COMPARE) : null;
 const PASSWORD = 'Ecpa#2026';
 const GOAL = { pageRatioPct: 50, mixedRps: 2000, mixedP95Ms: 100 };
@@ -261,6 +264,9 @@ async function main() {
     fs.writeFileSync(replayFile, JSON.stringify(captures));
     const replay = await startTarget({ BENCH_TARGET: 'replay', BENCH_REPLAY_FILE: replayFile });
     children.push(replay.child);
+    const floor = FLOOR ? await startTarget({ BENCH_TARGET: 'floor', BENCH_REPLAY_FILE: replayFile, BENCH_DATABASE_URL: prepared.url }) : null;
+    if (floor) children.push(floor.child);
+    const floorBase = floor ? `http://127.0.0.1:${floor.port}` : '';
     const bare = await startTarget({ BENCH_TARGET: 'bare' });
     children.push(bare.child);
     const replayBase = `http://127.0.0.1:${replay.port}`;
@@ -271,30 +277,40 @@ async function main() {
     );
 
     const rows: (Figures & { ratio?: string; page?: string })[] = [];
-    const ratios: { path: string; ratioPct: number; portal: Figures; replay: Figures }[] = [];
+    const ratios: { path: string; ratioPct: number; portal: Figures; replay: Figures; floor: Figures | null; floorPct: number | null }[] = [];
     for (const [i, p] of pages.entries()) {
       const same = await load(`same bytes ${p.path}`, replay.child.pid!, { url: `${replayBase}/${i}` });
       const real = await load(`portal ${p.path}`, portal.child.pid!, { url: `${base}${encodeURI(p.path)}`, headers: { cookie: cookies[p.who] } });
       const ratioPct = (real.requestsPerSec / same.requestsPerSec) * 100;
-      ratios.push({ path: p.path, ratioPct, portal: real, replay: same });
+      const least = floor ? await load(`floor ${p.path}`, floor.child.pid!, { url: `${floorBase}/${i}`, headers: { cookie: cookies[p.who] } }) : null;
+      const floorPct = least ? (least.requestsPerSec / same.requestsPerSec) * 100 : null;
+      ratios.push({ path: p.path, ratioPct, portal: real, replay: same, floor: least, floorPct });
       rows.push(same, { ...real, ratio: `${ratioPct.toFixed(1)} %` });
+      if (least) rows.push({ ...least, ratio: `${floorPct!.toFixed(1)} %` });
       if (other) {
         const was = await load(`compared ${p.path}`, other.pid, { url: `${other.base}${encodeURI(p.path)}`, headers: { cookie: cookies[p.who] } });
         rows.push({ ...was, ratio: `${((was.requestsPerSec / same.requestsPerSec) * 100).toFixed(1)} %` });
       }
-      process.stdout.write(`  ${p.path}: portal ${real.requestsPerSec.toFixed(0)} req/s (p99 ${real.p99Ms} ms), same bytes ${same.requestsPerSec.toFixed(0)} req/s: ${ratioPct.toFixed(1)} %\n`);
+      process.stdout.write(
+        `  ${p.path}: portal ${real.requestsPerSec.toFixed(0)} req/s (p99 ${real.p99Ms} ms), same bytes ${same.requestsPerSec.toFixed(0)} req/s: ${ratioPct.toFixed(1)} %` +
+          `${least ? `; floor ${least.requestsPerSec.toFixed(0)} req/s: ${floorPct!.toFixed(1)} %` : ''}\n`,
+      );
       loadavg.push(os.loadavg());
     }
 
-    let mixed: { portal: Figures; replay: Figures; hello: Figures } | null = null;
+    let mixed: { portal: Figures; replay: Figures; hello: Figures; floor: Figures | null } | null = null;
     if (MIXED && pages.length) {
       // Every connection clicks through all the pages in turn, each with its own session.
       const requests = pages.map((p) => ({ method: 'GET' as const, path: encodeURI(p.path), headers: { cookie: cookies[p.who] } }));
       const hello = await load('bare express hello', bare.child.pid!, { url: `http://127.0.0.1:${bare.port}/` });
       const sameMixed = await load('same bytes, mixed', replay.child.pid!, { url: replayBase, requests: pages.map((_, i) => ({ method: 'GET' as const, path: `/${i}` })) });
       const portalMixed = await load('portal, mixed', portal.child.pid!, { url: base, requests });
-      mixed = { portal: portalMixed, replay: sameMixed, hello };
+      const floorMixed = floor
+        ? await load('floor, mixed', floor.child.pid!, { url: floorBase, requests: pages.map((p, i) => ({ method: 'GET' as const, path: `/${i}`, headers: { cookie: cookies[p.who] } })) })
+        : null;
+      mixed = { portal: portalMixed, replay: sameMixed, hello, floor: floorMixed };
       rows.push(hello, sameMixed, { ...portalMixed, ratio: `${((portalMixed.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
+      if (floorMixed) rows.push({ ...floorMixed, ratio: `${((floorMixed.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
       if (other) {
         const was = await load('compared, mixed', other.pid, { url: other.base, requests });
         rows.push({ ...was, ratio: `${((was.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
@@ -308,6 +324,8 @@ async function main() {
     process.stdout.write(`\n${table(rows)}\n\n`);
     const worst = ratios.reduce((a, b) => (b.ratioPct < a.ratioPct ? b : a), ratios[0]!);
     if (worst) process.stdout.write(`Lowest page ratio: ${worst.path} ${worst.ratioPct.toFixed(1)} % (goal ≥ ${GOAL.pageRatioPct} %); pages at or above the goal: ${ratios.filter((r) => r.ratioPct >= GOAL.pageRatioPct).length}/${ratios.length}\n`);
+    const floors = ratios.filter((r) => r.floorPct !== null).map((r) => r.floorPct!);
+    if (floors.length) process.stdout.write(`Floor (session read + the same bytes): ${Math.min(...floors).toFixed(1)}–${Math.max(...floors).toFixed(1)} % of the same bytes\n`);
     if (mixed) {
       const met = mixed.portal.requestsPerSec >= GOAL.mixedRps && mixed.portal.p95Ms <= GOAL.mixedP95Ms;
       process.stdout.write(

@@ -1,10 +1,12 @@
 /**
  * One benchmark target in its own process, so the load generator does not share its
  * event loop: `bare` (Express answering 'hello'), `replay` (Express sending pages captured
- * from the portal, byte for byte with their headers: the limit for those pages) or `portal`
- * (the whole app).
+ * from the portal, byte for byte with their headers: the limit for those pages), `floor` (the
+ * same captured pages, each sent only after the portal's own session middleware has read and
+ * checked the signed-in session from PostgreSQL, as every signed-in page must: the least a
+ * signed-in page costs with this stack) or `portal` (the whole app).
  *
- *   BENCH_TARGET=bare|replay|portal  BENCH_PORT=<port>  BENCH_DATABASE_URL=<url>  [BENCH_WORKERS=<n>]
+ *   BENCH_TARGET=bare|replay|floor|portal  BENCH_PORT=<port>  BENCH_DATABASE_URL=<url>  [BENCH_WORKERS=<n>]
  *   BENCH_REPLAY_FILE=<json>   for `replay`: [{ path, status, headers, bodyBase64 }]
  *
  * Tells its parent `{ ready: port }` over IPC once it listens; stops on SIGTERM.
@@ -17,6 +19,8 @@ import { createLogger } from '../src/platform/logger';
 import { createDb } from '../src/platform/database';
 import { createServices } from '../src/services';
 import { createApp } from '../src/app';
+import { setUpSession } from '../src/platform/web/setUpSession';
+import { headerUnreadSql } from '../src/portal/messages';
 
 const target = process.env.BENCH_TARGET;
 const port = Number(process.env.BENCH_PORT);
@@ -36,11 +40,19 @@ async function serve(): Promise<void> {
     process.on('SIGTERM', () => server.close(() => process.exit(0)));
     return;
   }
-  if (target === 'replay') {
+  if (target === 'replay' || target === 'floor') {
     // GET /<i> answers the i-th captured page: its status, its headers and its body.
     const pages = JSON.parse(fs.readFileSync(process.env.BENCH_REPLAY_FILE!, 'utf8')) as { status: number; headers: [string, string][]; bodyBase64: string }[];
     const app = express();
     app.disable('x-powered-by');
+    if (target === 'floor') {
+      // The portal's session middleware on the portal's database, with its secret: the signed
+      // cookie checked, the session row (and the header's unread count) read in one prepared
+      // statement, the idle and absolute timeouts applied; no page without a signed-in user.
+      const config = portalConfig(process.env.BENCH_DATABASE_URL!);
+      app.use(setUpSession(config, process.env.BENCH_DATABASE_URL!, undefined, { unreadBadgeSql: headerUnreadSql }).router);
+      app.use((req, res, next) => (req.session.passport?.user ? next() : res.status(403).end()));
+    }
     pages.forEach((p, i) => {
       const body = Buffer.from(p.bodyBase64, 'base64');
       app.get(`/${i}`, (_req, res) => {
@@ -56,18 +68,7 @@ async function serve(): Promise<void> {
   if (target !== 'portal') throw new Error(`unknown BENCH_TARGET ${target}`);
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    // Set by the parent (bench/demoData.ts); production requires it beside DATABASE_URL.
-    DATABASE_OWNER_URL: process.env.BENCH_OWNER_DATABASE_URL,
-    PKI_DIR: process.env.PKI_DIR ?? 'bench/data/pki',
-    DATA_DIR: 'bench/data',
-    SESSION_SECRET: 'x'.repeat(40),
-    LOG_LEVEL: 'silent',
-    SECURE_COOKIES: 'false',
-    LOGIN_RATE_LIMIT_PER_15MIN: '100000',
-  });
+  const config = portalConfig(databaseUrl);
   const logger = createLogger(config.logLevel);
   const db = createDb(databaseUrl);
   const services = createServices(db, config, logger);
@@ -79,6 +80,22 @@ async function serve(): Promise<void> {
       .close()
       .then(() => db.destroy())
       .finally(() => process.exit(0));
+  });
+}
+
+/** The portal's configuration for a benchmark run (production, on the run's database). */
+function portalConfig(databaseUrl: string) {
+  return loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    // Set by the parent (bench/demoData.ts); production requires it beside DATABASE_URL.
+    DATABASE_OWNER_URL: process.env.BENCH_OWNER_DATABASE_URL,
+    PKI_DIR: process.env.PKI_DIR ?? 'bench/data/pki',
+    DATA_DIR: 'bench/data',
+    SESSION_SECRET: 'x'.repeat(40),
+    LOG_LEVEL: 'silent',
+    SECURE_COOKIES: 'false',
+    LOGIN_RATE_LIMIT_PER_15MIN: '100000',
   });
 }
 

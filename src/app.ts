@@ -12,6 +12,7 @@ import { rocLong, rocShort, rocDateTime } from './platform/dates';
 import { DomainError } from './platform/errors';
 import { setUpWebSecurity } from './platform/web/setUpWebSecurity';
 import { setUpRequestLog } from './platform/web/setUpRequestLog';
+import { type EtagFn, withoutPageEtags } from './platform/web/etag';
 import { metricsEndpoint } from './platform/metrics';
 import { createDrain, type Drain } from './platform/web/drain';
 import { setUpSession } from './platform/web/setUpSession';
@@ -62,6 +63,10 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.set('view engine', 'ejs');
   app.set('view cache', viewCache);
   app.disable('x-powered-by');
+  // A rendered page carries its own CSP nonce, so its ETag could never match a later request:
+  // it is not hashed. Other bodies sent whole (JSON, text) keep Express's weak ETag and 304.
+  app.set('etag', 'weak');
+  app.set('etag', withoutPageEtags(app.get('etag fn') as EtagFn));
   app.locals.rocLong = rocLong;
   app.locals.rocShort = rocShort;
   app.locals.rocDateTime = rocDateTime;
