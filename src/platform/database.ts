@@ -160,29 +160,6 @@ function prepareReads(db: Knex): void {
   };
 }
 
-const statementNames = new Map<string, string>();
-
-/**
- * Runs a query built with knex as a named (prepared) statement: PostgreSQL parses and plans
- * each distinct statement once per connection instead of on every call. For the hot reads
- * of signed-in pages; the SQL text names the statement, so equal shapes share one.
- */
-export async function prepared<T>(db: Db, query: Knex.QueryBuilder | Knex.Raw): Promise<T[]> {
-  const { sql, bindings } = query.toSQL().toNative();
-  let name = statementNames.get(sql);
-  if (!name) {
-    name = `ecpa_${statementNames.size + 1}`;
-    statementNames.set(sql, name);
-  }
-  const client = db.client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: pg.PoolClient): Promise<void> };
-  const conn = await client.acquireConnection();
-  try {
-    return (await conn.query({ name, text: sql, values: bindings as unknown[] })).rows as T[];
-  } finally {
-    await client.releaseConnection(conn);
-  }
-}
-
 /** Migrations are TypeScript modules in /migrations, applied in file-name order. */
 class FolderMigrationSource implements Knex.MigrationSource<string> {
   constructor(private readonly dir: string) {}

@@ -1,4 +1,4 @@
-import { insertReturningId, prepared, type Db } from '../../platform/database';
+import { insertReturningId, type Db } from '../../platform/database';
 import type { StoredFile } from '../../platform/uploads';
 import type { Channel, QueueFilter } from './schemas';
 
@@ -253,13 +253,11 @@ export function createTicketRepository(db: Db) {
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
         .select('id', 'receipt_no as receiptNo', 'subject', 'created_at as createdAt', 'status');
-      const result = await prepared<{ total: number } & Partial<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>>(
-        db,
-        db
-          .from(base.clone().count<{ total: number }[]>({ total: 'id' }).as('c'))
-          .joinRaw('LEFT JOIN LATERAL (?) AS p ON true', [db.raw('?', [pageRows])])
-          .select('c.total', 'p.*'),
-      );
+      // A plain read: sent as a prepared statement (platform/database.ts).
+      const result = (await db
+        .from(base.clone().count<{ total: number }[]>({ total: 'id' }).as('c'))
+        .joinRaw('LEFT JOIN LATERAL (?) AS p ON true', [db.raw('?', [pageRows])])
+        .select('c.total', 'p.*')) as ({ total: number } & Partial<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>)[];
       const total = Number(result[0]?.total ?? 0);
       const rows = result.filter((r) => r.id !== undefined && r.id !== null) as { id: number; receiptNo: string; subject: string; createdAt: Date; status: string }[];
       return paged(rows, total, page);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertReturningId, prepared, type Db } from '../../platform/database';
+import { insertReturningId, type Db } from '../../platform/database';
 import { camelCased } from '../../platform/rows';
 
 /** A person of the personnel directory, as 通訊錄 and the compose page show them. */
@@ -285,7 +285,7 @@ export function createMessagesRepository(db: Db) {
     async unreadCount(personId: number, cap: number): Promise<number> {
       // The same count as unreadBadgeSql below.
       const unread = db('message_recipient').where({ person_id: personId }).whereNull('read_at').whereNull('deleted_at').select(db.raw('1')).limit(cap);
-      const rows = await prepared<{ n: number }>(db, db.from(unread.as('u')).select(db.raw('count(*)::int as n')));
+      const rows = (await db.from(unread.as('u')).select(db.raw('count(*)::int as n'))) as { n: number }[];
       return rows[0]?.n ?? 0;
     },
 
