@@ -17,6 +17,7 @@
  *   BENCH_MIXED=0              skip the mixed load
  *   BENCH_FLOOR=0              skip the `floor` target: the same bytes sent after the portal's
  *                              own session read (bench/server.ts), the least a signed-in page costs
+ *   BENCH_PORTAL_ARGS='--max-semi-space-size=32'   Node options for the portal (not for BENCH_COMPARE's)
  *   BENCH_CPU_PROF=1           write a V8 CPU profile of the portal to bench/results/prof
  *   BENCH_COMPARE=<dir>        also load the portal of another checkout (e.g. `git archive` of an
  *                              earlier commit, with node_modules) on the same database, right
@@ -48,6 +49,7 @@ const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const MIXED = process.env.BENCH_MIXED !== '0';
 const ONLY = (process.env.BENCH_PAGES ?? '').split(',').filter(Boolean);
 const FLOOR = process.env.BENCH_FLOOR !== '0';
+const PORTAL_ARGS = (process.env.BENCH_PORTAL_ARGS ?? '').split(' ').filter(Boolean);
 const COMPARE = process.env.BENCH_COMPARE ? path.resolve(process.env.BENCH_COMPARE) : null;
 const PASSWORD = 'Ecpa#2026';
 const GOAL = { pageRatioPct: 50, mixedRps: 2000, mixedP95Ms: 100 };
@@ -244,7 +246,7 @@ async function main() {
     await prepared.db.destroy();
 
     const profiling = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join(here, 'results', 'prof')] : [];
-    const portal = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: prepared.url, PKI_DIR: pkiDir }, profiling);
+    const portal = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: prepared.url, PKI_DIR: pkiDir }, [...profiling, ...PORTAL_ARGS]);
     children.push(portal.child);
     const base = `http://127.0.0.1:${portal.port}`;
     let other: { base: string; pid: number } | null = null;
