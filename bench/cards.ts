@@ -20,6 +20,7 @@ import { createDb, type Db } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { createServices } from '../src/services';
 import { seedBenchDemo } from './demoData';
+import { ensureBenchAgency } from './agency';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 10_000);
@@ -28,17 +29,7 @@ const AGENCY = 'BENCHCARD1';
 
 /** The bench agency: PEOPLE people in service born on 6 October, birthday cards on (idempotent). */
 async function generateAgency(db: Db): Promise<number> {
-  await db.raw(`INSERT INTO agency (code, name, address, phone) VALUES (?, '賀卡效能測試機關', '臺北市', '02-00000000') ON CONFLICT (code) DO NOTHING`, [AGENCY]);
-  const { id: agencyId } = await db('agency').where({ code: AGENCY }).first('id');
-  const have = Number((await db('person').where({ agency_id: agencyId }).count({ n: '*' }))[0]!.n);
-  if (have < PEOPLE) {
-    await db.raw(
-      `INSERT INTO person (national_id, name, agency_id, title, rank, series, unit, personnel_kind, appointed_on, birth_date, gender)
-       SELECT 'Y' || lpad(i::text, 9, '0'), '壽星' || i, ?, '科員', '薦任第七職等', '一般行政', '第' || (i % 20) || '科', '簡薦委公務人員', '2020-01-01', '1990-10-06', 'F'
-         FROM generate_series(?::int, ?::int) i`,
-      [agencyId, have + 1, PEOPLE],
-    );
-  }
+  const agencyId = await ensureBenchAgency(db, { code: AGENCY, name: '賀卡效能測試機關', people: PEOPLE, idLetter: 'Y', namePrefix: '壽星', birthDate: '1990-10-06', gender: 'F' });
   await db('card_birthday_setting').insert({ agency_id: agencyId, enabled: true, design: 'birthday', greeting: '祝您生日快樂！' }).onConflict('agency_id').merge(['enabled']);
   await db.raw('ANALYZE person');
   return agencyId;

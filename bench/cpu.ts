@@ -47,3 +47,30 @@ export function postmasterPidOf(dataDir: string): number | null {
     return null;
   }
 }
+
+/** CPU ms per request of a target, PostgreSQL (all its backends), the load generator (this process) and everything else. */
+export type CpuPerRequest = { server: number; postgres: number; loadGenerator: number; everythingElse: number };
+
+/**
+ * Starts counting the CPU time of a target's process tree, of the PostgreSQL server of `pgDir`,
+ * of this process and of the whole machine; `perRequest(n)` divides what each spent since by n
+ * requests (null where /proc cannot be read).
+ */
+export function cpuMeter(serverPid: number, pgDir: string): { perRequest(requests: number): CpuPerRequest | null } {
+  const pgPid = postmasterPidOf(pgDir);
+  const before = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, self: process.cpuUsage(), machine: machineBusyMs() };
+  return {
+    perRequest(requests) {
+      const self = process.cpuUsage(before.self);
+      const after = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, machine: machineBusyMs() };
+      if (before.server === null || after.server === null || before.machine === null || after.machine === null) return null;
+      const n = requests || 1;
+      const server = after.server - before.server;
+      const postgres = before.pg !== null && after.pg !== null ? Math.max(0, after.pg - before.pg) : 0;
+      const loadGenerator = (self.user + self.system) / 1000;
+      const everythingElse = Math.max(0, after.machine - before.machine - server - postgres - loadGenerator);
+      const round = (v: number) => Math.round((v / n) * 1000) / 1000;
+      return { server: round(server), postgres: round(postgres), loadGenerator: round(loadGenerator), everythingElse: round(everythingElse) };
+    },
+  };
+}

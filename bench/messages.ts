@@ -27,6 +27,7 @@ import { freePort } from '../src/platform/net';
 import { createServices } from '../src/services';
 import type { SessionUser } from '../src/platform/identity/sessionUser';
 import { seedBenchDemo } from './demoData';
+import { ensureBenchAgency } from './agency';
 import { signIn, startTarget, stopTarget } from './targets';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,17 +56,7 @@ async function load(url: string, headers: Record<string, string>) {
 
 /** The bench agency with PEOPLE people in service and one HR person with an account (idempotent). */
 async function generateAgency(db: Db): Promise<{ agencyId: number; hrPersonId: number; hrAccountId: number }> {
-  await db.raw(`INSERT INTO agency (code, name, address, phone) VALUES (?, '效能測試機關', '臺北市', '02-00000000') ON CONFLICT (code) DO NOTHING`, [AGENCY]);
-  const { id: agencyId } = await db('agency').where({ code: AGENCY }).first('id');
-  const have = Number((await db('person').where({ agency_id: agencyId }).count({ n: '*' }))[0]!.n);
-  if (have < PEOPLE) {
-    await db.raw(
-      `INSERT INTO person (national_id, name, agency_id, title, rank, series, unit, personnel_kind, appointed_on, birth_date, gender)
-       SELECT 'Z' || lpad(i::text, 9, '0'), '效能' || i, ?, '科員', '薦任第七職等', '一般行政', '第' || (i % 20) || '科', '簡薦委公務人員', '2020-01-01', '1990-01-01', 'M'
-         FROM generate_series(?::int, ?::int) i`,
-      [agencyId, have + 1, PEOPLE],
-    );
-  }
+  const agencyId = await ensureBenchAgency(db, { code: AGENCY, name: '效能測試機關', people: PEOPLE, idLetter: 'Z', namePrefix: '效能', birthDate: '1990-01-01', gender: 'M' });
   const hr = await db('person').where({ agency_id: agencyId, national_id: 'Z000000001' }).first('id');
   let account = await db('account').where({ person_id: hr.id }).first('id');
   if (!account) {

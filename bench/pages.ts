@@ -37,7 +37,7 @@ import type { EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { createDemoPki } from '../seeds/demoPki';
 import { seedBenchDemo } from './demoData';
-import { machineBusyMs, postmasterPidOf, treeCpuMs } from './cpu';
+import { cpuMeter, type CpuPerRequest } from './cpu';
 import { signIn, startTarget, stopTarget } from './targets';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -88,7 +88,7 @@ interface Figures {
   p99Ms: number;
   non2xx: number;
   errors: number;
-  cpuMsPerRequest: { server: number; postgres: number; loadGenerator: number; everythingElse: number } | null;
+  cpuMsPerRequest: CpuPerRequest | null;
 }
 
 /** A cookie jar over fetch, for the card sign-in's several steps. */
@@ -167,21 +167,9 @@ function cannon(opts: autocannon.Options): Promise<{ result: autocannon.Result; 
 
 async function load(target: string, serverPid: number, opts: autocannon.Options): Promise<Figures> {
   if (WARMUP > 0) await cannon({ ...opts, connections: CONNECTIONS, duration: WARMUP });
-  const pgPid = postmasterPidOf(path.join(dataDir, 'pg'));
-  const before = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, self: process.cpuUsage(), machine: machineBusyMs() };
+  const meter = cpuMeter(serverPid, path.join(dataDir, 'pg'));
   const { result: r, latencies } = await cannon({ ...opts, connections: CONNECTIONS, duration: DURATION });
-  const self = process.cpuUsage(before.self);
-  const after = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, machine: machineBusyMs() };
-  const n = r.requests.total || 1;
-  let cpuMsPerRequest: Figures['cpuMsPerRequest'] = null;
-  if (before.server !== null && after.server !== null && before.machine !== null && after.machine !== null) {
-    const server = after.server - before.server;
-    const postgres = before.pg !== null && after.pg !== null ? Math.max(0, after.pg - before.pg) : 0;
-    const loadGenerator = (self.user + self.system) / 1000;
-    const everythingElse = Math.max(0, after.machine - before.machine - server - postgres - loadGenerator);
-    const round = (v: number) => Math.round((v / n) * 1000) / 1000;
-    cpuMsPerRequest = { server: round(server), postgres: round(postgres), loadGenerator: round(loadGenerator), everythingElse: round(everythingElse) };
-  }
+  const cpuMsPerRequest = meter.perRequest(r.requests.total);
   latencies.sort((a, b) => a - b);
   return {
     target,

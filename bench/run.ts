@@ -25,7 +25,7 @@ import { seedBenchDemo } from './demoData';
 import type { EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { signIn as signInAs, startTarget, stopTarget } from './targets';
-import { machineBusyMs, postmasterPidOf, treeCpuMs } from './cpu';
+import { cpuMeter, type CpuPerRequest } from './cpu';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -51,7 +51,7 @@ interface Figures {
   errors: number;
   timeouts: number;
   /** CPU milliseconds per request during the measured run, by process (Linux /proc only). */
-  cpuMsPerRequest: { server: number; postgres: number; loadGenerator: number; everythingElse: number } | null;
+  cpuMsPerRequest: CpuPerRequest | null;
 }
 
 /** Checks that the cookie gets the signed-in page; returns the size of its answer. */
@@ -68,21 +68,9 @@ async function checkSignedIn(url: string, cookie: string): Promise<{ bodyBytes: 
 
 async function load(target: string, serverPid: number, url: string, headers: Record<string, string> = {}): Promise<Figures> {
   if (WARMUP > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP, headers });
-  const pgPid = postmasterPidOf(path.join(here, 'data', 'pg'));
-  const before = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, self: process.cpuUsage(), machine: machineBusyMs() };
+  const meter = cpuMeter(serverPid, path.join(here, 'data', 'pg'));
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
-  const self = process.cpuUsage(before.self);
-  const after = { server: treeCpuMs(serverPid), pg: pgPid ? treeCpuMs(pgPid) : null, machine: machineBusyMs() };
-  const n = r.requests.total || 1;
-  let cpuMsPerRequest: Figures['cpuMsPerRequest'] = null;
-  if (before.server !== null && after.server !== null && before.machine !== null && after.machine !== null) {
-    const server = after.server - before.server;
-    const postgres = before.pg !== null && after.pg !== null ? Math.max(0, after.pg - before.pg) : 0;
-    const loadGenerator = (self.user + self.system) / 1000;
-    const everythingElse = Math.max(0, after.machine - before.machine - server - postgres - loadGenerator);
-    const round = (v: number) => Math.round((v / n) * 1000) / 1000;
-    cpuMsPerRequest = { server: round(server), postgres: round(postgres), loadGenerator: round(loadGenerator), everythingElse: round(everythingElse) };
-  }
+  const cpuMsPerRequest = meter.perRequest(r.requests.total);
   return {
     target,
     url,
