@@ -4,7 +4,7 @@ import knex from 'knex';
 import * as cardsMigration from '../../migrations/20261209010000_cards';
 import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
 import { rocShort, taipeiToday } from '../../src/platform/dates';
-import { expectZhPage, formErrors, long, type Agent } from '../support/routes';
+import { expectZhPage, formErrors, idOf, long, unreadBadge, type Agent } from '../support/routes';
 import { DESIGNS } from '../../src/portal/cards/designs';
 
 const t = buildApp();
@@ -38,8 +38,6 @@ async function groupOf(owner: Person, members: Person[], name = `賀卡群組${D
 
 const count = async (table: string) => Number((await t.db(table).count({ n: '*' }))[0]!.n);
 const inboxOf = (personId: number) => t.db('message_recipient as r').join('message as m', 'm.id', 'r.message_id').where('r.person_id', personId).whereNull('r.deleted_at').select('m.*', 'r.read_at');
-const unreadBadge = (html: string) => /id="unread-messages"[^>]*>網頁訊息(?: <span class="badge">(\d+))?/.exec(html)?.[1] ?? null;
-const idOf = (res: { headers: Record<string, string> }) => Number(/(\d+)$/.exec(res.headers.location ?? '')![1]);
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 /** 09:00 in Taipei on `day`. */
 const taipeiMorning = (day: string) => new Date(`${day}T01:00:00Z`);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
 import { taipeiToday } from '../../src/platform/dates';
-import { expectZhPage, formErrors, inputValue, long, type Agent } from '../support/routes';
+import { expectZhPage, formErrors, idOf, inputValue, long, unreadBadge, type Agent } from '../support/routes';
 
 const t = buildApp();
 afterAll(() => t.close());
@@ -31,9 +31,6 @@ const post = (s: Session, url: string, body: Record<string, string | string[]> =
 
 const inboxOf = (personId: number) => t.db('message_recipient').where({ person_id: personId }).whereNull('deleted_at');
 const messageCount = async () => Number((await t.db('message').count({ n: '*' }))[0]!.n);
-/** The id at the end of a redirect's location. */
-const idOf = (res: { headers: Record<string, string> }) => Number(/(\d+)$/.exec(res.headers.location ?? '')![1]);
-const unreadBadge = (html: string) => /id="unread-messages"[^>]*>網頁訊息(?: <span class="badge">(\d+))?/.exec(html)?.[1] ?? null;
 
 describe('網頁訊息 (e公務)', () => {
   it('sends a visitor to sign in', async () => {

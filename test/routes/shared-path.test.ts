@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { buildApp, csrfFrom, makeAccount, PASSWORD } from '../support/app';
+import { unreadBadge } from '../support/routes';
 
 // Two instances of the portal on one database, as behind the load balancer.
 const a = buildApp();
@@ -24,7 +25,6 @@ async function signInCookie(on: App, login: string): Promise<{ cookie: string; c
 }
 
 const get = (on: App, path: string, cookie: string) => request(on.app).get(path).set('Cookie', cookie);
-const unreadBadge = (html: string) => /id="unread-messages"[^>]*>網頁訊息(?: <span class="badge">(\d+))?/.exec(html)?.[1] ?? null;
 
 async function person(on: App, roles: string[] = []) {
   const acct = await makeAccount(on.db, { roles });

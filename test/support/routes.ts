@@ -67,3 +67,9 @@ export function postRaw(agent: Agent, url: string, body: Buffer | string, conten
     .serialize((x: unknown) => x as string)
     .send(body as unknown as string);
 }
+
+/** The header's 網頁訊息 unread count, or null when there is no badge. */
+export const unreadBadge = (html: string) => /id="unread-messages"[^>]*>網頁訊息(?: <span class="badge">(\d+))?/.exec(html)?.[1] ?? null;
+
+/** The number at the end of a redirect's location (the new record's id). */
+export const idOf = (res: { headers: Record<string, string> }) => Number(/(\d+)$/.exec(res.headers.location ?? '')![1]);
