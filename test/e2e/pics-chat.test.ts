@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { makeAccount, PASSWORD } from '../support/app';
-import { CHROMIUM_PATH, checkA11y, navigate, pathOf } from '../support/browser';
+import { makeAccount } from '../support/app';
+import { CHROMIUM_PATH, checkA11y, navigate, pathOf, signIn } from '../support/browser';
 import { serviceClock, startInstance } from '../routes/pics-chat-helpers';
 
 /** axe-core loaded into every document at its start (as test/support/browser.ts does). */
@@ -44,14 +44,6 @@ async function pageOn(baseURL: string): Promise<Page> {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) list.push(`CSP: ${m.text()}`);
   });
   return page;
-}
-
-async function signIn(page: Page, login: string) {
-  await page.goto('/login');
-  const form = page.locator('main form[action="/login"]');
-  await form.getByLabel('帳號').fill(login);
-  await form.getByLabel('密碼').fill(PASSWORD);
-  await Promise.all([page.waitForURL('**/my'), form.getByRole('button', { name: '登入' }).click()]);
 }
 
 const log = (page: Page) => page.locator('#chat-log');
