@@ -3,7 +3,7 @@ import type { AuditService } from '../audit';
 import { ForbiddenError } from '../errors';
 import { actorOf } from './actor';
 import { hasRole, type SessionUser } from './sessionUser';
-import type { RequestContext } from './context';
+import { ctxOf, type RequestContext } from './context';
 
 /** A refusal inside a service, where no request is at hand: who, from where, and what was refused. */
 export interface DeniedCall {
@@ -85,5 +85,16 @@ export function requirePerson(audit: AuditService, message = '機關憑證無個
     if (req.user.kind === 'person') return next();
     await recordAccessDenied(audit, req, { required: 'person', kind: req.user.kind });
     next(new ForbiddenError(message));
+  };
+}
+
+/**
+ * A service's own permission check as a route guard: the request goes on once `check` passes
+ * for the signed-in user; its refusal (audited by the service) goes to the error handler.
+ */
+export function requireCheck(check: (u: SessionUser, ctx: RequestContext) => Promise<void>) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    await check(req.user!, ctxOf(req));
+    next();
   };
 }

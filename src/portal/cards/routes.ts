@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import type { CardsDeps } from './deps';
 import type { CardsService } from './service';
 import { ctxOf } from '../../platform/identity/context';
@@ -6,7 +6,7 @@ import { flash, idParam, submitForm } from '../../platform/http';
 import { DomainError, NotFoundError } from '../../platform/errors';
 import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { keepValues } from '../../platform/validation';
-import { requirePerson } from '../../platform/identity/guards';
+import { requireCheck, requirePerson } from '../../platform/identity/guards';
 import { rocShort } from '../../platform/dates';
 import { RECIPIENTS_MAX } from '../messages/schemas';
 import { DESIGNS } from './designs';
@@ -68,14 +68,7 @@ export function cardsRouter(deps: Pick<CardsDeps, 'audit' | 'uploads'> & { cards
   });
 
   // --- 生日賀卡 (人事人員) ---
-  const requireHr = async (req: Request, _res: Response, next: NextFunction) => {
-    try {
-      await svc.assertHr(req.user!, ctxOf(req));
-      next();
-    } catch (err) {
-      next(err);
-    }
-  };
+  const requireHr = requireCheck((u, ctx) => svc.assertHr(u, ctx));
   router.get('/my/ecards/birthday', requireHr, async (req, res) => {
     const s = await svc.birthdaySetting(req.user!, ctxOf(req));
     res.render('portal/cards/birthday', { title: '生日賀卡設定', setting: s, values: { enabled: s.enabled ? 'on' : '', design: s.design, greeting: s.greeting } });

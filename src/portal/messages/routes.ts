@@ -1,11 +1,11 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { MessagesDeps } from './deps';
 import type { MessagesService } from './service';
 import { ctxOf } from '../../platform/identity/context';
 import { flash, idParam, submitForm } from '../../platform/http';
 import { FormError, NotFoundError } from '../../platform/errors';
 import { keepValues, pageNumber } from '../../platform/validation';
-import { requirePerson } from '../../platform/identity/guards';
+import { requireCheck, requirePerson } from '../../platform/identity/guards';
 import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { withSignature } from './service';
 import { BODY_MAX, GROUP_MAX, RECIPIENTS_MAX, SIGNATURE_LINES, SIGNATURE_MAX, SUBJECT_MAX } from './schemas';
@@ -114,14 +114,7 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
 
   // --- 人事人員：機關公告訊息 ---
   const noticeLocals = async (req: Request) => ({ title: '發送機關通知', ...(await svc.noticeChoices(req.user!)) });
-  const requireHr = async (req: Request, _res: Response, next: NextFunction) => {
-    try {
-      await svc.assertHr(req.user!, ctxOf(req));
-      next();
-    } catch (err) {
-      next(err);
-    }
-  };
+  const requireHr = requireCheck((u, ctx) => svc.assertHr(u, ctx));
   router.get('/my/messages/notice', requireHr, async (req, res) => {
     res.render('portal/messages/notice', { ...(await noticeLocals(req)), values: { scope: 'all' } });
   });
