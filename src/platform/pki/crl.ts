@@ -251,8 +251,8 @@ function checkSignature(crl: Crl, key: crypto.KeyObject): boolean {
   }
 }
 
-/** The subject Name of a certificate, its DER bytes (compared byte for byte with a CRL's issuer). */
-export function subjectDer(certDer: Buffer): Buffer {
+/** Where a certificate's issuer and subject Names lie in its DER bytes (TBSCertificate order). */
+function certNames(certDer: Buffer): { issuer: Tlv; subject: Tlv } {
   const cert = readTlv(certDer, 0);
   const tbs = readTlv(certDer, cert.start, cert.end);
   let el = readTlv(certDer, tbs.start, tbs.end);
@@ -260,18 +260,18 @@ export function subjectDer(certDer: Buffer): Buffer {
   const sigAlg = readTlv(certDer, el.end, tbs.end); // after the serial
   const issuer = readTlv(certDer, sigAlg.end, tbs.end);
   const validity = readTlv(certDer, issuer.end, tbs.end);
-  const subject = readTlv(certDer, validity.end, tbs.end);
+  return { issuer, subject: readTlv(certDer, validity.end, tbs.end) };
+}
+
+/** The subject Name of a certificate, its DER bytes (compared byte for byte with a CRL's issuer). */
+export function subjectDer(certDer: Buffer): Buffer {
+  const { subject } = certNames(certDer);
   return certDer.subarray(subject.at, subject.end);
 }
 
 /** The issuer Name of a certificate, its DER bytes. */
 export function issuerDer(certDer: Buffer): Buffer {
-  const cert = readTlv(certDer, 0);
-  const tbs = readTlv(certDer, cert.start, cert.end);
-  let el = readTlv(certDer, tbs.start, tbs.end);
-  if (el.tag === 0xa0) el = readTlv(certDer, el.end, tbs.end); // version
-  const sigAlg = readTlv(certDer, el.end, tbs.end); // after the serial
-  const issuer = readTlv(certDer, sigAlg.end, tbs.end);
+  const { issuer } = certNames(certDer);
   return certDer.subarray(issuer.at, issuer.end);
 }
 
