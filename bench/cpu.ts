@@ -74,3 +74,18 @@ export function cpuMeter(serverPid: number, pgDir: string): { perRequest(request
     },
   };
 }
+
+/** The heads of a results table's CPU columns. */
+export const CPU_COLUMNS = ['CPU ms/req: server', 'postgres', 'autocannon', 'other'];
+
+/** The cells of those columns for one run, '-' where /proc could not be read. */
+export function cpuCells(c: CpuPerRequest | null): string[] {
+  return c ? [c.server, c.postgres, c.loadGenerator, c.everythingElse].map((v) => v.toFixed(3)) : ['-', '-', '-', '-'];
+}
+
+/** A plain-text table: the first column left-aligned, the others right-aligned, a rule under the head. */
+export function textTable(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}

@@ -37,7 +37,7 @@ import type { EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { createDemoPki } from '../seeds/demoPki';
 import { seedBenchDemo } from './demoData';
-import { cpuMeter, type CpuPerRequest } from './cpu';
+import { cpuCells, cpuMeter, CPU_COLUMNS, textTable, type CpuPerRequest } from './cpu';
 import { signIn, startTarget, stopTarget } from './targets';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -184,7 +184,7 @@ async function load(target: string, serverPid: number, opts: autocannon.Options)
 }
 
 function table(rows: (Figures & { ratio?: string })[]): string {
-  const head = ['target', 'req/s', 'p50', 'p95', 'p99', 'of same bytes', 'non-2xx', 'CPU ms/req: server', 'postgres', 'autocannon', 'other'];
+  const head = ['target', 'req/s', 'p50', 'p95', 'p99', 'of same bytes', 'non-2xx', ...CPU_COLUMNS];
   const ms = (v: number) => v.toFixed(1);
   const body = rows.map((f) => [
     f.target,
@@ -194,13 +194,9 @@ function table(rows: (Figures & { ratio?: string })[]): string {
     ms(f.p99Ms),
     f.ratio ?? '',
     String(f.non2xx + f.errors),
-    ...(f.cpuMsPerRequest
-      ? [f.cpuMsPerRequest.server, f.cpuMsPerRequest.postgres, f.cpuMsPerRequest.loadGenerator, f.cpuMsPerRequest.everythingElse].map((v) => v.toFixed(3))
-      : ['-', '-', '-', '-']),
+    ...cpuCells(f.cpuMsPerRequest),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return textTable(head, body);
 }
 
 async function main() {

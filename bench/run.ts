@@ -25,7 +25,7 @@ import { seedBenchDemo } from './demoData';
 import type { EmbeddedServer } from '../src/platform/database';
 import { freePort } from '../src/platform/net';
 import { signIn as signInAs, startTarget, stopTarget } from './targets';
-import { cpuMeter, type CpuPerRequest } from './cpu';
+import { cpuCells, cpuMeter, CPU_COLUMNS, textTable, type CpuPerRequest } from './cpu';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -87,7 +87,7 @@ async function load(target: string, serverPid: number, url: string, headers: Rec
 }
 
 function table(rows: Figures[]): string {
-  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', 'CPU ms/req: server', 'postgres', 'autocannon', 'other'];
+  const head = ['target', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', ...CPU_COLUMNS];
   const body = rows.map((f) => [
     f.target,
     f.requestsPerSec.toFixed(0),
@@ -96,13 +96,9 @@ function table(rows: Figures[]): string {
     String(f.total2xx),
     String(f.non2xx),
     String(f.errors),
-    ...(f.cpuMsPerRequest
-      ? [f.cpuMsPerRequest.server, f.cpuMsPerRequest.postgres, f.cpuMsPerRequest.loadGenerator, f.cpuMsPerRequest.everythingElse].map((v) => v.toFixed(3))
-      : ['-', '-', '-', '-']),
+    ...cpuCells(f.cpuMsPerRequest),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return textTable(head, body);
 }
 
 async function main() {
