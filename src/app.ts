@@ -101,7 +101,10 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use(answerScriptedUploads);
 
   // The header's unread count comes with the session read (one round trip per page, not two).
-  const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'), { unreadBadgeSql: headerUnreadSql });
+  const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'), {
+    unreadBadgeSql: headerUnreadSql,
+    onRead: (source) => services.metrics.sessionReads.inc({ source }),
+  });
   app.use(sessions.router);
 
   // One Passport per app, so several apps (tests, instances) never share strategies.

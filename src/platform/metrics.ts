@@ -184,12 +184,19 @@ export function createMetrics(src: MetricsSources) {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const sessionReads = new Counter({
+    name: 'ecpa_session_reads_total',
+    help: 'Sessions found for a request, by where from: kept (this instance\'s cache, current to the last committed change) or database',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
 
   return {
     registry,
     httpDuration,
     crlFetches,
     cardLogins,
+    sessionReads,
     /** The Prometheus text exposition of every metric. */
     async render(): Promise<{ contentType: string; body: string }> {
       return { contentType: registry.contentType, body: await registry.metrics() };

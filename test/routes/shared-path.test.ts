@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { buildApp, csrfFrom, makeAccount, PASSWORD } from '../support/app';
+import { buildApp, makeAccount, signInCookie } from '../support/app';
 import { unreadBadge } from '../support/routes';
 
 // Two instances of the portal on one database, as behind the load balancer.
@@ -13,23 +13,12 @@ afterAll(async () => {
 
 type App = typeof a;
 
-/** Signs in on `on` through the real form; returns the session cookie and its CSRF token. */
-async function signInCookie(on: App, login: string): Promise<{ cookie: string; csrf: string }> {
-  const form = await request(on.app).get('/login');
-  const pre = form.headers['set-cookie']![0]!.split(';')[0]!;
-  const res = await request(on.app).post('/login').set('Cookie', pre).type('form').send({ _csrf: csrfFrom(form.text), account: login, password: PASSWORD });
-  expect(res.status).toBe(303);
-  const sid = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('ecpa.sid='))!.split(';')[0]!;
-  const page = await request(on.app).get('/my/profile').set('Cookie', sid);
-  return { cookie: sid, csrf: csrfFrom(page.text) };
-}
-
 const get = (on: App, path: string, cookie: string) => request(on.app).get(path).set('Cookie', cookie);
 
 async function person(on: App, roles: string[] = []) {
   const acct = await makeAccount(on.db, { roles });
   await on.db('account').where({ id: acct.accountId }).update({ egov_opt_in: true });
-  return { ...acct, ...(await signInCookie(on, acct.login)) };
+  return { ...acct, ...(await signInCookie(on.app, acct.login)) };
 }
 
 describe('the shared request path across instances', () => {

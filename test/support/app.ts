@@ -134,6 +134,17 @@ export async function signIn(app: Parameters<typeof request.agent>[0], login: st
   return { agent, csrf: csrfFrom(page.text), landing: res.headers.location as string };
 }
 
+/** Signs in through the real form without an agent; returns the session cookie (`ecpa.sid=…`) and its CSRF token. */
+export async function signInCookie(app: Parameters<typeof request>[0], login: string, password = PASSWORD): Promise<{ cookie: string; csrf: string }> {
+  const form = await request(app).get('/login');
+  const pre = form.headers['set-cookie']![0]!.split(';')[0]!;
+  const res = await request(app).post('/login').set('Cookie', pre).type('form').send({ _csrf: csrfFrom(form.text), account: login, password });
+  if (res.status !== 303) throw new Error(`sign-in failed for ${login}: ${res.status}`);
+  const sid = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('ecpa.sid='))!.split(';')[0]!;
+  const page = await request(app).get('/my/profile').set('Cookie', sid);
+  return { cookie: sid, csrf: csrfFrom(page.text) };
+}
+
 export async function lastAudit(db: Knex, action: string) {
   return db('audit_event').where({ action }).orderBy('id', 'desc').first();
 }
