@@ -30,7 +30,8 @@ describe('health checks', () => {
   it('/readyz answers 503 when the database is down, and pages a zh-TW 503 without internals', async () => {
     const deadUrl = 'postgres://ecpa:x@127.0.0.1:1/none';
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: deadUrl, PUBLIC_ORIGIN: 'http://portal.test' });
-    const logger = createLogger('silent');
+    const lines: string[] = [];
+    const logger = createLogger('warn', { write: (line: string) => void lines.push(line) });
     const db = createDb(deadUrl, 1);
     const app = createApp({ config, logger, services: createServices(db, config, logger), databaseUrl: deadUrl });
     try {
@@ -43,6 +44,12 @@ describe('health checks', () => {
       expect(home.text).toContain('系統暫時無法提供服務，請稍後再試。');
       expect(home.text).toContain('如需協助，請提供此代碼給客服人員：');
       expect(home.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1:1|select|stack/i);
+      // The log names the route, never the URL: its query string may carry a national ID.
+      const page = await request(app).get('/announcements?q=A123456789');
+      expect(page.status).toBe(503);
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === 'database unavailable');
+      expect(logged.find((r) => r.requestId === page.headers['x-request-id'])).toMatchObject({ route: '/announcements' });
+      expect(lines.join('\n')).not.toContain('A123456789');
     } finally {
       await app.close();
       await db.destroy();

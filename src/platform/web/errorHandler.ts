@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { DomainError } from '../errors';
 import { isBadCharacterError, NUL_MESSAGE } from './rejectNul';
+import { routePattern } from './setUpRequestLog';
 
 export const notFound: RequestHandler = (req, res) => {
   res.status(404).render('errors/error', { title: '找不到網頁', status: 404, message: '您要找的網頁不存在或已移除。' });
@@ -45,8 +46,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       message = '系統暫時無法提供服務，請稍後再試。';
       res.setHeader('Retry-After', '5');
     }
-    if (status === 503) logger.warn({ err: { code: e.code, message: e.message }, requestId: req.id, url: req.originalUrl }, 'database unavailable');
-    else if (status >= 500) logger.error({ err, requestId: req.id, url: req.originalUrl, accountId: req.user?.accountId }, 'unhandled error');
+    // The route pattern, never the URL: a query string can carry a national ID or a token.
+    if (status === 503) logger.warn({ err: { code: e.code, message: e.message }, requestId: req.id, route: routePattern(req) }, 'database unavailable');
+    else if (status >= 500) logger.error({ err, requestId: req.id, route: routePattern(req), accountId: req.user?.accountId }, 'unhandled error');
     if (res.headersSent) return;
     res.status(status);
     if (req.accepts(['html', 'json']) === 'json' && !req.accepts('html')) {
