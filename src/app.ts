@@ -21,9 +21,9 @@ import { PgRateLimitStore } from './platform/web/rateLimitStore';
 import { formBody } from './platform/web/formBody';
 import { rejectNul } from './platform/web/rejectNul';
 import { answerScriptedUploads, showStoredAnswers } from './platform/web/scriptedUpload';
-import { enforceAccountCompletion } from './platform/identity/guards';
+import { enforceAccountCompletion, userFromSession } from './platform/identity/guards';
 import { errorHandler, notFound } from './platform/web/errorHandler';
-import { hasRole, type SessionUser } from './platform/identity/sessionUser';
+import { hasRole } from './platform/identity/sessionUser';
 import { PASSWORD_RULES } from './platform/identity/passwordPolicy';
 import { authRoutes } from './auth/routes';
 import { cardRoutes } from './auth/cardRoutes';
@@ -118,9 +118,10 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     }),
   );
   passport.serializeUser((user, done) => done(null, user));
-  passport.deserializeUser((user: SessionUser, done) => done(null, user));
-  app.use(passport.initialize());
-  app.use(passport.session());
+  // Passport (req.logIn, req.logOut, its strategies) where people sign in and out; every other
+  // request only takes the user from its session, without Passport's per-request strategy objects.
+  app.use(['/login', '/logout'], passport.initialize());
+  app.use(userFromSession);
   // Pages of a signed-in user are never kept by the browser or a shared cache.
   app.use((req, res, next) => {
     if (req.user) res.setHeader('Cache-Control', 'no-store');

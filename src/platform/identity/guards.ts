@@ -38,6 +38,17 @@ export function safeReturnTo(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7E]{0,500}$/.test(value) ? value : '/my';
 }
 
+/**
+ * The signed-in user of a request, straight from its session: what Passport's session
+ * strategy does when users are stored whole (serializeUser and deserializeUser are the
+ * identity). Passport itself runs only where people sign in and out (req.logIn, req.logOut).
+ */
+export function userFromSession(req: Request, _res: Response, next: NextFunction) {
+  const user = req.session?.passport?.user;
+  if (user) req.user = user;
+  next();
+}
+
 export function requireUser(req: Request, res: Response, next: NextFunction) {
   if (req.user) return next();
   if (req.method === 'GET') {
