@@ -104,6 +104,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'), {
     unreadBadgeSql: headerUnreadSql,
     onRead: (source) => services.metrics.sessionReads.inc({ source }),
+    onCacheCleared: (reason) => services.metrics.sessionCacheCleared.inc({ reason }),
   });
   app.use(sessions.router);
 

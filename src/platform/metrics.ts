@@ -190,6 +190,12 @@ export function createMetrics(src: MetricsSources) {
     labelNames: ['source'] as const,
     registers: [registry],
   });
+  const sessionCacheCleared = new Counter({
+    name: 'ecpa_session_cache_cleared_total',
+    help: 'Times this instance dropped every session it kept, by reason: notice (one change to the rows of many sessions, or a TRUNCATE) or connection (its LISTEN connection lost)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -197,6 +203,7 @@ export function createMetrics(src: MetricsSources) {
     crlFetches,
     cardLogins,
     sessionReads,
+    sessionCacheCleared,
     /** The Prometheus text exposition of every metric. */
     async render(): Promise<{ contentType: string; body: string }> {
       return { contentType: registry.contentType, body: await registry.metrics() };

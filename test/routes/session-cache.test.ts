@@ -13,11 +13,33 @@ afterAll(async () => {
 
 type App = typeof a;
 
-/** How many sessions an instance found, by where from (its `ecpa_session_reads_total`). */
-async function reads(on: App): Promise<{ kept: number; database: number }> {
+/**
+ * How many sessions an instance found, by where from (its `ecpa_session_reads_total`), and how
+ * often it dropped everything it kept (`ecpa_session_cache_cleared_total`).
+ */
+async function reads(on: App): Promise<{ kept: number; database: number; cleared: number; lost: number }> {
   const { values } = await on.services.metrics.sessionReads.get();
   const of = (source: string) => values.find((v) => v.labels.source === source)?.value ?? 0;
-  return { kept: of('kept'), database: of('database') };
+  const cleared = (await on.services.metrics.sessionCacheCleared.get()).values;
+  const lost = cleared.find((v) => v.labels.reason === 'connection')?.value ?? 0;
+  return { kept: of('kept'), database: of('database'), cleared: cleared.reduce((n, v) => n + v.value, 0), lost };
+}
+
+/**
+ * Whether `round` found every session kept. Other files' tests run beside this one, and a change
+ * they make to many people at once (a notice to a whole agency) drops every kept session: a round
+ * during which that happened is tried again, three times at most. A round that missed without it
+ * is a failure.
+ */
+async function allKept(on: App, round: () => Promise<void>): Promise<boolean> {
+  for (let i = 0; i < 3; i++) {
+    const before = await reads(on);
+    await round();
+    const after = await reads(on);
+    if (after.database === before.database) return true;
+    if (after.cleared === before.cleared) return false;
+  }
+  return false;
 }
 
 /** Loads `path` until the instance answers it from a kept session (the LISTEN connection may still be starting). */
@@ -42,10 +64,12 @@ describe('sessions kept between requests', () => {
     const p = await person();
     await untilKept(a, p.agent);
     const before = await reads(a);
-    for (const path of ['/', '/my', '/my/apps', '/announcements', '/my/profile']) expect((await p.agent.get(path)).status).toBe(200);
+    const kept = await allKept(a, async () => {
+      for (const path of ['/', '/my', '/my/apps', '/announcements', '/my/profile']) expect((await p.agent.get(path)).status).toBe(200);
+    });
+    expect(kept).toBe(true);
     const after = await reads(a);
-    expect(after.kept - before.kept).toBe(5);
-    expect(after.database).toBe(before.database);
+    expect(after.kept - before.kept).toBeGreaterThanOrEqual(5);
   });
 
   it('a session removed in the database (signed out elsewhere) is never served from what was kept', async () => {
@@ -94,9 +118,7 @@ describe('sessions kept between requests', () => {
     await a.db('message_recipient').insert({ person_id: p.personId, message_id: msg.id });
     expect(unreadBadge((await p.agent.get('/')).text)).toBe('1');
     // The other person's kept session is still used.
-    const before = (await reads(a)).kept;
-    expect((await other.agent.get('/')).status).toBe(200);
-    expect((await reads(a)).kept).toBe(before + 1);
+    expect(await allKept(a, async () => void expect((await other.agent.get('/')).status).toBe(200))).toBe(true);
     await a.db('message_recipient').where({ person_id: p.personId, message_id: msg.id }).update({ read_at: new Date() });
     expect(unreadBadge((await p.agent.get('/')).text)).toBeNull();
   });
@@ -107,15 +129,15 @@ describe('sessions kept between requests', () => {
     const get = () => request(a.app).get('/my').set('Cookie', cookie);
     await untilKept(a, p.agent);
     expect((await get()).status).toBe(200);
-    const kept = (await reads(a)).kept;
-    expect((await get()).status).toBe(200);
-    expect((await reads(a)).kept).toBe(kept + 1);
+    expect(await allKept(a, async () => void expect((await get()).status).toBe(200))).toBe(true);
+    const lostBefore = (await reads(a)).lost;
     // Every instance's listener (other files' too): each must fall back to the database.
     const killed = await a.db.raw("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'ecpa-session-cache'");
     expect(killed.rows.length).toBeGreaterThan(0);
     // Removed while no notification can arrive.
     await a.db('session').whereRaw("(sess->'passport'->'user'->>'accountId')::int = ?", [p.accountId]).delete();
     expect((await get()).status).toBe(302);
+    expect((await reads(a)).lost).toBeGreaterThan(lostBefore);
     // Back and keeping again: the session removed meanwhile is still gone.
     const q = await person();
     await untilKept(a, q.agent);

@@ -48,7 +48,14 @@ const MAX_ENTRIES = 20_000;
  *   reads the database, as without the cache;
  * - a read that was under way when anything changed is not kept (the epoch).
  */
-export function createSessionCache(databaseUrl: string, onError?: (err: Error) => void): SessionCache {
+export function createSessionCache(
+  databaseUrl: string,
+  opts: {
+    onError?: (err: Error) => void;
+    /** Told when everything kept is dropped at once: `notice` (a change to many sessions' rows) or `connection` (the LISTEN connection lost). */
+    onClearAll?: (reason: 'notice' | 'connection') => void;
+  } = {},
+): SessionCache {
   const entries = new Map<string, CachedSession>();
   const byAccount = new Map<number, Set<string>>();
   const byPerson = new Map<number, Set<string>>();
@@ -86,15 +93,20 @@ export function createSessionCache(databaseUrl: string, onError?: (err: Error) =
     byPerson.clear();
   };
 
+  const clearAll = (reason: 'notice' | 'connection') => {
+    clear();
+    opts.onClearAll?.(reason);
+  };
+
   const heard = (payload: string) => {
     epochCount++;
-    if (payload === '*' || payload === 'p*') return clear();
+    if (payload === '*' || payload === 'p*') return clearAll('notice');
     const kind = payload.slice(0, 2);
     const rest = payload.slice(2);
     if (kind === 's:') return remove(rest);
     const ids = rest.split(',').map(Number);
     const map = kind === 'a:' ? byAccount : kind === 'p:' ? byPerson : null;
-    if (!map) return clear();
+    if (!map) return clearAll('notice');
     for (const id of ids) for (const key of [...(map.get(id) ?? [])]) remove(key);
   };
 
@@ -103,13 +115,13 @@ export function createSessionCache(databaseUrl: string, onError?: (err: Error) =
     client = null;
     live = false;
     epochCount++;
-    clear();
+    clearAll('connection');
     // Whoever waits reads the database instead.
     const w = waiting;
     waiting = [];
     for (const done of w) done();
     c.end().catch(() => {});
-    if (err) onError?.(err);
+    if (err) opts.onError?.(err);
     connectLater();
   };
 
@@ -124,7 +136,9 @@ export function createSessionCache(databaseUrl: string, onError?: (err: Error) =
 
   const connect = () => {
     if (closed || client) return;
-    const c = new pg.Client({ connectionString: databaseUrl, application_name: 'ecpa-session-cache' });
+    // A sync that does not answer within 5 s counts as a lost connection (the requests waiting
+    // for it read the database); keep-alive finds a connection that died without a word.
+    const c = new pg.Client({ connectionString: databaseUrl, application_name: 'ecpa-session-cache', keepAlive: true, query_timeout: 5000 });
     client = c;
     c.on('error', (err) => lost(c, err));
     c.on('end', () => lost(c));

@@ -195,6 +195,8 @@ export function setUpSession(
     cache?: boolean;
     /** Told where each session found came from (the metrics' `ecpa_session_reads_total`). */
     onRead?: (source: 'kept' | 'database') => void;
+    /** Told when every kept session is dropped at once (the metrics' `ecpa_session_cache_cleared_total`). */
+    onCacheCleared?: (reason: 'notice' | 'connection') => void;
   } = {},
 ): { router: Router; close: () => Promise<void> } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
@@ -202,7 +204,7 @@ export function setUpSession(
   // the pool drops it and the next request connects again.
   pool.on('error', (err) => onPoolError?.(err));
   // What each instance keeps of the sessions it read, current to the last committed change.
-  const cache = opts.cache === false ? null : createSessionCache(databaseUrl, onPoolError);
+  const cache = opts.cache === false ? null : createSessionCache(databaseUrl, { onError: onPoolError, onClearAll: opts.onCacheCleared });
   const store = new PreparedPgStore({
     pool,
     tableName: 'session',
