@@ -14,20 +14,19 @@ import type { Knex } from 'knex';
  * The session is named by the hash of its id, never the id: any login may LISTEN.
  */
 export async function up(knex: Knex): Promise<void> {
-  await knex.raw(`
-    CREATE FUNCTION session_cache_session() RETURNS trigger LANGUAGE plpgsql AS $$
+  // A trigger function that sends one notification, `payload` (SQL) on the channel.
+  const notifier = (name: string, payload: string) =>
+    knex.raw(`
+    CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      PERFORM pg_notify('session_cache', 's:' || encode(sha256(convert_to(OLD.sid, 'UTF8')), 'hex'));
+      PERFORM pg_notify('session_cache', ${payload});
       RETURN NULL;
     END $$`);
+
+  await notifier('session_cache_session', `'s:' || encode(sha256(convert_to(OLD.sid, 'UTF8')), 'hex')`);
   await knex.raw('CREATE TRIGGER session_cache AFTER UPDATE OR DELETE ON session FOR EACH ROW EXECUTE FUNCTION session_cache_session()');
 
-  await knex.raw(`
-    CREATE FUNCTION session_cache_account() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      PERFORM pg_notify('session_cache', 'a:' || OLD.id);
-      RETURN NULL;
-    END $$`);
+  await notifier('session_cache_account', `'a:' || OLD.id`);
   await knex.raw('CREATE TRIGGER session_cache AFTER UPDATE OF roles_version OR DELETE ON account FOR EACH ROW EXECUTE FUNCTION session_cache_account()');
 
   // One notification per statement: a notice to a whole agency inserts thousands of rows.
@@ -59,12 +58,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`CREATE TRIGGER session_cache_delete AFTER DELETE ON message_recipient
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION session_cache_badges()`);
 
-  await knex.raw(`
-    CREATE FUNCTION session_cache_all() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      PERFORM pg_notify('session_cache', '*');
-      RETURN NULL;
-    END $$`);
+  await notifier('session_cache_all', `'*'`);
   for (const table of TABLES) {
     await knex.raw(`CREATE TRIGGER session_cache_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION session_cache_all()`);
   }

@@ -1,17 +1,12 @@
 import request from 'supertest';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp, makeAccount, signIn, signInCookie } from '../support/app';
+import { describe, expect, it } from 'vitest';
+import { makeAccount, signIn, signInCookie, twoInstances, type TestApp } from '../support/app';
 import { sessionsOf, unreadBadge } from '../support/routes';
 
 // Two instances on one database, each keeping the sessions it read (platform/web/sessionCache.ts).
-const a = buildApp();
-const b = buildApp();
-afterAll(async () => {
-  await a.close();
-  await b.close();
-});
+const [a, b] = twoInstances();
 
-type App = typeof a;
+type App = TestApp;
 
 /**
  * How many sessions an instance found, by where from (its `ecpa_session_reads_total`), and how

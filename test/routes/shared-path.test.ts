@@ -1,17 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { buildApp, makeAccount, signInCookie } from '../support/app';
+import { makeAccount, signInCookie, twoInstances, type TestApp } from '../support/app';
 import { unreadBadge } from '../support/routes';
 
 // Two instances of the portal on one database, as behind the load balancer.
-const a = buildApp();
-const b = buildApp();
-afterAll(async () => {
-  await a.close();
-  await b.close();
-});
+const [a, b] = twoInstances();
 
-type App = typeof a;
+type App = TestApp;
 
 const get = (on: App, path: string, cookie: string) => request(on.app).get(path).set('Cookie', cookie);
 

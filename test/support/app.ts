@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import request from 'supertest';
 import type { Knex } from 'knex';
 import { loadConfig } from '../../src/config';
@@ -51,6 +51,19 @@ export function buildApp(env: Record<string, string> = {}, opts: { clock?: () =>
       await db.destroy();
     },
   };
+}
+
+export type TestApp = ReturnType<typeof buildApp>;
+
+/** Two instances of the portal on one database, as behind the load balancer; closed after the file. */
+export function twoInstances(): [TestApp, TestApp] {
+  const a = buildApp();
+  const b = buildApp();
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+  return [a, b];
 }
 
 let counter = 0;
