@@ -65,8 +65,8 @@ export function createSessionCache(
   let retry: NodeJS.Timeout | null = null;
   // Raised by every notification and by a lost connection: a read begun before must not be kept.
   let epochCount = 0;
-  // Requests waiting for the next sync, and whether one is on its way.
-  let waiting: (() => void)[] = [];
+  // Requests waiting for the next sync (told whether it answered), and whether one is on its way.
+  let waiting: ((synced: boolean) => void)[] = [];
   let syncing = false;
 
   const index = (map: Map<number, Set<string>>, id: number | null, key: string, add: boolean) => {
@@ -119,7 +119,7 @@ export function createSessionCache(
     // Whoever waits reads the database instead.
     const w = waiting;
     waiting = [];
-    for (const done of w) done();
+    for (const done of w) done(false);
     c.end().catch(() => {});
     if (err) opts.onError?.(err);
     connectLater();
@@ -163,13 +163,14 @@ export function createSessionCache(
     c.query('SELECT 1').then(
       () => {
         syncing = false;
-        for (const done of batch) done();
+        for (const done of batch) done(true);
         sync();
       },
       (err: Error) => {
+        // Not synced: nothing kept may be used for these requests, whatever the cache holds now.
         syncing = false;
-        for (const done of batch) done();
         lost(c, err);
+        for (const done of batch) done(false);
       },
     );
   };
@@ -180,8 +181,8 @@ export function createSessionCache(
     keyOf: (sid) => createHash('sha256').update(sid, 'utf8').digest('hex'),
     get(key, fn) {
       if (!live || !entries.has(key)) return fn(undefined);
-      waiting.push(() => {
-        const e = live ? entries.get(key) : undefined;
+      waiting.push((synced) => {
+        const e = synced && live ? entries.get(key) : undefined;
         fn(e && e.expireMs >= Math.ceil(Date.now() / 1000) * 1000 ? e : undefined);
       });
       sync();
