@@ -30,7 +30,7 @@ class PreparedPgStore extends PgStore {
   private readonly db: pg.Pool;
   private readonly readQuery: string;
   private readonly rolesWrite: string;
-  private readonly cache: SessionCache | null;
+  private readonly cache: SessionCache;
   private readonly onRead: (source: 'kept' | 'database') => void;
 
   constructor(
@@ -38,7 +38,7 @@ class PreparedPgStore extends PgStore {
       pool: pg.Pool;
       tableName: string;
       unreadBadgeSql?: (personIdSql: string) => string;
-      cache: SessionCache | null;
+      cache: SessionCache;
       onRead?: (source: 'kept' | 'database') => void;
     },
   ) {
@@ -68,10 +68,8 @@ class PreparedPgStore extends PgStore {
   }
 
   override get(sid: string, fn: (err: unknown, session?: session.SessionData | null) => void): void {
-    const cache = this.cache;
-    if (!cache) return this.read(sid, fn, null);
-    const key = cache.keyOf(sid);
-    cache.get(key, (kept) => {
+    const key = this.cache.keyOf(sid);
+    this.cache.get(key, (kept) => {
       if (!kept) return this.read(sid, fn, key);
       let data: session.SessionData;
       try {
@@ -86,25 +84,25 @@ class PreparedPgStore extends PgStore {
   }
 
   override set(sid: string, sess: session.SessionData, fn?: (err?: unknown) => void): void {
-    const key = this.cache?.keyOf(sid);
-    if (key) this.cache!.drop(key);
+    const key = this.cache.keyOf(sid);
+    this.cache.drop(key);
     super.set(sid, sess, (err?: unknown) => {
-      if (key) this.cache!.drop(key);
+      this.cache.drop(key);
       fn?.(err);
     });
   }
 
   override destroy(sid: string, fn?: (err?: unknown) => void): void {
-    const key = this.cache?.keyOf(sid);
-    if (key) this.cache!.drop(key);
+    const key = this.cache.keyOf(sid);
+    this.cache.drop(key);
     super.destroy(sid, (err?: unknown) => {
-      if (key) this.cache!.drop(key);
+      this.cache.drop(key);
       fn?.(err);
     });
   }
 
   /** The session from the database; kept in the cache (under `key`) when it needs no update. */
-  private read(sid: string, fn: (err: unknown, session?: session.SessionData | null) => void, key: string | null): void {
+  private read(sid: string, fn: (err: unknown, session?: session.SessionData | null) => void, key: string): void {
     // Callbacks run on the next tick, outside the promise, as in PgStore: an exception
     // further down the middleware chain must not turn into an unhandled rejection.
     type Row = {
@@ -116,7 +114,7 @@ class PreparedPgStore extends PgStore {
       roles: RoleGrant[] | null;
       unreadMessages: number | null;
     };
-    const epoch = key ? this.cache!.epoch() : null;
+    const epoch = this.cache.epoch();
     this.db.query<Row>({ name: 'ecpa-session-read-roles', text: this.readQuery, values: [sid, Math.ceil(Date.now() / 1000)] }).then(
       ({ rows }) => {
         const row = rows[0];
@@ -132,10 +130,8 @@ class PreparedPgStore extends PgStore {
         const user = data.passport?.user;
         if (user && row.unreadMessages !== null) withExtras(data, row.unreadMessages);
         if (!user || !row.roles || row.rolesVersion === null) {
-          if (key) {
-            const { sess, expireMs, accountId, personId, unreadMessages } = row;
-            this.cache!.put(key, { sess, expireMs, accountId, personId, unreadMessages: user ? unreadMessages : null }, epoch);
-          }
+          const { sess, expireMs, accountId, personId, unreadMessages } = row;
+          this.cache.put(key, { sess, expireMs, accountId, personId, unreadMessages: user ? unreadMessages : null }, epoch);
           return process.nextTick(fn, null, data);
         }
         // The account's roles changed since this session was stored: take the current ones and
@@ -191,8 +187,6 @@ export function setUpSession(
   onPoolError?: (err: Error) => void,
   opts: {
     unreadBadgeSql?: (personIdSql: string) => string;
-    /** false: every request reads its session from the database. */
-    cache?: boolean;
     /** Told where each session found came from (the metrics' `ecpa_session_reads_total`). */
     onRead?: (source: 'kept' | 'database') => void;
     /** Told when every kept session is dropped at once (the metrics' `ecpa_session_cache_cleared_total`). */
@@ -204,7 +198,7 @@ export function setUpSession(
   // the pool drops it and the next request connects again.
   pool.on('error', (err) => onPoolError?.(err));
   // What each instance keeps of the sessions it read, current to the last committed change.
-  const cache = opts.cache === false ? null : createSessionCache(databaseUrl, { onError: onPoolError, onClearAll: opts.onCacheCleared });
+  const cache = createSessionCache(databaseUrl, { onError: onPoolError, onClearAll: opts.onCacheCleared });
   const store = new PreparedPgStore({
     pool,
     tableName: 'session',
@@ -274,7 +268,7 @@ export function setUpSession(
     router,
     close: async () => {
       store.close();
-      await cache?.close();
+      await cache.close();
       await pool.end();
     },
   };
