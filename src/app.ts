@@ -105,6 +105,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     unreadBadgeSql: headerUnreadSql,
     onRead: (source) => services.metrics.sessionReads.inc({ source }),
     onCacheCleared: (reason) => services.metrics.sessionCacheCleared.inc({ reason }),
+    feed: services.changes,
   });
   app.use(sessions.router);
 

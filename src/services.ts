@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config';
-import type { Db } from './platform/database';
+import { connectionUrl, type Db } from './platform/database';
 import type { Logger } from './platform/logger';
 import type { Lifecycle } from './platform/deps';
 import { notAfterNow } from './platform/scheduler';
@@ -49,6 +49,8 @@ import type { jobsRoutes } from './jobs';
 import type { mydataRoutes } from './mydata';
 import type { messagesRoutes } from './portal/messages';
 import type { cardsRoutes } from './portal/cards';
+import { createChangeFeed } from './platform/changeFeed';
+import { createReadCache, keepReadsFor } from './platform/readCache';
 
 function trustFilesStamp(dir: string): string {
   return ['crl.pem', 'ca/moica.pem', 'ca/gca.pem', 'ca/nhi.pem']
@@ -168,6 +170,11 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     mail.close();
   };
   const metrics = createMetrics({ db, logger, clock, queueName: scheduler.queueName, crls: () => trustStore().crls() });
+  // One LISTEN connection per instance for all it keeps between requests: the sessions it
+  // read (platform/web/sessionCache.ts) and the repositories' kept reads (platform/readCache.ts).
+  const changes = createChangeFeed(connectionUrl(db), { onError: (err) => logger.warn({ err }, 'change feed connection lost') });
+  keepReadsFor(db, createReadCache(changes, { onRead: (source) => metrics.keptReads.inc({ source }) }));
+  closers.push(() => changes.close());
   const lifecycle: Lifecycle = {
     onClose(fn: () => Promise<void>) {
       closers.push(fn);
@@ -199,6 +206,8 @@ function createCoreServices(db: Db, config: Config, logger: Logger, opts: { cloc
     scheduler,
     /** Prometheus metrics of this instance (GET /metrics, METRICS_ALLOW). */
     metrics,
+    /** What this instance hears of committed changes, for what it keeps between requests. */
+    changes,
     /** The content every site's editors keep (src/platform/content). */
     content,
     /** Verification codes of issued documents (the public /verify page). */

@@ -117,7 +117,17 @@ export function createDb(url: string, poolMax = 10): Db {
     pool: { min: 0, max: poolMax },
   });
   prepareReads(db);
+  urls.set(db, url);
   return db;
+}
+
+const urls = new WeakMap<Db, string>();
+
+/** The connection string a client made by `createDb` connects with. */
+export function connectionUrl(db: Db): string {
+  const url = urls.get(db);
+  if (url === undefined) throw new Error('connectionUrl: the client was not made by createDb');
+  return url;
 }
 
 /** Distinct statement texts given a name; beyond this, reads go unnamed (each name costs memory on every connection). */

@@ -196,6 +196,12 @@ export function createMetrics(src: MetricsSources) {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const keptReads = new Counter({
+    name: 'ecpa_kept_reads_total',
+    help: 'Repository reads that may be kept between requests (platform/readCache.ts), by where they were answered from: kept (current to the last committed change) or database',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -204,6 +210,7 @@ export function createMetrics(src: MetricsSources) {
     cardLogins,
     sessionReads,
     sessionCacheCleared,
+    keptReads,
     /** The Prometheus text exposition of every metric. */
     async render(): Promise<{ contentType: string; body: string }> {
       return { contentType: registry.contentType, body: await registry.metrics() };

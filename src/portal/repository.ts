@@ -1,5 +1,9 @@
 import type { Knex } from 'knex';
 import type { Db } from '../platform/database';
+import { keptRead } from '../platform/readCache';
+
+/** The tables the catalog is read from: a change to any of them is seen at once on every instance. */
+const CATALOG_TABLES = ['app_catalog', 'app_catalog_agency', 'agency'];
 
 export interface AppEntry {
   code: string;
@@ -47,14 +51,16 @@ async function countOf(q: Knex.QueryBuilder): Promise<number> {
 export function createPortalRepository(db: Db) {
   return {
     // --- 應用系統 ---
-    async apps(includeInactive = false): Promise<AppEntry[]> {
-      const q = db('app_catalog').select(appColumns).orderBy(['category', 'sort_order', 'code']);
-      if (!includeInactive) q.where('active', true);
-      const [rows, limits] = await Promise.all([
-        q as Promise<Omit<AppEntry, 'agencies'>[]>,
-        db('app_catalog_agency as l').join('agency as g', 'g.id', 'l.agency_id').orderBy('g.code').select('l.app_code as appCode', 'g.code as agencyCode') as Promise<{ appCode: string; agencyCode: string }[]>,
-      ]);
-      return rows.map((r) => ({ ...r, agencies: limits.filter((l) => l.appCode === r.code).map((l) => l.agencyCode) }));
+    apps(includeInactive = false): Promise<readonly AppEntry[]> {
+      return keptRead(db, `portal.apps:${includeInactive}`, CATALOG_TABLES, async () => {
+        const q = db('app_catalog').select(appColumns).orderBy(['category', 'sort_order', 'code']);
+        if (!includeInactive) q.where('active', true);
+        const [rows, limits] = await Promise.all([
+          q as Promise<Omit<AppEntry, 'agencies'>[]>,
+          db('app_catalog_agency as l').join('agency as g', 'g.id', 'l.agency_id').orderBy('g.code').select('l.app_code as appCode', 'g.code as agencyCode') as Promise<{ appCode: string; agencyCode: string }[]>,
+        ]);
+        return rows.map((r) => ({ ...r, agencies: limits.filter((l) => l.appCode === r.code).map((l) => l.agencyCode) }));
+      });
     },
     async app(code: string): Promise<AppEntry | undefined> {
       const row = (await db('app_catalog').select(appColumns).where({ code }).first()) as Omit<AppEntry, 'agencies'> | undefined;
@@ -85,9 +91,11 @@ export function createPortalRepository(db: Db) {
     async deleteApp(trx: Db, code: string): Promise<number> {
       return trx('app_catalog').where({ code }).delete();
     },
-    async favorites(accountId: number): Promise<string[]> {
-      const rows = await db('favorite_app').where({ account_id: accountId }).orderBy('created_at').select('app_code');
-      return rows.map((r: { app_code: string }) => r.app_code);
+    favorites(accountId: number): Promise<readonly string[]> {
+      return keptRead(db, `portal.favorites:${accountId}`, ['favorite_app'], async () => {
+        const rows = await db('favorite_app').where({ account_id: accountId }).orderBy('created_at').select('app_code');
+        return rows.map((r: { app_code: string }) => r.app_code);
+      });
     },
     async addFavorite(accountId: number, code: string): Promise<void> {
       await db('favorite_app').insert({ account_id: accountId, app_code: code }).onConflict(['account_id', 'app_code']).ignore();

@@ -127,7 +127,7 @@ describe('sessions kept between requests', () => {
     expect(await allKept(a, async () => void expect((await get()).status).toBe(200))).toBe(true);
     const lostBefore = (await reads(a)).lost;
     // Every instance's listener (other files' too): each must fall back to the database.
-    const killed = await a.db.raw("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'ecpa-session-cache'");
+    const killed = await a.db.raw("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'ecpa-change-feed'");
     expect(killed.rows.length).toBeGreaterThan(0);
     // Removed while no notification can arrive.
     await a.db('session').whereRaw("(sess->'passport'->'user'->>'accountId')::int = ?", [p.accountId]).delete();

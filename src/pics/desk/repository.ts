@@ -1,25 +1,28 @@
 import type { Db } from '../../platform/database';
 import { taipeiStart } from '../tickets/repository';
+import { keptRead } from '../../platform/readCache';
+
+/** Who works the desk is read from these (a role granted or taken away, a name or address changed). */
+const STAFF_TABLES = ['role_grant', 'account', 'person'];
 
 /** The desk's own reads: who works it, and the dashboard's counts. */
 export function createDeskRepository(db: Db) {
   return {
-    async agents(): Promise<{ accountId: number; name: string }[]> {
-      return db('role_grant as g')
-        .join('account as a', 'a.id', 'g.account_id')
-        .join('person as p', 'p.id', 'a.person_id')
-        .where('g.role', 'cs_agent')
-        .distinct('a.id as accountId', 'p.name')
-        .orderBy('a.id');
+    agents(): Promise<readonly { accountId: number; name: string }[]> {
+      return keptRead(db, 'pics.agents', STAFF_TABLES, () =>
+        db('role_grant as g').join('account as a', 'a.id', 'g.account_id').join('person as p', 'p.id', 'a.person_id').where('g.role', 'cs_agent').distinct('a.id as accountId', 'p.name').orderBy('a.id'),
+      );
     },
 
-    async supervisors(): Promise<{ accountId: number; name: string; email: string | null }[]> {
-      return db('role_grant as g')
-        .join('account as a', 'a.id', 'g.account_id')
-        .join('person as p', 'p.id', 'a.person_id')
-        .where('g.role', 'cs_supervisor')
-        .distinct('a.id as accountId', 'p.name', 'a.email')
-        .orderBy('a.id');
+    supervisors(): Promise<readonly { accountId: number; name: string; email: string | null }[]> {
+      return keptRead(db, 'pics.supervisors', STAFF_TABLES, () =>
+        db('role_grant as g')
+          .join('account as a', 'a.id', 'g.account_id')
+          .join('person as p', 'p.id', 'a.person_id')
+          .where('g.role', 'cs_supervisor')
+          .distinct('a.id as accountId', 'p.name', 'a.email')
+          .orderBy('a.id'),
+      );
     },
 
     /** Tickets filed per Taipei day and channel since `first` ('YYYY-MM-DD'). */

@@ -1,5 +1,6 @@
 import { insertReturningId, type Db } from '../../platform/database';
 import type { StoredFile } from '../../platform/uploads';
+import { keptRead } from '../../platform/readCache';
 import type { Channel, QueueFilter } from './schemas';
 
 export interface TicketRow {
@@ -312,8 +313,9 @@ export function createTicketRepository(db: Db) {
       return Boolean(await db('app_catalog').where({ code, active: true }).first('code'));
     },
 
-    async apps(): Promise<{ code: string; name: string }[]> {
-      return db('app_catalog').where({ active: true }).orderBy('sort_order').orderBy('code').select('code', 'name');
+    /** The active applications a ticket may name (kept until the catalog changes). */
+    apps(): Promise<readonly { code: string; name: string }[]> {
+      return keptRead(db, 'pics.apps', ['app_catalog'], () => db('app_catalog').where({ active: true }).orderBy('sort_order').orderBy('code').select('code', 'name'));
     },
 
     async personExists(id: number): Promise<boolean> {

@@ -1,5 +1,9 @@
 import type { Db } from '../database';
 import type { ContentKind } from './kinds';
+import { keptRead } from '../readCache';
+
+/** Every kind's entries are rows of this table. */
+const CONTENT_TABLES = ['content_item'];
 
 /** An entry as its kind's fields name them (camelCase), dates as 'YYYY-MM-DD' strings. */
 export type ContentRow = Record<string, unknown> & { id: number };
@@ -56,25 +60,38 @@ export function createContentRepository(db: Db) {
     return b;
   }
 
+  async function readPage(kind: ContentKind, f: ContentFilter & PageRequest, extra: string[]): Promise<ContentPage> {
+    const total = Number((await query(kind, f).count<{ n: number }[]>({ n: '*' }))[0]?.n ?? 0);
+    const pages = Math.max(1, Math.ceil(total / f.size));
+    const p = f.clamp ? Math.min(f.page, pages) : f.page;
+    const rows: ContentRow[] = await query(kind, f)
+      .select(columnsOf(kind, extra))
+      .orderBy(kind.orderBy)
+      .limit(f.size)
+      .offset((p - 1) * f.size);
+    return { rows, total, page: p, pages };
+  }
+
+  async function readRows(kind: ContentKind, f: ContentFilter & { limit?: number }, extra: string[]): Promise<ContentRow[]> {
+    const b = query(kind, f).select(columnsOf(kind, extra)).orderBy(kind.orderBy);
+    if (f.limit) b.limit(f.limit);
+    return b;
+  }
+
   return {
-    /** One page of entries in the kind's order; a page past the last gives the last. */
-    async page(kind: ContentKind, f: ContentFilter & PageRequest, extra: string[] = []): Promise<ContentPage> {
-      const total = Number((await query(kind, f).count<{ n: number }[]>({ n: '*' }))[0]?.n ?? 0);
-      const pages = Math.max(1, Math.ceil(total / f.size));
-      const p = f.clamp ? Math.min(f.page, pages) : f.page;
-      const rows: ContentRow[] = await query(kind, f)
-        .select(columnsOf(kind, extra))
-        .orderBy(kind.orderBy)
-        .limit(f.size)
-        .offset((p - 1) * f.size);
-      return { rows, total, page: p, pages };
+    /**
+     * One page of entries in the kind's order; a page past the last gives the last. Kept
+     * between requests until an entry changes, unless it is a search.
+     */
+    page(kind: ContentKind, f: ContentFilter & PageRequest, extra: string[] = []): Promise<ContentPage> {
+      if (f.q) return readPage(kind, f, extra);
+      return keptRead(db, `content.page:${kind.id}:${JSON.stringify([f.today, f.page, f.size, f.clamp, extra])}`, CONTENT_TABLES, () => readPage(kind, f, extra));
     },
 
-    /** The first `limit` entries (all when no limit) in the kind's order. */
-    async rows(kind: ContentKind, f: ContentFilter & { limit?: number }, extra: string[] = []): Promise<ContentRow[]> {
-      const b = query(kind, f).select(columnsOf(kind, extra)).orderBy(kind.orderBy);
-      if (f.limit) b.limit(f.limit);
-      return b;
+    /** The first `limit` entries (all when no limit) in the kind's order; kept like `page`. */
+    rows(kind: ContentKind, f: ContentFilter & { limit?: number }, extra: string[] = []): Promise<readonly ContentRow[]> {
+      if (f.q) return readRows(kind, f, extra);
+      return keptRead(db, `content.rows:${kind.id}:${JSON.stringify([f.today, f.limit, extra])}`, CONTENT_TABLES, () => readRows(kind, f, extra));
     },
 
     async find(kind: ContentKind, id: number, f: ContentFilter = {}, extra: string[] = []): Promise<ContentRow | undefined> {

@@ -64,7 +64,7 @@ export function createContentService(deps: { db: Db; audit: AuditService; clock:
     /** A page of the entries the public sees today (search in the kind's searchFields with `q`). */
     published: (kind: ContentKind, opts: PageRequest & { q?: string }): Promise<ContentPage> => repo.page(kind, { ...opts, today: today() }),
     /** The first `limit` published entries (all without a limit). */
-    latest: (kind: ContentKind, opts: { limit?: number; q?: string } = {}): Promise<ContentRow[]> => repo.rows(kind, { ...opts, today: today() }),
+    latest: (kind: ContentKind, opts: { limit?: number; q?: string } = {}): Promise<readonly ContentRow[]> => repo.rows(kind, { ...opts, today: today() }),
     /** A published entry, or a 404. */
     async publishedItem(kind: ContentKind, id: number | null): Promise<ContentRow> {
       const row = id === null ? undefined : await repo.find(kind, id, { today: today() });

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Config } from '../../config';
 import type { RoleGrant } from '../identity/sessionUser';
 import { createSessionCache, type SessionCache } from './sessionCache';
+import { createChangeFeed, type ChangeFeed } from '../changeFeed';
 
 const PgStore = connectPgSimple(session);
 
@@ -191,6 +192,8 @@ export function setUpSession(
     onRead?: (source: 'kept' | 'database') => void;
     /** Told when every kept session is dropped at once (the metrics' `ecpa_session_cache_cleared_total`). */
     onCacheCleared?: (reason: 'notice' | 'connection') => void;
+    /** The instance's change feed (one LISTEN connection for all it keeps); one of its own otherwise. */
+    feed?: ChangeFeed;
   } = {},
 ): { router: Router; close: () => Promise<void> } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
@@ -198,7 +201,8 @@ export function setUpSession(
   // the pool drops it and the next request connects again.
   pool.on('error', (err) => onPoolError?.(err));
   // What each instance keeps of the sessions it read, current to the last committed change.
-  const cache = createSessionCache(databaseUrl, { onError: onPoolError, onClearAll: opts.onCacheCleared });
+  const feed = opts.feed ?? createChangeFeed(databaseUrl, { onError: onPoolError });
+  const cache = createSessionCache(feed, { onClearAll: opts.onCacheCleared });
   const store = new PreparedPgStore({
     pool,
     tableName: 'session',
@@ -268,7 +272,7 @@ export function setUpSession(
     router,
     close: async () => {
       store.close();
-      await cache.close();
+      if (!opts.feed) await feed.close();
       await pool.end();
     },
   };

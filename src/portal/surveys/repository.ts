@@ -1,5 +1,9 @@
 import { insertReturningId, type Db } from '../../platform/database';
 import type { QuestionKind } from './schemas';
+import { keptRead } from '../../platform/readCache';
+
+/** What the 待辦事項 list is read from. */
+const QUESTIONNAIRE_TABLES = ['questionnaire', 'questionnaire_audience_agency', 'questionnaire_audience_role', 'questionnaire_response'];
 
 export type QuestionnaireStatus = 'draft' | 'published' | 'closed';
 
@@ -149,22 +153,25 @@ export function createQuestionnaireRepository(db: Db) {
 
     // --- 填答 ---
     /** Published questionnaires open on `today` that this account has not answered, with their audience. */
-    async openUnanswered(accountId: number, today: string) {
-      const rows = (await db('questionnaire as q')
-        .leftJoin('questionnaire_response as r', (j) => j.on('r.questionnaire_id', 'q.id').andOnVal('r.account_id', accountId))
-        .where('q.status', 'published')
-        .andWhere('q.open_from', '<=', today)
-        .andWhere('q.open_to', '>=', today)
-        .whereNull('r.account_id')
-        .orderBy('q.open_to')
-        .select(
-          'q.id',
-          'q.title',
-          'q.open_to as openTo',
-          db.raw('ARRAY(SELECT agency_id FROM questionnaire_audience_agency a WHERE a.questionnaire_id = q.id) AS "agencyIds"'),
-          db.raw('ARRAY(SELECT role FROM questionnaire_audience_role x WHERE x.questionnaire_id = q.id) AS roles'),
-        )) as { id: number; title: string; openTo: string; agencyIds: number[]; roles: string[] }[];
-      return rows;
+    /** The open questionnaires this account has not answered (kept until a questionnaire, its audience or an answer changes). */
+    openUnanswered(accountId: number, today: string): Promise<readonly { id: number; title: string; openTo: string; agencyIds: number[]; roles: string[] }[]> {
+      return keptRead(db, `surveys.open:${accountId}:${today}`, QUESTIONNAIRE_TABLES, async () => {
+        const rows = (await db('questionnaire as q')
+          .leftJoin('questionnaire_response as r', (j) => j.on('r.questionnaire_id', 'q.id').andOnVal('r.account_id', accountId))
+          .where('q.status', 'published')
+          .andWhere('q.open_from', '<=', today)
+          .andWhere('q.open_to', '>=', today)
+          .whereNull('r.account_id')
+          .orderBy('q.open_to')
+          .select(
+            'q.id',
+            'q.title',
+            'q.open_to as openTo',
+            db.raw('ARRAY(SELECT agency_id FROM questionnaire_audience_agency a WHERE a.questionnaire_id = q.id) AS "agencyIds"'),
+            db.raw('ARRAY(SELECT role FROM questionnaire_audience_role x WHERE x.questionnaire_id = q.id) AS roles'),
+          )) as { id: number; title: string; openTo: string; agencyIds: number[]; roles: string[] }[];
+        return rows;
+      });
     },
     async hasAnswered(id: number, accountId: number): Promise<boolean> {
       return Boolean(await db('questionnaire_response').where({ questionnaire_id: id, account_id: accountId }).first('account_id'));

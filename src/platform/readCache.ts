@@ -1,0 +1,110 @@
+import type { ChangeFeed } from './changeFeed';
+
+export interface ReadCache {
+  /**
+   * `load()`'s value, kept by this instance under `key` until a row of one of `tables`
+   * changes, on any instance or by any hand. The value is shared by every request that reads
+   * it: it is frozen when kept, and must be treated as read-only by callers.
+   */
+  read<T>(key: string, tables: readonly string[], load: () => Promise<T>): Promise<T>;
+}
+
+const MAX_ENTRIES = 50_000;
+
+interface Entry {
+  value: unknown;
+  tables: readonly string[];
+  versions: number[];
+}
+
+/** Freezes plain objects and arrays all the way down (a shared value mutated by one request would show in every other). */
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
+
+/**
+ * Reads kept by each instance between requests, each until one of the tables it came from
+ * changes. Every table a kept read depends on announces each statement that changes it on
+ * the channel `table_change` (the migration 20261211010000_table_change_notify); the
+ * instance counts a version per table. A kept read is used only if the versions it was read
+ * at are still current after the change feed's barrier (platform/changeFeed.ts), passed after
+ * the read was asked for: every change committed before then has been heard. So a write is
+ * seen by the next request on every instance, as without the cache.
+ *
+ * While the feed is down nothing is kept and every read goes to the database. A load that
+ * was under way while its table changed is kept at the versions taken before it began, so
+ * the next request reads again.
+ */
+export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (source: 'kept' | 'database') => void } = {}): ReadCache {
+  const entries = new Map<string, Entry>();
+  const versions = new Map<string, number>();
+  // Raised when the connection is lost: nothing read before it may be kept.
+  let generation = 0;
+
+  feed?.listen({
+    heard(channel, table) {
+      if (channel === 'table_change') versions.set(table, (versions.get(table) ?? 0) + 1);
+    },
+    lost() {
+      generation++;
+      entries.clear();
+    },
+  });
+
+  const current = (e: Entry) => e.tables.every((t, i) => (versions.get(t) ?? 0) === e.versions[i]);
+
+  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>): Promise<T> {
+    opts.onRead?.('database');
+    const gen = generation;
+    const at = tables.map((t) => versions.get(t) ?? 0);
+    const value = await fn();
+    if (feed?.live() && gen === generation) {
+      deepFreeze(value);
+      entries.delete(key);
+      if (entries.size >= MAX_ENTRIES) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      entries.set(key, { value, tables, versions: at });
+    }
+    return value;
+  }
+
+  return {
+    read<T>(key: string, tables: readonly string[], fn: () => Promise<T>): Promise<T> {
+      if (!feed?.live() || !entries.has(key)) return load(key, tables, fn);
+      return new Promise<T>((resolve, reject) => {
+        feed.whenHeard((heard) => {
+          const e = heard ? entries.get(key) : undefined;
+          if (e && current(e)) {
+            opts.onRead?.('kept');
+            return resolve(e.value as T);
+          }
+          load(key, tables, fn).then(resolve, reject);
+        });
+      });
+    },
+  };
+}
+
+/** The read cache of each database client (the whole app's `db`); a transaction has none. */
+const cacheOf = new WeakMap<object, ReadCache>();
+
+/** Makes `keptRead` on this database client use `cache`. */
+export function keepReadsFor(db: object, cache: ReadCache): void {
+  cacheOf.set(db, cache);
+}
+
+/**
+ * A repository's read that may be kept (see createReadCache): through the cache the app set
+ * for `db`, or straight to the database for a client without one, such as a transaction,
+ * whose reads must see its own writes.
+ */
+export function keptRead<T>(db: object, key: string, tables: readonly string[], load: () => Promise<T>): Promise<T> {
+  const cache = cacheOf.get(db);
+  return cache ? cache.read(key, tables, load) : load();
+}
