@@ -15,6 +15,7 @@
  *   BENCH_CONNECTIONS=50  BENCH_DURATION=5  BENCH_WARMUP=2   load shape (seconds)
  *   BENCH_PAGES=/my,/pics      only these pages (comma-separated paths as listed below)
  *   BENCH_MIXED=0              skip the mixed load
+ *   BENCH_MIXED_ONLY=1         only the mixed load (no page alone), e.g. for a profile of it
  *   BENCH_FLOOR=0              skip the `floor` target: the same bytes sent after the portal's
  *                              own session read (bench/server.ts), the least a signed-in page costs
  *   BENCH_PORTAL_ARGS='--max-semi-space-size=32'   Node options for the portal (not for BENCH_COMPARE's)
@@ -47,6 +48,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const MIXED = process.env.BENCH_MIXED !== '0';
+const MIXED_ONLY = process.env.BENCH_MIXED_ONLY === '1';
 const ONLY = (process.env.BENCH_PAGES ?? '').split(',').filter(Boolean);
 const FLOOR = process.env.BENCH_FLOOR !== '0';
 const PORTAL_ARGS = (process.env.BENCH_PORTAL_ARGS ?? '').split(' ').filter(Boolean);
@@ -264,7 +266,7 @@ async function main() {
 
     const rows: (Figures & { ratio?: string; page?: string })[] = [];
     const ratios: { path: string; ratioPct: number; portal: Figures; replay: Figures; floor: Figures | null; floorPct: number | null }[] = [];
-    for (const [i, p] of pages.entries()) {
+    for (const [i, p] of MIXED_ONLY ? [] : pages.entries()) {
       const same = await load(`same bytes ${p.path}`, replay.child.pid!, { url: `${replayBase}/${i}` });
       const real = await load(`portal ${p.path}`, portal.child.pid!, { url: `${base}${encodeURI(p.path)}`, headers: { cookie: cookies[p.who] } });
       const ratioPct = (real.requestsPerSec / same.requestsPerSec) * 100;

@@ -2,14 +2,18 @@ import type { ChangeFeed } from './changeFeed';
 
 export interface ReadCache {
   /**
-   * `load()`'s value, kept by this instance under `key` until a row of one of `tables`
-   * changes, on any instance or by any hand. The value is shared by every request that reads
-   * it: it is frozen when kept, and must be treated as read-only by callers.
+   * `load()`'s value, kept by this instance under `key` until what it was read from changes,
+   * on any instance or by any hand. Each of `tables` names a table (`'content_item'`: any
+   * change to it) or, for a table announced by a key column, the rows with one value of it
+   * (`'pics_ticket:42'`: the rows of person 42). The value is shared by every request that
+   * reads it: it is frozen when kept, and must be treated as read-only by callers.
    */
   read<T>(key: string, tables: readonly string[], load: () => Promise<T>): Promise<T>;
 }
 
 const MAX_ENTRIES = 50_000;
+/** Keys whose changes are counted one by one; beyond this, the counts start again (and everything kept is dropped). */
+const MAX_KEYS = 200_000;
 
 interface Entry {
   value: unknown;
@@ -29,8 +33,9 @@ function deepFreeze(value: unknown): void {
 /**
  * Reads kept by each instance between requests, each until one of the tables it came from
  * changes. Every table a kept read depends on announces each statement that changes it on
- * the channel `table_change` (the migration 20261211010000_table_change_notify); the
- * instance counts a version per table. A kept read is used only if the versions it was read
+ * the channel `table_change` (the migration 20261211010000_table_change_notify), the keyed
+ * ones with the key values of the rows it touched; the instance counts a version per table
+ * and per key. A kept read is used only if the versions it was read
  * at are still current after the change feed's barrier (platform/changeFeed.ts), passed after
  * the read was asked for: every change committed before then has been heard. So a write is
  * seen by the next request on every instance, as without the cache.
@@ -41,26 +46,52 @@ function deepFreeze(value: unknown): void {
  */
 export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (source: 'kept' | 'database') => void } = {}): ReadCache {
   const entries = new Map<string, Entry>();
-  const versions = new Map<string, number>();
+  // Per table: changes of any kind (`any`), changes of the whole table (`whole`); per `table:key`: changes of those rows.
+  const any = new Map<string, number>();
+  const whole = new Map<string, number>();
+  const keyed = new Map<string, number>();
   // Raised when the connection is lost: nothing read before it may be kept.
   let generation = 0;
 
+  const bump = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1);
+  const dropAll = () => {
+    generation++;
+    entries.clear();
+  };
+  /** The version of a table (any change) or of a table's rows with one key (their changes and the whole table's). */
+  const versionOf = (tag: string) => {
+    const colon = tag.indexOf(':');
+    if (colon < 0) return any.get(tag) ?? 0;
+    return (whole.get(tag.slice(0, colon)) ?? 0) + (keyed.get(tag) ?? 0);
+  };
+
   feed?.listen({
-    heard(channel, table) {
-      if (channel === 'table_change') versions.set(table, (versions.get(table) ?? 0) + 1);
+    heard(channel, payload) {
+      if (channel !== 'table_change') return;
+      const colon = payload.indexOf(':');
+      if (colon < 0) {
+        bump(any, payload);
+        bump(whole, payload);
+        return;
+      }
+      const table = payload.slice(0, colon);
+      bump(any, table);
+      if (keyed.size > MAX_KEYS) {
+        // Counts that start again could match a kept read's old ones: nothing kept survives.
+        keyed.clear();
+        dropAll();
+      }
+      for (const key of payload.slice(colon + 1).split(',')) bump(keyed, `${table}:${key}`);
     },
-    lost() {
-      generation++;
-      entries.clear();
-    },
+    lost: dropAll,
   });
 
-  const current = (e: Entry) => e.tables.every((t, i) => (versions.get(t) ?? 0) === e.versions[i]);
+  const current = (e: Entry) => e.tables.every((t, i) => versionOf(t) === e.versions[i]);
 
   async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>): Promise<T> {
     opts.onRead?.('database');
     const gen = generation;
-    const at = tables.map((t) => versions.get(t) ?? 0);
+    const at = tables.map(versionOf);
     const value = await fn();
     if (feed?.live() && gen === generation) {
       deepFreeze(value);

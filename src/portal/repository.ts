@@ -92,7 +92,7 @@ export function createPortalRepository(db: Db) {
       return trx('app_catalog').where({ code }).delete();
     },
     favorites(accountId: number): Promise<readonly string[]> {
-      return keptRead(db, `portal.favorites:${accountId}`, ['favorite_app'], async () => {
+      return keptRead(db, `portal.favorites:${accountId}`, [`favorite_app:${accountId}`], async () => {
         const rows = await db('favorite_app').where({ account_id: accountId }).orderBy('created_at').select('app_code');
         return rows.map((r: { app_code: string }) => r.app_code);
       });

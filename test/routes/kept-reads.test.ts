@@ -122,4 +122,56 @@ describe('reads kept between requests', () => {
     await keptRead(a.db, `t:${table}`, [table], load);
     expect(loads).toBe(4);
   });
+
+  it('a keyed table’s change drops only the reads of the rows it touched; a change to many drops them all', async () => {
+    await untilLive(a);
+    const [p, q] = [await makeAccount(a.db), await makeAccount(a.db)];
+    const loads = { p: 0, q: 0 };
+    const read = (who: 'p' | 'q', personId: number) => keptRead(a.db, `test.setting:${personId}`, [`message_setting:${personId}`], async () => ++loads[who]);
+    const both = async () => {
+      await read('p', p.personId);
+      await read('q', q.personId);
+    };
+    await both();
+    await both();
+    expect(loads).toEqual({ p: 1, q: 1 });
+    // Written through the other instance: the row trigger names q only.
+    await b.db('message_setting').insert({ person_id: q.personId, signature: '簽名' });
+    await both();
+    expect(loads).toEqual({ p: 1, q: 2 });
+    // More than 200 people in one statement is announced as the whole table.
+    await b.db.raw(`SELECT pg_notify('table_change', 'message_setting')`);
+    await both();
+    expect(loads).toEqual({ p: 2, q: 3 });
+  });
+
+  it('a message written by hand shows in the inbox on the very next page of another instance', async () => {
+    await untilLive(a);
+    const acct = await makeAccount(a.db);
+    await a.db('account').where({ id: acct.accountId }).update({ egov_opt_in: true });
+    const { agent } = await signIn(a.app, acct.login);
+    await agent.get('/my/messages');
+    await agent.get('/my/messages');
+    const subject = `保留讀取訊息${process.pid}`;
+    const [msg] = await b.db('message').insert({ sender_name: '人事處', sender_agency_name: '測試機關', subject, body: '內容' }).returning('id');
+    await b.db('message_recipient').insert({ person_id: acct.personId, message_id: msg.id });
+    expect((await agent.get('/my/messages')).text).toContain(subject);
+    await b.db('message_recipient').where({ person_id: acct.personId, message_id: msg.id }).update({ deleted_at: new Date() });
+    expect((await agent.get('/my/messages')).text).not.toContain(subject);
+  });
+
+  it('an agency’s area grant withdrawn on another instance is refused on the very next check', async () => {
+    await untilLive(a);
+    const [agency] = await a.db('agency').insert({ code: `KR${String(process.pid).padStart(8, '0').slice(-8)}`, name: '保留讀取測試機關', address: '臺北市', phone: '02-0000' }).returning('id');
+    try {
+      await b.db('agency_area_grant').insert({ agency_id: agency.id, area: 'cloud' });
+      expect(await a.services.identity.hasAreaGrant(agency.id, 'cloud')).toBe(true);
+      expect(await a.services.identity.hasAreaGrant(agency.id, 'cloud')).toBe(true);
+      await b.db('agency_area_grant').where({ agency_id: agency.id }).delete();
+      expect(await a.services.identity.hasAreaGrant(agency.id, 'cloud')).toBe(false);
+    } finally {
+      await a.db('agency_area_grant').where({ agency_id: agency.id }).delete();
+      await a.db('agency').where({ id: agency.id }).delete();
+    }
+  });
 });

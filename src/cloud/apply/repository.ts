@@ -2,6 +2,7 @@ import type { Db } from '../../platform/database';
 import type { ApplicationStatus, Search } from './schemas';
 import type { Answers, WizardState } from './wizard';
 import { parseDateInput } from '../../platform/dates';
+import { keptRead } from '../../platform/readCache';
 
 export interface CatalogService {
   id: number;
@@ -134,6 +135,61 @@ export type NewApplication = Omit<Application, 'id' | 'draftId' | 'agencyCode' |
 };
 
 export function createApplyRepository(db: Db) {
+  /** 進度查詢 / 申請審核管理, from the database. */
+  async function readSearch(f: Search, agencyId: number | null, page: number, pageSize = 20): Promise<{ rows: ApplicationRow[]; total: number; page: number; pages: number }> {
+    const q = db('cloud_application as a').join('agency as g', 'g.id', 'a.agency_id');
+    if (agencyId !== null) q.where('a.agency_id', agencyId);
+    if (f.agency) q.where((w) => w.whereILike('g.name', `%${escapeLike(f.agency)}%`).orWhereILike('g.code', `${escapeLike(f.agency)}%`));
+    if (f.number) q.whereILike('a.number', `${escapeLike(f.number)}%`);
+    const from = f.from ? parseDateInput(f.from) : null;
+    const to = f.to ? parseDateInput(f.to) : null;
+    if (from) q.where('a.submitted_at', '>=', db.raw("(?::date)::timestamp AT TIME ZONE 'Asia/Taipei'", [from]));
+    if (to) q.where('a.submitted_at', '<', db.raw("((?::date) + 1)::timestamp AT TIME ZONE 'Asia/Taipei'", [to]));
+    if (f.status.length) q.whereIn('a.status', f.status);
+    if (f.kind.length) q.whereIn('a.kind', f.kind);
+    const counted = (await q.clone().count({ count: '*' })) as Array<{ count: string | number }>;
+    const total = Number(counted[0]?.count ?? 0);
+    const pages = Math.max(1, Math.ceil(total / pageSize));
+    const p = Math.min(page, pages);
+    const rows = await q
+      .orderBy([{ column: 'a.submitted_at', order: 'desc' }, { column: 'a.id', order: 'desc' }])
+      .limit(pageSize)
+      .offset((p - 1) * pageSize)
+      .select(
+        'a.id',
+        'a.number',
+        'a.kind',
+        'g.name as agency_name',
+        'g.code as agency_code',
+        'a.contact_name',
+        'a.submitted_at',
+        'a.period_from',
+        'a.period_to',
+        'a.status',
+        db.raw(
+          "(SELECT string_agg(s.name, '、' ORDER BY s.sort_order, s.code) FROM cloud_application_service l JOIN cloud_service s ON s.id = l.service_id WHERE l.application_id = a.id) AS service_names",
+        ),
+      );
+    return {
+      rows: rows.map((r) => ({
+        id: r.id,
+        number: r.number,
+        kind: r.kind,
+        agencyName: r.agency_name,
+        agencyCode: r.agency_code,
+        contactName: r.contact_name,
+        serviceNames: r.service_names ?? '',
+        submittedAt: r.submitted_at,
+        periodFrom: ymd(r.period_from),
+        periodTo: ymd(r.period_to),
+        status: r.status,
+      })),
+      total,
+      page: p,
+      pages,
+    };
+  }
+
   return {
     async catalog(): Promise<CatalogService[]> {
       const rows = await db('cloud_service').where({ active: true }).orderBy([{ column: 'sort_order' }, { column: 'code' }]);
@@ -273,59 +329,15 @@ export function createApplyRepository(db: Db) {
         .update({ status: patch.status, review_note: patch.reviewNote || null, reviewed_by: patch.reviewedBy, reviewer_name: patch.reviewerName, reviewed_at: now });
     },
 
-    /** 進度查詢 / 申請審核管理: `agencyId` limits to one agency (null: every agency). */
-    async search(f: Search, agencyId: number | null, page: number, pageSize = 20): Promise<{ rows: ApplicationRow[]; total: number; page: number; pages: number }> {
-      const q = db('cloud_application as a').join('agency as g', 'g.id', 'a.agency_id');
-      if (agencyId !== null) q.where('a.agency_id', agencyId);
-      if (f.agency) q.where((w) => w.whereILike('g.name', `%${escapeLike(f.agency)}%`).orWhereILike('g.code', `${escapeLike(f.agency)}%`));
-      if (f.number) q.whereILike('a.number', `${escapeLike(f.number)}%`);
-      const from = f.from ? parseDateInput(f.from) : null;
-      const to = f.to ? parseDateInput(f.to) : null;
-      if (from) q.where('a.submitted_at', '>=', db.raw("(?::date)::timestamp AT TIME ZONE 'Asia/Taipei'", [from]));
-      if (to) q.where('a.submitted_at', '<', db.raw("((?::date) + 1)::timestamp AT TIME ZONE 'Asia/Taipei'", [to]));
-      if (f.status.length) q.whereIn('a.status', f.status);
-      if (f.kind.length) q.whereIn('a.kind', f.kind);
-      const counted = (await q.clone().count({ count: '*' })) as Array<{ count: string | number }>;
-      const total = Number(counted[0]?.count ?? 0);
-      const pages = Math.max(1, Math.ceil(total / pageSize));
-      const p = Math.min(page, pages);
-      const rows = await q
-        .orderBy([{ column: 'a.submitted_at', order: 'desc' }, { column: 'a.id', order: 'desc' }])
-        .limit(pageSize)
-        .offset((p - 1) * pageSize)
-        .select(
-          'a.id',
-          'a.number',
-          'a.kind',
-          'g.name as agency_name',
-          'g.code as agency_code',
-          'a.contact_name',
-          'a.submitted_at',
-          'a.period_from',
-          'a.period_to',
-          'a.status',
-          db.raw(
-            "(SELECT string_agg(s.name, '、' ORDER BY s.sort_order, s.code) FROM cloud_application_service l JOIN cloud_service s ON s.id = l.service_id WHERE l.application_id = a.id) AS service_names",
-          ),
-        );
-      return {
-        rows: rows.map((r) => ({
-          id: r.id,
-          number: r.number,
-          kind: r.kind,
-          agencyName: r.agency_name,
-          agencyCode: r.agency_code,
-          contactName: r.contact_name,
-          serviceNames: r.service_names ?? '',
-          submittedAt: r.submitted_at,
-          periodFrom: ymd(r.period_from),
-          periodTo: ymd(r.period_to),
-          status: r.status,
-        })),
-        total,
-        page: p,
-        pages,
-      };
+    /**
+     * 進度查詢 / 申請審核管理: `agencyId` limits to one agency (null: every agency). One agency's
+     * list without a search is kept until its applications (or an agency or service name) change.
+     */
+    search(f: Search, agencyId: number | null, page: number, pageSize = 20): Promise<{ rows: ApplicationRow[]; total: number; page: number; pages: number }> {
+      const read = () => readSearch(f, agencyId, page, pageSize);
+      if (agencyId === null || f.agency || f.number || f.from || f.to) return read();
+      const key = `cloud.search:${agencyId}:${JSON.stringify([f.status, f.kind, page, pageSize])}`;
+      return keptRead(db, key, [`cloud_application:${agencyId}`, 'cloud_application_service', 'cloud_service', 'agency'], read);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../../platform/database';
+import { keptRead } from '../../platform/readCache';
 
 export interface ConsentEvent {
   action: 'grant' | 'withdraw';
@@ -33,8 +34,11 @@ const DOCUMENT_COLUMNS = [
 export function createDocumentsRepository(db: Db) {
   return {
     // --- consent ---
-    consentEvents(personId: number, trx: Db = db): Promise<ConsentEvent[]> {
-      return trx('mydata_consent_event').where({ person_id: personId }).select('action', 'at').orderBy('id', 'desc');
+    /** Newest first; kept between requests until the person's events change (never in a transaction). */
+    consentEvents(personId: number, trx: Db = db): Promise<readonly ConsentEvent[]> {
+      return keptRead(trx, `mydata.consent:${personId}`, [`mydata_consent_event:${personId}`], () =>
+        trx('mydata_consent_event').where({ person_id: personId }).select('action', 'at').orderBy('id', 'desc'),
+      );
     },
     async addConsentEvent(trx: Db, personId: number, action: 'grant' | 'withdraw', accountId: number, at: Date) {
       await trx('mydata_consent_event').insert({ person_id: personId, action, account_id: accountId || null, at });

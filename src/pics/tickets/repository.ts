@@ -143,6 +143,54 @@ export function createTicketRepository(db: Db) {
       .select([...TICKET_COLUMNS, db.raw("to_char(t.due_on, 'YYYY-MM-DD') as \"dueOn\"")]);
   }
 
+  /** 掛號查詢 of one person, newest first, from the database. */
+  async function readOwn(personId: number, f: { receiptNo: string | null; from: string | null; to: string | null }, page: number): Promise<Page<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>> {
+    const base = db('pics_ticket').where({ person_id: personId });
+    if (f.receiptNo) base.where('receipt_no', f.receiptNo);
+    if (f.from) base.where('created_at', '>=', taipeiStart(f.from));
+    if (f.to) base.where('created_at', '<', new Date(taipeiStart(f.to).getTime() + 86_400_000));
+    // One round trip: the count (an index-only scan from the person) beside the page of rows.
+    const pageRows = base
+      .clone()
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(PAGE_SIZE)
+      .offset((page - 1) * PAGE_SIZE)
+      .select('id', 'receipt_no as receiptNo', 'subject', 'created_at as createdAt', 'status');
+    // A plain read: sent as a prepared statement (platform/database.ts).
+    const result = (await db
+      .from(base.clone().count<{ total: number }[]>({ total: 'id' }).as('c'))
+      .joinRaw('LEFT JOIN LATERAL (?) AS p ON true', [db.raw('?', [pageRows])])
+      .select('c.total', 'p.*')) as ({ total: number } & Partial<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>)[];
+    const total = Number(result[0]?.total ?? 0);
+    const rows = result.filter((r) => r.id !== undefined && r.id !== null) as { id: number; receiptNo: string; subject: string; createdAt: Date; status: string }[];
+    return paged(rows, total, page);
+  }
+
+  /** The desk's queue with its filters, from the database. */
+  async function readQueue(f: QueueFilter, me: number, now: Date, page: number): Promise<Page<TicketRow>> {
+    const q = ticketQuery();
+    if (f.app) q.where('t.app_code', f.app);
+    if (f.status) q.where('t.status', f.status);
+    if (f.channel) q.where('t.channel', f.channel);
+    if (f.assignee === 'me') q.where('t.assignee_account_id', me);
+    else if (f.assignee === 'none') q.whereNull('t.assignee_account_id');
+    else if (f.assignee) q.where('t.assignee_account_id', Number(f.assignee));
+    if (f.age) q.where('t.created_at', '<=', new Date(now.getTime() - Number(f.age) * 86_400_000));
+    const countQ = q.clone().clearSelect().clearOrder().count<{ count: string }[]>('t.id as count');
+    const count = (await countQ)[0]?.count ?? 0;
+    const rows = await q
+      .orderBy([
+        { column: 't.due_on', order: 'asc' },
+        { column: 't.id', order: 'asc' },
+      ])
+      .limit(PAGE_SIZE)
+      .offset((page - 1) * PAGE_SIZE);
+    return paged(rows, Number(count), page);
+  }
+
   return {
     async insertTicket(trx: Db, t: NewTicket): Promise<number> {
       return insertReturningId(trx, 'pics_ticket', {
@@ -238,52 +286,21 @@ export function createTicketRepository(db: Db) {
       return r ? { ...r, eventId: r.eventId === null ? null : Number(r.eventId) } : undefined;
     },
 
-    /** 掛號查詢 of one person: newest first. */
-    async searchOwn(personId: number, f: { receiptNo: string | null; from: string | null; to: string | null }, page: number): Promise<Page<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>> {
-      const base = db('pics_ticket').where({ person_id: personId });
-      if (f.receiptNo) base.where('receipt_no', f.receiptNo);
-      if (f.from) base.where('created_at', '>=', taipeiStart(f.from));
-      if (f.to) base.where('created_at', '<', new Date(taipeiStart(f.to).getTime() + 86_400_000));
-      // One round trip: the count (an index-only scan from the person) beside the page of rows.
-      const pageRows = base
-        .clone()
-        .orderBy([
-          { column: 'created_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .select('id', 'receipt_no as receiptNo', 'subject', 'created_at as createdAt', 'status');
-      // A plain read: sent as a prepared statement (platform/database.ts).
-      const result = (await db
-        .from(base.clone().count<{ total: number }[]>({ total: 'id' }).as('c'))
-        .joinRaw('LEFT JOIN LATERAL (?) AS p ON true', [db.raw('?', [pageRows])])
-        .select('c.total', 'p.*')) as ({ total: number } & Partial<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>)[];
-      const total = Number(result[0]?.total ?? 0);
-      const rows = result.filter((r) => r.id !== undefined && r.id !== null) as { id: number; receiptNo: string; subject: string; createdAt: Date; status: string }[];
-      return paged(rows, total, page);
+    /** 掛號查詢 of one person: newest first. The list without a search is kept until one of the person's tickets changes. */
+    searchOwn(personId: number, f: { receiptNo: string | null; from: string | null; to: string | null }, page: number): Promise<Page<{ id: number; receiptNo: string; subject: string; createdAt: Date; status: string }>> {
+      const read = () => readOwn(personId, f, page);
+      return f.receiptNo || f.from || f.to ? read() : keptRead(db, `pics.own:${personId}:${page}`, [`pics_ticket:${personId}`], read);
     },
 
-    /** The desk's queue with its filters. */
-    async queue(f: QueueFilter, me: number, now: Date, page: number): Promise<Page<TicketRow>> {
-      const q = ticketQuery();
-      if (f.app) q.where('t.app_code', f.app);
-      if (f.status) q.where('t.status', f.status);
-      if (f.channel) q.where('t.channel', f.channel);
-      if (f.assignee === 'me') q.where('t.assignee_account_id', me);
-      else if (f.assignee === 'none') q.whereNull('t.assignee_account_id');
-      else if (f.assignee) q.where('t.assignee_account_id', Number(f.assignee));
-      if (f.age) q.where('t.created_at', '<=', new Date(now.getTime() - Number(f.age) * 86_400_000));
-      const countQ = q.clone().clearSelect().clearOrder().count<{ count: string }[]>('t.id as count');
-      const count = (await countQ)[0]?.count ?? 0;
-      const rows = await q
-        .orderBy([
-          { column: 't.due_on', order: 'asc' },
-          { column: 't.id', order: 'asc' },
-        ])
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE);
-      return paged(rows, Number(count), page);
+    /**
+     * The desk's queue with its filters. Kept until a ticket, or a name, agency or application it
+     * shows, changes; not with an age filter (the answer moves with the clock).
+     */
+    queue(f: QueueFilter, me: number, now: Date, page: number): Promise<Page<TicketRow>> {
+      const read = () => readQueue(f, me, now, page);
+      if (f.age) return read();
+      const key = `pics.queue:${JSON.stringify([f.app, f.status, f.channel, f.assignee, f.assignee === 'me' ? me : null, page])}`;
+      return keptRead(db, key, ['pics_ticket', 'person', 'agency', 'app_catalog', 'account'], read);
     },
 
     async overdue(today: string): Promise<TicketRow[]> {

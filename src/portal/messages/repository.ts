@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { insertReturningId, type Db } from '../../platform/database';
 import { camelCased } from '../../platform/rows';
+import { keptRead } from '../../platform/readCache';
 
 /** A person of the personnel directory, as 通訊錄 and the compose page show them. */
 export interface DirectoryPerson {
@@ -87,6 +88,53 @@ function filtered(q: Knex.QueryBuilder, f: InboxFilter) {
 }
 
 export function createMessagesRepository(db: Db) {
+  /** One's own groups with their member counts, from the database. */
+  async function readGroups(owner: number): Promise<Group[]> {
+    const rows = await db('message_group as g')
+      .leftJoin('message_group_member as m', 'm.group_id', 'g.id')
+      .where('g.owner_person_id', owner)
+      .groupBy('g.id')
+      .orderBy('g.name')
+      .select('g.id', 'g.owner_person_id', 'g.name', db.raw('count(m.person_id)::int as members'));
+    return rows.map((r: Record<string, unknown>) => camelCased<Group>(r));
+  }
+
+  /** The 簽名檔 and digest setting, from the database. */
+  async function readSetting(personId: number): Promise<{ signature: string; mailDigest: boolean }> {
+    const row = await db('message_setting').where({ person_id: personId }).first('signature', 'mail_digest');
+    return { signature: row?.signature ?? '', mailDigest: Boolean(row?.mail_digest) };
+  }
+
+  /** The unread count, from the database (see unreadCount). */
+  async function readUnread(personId: number, cap: number): Promise<number> {
+    // The same count as unreadBadgeSql below.
+    const unread = db('message_recipient').where({ person_id: personId }).whereNull('read_at').whereNull('deleted_at').select(db.raw('1')).limit(cap);
+    const rows = (await db.from(unread.as('u')).select(db.raw('count(*)::int as n'))) as { n: number }[];
+    return rows[0]?.n ?? 0;
+  }
+
+  /** A page of the inbox, from the database. */
+  async function readInbox(personId: number, f: InboxFilter, limit: number, offset: number): Promise<{ total: number; rows: InboxRow[] }> {
+    const base = () =>
+      filtered(db('message_recipient as r').join('message as m', 'm.id', 'r.message_id').where('r.person_id', personId).whereNull('r.deleted_at'), f);
+    const totalRow = (await base().count({ n: '*' }).first()) as { n: string | number };
+    const rows = await base()
+      .select(
+        'm.id',
+        'm.kind',
+        'm.sender_name',
+        'm.sender_agency_name',
+        'm.subject',
+        'm.created_at',
+        'r.read_at',
+        db.raw('(SELECT count(*)::int FROM message_attachment x WHERE x.message_id = m.id) AS attachments'),
+      )
+      .orderBy('r.message_id', 'desc')
+      .limit(limit)
+      .offset(offset);
+    return { total: Number(totalRow.n), rows: rows.map((r: Record<string, unknown>) => ({ ...camelCased<InboxRow>(r), id: Number(r.id) })) };
+  }
+
   return {
     // --- 人員名錄 ---
     /** People in service whose name, title or unit contains `q`; `agencyId` narrows to one agency. */
@@ -134,14 +182,9 @@ export function createMessagesRepository(db: Db) {
     },
 
     // --- 群組設定 ---
-    async groups(owner: number): Promise<Group[]> {
-      const rows = await db('message_group as g')
-        .leftJoin('message_group_member as m', 'm.group_id', 'g.id')
-        .where('g.owner_person_id', owner)
-        .groupBy('g.id')
-        .orderBy('g.name')
-        .select('g.id', 'g.owner_person_id', 'g.name', db.raw('count(m.person_id)::int as members'));
-      return rows.map((r: Record<string, unknown>) => camelCased<Group>(r));
+    /** One's own groups with their member counts (kept until the groups or any membership changes). */
+    groups(owner: number): Promise<readonly Group[]> {
+      return keptRead(db, `messages.groups:${owner}`, [`message_group:${owner}`, 'message_group_member'], () => readGroups(owner));
     },
     async group(id: number): Promise<Group | undefined> {
       const row = await db('message_group as g')
@@ -197,9 +240,9 @@ export function createMessagesRepository(db: Db) {
     },
 
     // --- 簽名檔設定 / 通知 ---
-    async setting(personId: number): Promise<{ signature: string; mailDigest: boolean }> {
-      const row = await db('message_setting').where({ person_id: personId }).first('signature', 'mail_digest');
-      return { signature: row?.signature ?? '', mailDigest: Boolean(row?.mail_digest) };
+    /** The 簽名檔 and digest setting (kept until it changes). */
+    setting(personId: number): Promise<{ signature: string; mailDigest: boolean }> {
+      return keptRead(db, `messages.setting:${personId}`, [`message_setting:${personId}`], () => readSetting(personId));
     },
     async saveSignature(personId: number, signature: string): Promise<void> {
       await db('message_setting').insert({ person_id: personId, signature }).onConflict('person_id').merge(['signature']);
@@ -281,33 +324,17 @@ export function createMessagesRepository(db: Db) {
     /**
      * The header's badge: one count on the unread index, as a prepared statement, that stops
      * at `cap` (the badge shows 99+), so a person with 10,000 unread costs what one with 100 does.
+     * Kept until the person's message rows change.
      */
-    async unreadCount(personId: number, cap: number): Promise<number> {
-      // The same count as unreadBadgeSql below.
-      const unread = db('message_recipient').where({ person_id: personId }).whereNull('read_at').whereNull('deleted_at').select(db.raw('1')).limit(cap);
-      const rows = (await db.from(unread.as('u')).select(db.raw('count(*)::int as n'))) as { n: number }[];
-      return rows[0]?.n ?? 0;
+    unreadCount(personId: number, cap: number): Promise<number> {
+      return keptRead(db, `messages.unread:${personId}:${cap}`, [`message_recipient:${personId}`], () => readUnread(personId, cap));
     },
 
-    async inbox(personId: number, f: InboxFilter, limit: number, offset: number): Promise<{ total: number; rows: InboxRow[] }> {
-      const base = () =>
-        filtered(db('message_recipient as r').join('message as m', 'm.id', 'r.message_id').where('r.person_id', personId).whereNull('r.deleted_at'), f);
-      const totalRow = (await base().count({ n: '*' }).first()) as { n: string | number };
-      const rows = await base()
-        .select(
-          'm.id',
-          'm.kind',
-          'm.sender_name',
-          'm.sender_agency_name',
-          'm.subject',
-          'm.created_at',
-          'r.read_at',
-          db.raw('(SELECT count(*)::int FROM message_attachment x WHERE x.message_id = m.id) AS attachments'),
-        )
-        .orderBy('r.message_id', 'desc')
-        .limit(limit)
-        .offset(offset);
-      return { total: Number(totalRow.n), rows: rows.map((r: Record<string, unknown>) => ({ ...camelCased<InboxRow>(r), id: Number(r.id) })) };
+    /** A page of the inbox. Without a search it is kept until the person's message rows, or messages or attachments, change. */
+    inbox(personId: number, f: InboxFilter, limit: number, offset: number): Promise<{ total: number; rows: InboxRow[] }> {
+      const read = () => readInbox(personId, f, limit, offset);
+      if (f.sender || f.subject || f.from || f.to) return read();
+      return keptRead(db, `messages.inbox:${personId}:${limit}:${offset}`, [`message_recipient:${personId}`, 'message', 'message_attachment'], read);
     },
     async sent(personId: number, f: InboxFilter, limit: number, offset: number): Promise<{ total: number; rows: (InboxRow & { recipientsText: string })[] }> {
       const base = () => filtered(db('message as m').where('m.sender_person_id', personId).whereNull('m.sender_deleted_at'), f);

@@ -2,8 +2,8 @@ import { insertReturningId, type Db } from '../../platform/database';
 import type { QuestionKind } from './schemas';
 import { keptRead } from '../../platform/readCache';
 
-/** What the 待辦事項 list is read from. */
-const QUESTIONNAIRE_TABLES = ['questionnaire', 'questionnaire_audience_agency', 'questionnaire_audience_role', 'questionnaire_response'];
+/** What the 待辦事項 list is read from, with the account's own answers (`questionnaire_response:<account>`). */
+const QUESTIONNAIRES = ['questionnaire', 'questionnaire_audience_agency', 'questionnaire_audience_role'];
 
 export type QuestionnaireStatus = 'draft' | 'published' | 'closed';
 
@@ -155,7 +155,7 @@ export function createQuestionnaireRepository(db: Db) {
     /** Published questionnaires open on `today` that this account has not answered, with their audience. */
     /** The open questionnaires this account has not answered (kept until a questionnaire, its audience or an answer changes). */
     openUnanswered(accountId: number, today: string): Promise<readonly { id: number; title: string; openTo: string; agencyIds: number[]; roles: string[] }[]> {
-      return keptRead(db, `surveys.open:${accountId}:${today}`, QUESTIONNAIRE_TABLES, async () => {
+      return keptRead(db, `surveys.open:${accountId}:${today}`, [...QUESTIONNAIRES, `questionnaire_response:${accountId}`], async () => {
         const rows = (await db('questionnaire as q')
           .leftJoin('questionnaire_response as r', (j) => j.on('r.questionnaire_id', 'q.id').andOnVal('r.account_id', accountId))
           .where('q.status', 'published')
