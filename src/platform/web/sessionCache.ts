@@ -88,8 +88,9 @@ export function createSessionCache(
 
   feed.listen({
     heard(channel, payload) {
-      epochCount++;
+      // Only this channel names what a kept session was read from.
       if (channel !== 'session_cache') return;
+      epochCount++;
       if (payload === '*' || payload === 'p*') return clearAll('notice');
       const kind = payload.slice(0, 2);
       const rest = payload.slice(2);
