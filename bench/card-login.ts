@@ -114,6 +114,7 @@ async function main() {
     );
     fs.mkdirSync(path.join(here, 'results'), { recursive: true });
     fs.writeFileSync(path.join(here, 'results', `card-login-${Date.now()}.json`), JSON.stringify(figures, null, 2));
+    await services.lifecycle.close();
   } finally {
     await db.destroy();
     await embedded?.stop();

@@ -1,4 +1,4 @@
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Passport } from 'passport';
@@ -12,6 +12,7 @@ import { text } from '../platform/validation';
 import { PgRateLimitStore } from '../platform/web/rateLimitStore';
 import { ACTIVATION_TOO_MANY, type VerifiedCard } from './cardLogin';
 import type { SessionUser } from '../platform/identity/sessionUser';
+import { under, type GatedRouter } from '../platform/web/under';
 
 const signedSchema = z.object({
   // Browsers send a textarea's or hidden field's line breaks as CRLF; the card signed LF.
@@ -30,7 +31,7 @@ const CARD_LABEL: Record<string, string> = { moica: '自然人憑證', gca: '機
 /** Challenges a session may have open at once (several tabs, a retry). */
 const MAX_SESSION_CHALLENGES = 5;
 
-export function cardRoutes(services: AuthRouteDeps, config: Config, passport: InstanceType<typeof Passport>, limits: { challengeLimiter: RequestHandler }): Router {
+export function cardRoutes(services: AuthRouteDeps, config: Config, passport: InstanceType<typeof Passport>, limits: { challengeLimiter: RequestHandler }): GatedRouter {
   const { cardLogin } = services;
   const router = express.Router();
 
@@ -166,7 +167,7 @@ export function cardRoutes(services: AuthRouteDeps, config: Config, passport: In
     }
   });
 
-  return router;
+  return under({ prefixes: ['/login', '/my/cards'] }, router);
 }
 
 declare module 'express-session' {

@@ -1,4 +1,4 @@
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type RequestHandler } from 'express';
 import type { Passport } from 'passport';
 import type { AuthRouteDeps } from './deps';
 import { ctxOf } from '../platform/identity/context';
@@ -9,8 +9,9 @@ import { requireRole, requireUser, safeReturnTo } from '../platform/identity/gua
 import { changePasswordSchema, forgotSchema, loginSchema, profileSchema, resetLookupSchema } from './schemas';
 import { ASSISTED_RESET_NO_ACCOUNT, PROFILE_FIRST_MESSAGE } from './service';
 import { resetScope, type SessionUser } from '../platform/identity/sessionUser';
+import { under, type GatedRouter } from '../platform/web/under';
 
-export function authRoutes(services: AuthRouteDeps, passport: InstanceType<typeof Passport>, limits: { loginLimiter: RequestHandler; resetLimiter: RequestHandler }): Router {
+export function authRoutes(services: AuthRouteDeps, passport: InstanceType<typeof Passport>, limits: { loginLimiter: RequestHandler; resetLimiter: RequestHandler }): GatedRouter {
   const { auth, audit } = services;
   const router = express.Router();
 
@@ -154,5 +155,5 @@ export function authRoutes(services: AuthRouteDeps, passport: InstanceType<typeo
     });
   }
 
-  return router;
+  return under({ prefixes: ['/login', '/logout', '/forgot-password', '/my/profile', '/my/password', '/my/password-reset'] }, router);
 }

@@ -1,4 +1,3 @@
-import type { Router } from 'express';
 import type { Config } from '../config';
 import type { CloudDeps } from './deps';
 import type { CloudRouteDeps } from './routeDeps';
@@ -6,6 +5,7 @@ import type { ScheduledJob } from '../platform/scheduler';
 import { routerOf } from '../platform/web/routers';
 import { applyJobs, applyRoutes, createApplyServices } from './apply';
 import { createSiteServices, siteJobs, siteRoutes } from './site';
+import { under, type GatedRouter } from '../platform/web/under';
 
 export { startCloudWebService } from './site';
 
@@ -17,8 +17,8 @@ export function createCloudServices(core: CloudDeps) {
   return { apply: createApplyServices(core), site: createSiteServices(core) };
 }
 
-export function cloudRoutes(services: CloudRouteDeps, config: Config): Router {
-  return routerOf(applyRoutes(services, config), siteRoutes(services, config));
+export function cloudRoutes(services: CloudRouteDeps, config: Config): GatedRouter {
+  return under({ prefixes: ['/cloud'] }, routerOf(applyRoutes(services, config), siteRoutes(services, config)));
 }
 
 export function cloudJobs(services: CloudRouteDeps): ScheduledJob[] {

@@ -1,4 +1,3 @@
-import type { Router } from 'express';
 import type { Config } from '../config';
 import type { JobsDeps } from './deps';
 import type { ScheduledJob } from '../platform/scheduler';
@@ -29,6 +28,7 @@ import { createImportsRouter } from './imports/routes';
 import { createPublishingRepository } from './publishing/repository';
 import { createPublishingService } from './publishing/service';
 import { createPublishingRouter } from './publishing/routes';
+import { under, type GatedRouter } from '../platform/web/under';
 
 /**
  * 事求人機關徵才系統, one folder per journey: search (查詢職缺資料, a vacancy's page, 求職SOP),
@@ -61,9 +61,9 @@ export function createJobsServices(core: JobsDeps) {
 export type JobsServices = ReturnType<typeof createJobsServices>;
 
 /** The area's routes; app.ts mounts them at the root, so paths are written in full. */
-export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: Config): Router {
+export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: Config): GatedRouter {
   const { jobs } = services;
-  return routerOf(
+  const router = routerOf(
     createSearchRouter(services, jobs.search),
     createNewsletterRouter(config, jobs.newsletter),
     createOpenDataRouter(services, config, jobs.openData),
@@ -73,6 +73,7 @@ export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: 
     createImportsRouter(services, jobs.imports),
     createPublishingRouter(services, jobs.publishing),
   );
+  return under({ prefixes: ['/jobs'] }, router);
 }
 
 /** Scheduled work: the e-newsletter's daily digest of new vacancies. */

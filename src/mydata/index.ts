@@ -1,9 +1,9 @@
-import type { Router } from 'express';
 import type { Config } from '../config';
 import type { MydataDeps } from './deps';
 import type { ScheduledJob } from '../platform/scheduler';
 import { createMydataService, type MydataService } from './service';
 import { createMydataRouter } from './routes';
+import { under, type GatedRouter } from '../platform/web/under';
 
 /**
  * The area's services, built once from the core services. `resumePdf(personId, { extraText })`
@@ -14,9 +14,9 @@ export function createMydataServices(core: MydataDeps) {
 }
 
 /** The area's routes; app.ts mounts them at the root, so paths are written in full. */
-export function mydataRoutes(services: MydataDeps & { mydata: MydataService }, config: Config): Router {
+export function mydataRoutes(services: MydataDeps & { mydata: MydataService }, config: Config): GatedRouter {
   void config;
-  return createMydataRouter(services);
+  return under({ prefixes: ['/mydata'] }, createMydataRouter(services));
 }
 
 /** Scheduled work (daily mails, reminders); runs once per period across instances. */

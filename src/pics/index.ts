@@ -8,6 +8,7 @@ import { deskJobs, deskRoutes } from './desk';
 import { webhrRoutes } from './webhr/routes';
 import { chatJobs, chatRoutes } from './chat';
 import { assistantRoutes } from './assistant';
+import { under, type GatedRouter } from '../platform/web/under';
 
 export { createPicsServices, type PicsServices } from './services';
 
@@ -18,7 +19,7 @@ const STYLES = ['/public/css/pics.css'];
  * 檔案下載, 內容管理), tickets/ (線上掛號, 掛號查詢), desk/ (客服工作台), calendar/ (辦公日曆),
  * chat/ (文字客服), webhr/ (the WebHR API), assistant/ (智慧客服).
  */
-export function picsRoutes(services: PicsRouteDeps, config: Config): Router {
+export function picsRoutes(services: PicsRouteDeps, config: Config): GatedRouter {
   void config;
   const r = Router();
   r.use('/pics', async (_req, res, next) => {
@@ -32,7 +33,7 @@ export function picsRoutes(services: PicsRouteDeps, config: Config): Router {
   r.use(webhrRoutes(services));
   r.use(chatRoutes(services));
   r.use(assistantRoutes(services));
-  return r;
+  return under({ prefixes: ['/pics', '/api/pics'] }, r);
 }
 
 export function picsJobs(services: PicsRouteDeps): ScheduledJob[] {

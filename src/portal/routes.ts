@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express from 'express';
 import type { PortalService } from './service';
 import type { Config } from '../config';
 import { ctxOf } from '../platform/identity/context';
@@ -11,8 +11,9 @@ import { BRIDGE_VERSION, bridgePackages, builtBridgePackages } from './bridgePac
 import { agencySearchSchema } from './schemas';
 import { surveyRoutes } from './surveys/routes';
 import type { SurveyServices } from './surveys';
+import { under, type GatedRouter } from '../platform/web/under';
 
-export function portalRoutes(services: { portal: PortalService; surveys: SurveyServices }, config: Pick<Config, 'bridgeOrigin' | 'publicOrigin'>): Router {
+export function portalRoutes(services: { portal: PortalService; surveys: SurveyServices }, config: Pick<Config, 'bridgeOrigin' | 'publicOrigin'>): GatedRouter {
   const { portal, surveys } = services;
   const router = express.Router();
 
@@ -109,5 +110,11 @@ export function portalRoutes(services: { portal: PortalService; surveys: SurveyS
   // --- 主題投票, 待辦事項 and 問卷 (src/portal/surveys) ---
   router.use(surveyRoutes(surveys));
 
-  return router;
+  return under(
+    {
+      pages: ['/', '/my'],
+      prefixes: ['/sitemap', '/accessibility', '/privacy', '/open-data', '/help', '/announcements', '/agencies', '/agency', '/my/apps', '/my/job', '/my/todo', '/my/questionnaires', '/polls'],
+    },
+    router,
+  );
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import knex from 'knex';
+import { createDb } from '../../src/platform/database';
 import { inject } from 'vitest';
 import { buildApp, lastAudit, makeAccount, signIn } from '../support/app';
 import { WEBHR_DEMO_KEY } from '../../seeds/pics';
@@ -92,7 +92,7 @@ describe('WebHR channel: POST /api/pics/tickets', () => {
 describe('receipt numbers under concurrency', () => {
   it('200 concurrent filings get 200 numbers with no duplicate and no gap', async () => {
     // A pool of its own so the filings really run side by side.
-    const db = knex({ client: 'pg', connection: inject('databaseUrl'), pool: { min: 0, max: 30 } });
+    const db = createDb(inject('databaseUrl'), 30);
     const { createServices } = await import('../../src/services');
     const { createLogger } = await import('../../src/platform/logger');
     const services = createServices(db, t.config, createLogger('silent'));

@@ -52,6 +52,7 @@ export function createSessionCache(
   } = {},
 ): SessionCache {
   const entries = new Map<string, CachedSession>();
+  const keys = new Map<string, string>();
   const byAccount = new Map<number, Set<string>>();
   const byPerson = new Map<number, Set<string>>();
   // Raised by every notification, a lost connection and a drop: a read begun before is not kept.
@@ -107,7 +108,16 @@ export function createSessionCache(
   });
 
   return {
-    keyOf: (sid) => createHash('sha256').update(sid, 'utf8').digest('hex'),
+    keyOf(sid) {
+      // Hashed once per session id seen recently, not on every request.
+      let key = keys.get(sid);
+      if (key === undefined) {
+        if (keys.size >= MAX_ENTRIES) keys.clear();
+        key = createHash('sha256').update(sid, 'utf8').digest('hex');
+        keys.set(sid, key);
+      }
+      return key;
+    },
     get(key, fn) {
       if (!feed.live() || !entries.has(key)) return fn(undefined);
       feed.whenHeard((heard) => {

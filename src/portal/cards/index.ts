@@ -1,8 +1,8 @@
-import type { Router } from 'express';
 import type { ScheduledJob } from '../../platform/scheduler';
 import type { CardsDeps } from './deps';
 import { createCardsService, type CardsService } from './service';
 import { cardsRouter } from './routes';
+import { under, type GatedRouter } from '../../platform/web/under';
 
 /** 電子賀卡 of 我的專區, built on 網頁訊息. */
 export function createCardsServices(deps: CardsDeps): CardsService {
@@ -10,8 +10,8 @@ export function createCardsServices(deps: CardsDeps): CardsService {
 }
 
 /** The pages under /my/ecards (the card form, 預約寄送, and 人事人員's 生日賀卡 setting). */
-export function cardsRoutes(services: Pick<CardsDeps, 'audit' | 'uploads'> & { cards: CardsService }): Router {
-  return cardsRouter(services);
+export function cardsRoutes(services: Pick<CardsDeps, 'audit' | 'uploads'> & { cards: CardsService }): GatedRouter {
+  return under({ prefixes: ['/my/ecards'] }, cardsRouter(services));
 }
 
 /**

@@ -9,6 +9,7 @@ import { requireCheck, requirePerson } from '../../platform/identity/guards';
 import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { withSignature } from './service';
 import { BODY_MAX, GROUP_MAX, RECIPIENTS_MAX, SIGNATURE_LINES, SIGNATURE_MAX, SUBJECT_MAX } from './schemas';
+import { under } from '../../platform/web/under';
 
 const LIMITS = { subject: SUBJECT_MAX, body: BODY_MAX, recipients: RECIPIENTS_MAX, signature: SIGNATURE_MAX, signatureLines: SIGNATURE_LINES, group: GROUP_MAX };
 
@@ -26,8 +27,10 @@ const queryText = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : '')
 export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & { messages: MessagesService }): Router {
   const { messages: svc, uploads, audit } = deps;
   const router = express.Router();
+  // The pages of this area, all under /my (see the end).
+  const pages = express.Router();
 
-  // The header's 網頁訊息 badge: one indexed count, taken only when a page is rendered.
+  // The header's 網頁訊息 badge on every page: one indexed count, taken only when a page is rendered.
   router.use((req, res, next) => {
     const user = req.user;
     if (!user || user.kind !== 'person') return next();
@@ -51,8 +54,8 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
   });
 
   const person = requirePerson(audit, '機關憑證無網頁訊息，請以個人帳號或自然人憑證登入。');
-  router.use(['/my/messages', '/my/contacts', '/my/groups', '/my/signature'], person);
-  router.use(['/my/messages', '/my/contacts', '/my/groups', '/my/signature'], (req, res, next) => {
+  pages.use(['/my/messages', '/my/contacts', '/my/groups', '/my/signature'], person);
+  pages.use(['/my/messages', '/my/contacts', '/my/groups', '/my/signature'], (req, res, next) => {
     res.locals.limits = LIMITS;
     res.locals.stylesheets = ['/public/css/messages.css'];
     res.locals.isHr = svc.isHr(req.user);
@@ -73,15 +76,15 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
       res.status(400).render('portal/messages/list', { title, box, result: null, values: raw, errors: err.errors, searched: true });
     }
   };
-  router.get('/my/messages', listPage('inbox'));
-  router.get('/my/messages/sent', listPage('sent'));
+  pages.get('/my/messages', listPage('inbox'));
+  pages.get('/my/messages/sent', listPage('sent'));
 
   // --- 撰寫 / 回覆 / 轉寄 ---
   const composeLocals = async (req: Request, extra: Awaited<ReturnType<MessagesService['replyValues']>>['extra'] = []) => {
     const choices = await svc.composeChoices(req.user!, queryText(req.query.dq));
     return { title: '撰寫網頁訊息', ...choices, extra, hint: UPLOAD_POLICIES.messageAttachments };
   };
-  router.get('/my/messages/new', async (req, res) => {
+  pages.get('/my/messages/new', async (req, res) => {
     let values: Record<string, string> = {};
     let extra: Awaited<ReturnType<MessagesService['replyValues']>>['extra'] = [];
     const replyOf = idParam(req.query.reply);
@@ -94,7 +97,7 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
     if (typeof req.query.to === 'string' && /^\d{1,9}$/.test(req.query.to)) values.to = req.query.to;
     res.render('portal/messages/compose', { ...(await composeLocals(req, extra)), values });
   });
-  router.post('/my/messages/new', uploads.receive(['files'], UPLOAD_POLICIES.messageAttachments, { textFields: RECIPIENTS_MAX + 60 }), async (req, res) => {
+  pages.post('/my/messages/new', uploads.receive(['files'], UPLOAD_POLICIES.messageAttachments, { textFields: RECIPIENTS_MAX + 60 }), async (req, res) => {
     const locals = await composeLocals(req);
     if (req.uploadError) {
       return res.status(400).render('portal/messages/compose', { ...locals, values: keepValues(req.body), errors: { files: req.uploadError } });
@@ -115,10 +118,10 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
   // --- 人事人員：機關公告訊息 ---
   const noticeLocals = async (req: Request) => ({ title: '發送機關通知', ...(await svc.noticeChoices(req.user!)) });
   const requireHr = requireCheck((u, ctx) => svc.assertHr(u, ctx));
-  router.get('/my/messages/notice', requireHr, async (req, res) => {
+  pages.get('/my/messages/notice', requireHr, async (req, res) => {
     res.render('portal/messages/notice', { ...(await noticeLocals(req)), values: { scope: 'all' } });
   });
-  router.post('/my/messages/notice', requireHr, async (req, res) => {
+  pages.post('/my/messages/notice', requireHr, async (req, res) => {
     await submitForm(req, res, 'portal/messages/notice', await noticeLocals(req), async () => {
       const r = await svc.sendNotice(req.user!, req.body, ctxOf(req));
       flash(req, 'success', `機關通知已送出，共 ${r.delivered.toLocaleString('zh-TW')} 位收件人。`);
@@ -127,11 +130,11 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
   });
 
   // --- 通知設定 ---
-  router.get('/my/messages/settings', async (req, res) => {
+  pages.get('/my/messages/settings', async (req, res) => {
     const s = await svc.setting(req.user!);
     res.render('portal/messages/settings', { title: '網頁訊息通知設定', values: { mailDigest: s.mailDigest ? 'on' : '' } });
   });
-  router.post('/my/messages/settings', async (req, res) => {
+  pages.post('/my/messages/settings', async (req, res) => {
     await submitForm(req, res, 'portal/messages/settings', { title: '網頁訊息通知設定' }, async () => {
       const on = await svc.saveDigest(req.user!, req.body);
       flash(req, 'success', on ? '已設定：有新訊息時以電子郵件通知（每小時至多一封）。' : '已取消新訊息電子郵件通知。');
@@ -140,7 +143,7 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
   });
 
   // --- 閱讀 / 刪除 ---
-  router.post('/my/messages/delete', async (req, res) => {
+  pages.post('/my/messages/delete', async (req, res) => {
     try {
       const n = await svc.removeMany(req.user!, req.body, ctxOf(req));
       flash(req, 'success', `已刪除 ${n} 則訊息。`);
@@ -150,35 +153,35 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
     }
     res.redirect(303, '/my/messages');
   });
-  router.get('/my/messages/attachments/:id', async (req, res) => {
+  pages.get('/my/messages/attachments/:id', async (req, res) => {
     const a = await svc.attachment(req.user!, id404(req.params.id, '查無此附件'), ctxOf(req));
     uploads.send(res, a, { inline: false });
   });
-  router.get('/my/messages/sent/:id', async (req, res) => {
+  pages.get('/my/messages/sent/:id', async (req, res) => {
     const { message, attachments } = await svc.sentOne(req.user!, id404(req.params.id), ctxOf(req));
     res.render('portal/messages/message', { title: message.subject, box: 'sent', message, attachments });
   });
-  router.post('/my/messages/sent/:id/delete', async (req, res) => {
+  pages.post('/my/messages/sent/:id/delete', async (req, res) => {
     await svc.removeSent(req.user!, id404(req.params.id), ctxOf(req));
     flash(req, 'success', '已刪除寄件備份。');
     res.redirect(303, '/my/messages/sent');
   });
-  router.get('/my/messages/:id', async (req, res) => {
+  pages.get('/my/messages/:id', async (req, res) => {
     const { message, attachments } = await svc.read(req.user!, id404(req.params.id), ctxOf(req));
     res.render('portal/messages/message', { title: message.subject, box: 'inbox', message, attachments });
   });
-  router.post('/my/messages/:id/delete', async (req, res) => {
+  pages.post('/my/messages/:id/delete', async (req, res) => {
     await svc.remove(req.user!, id404(req.params.id), ctxOf(req));
     flash(req, 'success', '訊息已刪除。');
     res.redirect(303, '/my/messages');
   });
 
   // --- 簽名檔設定 ---
-  router.get('/my/signature', async (req, res) => {
+  pages.get('/my/signature', async (req, res) => {
     const s = await svc.setting(req.user!);
     res.render('portal/messages/signature', { title: '簽名檔設定', values: { signature: s.signature }, preview: s.signature ? withSignature('（訊息內容）', s.signature) : null });
   });
-  router.post('/my/signature', async (req, res) => {
+  pages.post('/my/signature', async (req, res) => {
     const locals = { title: '簽名檔設定', preview: null };
     await submitForm(req, res, 'portal/messages/signature', locals, async () => {
       if (req.body?.action === 'preview') {
@@ -194,7 +197,7 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
   });
 
   // --- 通訊錄 ---
-  router.get('/my/contacts', async (req, res) => {
+  pages.get('/my/contacts', async (req, res) => {
     const values = { q: queryText(req.query.q), dq: queryText(req.query.dq) };
     try {
       const [contacts, found] = await Promise.all([svc.contacts(req.user!, values.q), svc.searchDirectory(req.user!, values.dq)]);
@@ -204,7 +207,7 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
       res.status(400).render('portal/messages/contacts', { title: '通訊錄', contacts: [], found: [], values, errors: err.errors });
     }
   });
-  router.post('/my/contacts', async (req, res) => {
+  pages.post('/my/contacts', async (req, res) => {
     const locals = { title: '通訊錄', contacts: await svc.contacts(req.user!, ''), found: [] };
     await submitForm(req, res, 'portal/messages/contacts', locals, async () => {
       const name = await svc.addContact(req.user!, req.body, ctxOf(req));
@@ -212,28 +215,28 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
       res.redirect(303, '/my/contacts');
     });
   });
-  router.post('/my/contacts/:personId/delete', async (req, res) => {
+  pages.post('/my/contacts/:personId/delete', async (req, res) => {
     await svc.removeContact(req.user!, id404(req.params.personId, '查無此聯絡人'), ctxOf(req));
     flash(req, 'success', '已自通訊錄移除。');
     res.redirect(303, '/my/contacts');
   });
 
   // --- 群組設定 ---
-  router.get('/my/groups', async (req, res) => {
+  pages.get('/my/groups', async (req, res) => {
     res.render('portal/messages/groups', { title: '群組設定', groups: await svc.groups(req.user!) });
   });
-  router.post('/my/groups', async (req, res) => {
+  pages.post('/my/groups', async (req, res) => {
     await submitForm(req, res, 'portal/messages/groups', { title: '群組設定', groups: await svc.groups(req.user!) }, async () => {
       const id = await svc.createGroup(req.user!, req.body, ctxOf(req));
       flash(req, 'success', '群組已建立，請勾選要加入的聯絡人。');
       res.redirect(303, `/my/groups/${id}`);
     });
   });
-  router.get('/my/groups/:id', async (req, res) => {
+  pages.get('/my/groups/:id', async (req, res) => {
     const view = await svc.group(req.user!, id404(req.params.id, '查無此群組'), ctxOf(req));
     res.render('portal/messages/group', { title: `群組設定：${view.group.name}`, ...view });
   });
-  router.post('/my/groups/:id/members', async (req, res) => {
+  pages.post('/my/groups/:id/members', async (req, res) => {
     const id = id404(req.params.id, '查無此群組');
     const view = await svc.group(req.user!, id, ctxOf(req));
     await submitForm(req, res, 'portal/messages/group', { title: `群組設定：${view.group.name}`, ...view }, async () => {
@@ -242,17 +245,18 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
       res.redirect(303, `/my/groups/${id}`);
     });
   });
-  router.post('/my/groups/:id/members/:personId/delete', async (req, res) => {
+  pages.post('/my/groups/:id/members/:personId/delete', async (req, res) => {
     const id = id404(req.params.id, '查無此群組');
     await svc.removeMember(req.user!, id, id404(req.params.personId, '查無此成員'), ctxOf(req));
     flash(req, 'success', '已自群組移除。');
     res.redirect(303, `/my/groups/${id}`);
   });
-  router.post('/my/groups/:id/delete', async (req, res) => {
+  pages.post('/my/groups/:id/delete', async (req, res) => {
     await svc.deleteGroup(req.user!, id404(req.params.id, '查無此群組'), ctxOf(req));
     flash(req, 'success', '群組已刪除。');
     res.redirect(303, '/my/groups');
   });
 
+  router.use(under({ prefixes: ['/my/messages', '/my/signature', '/my/contacts', '/my/groups'] }, pages));
   return router;
 }
