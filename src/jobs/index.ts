@@ -60,7 +60,7 @@ export function createJobsServices(core: JobsDeps) {
 
 export type JobsServices = ReturnType<typeof createJobsServices>;
 
-/** The area's routes; app.ts mounts them at the root, so paths are written in full. */
+/** The area's routes, written with full paths and run only for the area's own (platform/web/under.ts). */
 export function jobsRoutes(services: JobsDeps & { jobs: JobsServices }, config: Config): GatedRouter {
   const { jobs } = services;
   const router = routerOf(

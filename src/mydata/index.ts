@@ -13,7 +13,7 @@ export function createMydataServices(core: MydataDeps) {
   return createMydataService(core);
 }
 
-/** The area's routes; app.ts mounts them at the root, so paths are written in full. */
+/** The area's routes, written with full paths and run only for the area's own (platform/web/under.ts). */
 export function mydataRoutes(services: MydataDeps & { mydata: MydataService }, config: Config): GatedRouter {
   void config;
   return under({ prefixes: ['/mydata'] }, createMydataRouter(services));

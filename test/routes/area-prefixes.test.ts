@@ -53,6 +53,10 @@ describe('areas mounted by path prefix', () => {
     expect((await request(t.app).get('/ANNOUNCEMENTS')).status).toBe(200);
     expect((await request(t.app).get('/announcements/')).status).toBe(200);
     expect((await request(t.app).get('/Jobs')).status).toBe(200);
+    // A page of its own (not a prefix) with a trailing slash: the sign-in it asks for, not a 404.
+    const my = await request(t.app).get('/my/');
+    expect(my.status).toBe(302);
+    expect(my.headers.location).toMatch(/^\/login/);
   });
 
   it('a path only sharing the start of a prefix is not the area’s (/jobsx is no /jobs page)', async () => {

@@ -12,14 +12,16 @@ export type GatedRouter = ((req: Request, res: Response, next: NextFunction) => 
 /**
  * Runs `router` only for its area's paths: one of `pages`, or a prefix itself or below it after
  * a `/`. Every other request passes it with one check instead of trying each of its routes in
- * turn. Paths compare without case, as Express's routes do. The router's routes keep their full
- * paths (nothing is stripped from the URL).
+ * turn. Paths compare without case and without a trailing slash, as Express's routes do. The
+ * router's routes keep their full paths (nothing is stripped from the URL).
  */
 export function under(paths: AreaPaths, router: Router): GatedRouter {
   const exact = new Set([...paths.prefixes, ...(paths.pages ?? [])].map((p) => p.toLowerCase()));
   const below = paths.prefixes.map((p) => `${p.toLowerCase()}/`);
   const gate = (req: Request, res: Response, next: NextFunction) => {
-    const path = req.path.toLowerCase();
+    let path = req.path.toLowerCase();
+    // `/my/` is `/my`, as Express's routes take it.
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     if (exact.has(path) || below.some((p) => path.startsWith(p))) return router(req, res, next);
     next();
   };
