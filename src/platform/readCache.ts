@@ -40,7 +40,8 @@ function deepFreeze(value: unknown): void {
  * the read was asked for: every change committed before then has been heard. So a write is
  * seen by the next request on every instance, as without the cache.
  *
- * While the feed is down nothing is kept and every read goes to the database. A load that
+ * While the feed is down nothing is kept and every read goes to the database; a read begun
+ * while it was down is not kept either, even if it is back when the read ends. A load that
  * was under way while its table changed is kept at the versions taken before it began, so
  * the next request reads again.
  */
@@ -90,10 +91,12 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
 
   async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>): Promise<T> {
     opts.onRead?.('database');
+    // Kept only if the feed was heard all along: a change made while it was down is never announced.
+    const heardAllAlong = feed?.live() ?? false;
     const gen = generation;
     const at = tables.map(versionOf);
     const value = await fn();
-    if (feed?.live() && gen === generation) {
+    if (heardAllAlong && feed?.live() && gen === generation) {
       deepFreeze(value);
       entries.delete(key);
       if (entries.size >= MAX_ENTRIES) {

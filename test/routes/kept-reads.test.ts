@@ -117,6 +117,17 @@ describe('reads kept between requests', () => {
     await keptRead(a.db, `t:${table}`, [table], load);
     await keptRead(a.db, `t:${table}`, [table], load);
     expect(loads).toBe(3);
+    // A read begun while the feed was down is not kept, even when the feed is back as it ends:
+    // a change made meanwhile was never announced.
+    const late = quiet();
+    let lateLoads = 0;
+    await keptRead(a.db, `t:${late}`, [late], async () => {
+      await untilLive(a);
+      return ++lateLoads;
+    });
+    await keptRead(a.db, `t:${late}`, [late], async () => ++lateLoads);
+    await keptRead(a.db, `t:${late}`, [late], async () => ++lateLoads);
+    expect(lateLoads).toBe(2);
     await untilLive(a);
     await keptRead(a.db, `t:${table}`, [table], load);
     await keptRead(a.db, `t:${table}`, [table], load);
