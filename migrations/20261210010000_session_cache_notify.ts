@@ -29,6 +29,22 @@ export async function up(knex: Knex): Promise<void> {
   await notifier('session_cache_account', `'a:' || OLD.id`);
   await knex.raw('CREATE TRIGGER session_cache AFTER UPDATE OF roles_version OR DELETE ON account FOR EACH ROW EXECUTE FUNCTION session_cache_account()');
 
+  await createBadgeTriggers(knex);
+
+  await notifier('session_cache_all', `'*'`);
+  for (const table of TABLES) {
+    await knex.raw(`CREATE TRIGGER session_cache_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION session_cache_all()`);
+  }
+}
+
+const TABLES = ['session', 'account', 'message_recipient'];
+
+/**
+ * The badge's notifications (`p:` / `p*`), one per statement on message_recipient. Migration
+ * 20261211010000 replaces them with that table's `table_change` notifications, and puts them
+ * back when it is undone.
+ */
+export async function createBadgeTriggers(knex: Knex): Promise<void> {
   // One notification per statement: a notice to a whole agency inserts thousands of rows.
   await knex.raw(`
     CREATE FUNCTION session_cache_badges() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -57,14 +73,7 @@ export async function up(knex: Knex): Promise<void> {
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION session_cache_badges()`);
   await knex.raw(`CREATE TRIGGER session_cache_delete AFTER DELETE ON message_recipient
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION session_cache_badges()`);
-
-  await notifier('session_cache_all', `'*'`);
-  for (const table of TABLES) {
-    await knex.raw(`CREATE TRIGGER session_cache_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION session_cache_all()`);
-  }
 }
-
-const TABLES = ['session', 'account', 'message_recipient'];
 
 export async function down(knex: Knex): Promise<void> {
   for (const table of TABLES) await knex.raw(`DROP TRIGGER session_cache_truncate ON ${table}`);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { createBadgeTriggers } from './20261210010000_session_cache_notify';
 
 /**
  * The tables whose reads each instance may keep between requests (platform/readCache.ts)
@@ -10,6 +11,10 @@ import type { Knex } from 'knex';
  *   table listed in KEYED_TABLES); `<table>` alone when one statement touched more than 200.
  *
  * PostgreSQL sends a transaction's identical notifications once, at commit.
+ *
+ * The session cache takes the 網頁訊息 badge's changes from `message_recipient`'s
+ * notifications here, so the badge triggers of 20261210010000 (the same person list on the
+ * channel `session_cache`) are removed: one statement announces its people once.
  */
 export const WHOLE_TABLES = [
   'agency',
@@ -84,6 +89,8 @@ export async function up(knex: Knex): Promise<void> {
   for (const table of [...WHOLE_TABLES, ...Object.keys(KEYED_TABLES)]) {
     await knex.raw(`CREATE TRIGGER table_change_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION table_change_notify()`);
   }
+  for (const op of ['insert', 'update', 'delete']) await knex.raw(`DROP TRIGGER session_cache_${op} ON message_recipient`);
+  await knex.raw('DROP FUNCTION session_cache_badges()');
 }
 
 export async function down(knex: Knex): Promise<void> {
@@ -94,4 +101,5 @@ export async function down(knex: Knex): Promise<void> {
   for (const table of [...WHOLE_TABLES, ...Object.keys(KEYED_TABLES)]) await knex.raw(`DROP TRIGGER table_change_truncate ON ${table}`);
   await knex.raw('DROP FUNCTION table_change_keyed()');
   await knex.raw('DROP FUNCTION table_change_notify()');
+  await createBadgeTriggers(knex);
 }

@@ -29,6 +29,8 @@ export interface SessionCache {
 }
 
 const MAX_ENTRIES = 20_000;
+/** The table of the 網頁訊息 badge's rows, announced on `table_change` by person (migration 20261211010000). */
+const BADGE_TABLE = 'message_recipient';
 
 /**
  * Each instance keeps the sessions it has read, so that a page does not read its session from
@@ -36,7 +38,8 @@ const MAX_ENTRIES = 20_000;
  *
  * - the rows it came from announce every change (`session_cache`, see the migration
  *   20261210010000_session_cache_notify): a session saved or removed on any instance, an
- *   account's roles, the badge's message rows. Each drops what it concerns;
+ *   account's roles; the badge's message rows on `table_change` (20261211010000), by person.
+ *   Each drops what it concerns;
  * - before a kept session is used, the change feed's barrier (platform/changeFeed.ts) is
  *   passed: every change committed before the request (a sign-out on another instance, a role
  *   taken away, a message read) has dropped its entry by then;
@@ -55,7 +58,7 @@ export function createSessionCache(
   const keys = new Map<string, string>();
   const byAccount = new Map<number, Set<string>>();
   const byPerson = new Map<number, Set<string>>();
-  // Raised by every notification, a lost connection and a drop: a read begun before is not kept.
+  // Raised by every notification about sessions or badges, a lost connection and a drop: a read begun before is not kept.
   let epochCount = 0;
 
   const index = (map: Map<number, Set<string>>, id: number | null, key: string, add: boolean) => {
@@ -82,6 +85,10 @@ export function createSessionCache(
     byPerson.clear();
   };
 
+  /** Drops the sessions of these ids (a comma-separated list) in `map`. */
+  const removeAll = (map: Map<number, Set<string>>, ids: string) => {
+    for (const id of ids.split(',').map(Number)) for (const key of [...(map.get(id) ?? [])]) remove(key);
+  };
   const clearAll = (reason: 'notice' | 'connection') => {
     clear();
     opts.onClearAll?.(reason);
@@ -89,17 +96,22 @@ export function createSessionCache(
 
   feed.listen({
     heard(channel, payload) {
-      // Only this channel names what a kept session was read from.
+      // The badge's rows: message_recipient's own notifications, by person (the whole table
+      // when one statement touched more than 200 people).
+      if (channel === 'table_change') {
+        if (payload !== BADGE_TABLE && !payload.startsWith(`${BADGE_TABLE}:`)) return;
+        epochCount++;
+        if (payload === BADGE_TABLE) return clearAll('notice');
+        return removeAll(byPerson, payload.slice(BADGE_TABLE.length + 1));
+      }
       if (channel !== 'session_cache') return;
       epochCount++;
-      if (payload === '*' || payload === 'p*') return clearAll('notice');
+      if (payload === '*') return clearAll('notice');
       const kind = payload.slice(0, 2);
       const rest = payload.slice(2);
       if (kind === 's:') return remove(rest);
-      const ids = rest.split(',').map(Number);
-      const map = kind === 'a:' ? byAccount : kind === 'p:' ? byPerson : null;
-      if (!map) return clearAll('notice');
-      for (const id of ids) for (const key of [...(map.get(id) ?? [])]) remove(key);
+      if (kind !== 'a:') return clearAll('notice');
+      removeAll(byAccount, rest);
     },
     lost() {
       epochCount++;
