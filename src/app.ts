@@ -1,6 +1,5 @@
 import path from 'node:path';
-import express, { type Express } from 'express';
-import ejs from 'ejs';
+import express, { type Express, type RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { rateLimit } from 'express-rate-limit';
@@ -11,6 +10,7 @@ import { databaseAnswers, projectRoot } from './platform/database';
 import { rocLong, rocShort, rocDateTime } from './platform/dates';
 import { DomainError } from './platform/errors';
 import { setUpWebSecurity } from './platform/web/setUpWebSecurity';
+import { createViewEngine } from './platform/web/viewEngine';
 import { setUpRequestLog } from './platform/web/setUpRequestLog';
 import { type EtagFn, withoutPageEtags } from './platform/web/etag';
 import { metricsEndpoint } from './platform/metrics';
@@ -19,6 +19,8 @@ import { setUpSession } from './platform/web/setUpSession';
 import { setUpCsrf } from './platform/web/setUpCsrf';
 import { PgRateLimitStore } from './platform/web/rateLimitStore';
 import { formBody } from './platform/web/formBody';
+import { chain } from './platform/web/routers';
+import { areas as areasInTurn } from './platform/web/under';
 import { rejectNul } from './platform/web/rejectNul';
 import { answerScriptedUploads, showStoredAnswers } from './platform/web/scriptedUpload';
 import { enforceAccountCompletion, userFromSession } from './platform/identity/guards';
@@ -50,16 +52,15 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   const app = express() as Express & { close: () => Promise<void>; drain: Drain };
   // Requests in flight, and whether the process is shutting down (src/server.ts).
   app.drain = createDrain();
-  app.use(app.drain.track);
   app.set('trust proxy', config.trustProxy === 'true' ? true : config.trustProxy === 'false' ? false : config.trustProxy);
   const viewsDir = path.join(projectRoot, 'views');
   app.set('views', viewsDir);
-  // Views include each other by absolute path from this root: EJS then resolves an include
-  // without looking for the file on disk first (a stat per include per render otherwise).
+  // Templates are compiled once (but in development, where they are edited), each include's
+  // path is resolved once, and a page's locals are shared with its includes rather than copied
+  // (src/platform/web/viewEngine.ts). Production leaves out EJS's line tracking.
   const viewCache = config.env !== 'development';
-  app.engine('ejs', (file: string, data: object, done: (err: Error | null, html?: string) => void) => {
-    ejs.renderFile(file, data, { root: viewsDir, views: [viewsDir], cache: viewCache }, (err, html) => done(err, html));
-  });
+  const views = createViewEngine({ root: viewsDir, cache: viewCache, debug: config.env !== 'production' });
+  app.engine('ejs', views.express);
   app.set('view engine', 'ejs');
   app.set('view cache', viewCache);
   app.disable('x-powered-by');
@@ -77,8 +78,9 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.locals.formatBytes = formatBytes;
   app.locals.bridgeOrigin = config.bridgeOrigin;
 
-  // One access-log line and one histogram observation per request, with its request id.
-  app.use(setUpRequestLog(logger, services.metrics));
+  // Requests in flight; then one access-log line and one histogram observation per request,
+  // with its request id. (`chain`: steps every request takes, as one layer of the router.)
+  app.use(chain(app.drain.track, setUpRequestLog(logger, services.metrics)));
 
   // Health checks and metrics answer before sessions and CSRF.
   app.get('/metrics', metricsEndpoint(services.metrics, config.metricsAllow));
@@ -95,10 +97,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use('/public', express.static(path.join(projectRoot, 'public'), { maxAge: config.production ? '7d' : 0, index: false }));
 
   // Room for a 20 000-character announcement in Chinese (9 bytes a character once percent-encoded).
-  app.use(formBody({ limit: '256kb', parameterLimit: 200 }));
-  app.use(express.json({ limit: '100kb' }));
-  app.use(rejectNul);
-  app.use(answerScriptedUploads);
+  app.use(chain(formBody({ limit: '256kb', parameterLimit: 200 }), express.json({ limit: '100kb' }), rejectNul, answerScriptedUploads));
 
   // The header's unread count comes with the session read (one round trip per page, not two).
   const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'), {
@@ -123,19 +122,13 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   // Passport (req.logIn, req.logOut, its strategies) where people sign in and out; every other
   // request only takes the user from its session, without Passport's per-request strategy objects.
   app.use(['/login', '/logout'], passport.initialize());
-  app.use(userFromSession);
   // Pages of a signed-in user are never kept by the browser or a shared cache.
-  app.use((req, res, next) => {
+  const noStoreWhenSignedIn: RequestHandler = (req, res, next) => {
     if (req.user) res.setHeader('Cache-Control', 'no-store');
     next();
-  });
-  // A page answered to a file form's scripted post, shown at `?r=<id>` (platform/web/scriptedUpload.ts).
-  app.use(showStoredAnswers);
-
+  };
   const csrf = setUpCsrf(config);
-  app.use(csrf.provideToken);
-
-  app.use((req, res, next) => {
+  const pageLocals: RequestHandler = (req, res, next) => {
     res.locals.user = req.user;
     res.locals.path = req.path;
     // Messages for the next page are taken when a page is rendered, so that a stray
@@ -152,17 +145,20 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     res.locals.values = {};
     res.locals.errors = {};
     next();
-  });
+  };
   // Machine APIs under /api authenticate each request with a credential header, never
   // with the session cookie, so cross-site forgery does not apply to them.
   // The session's user is taken off those requests, so a cookie can never authorize them.
-  app.use((req, res, next) => {
+  const protectForms: RequestHandler = (req, res, next) => {
     if (!req.path.startsWith('/api/')) return csrf.protect(req, res, next);
     req.user = undefined;
     res.locals.user = undefined;
     next();
-  });
-  app.use(enforceAccountCompletion);
+  };
+  // The user from the session; a page answered to a file form's scripted post, shown at `?r=<id>`
+  // (platform/web/scriptedUpload.ts); the CSRF token, then the check; a new account completes
+  // its profile before anything else.
+  app.use(chain(userFromSession, noStoreWhenSignedIn, showStoredAnswers, csrf.provideToken, pageLocals, protectForms, enforceAccountCompletion));
 
   const limiter = (prefix: string, limit: number, opts: Partial<Parameters<typeof rateLimit>[0]> = {}) =>
     rateLimit({
@@ -193,16 +189,21 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   const areas = services.routes;
   // First, so every signed-in page (any area's, and error pages) shows the unread count.
   app.use(messagesRoutes(areas.messages));
-  app.use(authRoutes(areas.auth, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }));
-  app.use(cardRoutes(areas.auth, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }));
-  app.use(portalRoutes(areas.portal, config));
   app.use('/admin', adminRoutes(areas.admin));
-  app.use(verificationRoutes(areas.verification));
-  app.use(picsRoutes(areas.pics, config));
-  app.use(cloudRoutes(areas.cloud, config));
-  app.use(jobsRoutes(areas.jobs, config));
-  app.use(mydataRoutes(areas.mydata, config));
-  app.use(cardsRoutes(areas.cards));
+  // The other areas, each under its own paths (none under /admin).
+  app.use(
+    areasInTurn(
+      authRoutes(areas.auth, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }),
+      cardRoutes(areas.auth, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }),
+      portalRoutes(areas.portal, config),
+      verificationRoutes(areas.verification),
+      picsRoutes(areas.pics, config),
+      cloudRoutes(areas.cloud, config),
+      jobsRoutes(areas.jobs, config),
+      mydataRoutes(areas.mydata, config),
+      cardsRoutes(areas.cards),
+    ),
+  );
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -1,8 +1,33 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 
 /** One router that tries each of `routers` in turn: an area's pages made of its parts. */
 export function routerOf(...routers: Router[]): Router {
   const r = Router();
   for (const part of routers) r.use(part);
   return r;
+}
+
+/**
+ * One middleware that runs `handlers` in turn, as Express would run them one after the other
+ * (an error, thrown, passed to `next` or rejected by a handler's promise, skips the rest and
+ * goes on as Express's error), but as one layer of the app's router: every request passes the
+ * app's shared steps, and each layer of Express's router costs its own matching and dispatch.
+ */
+export function chain(...handlers: RequestHandler[]): RequestHandler {
+  return (req, res, done) => {
+    let i = 0;
+    const next = (err?: unknown): void => {
+      // `next('route')` outside a route means no more than `next()`, as in Express's router.
+      if (err !== undefined && err !== null && err !== false && err !== 'route') return done(err);
+      const handler = handlers[i++];
+      if (!handler) return done();
+      try {
+        const result: unknown = handler(req, res, next);
+        if (result instanceof Promise) result.catch((e: unknown) => done(e ?? new Error('Rejected promise')));
+      } catch (e) {
+        done(e);
+      }
+    };
+    next();
+  };
 }

@@ -1,4 +1,5 @@
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { chain } from './routers';
 
 /** Which paths an area answers: each of `pages` alone, and everything at or below each of `prefixes`. */
 export interface AreaPaths {
@@ -26,4 +27,12 @@ export function under(paths: AreaPaths, router: Router): GatedRouter {
     next();
   };
   return Object.assign(gate, { stack: router.stack, prefixes: paths.prefixes, pages: paths.pages ?? [] });
+}
+
+/**
+ * The areas, tried in turn as one layer of the app's router (each runs only for its own paths);
+ * `stack` lists them as layers, for listings of every route.
+ */
+export function areas(...gated: GatedRouter[]): RequestHandler & { stack: { handle: GatedRouter }[] } {
+  return Object.assign(chain(...gated), { stack: gated.map((handle) => ({ handle })) });
 }
