@@ -1,9 +1,8 @@
-import type { Router } from 'express';
 import type { Config } from '../../config';
 import type { CloudDeps } from '../deps';
 import type { CloudRouteDeps } from '../routeDeps';
 import type { ScheduledJob } from '../../platform/scheduler';
-import { routerOf } from '../../platform/web/routers';
+import { routerOf, type Listed } from '../../platform/web/routers';
 import { createSiteService } from './service';
 import { siteRouter } from './routes';
 import { siteAdminRouter } from './adminRoutes';
@@ -15,7 +14,7 @@ export function createSiteServices(core: CloudDeps) {
   return createSiteService(core);
 }
 
-export function siteRoutes(services: CloudRouteDeps, config: Config): Router {
+export function siteRoutes(services: CloudRouteDeps, config: Config): Listed {
   void config;
   return routerOf(siteRouter(services), siteAdminRouter(services));
 }

@@ -1,10 +1,14 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler, Router } from 'express';
 
-/** One router that tries each of `routers` in turn: an area's pages made of its parts. */
-export function routerOf(...routers: Router[]): Router {
-  const r = Router();
-  for (const part of routers) r.use(part);
-  return r;
+/** A middleware with its parts listed as layers, for listings of every route (test/support/routeTable.ts). */
+export type Listed = RequestHandler & { stack: { handle: RequestHandler }[] };
+
+/**
+ * Tries each of `routers` in turn: an area's pages made of its parts. One layer (`chain`), not
+ * a router of routers; `stack` lists the parts.
+ */
+export function routerOf(...routers: (Router | Listed | RequestHandler)[]): Listed {
+  return Object.assign(chain(...routers), { stack: routers.map((handle) => ({ handle })) });
 }
 
 /**

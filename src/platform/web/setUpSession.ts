@@ -1,4 +1,5 @@
-import express, { type Router } from 'express';
+import type express from 'express';
+import type { RequestHandler } from 'express';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import pg from 'pg';
@@ -6,6 +7,7 @@ import type { Config } from '../../config';
 import type { RoleGrant } from '../identity/sessionUser';
 import { createSessionCache, type SessionCache } from './sessionCache';
 import { createChangeFeed, type ChangeFeed } from '../changeFeed';
+import { chain } from './routers';
 
 const PgStore = connectPgSimple(session);
 
@@ -44,6 +46,10 @@ class PreparedPgStore extends PgStore {
     },
   ) {
     super(options);
+    // Touching is off (`disableTouch`: the idle timeout is kept by `lastSeenAt`, saved with the
+    // session at most once a minute). With no `touch` at all, express-session does not hash
+    // every session a third time per request only to find it has nothing to touch.
+    Object.defineProperty(this, 'touch', { value: undefined });
     this.db = options.pool;
     this.cache = options.cache;
     this.onRead = options.onRead ?? (() => {});
@@ -195,7 +201,7 @@ export function setUpSession(
     /** The instance's change feed (one LISTEN connection for all it keeps); one of its own otherwise. */
     feed?: ChangeFeed;
   } = {},
-): { router: Router; close: () => Promise<void> } {
+): { router: RequestHandler; close: () => Promise<void> } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // An idle client losing its server (a database restart) must not crash the process:
   // the pool drops it and the next request connects again.
@@ -214,9 +220,7 @@ export function setUpSession(
     cache,
     onRead: opts.onRead,
   });
-  const router = express.Router();
-  router.use(
-    session({
+  const sessionMiddleware = session({
       name: 'ecpa.sid',
       secret: config.sessionSecret,
       store,
@@ -225,8 +229,7 @@ export function setUpSession(
       rolling: false,
       proxy: true,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
-    }),
-  );
+  });
   // express-session saves a changed session while it writes the response: the headers
   // (a 303's Location included) go out before the save is done, and a browser follows
   // the redirect at once. The next page could then read the session before the save and
@@ -236,7 +239,7 @@ export function setUpSession(
   // activation): the new session must be stored before the browser asks for the next page
   // with its cookie, or that page finds none. So a redirect after a form whose session
   // changed waits too (a GET changes nothing worth waiting for but a flash message).
-  router.use((req, res, next) => {
+  const savedBeforeRedirect: RequestHandler = (req, res, next) => {
     const before = req.method === 'GET' || req.method === 'HEAD' ? null : JSON.stringify(req.session);
     const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
     res.redirect = ((...args: unknown[]) => {
@@ -246,8 +249,8 @@ export function setUpSession(
       s.save((err) => (err ? next(err) : redirect(...args)));
     }) as typeof res.redirect;
     next();
-  });
-  router.use((req, res, next) => {
+  };
+  const timeouts: RequestHandler = (req, res, next) => {
     const s = req.session;
     const now = Date.now();
     if (s.createdAt === undefined) {
@@ -267,9 +270,9 @@ export function setUpSession(
     }
     if (now - (s.lastSeenAt ?? 0) > 60_000) s.lastSeenAt = now;
     next();
-  });
+  };
   return {
-    router,
+    router: chain(sessionMiddleware, savedBeforeRedirect, timeouts),
     close: async () => {
       store.close();
       if (!opts.feed) await feed.close();

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type Router } from 'express';
+import type express from 'express';
+import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../../config';
+import { chain } from './routers';
 
 // CSP nonces come from a buffered pool of random bytes: one OpenSSL call per 256 nonces.
 const pool = Buffer.alloc(4096);
@@ -74,9 +76,8 @@ export function helmetOptions(config: Pick<Config, 'bridgeOrigin'>): Parameters<
 }
 
 /** Request id, strict CSP with a per-response nonce, and the other security headers. */
-export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): Router {
-  const router = express.Router();
-  router.use((req, res, next) => {
+export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): RequestHandler {
+  const requestIdAndNonce: RequestHandler = (req, res, next) => {
     // The request log (setUpRequestLog) gives the id first; an app without it gets one here.
     if (!req.id) {
       const incoming = req.get('x-request-id');
@@ -85,7 +86,6 @@ export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): Router {
     }
     res.locals.cspNonce = nonce();
     next();
-  });
-  router.use(precomputed(helmet(helmetOptions(config))));
-  return router;
+  };
+  return chain(requestIdAndNonce, precomputed(helmet(helmetOptions(config))));
 }

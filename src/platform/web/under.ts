@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import { chain } from './routers';
+import { chain, type Listed } from './routers';
 
 /** Which paths an area answers: each of `pages` alone, and everything at or below each of `prefixes`. */
 export interface AreaPaths {
@@ -8,7 +8,7 @@ export interface AreaPaths {
 }
 
 /** A router run only for its area's paths; `stack` is the router's, for listings of every route. */
-export type GatedRouter = ((req: Request, res: Response, next: NextFunction) => void) & { stack: Router['stack'] } & AreaPaths;
+export type GatedRouter = ((req: Request, res: Response, next: NextFunction) => void) & { stack: Router['stack'] | Listed['stack'] } & AreaPaths;
 
 /**
  * Runs `router` only for its area's paths: one of `pages`, or a prefix itself or below it after
@@ -16,7 +16,7 @@ export type GatedRouter = ((req: Request, res: Response, next: NextFunction) => 
  * turn. Paths compare without case and without a trailing slash, as Express's routes do. The
  * router's routes keep their full paths (nothing is stripped from the URL).
  */
-export function under(paths: AreaPaths, router: Router): GatedRouter {
+export function under(paths: AreaPaths, router: Router | Listed): GatedRouter {
   const exact = new Set([...paths.prefixes, ...(paths.pages ?? [])].map((p) => p.toLowerCase()));
   const below = paths.prefixes.map((p) => `${p.toLowerCase()}/`);
   const gate = (req: Request, res: Response, next: NextFunction) => {

@@ -107,7 +107,7 @@ export function localNames(code: string): string[] {
 
 export function createViewEngine({ root, cache, debug }: ViewEngineOptions): ViewEngine {
   const templates = new Map<string, TemplateFn>();
-  const includePaths = new Map<string, string>();
+  const includePaths = new Map<string, Map<string, string>>();
 
   function compile(file: string): TemplateFn {
     const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
@@ -137,24 +137,32 @@ export function createViewEngine({ root, cache, debug }: ViewEngineOptions): Vie
   }
 
   function resolveInclude(from: string, name: string): string {
-    const key = `${from}\0${name}`;
-    let file = cache ? includePaths.get(key) : undefined;
+    let known = cache ? includePaths.get(from) : undefined;
+    let file = known?.get(name);
     if (!file) {
       const withExtension = path.extname(name) ? name : `${name}.ejs`;
       file = withExtension.startsWith('/') ? path.join(root, withExtension) : path.resolve(path.dirname(from), withExtension);
       if (!file.startsWith(root + path.sep)) throw new Error(`include outside the views folder: ${name}`);
-      if (cache) includePaths.set(key, file);
+      if (cache) {
+        if (!known) includePaths.set(from, (known = new Map()));
+        known.set(name, file);
+      }
     }
     return file;
   }
 
   function run(file: string, locals: object): string {
-    const include: Include = (name, data) => {
-      const child = Object.create(locals) as Record<string, unknown>;
-      if (data) Object.assign(child, data);
-      return run(resolveInclude(file, name), child);
-    };
-    return load(file)(locals, escapeHtml, include, rethrow);
+    // An include sees the including template's locals through its prototype, and its own data.
+    return load(file)(
+      locals,
+      escapeHtml,
+      (name, data) => {
+        const child = Object.create(locals) as Record<string, unknown>;
+        if (data) Object.assign(child, data);
+        return run(resolveInclude(file, name), child);
+      },
+      rethrow,
+    );
   }
 
   const render = (file: string, data: object) => run(file, Object.assign(Object.create(null) as object, data));

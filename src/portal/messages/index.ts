@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Listed } from '../../platform/web/routers';
 import type { ScheduledJob } from '../../platform/scheduler';
 import type { MessagesDeps } from './deps';
 import { createMessagesService, UNREAD_CAP, type MessagesService } from './service';
@@ -11,7 +11,7 @@ export function createMessagesServices(core: MessagesDeps): MessagesService {
 }
 
 /** The pages under /my/messages, /my/contacts, /my/groups, /my/signature, and the header's unread badge. */
-export function messagesRoutes(services: Pick<MessagesDeps, 'audit' | 'uploads'> & { messages: MessagesService }): Router {
+export function messagesRoutes(services: Pick<MessagesDeps, 'audit' | 'uploads'> & { messages: MessagesService }): Listed {
   return messagesRouter(services);
 }
 

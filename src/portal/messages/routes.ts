@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { MessagesDeps } from './deps';
 import type { MessagesService } from './service';
 import { ctxOf } from '../../platform/identity/context';
@@ -10,6 +10,7 @@ import { UPLOAD_POLICIES } from '../../platform/uploadPolicies';
 import { withSignature } from './service';
 import { BODY_MAX, GROUP_MAX, RECIPIENTS_MAX, SIGNATURE_LINES, SIGNATURE_MAX, SUBJECT_MAX } from './schemas';
 import { under } from '../../platform/web/under';
+import { routerOf, type Listed } from '../../platform/web/routers';
 
 const LIMITS = { subject: SUBJECT_MAX, body: BODY_MAX, recipients: RECIPIENTS_MAX, signature: SIGNATURE_MAX, signatureLines: SIGNATURE_LINES, group: GROUP_MAX };
 
@@ -24,14 +25,13 @@ const queryText = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : '')
  * 網頁訊息 (e公務), 簽名檔設定, 通訊錄 and 群組設定 of 我的專區, and the unread count every
  * signed-in page shows in its header.
  */
-export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & { messages: MessagesService }): Router {
+export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & { messages: MessagesService }): Listed {
   const { messages: svc, uploads, audit } = deps;
-  const router = express.Router();
   // The pages of this area, all under /my (see the end).
   const pages = express.Router();
 
   // The header's 網頁訊息 badge on every page: one indexed count, taken only when a page is rendered.
-  router.use((req, res, next) => {
+  const badge: RequestHandler = (req, res, next) => {
     const user = req.user;
     if (!user || user.kind !== 'person') return next();
     // A GET outside 網頁訊息 changes no read state: the count read with the session is current.
@@ -51,7 +51,7 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
         });
     }) as typeof res.render;
     next();
-  });
+  };
 
   const person = requirePerson(audit, '機關憑證無網頁訊息，請以個人帳號或自然人憑證登入。');
   pages.use(['/my/messages', '/my/contacts', '/my/groups', '/my/signature'], person);
@@ -257,6 +257,6 @@ export function messagesRouter(deps: Pick<MessagesDeps, 'audit' | 'uploads'> & {
     res.redirect(303, '/my/groups');
   });
 
-  router.use(under({ prefixes: ['/my/messages', '/my/signature', '/my/contacts', '/my/groups'] }, pages));
-  return router;
+  // The badge for every request, then this area's pages for their own paths (one layer each).
+  return routerOf(badge, under({ prefixes: ['/my/messages', '/my/signature', '/my/contacts', '/my/groups'] }, pages));
 }
