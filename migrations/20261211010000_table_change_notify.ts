@@ -79,14 +79,8 @@ export async function up(knex: Knex): Promise<void> {
   for (const table of WHOLE_TABLES) {
     await knex.raw(`CREATE TRIGGER table_change AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION table_change_notify()`);
   }
-  for (const [table, column] of Object.entries(KEYED_TABLES)) {
-    await knex.raw(`CREATE TRIGGER table_change_insert AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_change_keyed('${column}')`);
-    await knex.raw(
-      `CREATE TRIGGER table_change_update AFTER UPDATE ON ${table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_change_keyed('${column}')`,
-    );
-    await knex.raw(`CREATE TRIGGER table_change_delete AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_change_keyed('${column}')`);
-  }
-  for (const table of [...WHOLE_TABLES, ...Object.keys(KEYED_TABLES)]) {
+  for (const [table, column] of Object.entries(KEYED_TABLES)) await createKeyedTriggers(knex, table, column);
+  for (const table of WHOLE_TABLES) {
     await knex.raw(`CREATE TRIGGER table_change_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION table_change_notify()`);
   }
   for (const op of ['insert', 'update', 'delete']) await knex.raw(`DROP TRIGGER session_cache_${op} ON message_recipient`);
@@ -95,11 +89,23 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   for (const table of WHOLE_TABLES) await knex.raw(`DROP TRIGGER table_change ON ${table}`);
-  for (const table of Object.keys(KEYED_TABLES)) {
-    for (const op of ['insert', 'update', 'delete']) await knex.raw(`DROP TRIGGER table_change_${op} ON ${table}`);
-  }
-  for (const table of [...WHOLE_TABLES, ...Object.keys(KEYED_TABLES)]) await knex.raw(`DROP TRIGGER table_change_truncate ON ${table}`);
+  for (const table of Object.keys(KEYED_TABLES)) await dropKeyedTriggers(knex, table);
+  for (const table of WHOLE_TABLES) await knex.raw(`DROP TRIGGER table_change_truncate ON ${table}`);
   await knex.raw('DROP FUNCTION table_change_keyed()');
   await knex.raw('DROP FUNCTION table_change_notify()');
   await createBadgeTriggers(knex);
+}
+
+/** A keyed table's triggers: each statement announces the values of `column` it touched (a TRUNCATE, the table). */
+export async function createKeyedTriggers(knex: Knex, table: string, column: string): Promise<void> {
+  await knex.raw(`CREATE TRIGGER table_change_insert AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_change_keyed('${column}')`);
+  await knex.raw(
+    `CREATE TRIGGER table_change_update AFTER UPDATE ON ${table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION table_change_keyed('${column}')`,
+  );
+  await knex.raw(`CREATE TRIGGER table_change_delete AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION table_change_keyed('${column}')`);
+  await knex.raw(`CREATE TRIGGER table_change_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION table_change_notify()`);
+}
+
+export async function dropKeyedTriggers(knex: Knex, table: string): Promise<void> {
+  for (const op of ['insert', 'update', 'delete', 'truncate']) await knex.raw(`DROP TRIGGER table_change_${op} ON ${table}`);
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../platform/database';
 import { createBatcher } from '../platform/batcher';
+import { keptRead } from '../platform/readCache';
 
 export interface ChallengeRow {
   nonce: string;
@@ -66,8 +67,9 @@ export function createCardRepository(db: Db) {
     async bindingByThumbprint(thumbprint: string): Promise<BindingRow | undefined> {
       return db('card_binding').select(bindingColumns).where({ thumbprint }).first();
     },
-    async bindings(accountId: number): Promise<BindingRow[]> {
-      return db('card_binding').select(bindingColumns).where({ account_id: accountId }).orderBy('bound_at');
+    /** An account's bound cards (kept by the instance until that account's bindings change). */
+    bindings(accountId: number): Promise<readonly BindingRow[]> {
+      return keptRead(db, `auth.bindings:${accountId}`, [`card_binding:${accountId}`], () => db('card_binding').select(bindingColumns).where({ account_id: accountId }).orderBy('bound_at'));
     },
     async bind(
       accountId: number,

@@ -171,6 +171,30 @@ describe('reads kept between requests', () => {
     expect((await agent.get('/my/messages')).text).not.toContain(subject);
   });
 
+  it('a card bound or unbound by hand shows on 自然人憑證上傳 on the very next page of another instance', async () => {
+    await untilLive(a);
+    const acct = await makeAccount(a.db);
+    const { agent } = await signIn(a.app, acct.login);
+    const cardNumber = `KR${String(process.pid).slice(-6)}CARD`;
+    expect((await agent.get('/my/cards')).text).not.toContain(cardNumber);
+    const before = await reads(a);
+    await agent.get('/my/cards');
+    expect((await reads(a)).kept).toBeGreaterThan(before.kept);
+    const thumbprint = `${process.pid}`.padStart(64, 'c');
+    await b.db('card_binding').insert({
+      account_id: acct.accountId,
+      card_type: 'moica',
+      issuer_dn: 'CN=保留讀取測試',
+      serial_hex: `${process.pid}`.padStart(16, '0'),
+      thumbprint,
+      card_number: cardNumber,
+      not_after: new Date('2030-01-01T00:00:00Z'),
+    });
+    expect((await agent.get('/my/cards')).text).toContain(cardNumber);
+    await b.db('card_binding').where({ thumbprint }).delete();
+    expect((await agent.get('/my/cards')).text).not.toContain(cardNumber);
+  });
+
   it('an agency’s area grant withdrawn on another instance is refused on the very next check', async () => {
     await untilLive(a);
     const [agency] = await a.db('agency').insert({ code: `KR${String(process.pid).padStart(8, '0').slice(-8)}`, name: '保留讀取測試機關', address: '臺北市', phone: '02-0000' }).returning('id');
