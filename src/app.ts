@@ -97,7 +97,10 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.use('/public', express.static(path.join(projectRoot, 'public'), { maxAge: config.production ? '7d' : 0, index: false }));
 
   // Room for a 20 000-character announcement in Chinese (9 bytes a character once percent-encoded).
-  app.use(chain(formBody({ limit: '256kb', parameterLimit: 200 }), express.json({ limit: '100kb' }), rejectNul, answerScriptedUploads));
+  // A request without a body (every GET of a page) skips the body parsers, which would find none.
+  const bodies = chain(formBody({ limit: '256kb', parameterLimit: 200 }), express.json({ limit: '100kb' }));
+  const hasBody = (req: express.Request) => req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+  app.use(chain((req, res, next) => (hasBody(req) ? bodies(req, res, next) : next()), rejectNul, answerScriptedUploads));
 
   // The header's unread count comes with the session read (one round trip per page, not two).
   const sessions = setUpSession(config, databaseUrl, (err) => logger.warn({ err }, 'session database connection lost'), {
