@@ -124,6 +124,16 @@ async function closed(popup: Page) {
   await popup.waitForEvent('close', { timeout: 20_000 }).catch(() => undefined);
 }
 
+/**
+ * Clicks a popup button that answers and closes the popup: the popup may close before the click
+ * has finished, which Playwright reports as an error; that error is the expected end, any other is not.
+ */
+async function clickClosing(popup: Page, button: ReturnType<Page['getByRole']>) {
+  await button.click().catch((err: unknown) => {
+    if (!popup.isClosed()) throw err;
+  });
+}
+
 /** Clicks the page's button and waits for the popup's reply and for the popup to close. */
 async function call(page: Page, pkg: unknown, opts: { answerTimes?: number; inPopup?: (popup: Page) => Promise<void> } = {}): Promise<Reply> {
   await page.evaluate(
@@ -302,7 +312,7 @@ describe('a page that speaks HiPKI as government sites do', () => {
     const page = await openClient(allCards);
     const cancelled = await call(page, makeSignature(), {
       inPopup: async (popup) => {
-        await popup.getByRole('button', { name: '取消' }).click();
+        await clickClosing(popup, popup.getByRole('button', { name: '取消' }));
       },
     });
     expect(cancelled).toMatchObject({ func: 'sign', ret_code: 0x76000999 });
@@ -311,7 +321,7 @@ describe('a page that speaks HiPKI as government sites do', () => {
     const picked = await call(page, makeSignature({ signatureType: 'PKCS1' }), {
       inPopup: async (popup) => {
         await popup.getByLabel(/agency-ntunhs/).check();
-        await popup.getByRole('button', { name: '確定' }).click();
+        await clickClosing(popup, popup.getByRole('button', { name: '確定' }));
       },
     });
     expect(picked).toMatchObject({ func: 'sign', ret_code: 0 });
@@ -342,7 +352,7 @@ describe('the popup tells which site asks and for what', () => {
     const look = async (popup: Page) => {
       await popup.getByRole('button', { name: '取消' }).waitFor();
       seen.push(await popup.locator('main').innerText());
-      await popup.getByRole('button', { name: '取消' }).click();
+      await clickClosing(popup, popup.getByRole('button', { name: '取消' }));
     };
     await call(page, makeSignature({ signatureType: 'PKCS1', tbs: challenge('login', siteOrigin) }), { inPopup: look });
     expect(seen[0]).toContain(`要求來源：${siteOrigin}`);

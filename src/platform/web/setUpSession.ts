@@ -221,14 +221,14 @@ export function setUpSession(
     onRead: opts.onRead,
   });
   const sessionMiddleware = session({
-      name: 'ecpa.sid',
-      secret: config.sessionSecret,
-      store,
-      resave: false,
-      saveUninitialized: false,
-      rolling: false,
-      proxy: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
+    name: 'ecpa.sid',
+    secret: config.sessionSecret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    proxy: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
   });
   // express-session saves a changed session while it writes the response: the headers
   // (a 303's Location included) go out before the save is done, and a browser follows

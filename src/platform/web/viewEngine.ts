@@ -8,8 +8,8 @@
  * `include` (the form fields, the header, the pager…), and looks each include's path up again on
  * every call: about a tenth of the CPU a signed-in page took (BENCHMARKS.md, issue 19). Here a
  * page's locals are copied once, into an object without a prototype (so nothing on
- * `Object.prototype` can be reached by a template's `with` lookup), and an include sees them
- * through its own object whose prototype they are, holding only the names the include was given.
+ * `Object.prototype` is ever taken for a local), and an include sees them through its own
+ * object whose prototype they are, holding only the names the include was given.
  *
  * A template reads its locals as plain variables, not through `with (locals)`: each name the
  * template's code reads (found once, at compile time, by tokenizing the code EJS generates) is
