@@ -19,8 +19,7 @@ import { setUpSession } from './platform/web/setUpSession';
 import { setUpCsrf } from './platform/web/setUpCsrf';
 import { PgRateLimitStore } from './platform/web/rateLimitStore';
 import { formBody } from './platform/web/formBody';
-import { chain } from './platform/web/routers';
-import { areas as areasInTurn } from './platform/web/under';
+import { chain, routerOf } from './platform/web/routers';
 import { rejectNul } from './platform/web/rejectNul';
 import { answerScriptedUploads, showStoredAnswers } from './platform/web/scriptedUpload';
 import { enforceAccountCompletion, userFromSession } from './platform/identity/guards';
@@ -193,9 +192,9 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   // First, so every signed-in page (any area's, and error pages) shows the unread count.
   app.use(messagesRoutes(areas.messages));
   app.use('/admin', adminRoutes(areas.admin));
-  // The other areas, each under its own paths (none under /admin).
+  // The other areas in turn, each under its own paths (none under /admin), as one layer.
   app.use(
-    areasInTurn(
+    routerOf(
       authRoutes(areas.auth, passport, { loginLimiter: limiter('login', config.loginRateLimit), resetLimiter: limiter('reset', 10) }),
       cardRoutes(areas.auth, config, passport, { challengeLimiter: limiter('challenge', config.challengeRateLimit) }),
       portalRoutes(areas.portal, config),

@@ -1,8 +1,8 @@
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { chain } from '../../src/platform/web/routers';
-import { areas, under } from '../../src/platform/web/under';
+import { chain, routerOf } from '../../src/platform/web/routers';
+import { under } from '../../src/platform/web/under';
 
 /** An app running `steps` as one layer, then answering with the steps taken (or the error). */
 function appWith(...steps: RequestHandler[]) {
@@ -74,14 +74,14 @@ describe('chain: middleware in turn as one layer', () => {
   });
 });
 
-describe('areas: gated routers in turn as one layer', () => {
+describe('routerOf: gated routers (the areas) in turn as one layer', () => {
   const one = Router().get('/one', (_req, res) => {
     res.send('one');
   });
   const two = Router().get('/two/x', (_req, res) => {
     res.send('two');
   });
-  const both = areas(under({ prefixes: ['/one'] }, one), under({ prefixes: ['/two'] }, two));
+  const both = routerOf(under({ prefixes: ['/one'] }, one), under({ prefixes: ['/two'] }, two));
   const app = express().use(both);
 
   it('sends each request to the area of its path, and the rest on', async () => {

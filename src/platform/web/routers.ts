@@ -1,14 +1,14 @@
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler } from 'express';
 
 /** A middleware with its parts listed as layers, for listings of every route (test/support/routeTable.ts). */
-export type Listed = RequestHandler & { stack: { handle: RequestHandler }[] };
+export type Listed<Part extends RequestHandler = RequestHandler> = RequestHandler & { stack: { handle: Part }[] };
 
 /**
- * Tries each of `routers` in turn: an area's pages made of its parts. One layer (`chain`), not
- * a router of routers; `stack` lists the parts.
+ * Tries each of `parts` in turn: an area's pages made of its parts, or the app's areas (each
+ * gated to its own paths). One layer (`chain`), not a router of routers; `stack` lists the parts.
  */
-export function routerOf(...routers: (Router | Listed | RequestHandler)[]): Listed {
-  return Object.assign(chain(...routers), { stack: routers.map((handle) => ({ handle })) });
+export function routerOf<Part extends RequestHandler>(...parts: Part[]): Listed<Part> {
+  return Object.assign(chain(...parts), { stack: parts.map((handle) => ({ handle })) });
 }
 
 /**

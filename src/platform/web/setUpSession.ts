@@ -1,5 +1,4 @@
-import type express from 'express';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import pg from 'pg';
@@ -156,7 +155,7 @@ class PreparedPgStore extends PgStore {
   }
 
   /** What the session read found beside the session goes on the request (`req.sessionExtras`). */
-  override createSession(req: express.Request, data: session.SessionData): session.Session & Partial<session.SessionData> {
+  override createSession(req: Request, data: session.SessionData): session.Session & Partial<session.SessionData> {
     const extras = (data as { [EXTRAS]?: SessionExtras })[EXTRAS];
     if (extras) req.sessionExtras = extras;
     return super.createSession(req, data);

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type express from 'express';
-import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../../config';
 import { chain } from './routers';
@@ -76,8 +75,8 @@ export function helmetOptions(config: Pick<Config, 'bridgeOrigin'>): Parameters<
 }
 
 /** Request id, strict CSP with a per-response nonce, and the other security headers. */
-export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): RequestHandler {
-  const requestIdAndNonce: RequestHandler = (req, res, next) => {
+export function setUpWebSecurity(config: Pick<Config, 'bridgeOrigin'>): express.RequestHandler {
+  const requestIdAndNonce: express.RequestHandler = (req, res, next) => {
     // The request log (setUpRequestLog) gives the id first; an app without it gets one here.
     if (!req.id) {
       const incoming = req.get('x-request-id');

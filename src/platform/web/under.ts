@@ -1,5 +1,5 @@
-import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import { chain, type Listed } from './routers';
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { Listed } from './routers';
 
 /** Which paths an area answers: each of `pages` alone, and everything at or below each of `prefixes`. */
 export interface AreaPaths {
@@ -27,12 +27,4 @@ export function under(paths: AreaPaths, router: Router | Listed): GatedRouter {
     next();
   };
   return Object.assign(gate, { stack: router.stack, prefixes: paths.prefixes, pages: paths.pages ?? [] });
-}
-
-/**
- * The areas, tried in turn as one layer of the app's router (each runs only for its own paths);
- * `stack` lists them as layers, for listings of every route.
- */
-export function areas(...gated: GatedRouter[]): RequestHandler & { stack: { handle: GatedRouter }[] } {
-  return Object.assign(chain(...gated), { stack: gated.map((handle) => ({ handle })) });
 }
