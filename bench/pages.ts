@@ -18,8 +18,14 @@
  *   BENCH_MIXED_ONLY=1         only the mixed load (no page alone), e.g. for a profile of it
  *   BENCH_FLOOR=0              skip the `floor` target: the same bytes sent after the portal's
  *                              own session read (bench/server.ts), the least a signed-in page costs
+ *   BENCH_SHARED=0             skip the `shared` target: the same bytes sent by the whole portal
+ *                              where the pages' own routes start, after every shared step
  *   BENCH_PORTAL_ARGS='--max-semi-space-size=32'   Node options for the portal (not for BENCH_COMPARE's)
  *   BENCH_CPU_PROF=1           write a V8 CPU profile of the portal to bench/results/prof
+ *                              (`=floor` or `=shared`: of that target instead)
+ *   BENCH_ALLOC_PROF=1         write a sampled profile of what the portal allocates (short-lived objects
+ *                              included) to bench/results/prof; `=promoted`: only what outlived the
+ *                              young generation (what the scavenges copied, then a full collection freed)
  *   BENCH_COMPARE=<dir>        also load the portal of another checkout (e.g. `git archive` of an
  *                              earlier commit, with node_modules) on the same database, right
  *                              after this one for each page: a before/after in the same run
@@ -46,11 +52,13 @@ const dataDir = path.join(here, 'data', 'pages');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+/** Which target a CPU profile is written for (BENCH_CPU_PROF=1 is the portal). */
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1' ? 'portal' : (process.env.BENCH_CPU_PROF ?? null);
 const MIXED = process.env.BENCH_MIXED !== '0';
 const MIXED_ONLY = process.env.BENCH_MIXED_ONLY === '1';
 const ONLY = (process.env.BENCH_PAGES ?? '').split(',').filter(Boolean);
 const FLOOR = process.env.BENCH_FLOOR !== '0';
+const SHARED = process.env.BENCH_SHARED !== '0';
 const PORTAL_ARGS = (process.env.BENCH_PORTAL_ARGS ?? '').split(' ').filter(Boolean);
 const COMPARE = process.env.BENCH_COMPARE ? path.resolve(process.env.BENCH_COMPARE) : null;
 const PASSWORD = 'Ecpa#2026';
@@ -231,8 +239,8 @@ async function main() {
     await prepared.db('session').delete();
     await prepared.db.destroy();
 
-    const profiling = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join(here, 'results', 'prof')] : [];
-    const portal = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: prepared.url, PKI_DIR: pkiDir }, [...profiling, ...PORTAL_ARGS]);
+    const profiling = (target: string) => (CPU_PROF === target ? ['--cpu-prof', '--cpu-prof-dir', path.join(here, 'results', 'prof')] : []);
+    const portal = await startTarget({ BENCH_TARGET: 'portal', BENCH_DATABASE_URL: prepared.url, PKI_DIR: pkiDir }, [...profiling('portal'), ...PORTAL_ARGS]);
     children.push(portal.child);
     const base = `http://127.0.0.1:${portal.port}`;
     let other: { base: string; pid: number } | null = null;
@@ -252,9 +260,14 @@ async function main() {
     fs.writeFileSync(replayFile, JSON.stringify(captures));
     const replay = await startTarget({ BENCH_TARGET: 'replay', BENCH_REPLAY_FILE: replayFile });
     children.push(replay.child);
-    const floor = FLOOR ? await startTarget({ BENCH_TARGET: 'floor', BENCH_REPLAY_FILE: replayFile, BENCH_DATABASE_URL: prepared.url }) : null;
+    const floor = FLOOR ? await startTarget({ BENCH_TARGET: 'floor', BENCH_REPLAY_FILE: replayFile, BENCH_DATABASE_URL: prepared.url }, profiling('floor')) : null;
     if (floor) children.push(floor.child);
     const floorBase = floor ? `http://127.0.0.1:${floor.port}` : '';
+    const shared = SHARED
+      ? await startTarget({ BENCH_TARGET: 'shared', BENCH_REPLAY_FILE: replayFile, BENCH_DATABASE_URL: prepared.url, PKI_DIR: pkiDir }, profiling('shared'))
+      : null;
+    if (shared) children.push(shared.child);
+    const sharedBase = shared ? `http://127.0.0.1:${shared.port}` : '';
     const bare = await startTarget({ BENCH_TARGET: 'bare' });
     children.push(bare.child);
     const replayBase = `http://127.0.0.1:${replay.port}`;
@@ -265,28 +278,41 @@ async function main() {
     );
 
     const rows: (Figures & { ratio?: string; page?: string })[] = [];
-    const ratios: { path: string; ratioPct: number; portal: Figures; replay: Figures; floor: Figures | null; floorPct: number | null }[] = [];
+    const ratios: {
+      path: string;
+      ratioPct: number;
+      portal: Figures;
+      replay: Figures;
+      floor: Figures | null;
+      floorPct: number | null;
+      shared: Figures | null;
+      sharedPct: number | null;
+    }[] = [];
     for (const [i, p] of MIXED_ONLY ? [] : pages.entries()) {
       const same = await load(`same bytes ${p.path}`, replay.child.pid!, { url: `${replayBase}/${i}` });
       const real = await load(`portal ${p.path}`, portal.child.pid!, { url: `${base}${encodeURI(p.path)}`, headers: { cookie: cookies[p.who] } });
       const ratioPct = (real.requestsPerSec / same.requestsPerSec) * 100;
       const least = floor ? await load(`floor ${p.path}`, floor.child.pid!, { url: `${floorBase}/${i}`, headers: { cookie: cookies[p.who] } }) : null;
       const floorPct = least ? (least.requestsPerSec / same.requestsPerSec) * 100 : null;
-      ratios.push({ path: p.path, ratioPct, portal: real, replay: same, floor: least, floorPct });
+      const path_ = shared ? await load(`shared path ${p.path}`, shared.child.pid!, { url: `${sharedBase}${encodeURI(p.path)}`, headers: { cookie: cookies[p.who] } }) : null;
+      const sharedPct = path_ ? (path_.requestsPerSec / same.requestsPerSec) * 100 : null;
+      ratios.push({ path: p.path, ratioPct, portal: real, replay: same, floor: least, floorPct, shared: path_, sharedPct });
       rows.push(same, { ...real, ratio: `${ratioPct.toFixed(1)} %` });
       if (least) rows.push({ ...least, ratio: `${floorPct!.toFixed(1)} %` });
+      if (path_) rows.push({ ...path_, ratio: `${sharedPct!.toFixed(1)} %` });
       if (other) {
         const was = await load(`compared ${p.path}`, other.pid, { url: `${other.base}${encodeURI(p.path)}`, headers: { cookie: cookies[p.who] } });
         rows.push({ ...was, ratio: `${((was.requestsPerSec / same.requestsPerSec) * 100).toFixed(1)} %` });
       }
       process.stdout.write(
         `  ${p.path}: portal ${real.requestsPerSec.toFixed(0)} req/s (p99 ${real.p99Ms} ms), same bytes ${same.requestsPerSec.toFixed(0)} req/s: ${ratioPct.toFixed(1)} %` +
-          `${least ? `; floor ${least.requestsPerSec.toFixed(0)} req/s: ${floorPct!.toFixed(1)} %` : ''}\n`,
+          `${least ? `; floor ${least.requestsPerSec.toFixed(0)} req/s: ${floorPct!.toFixed(1)} %` : ''}` +
+          `${path_ ? `; shared path ${path_.requestsPerSec.toFixed(0)} req/s: ${sharedPct!.toFixed(1)} %` : ''}\n`,
       );
       loadavg.push(os.loadavg());
     }
 
-    let mixed: { portal: Figures; replay: Figures; hello: Figures; floor: Figures | null } | null = null;
+    let mixed: { portal: Figures; replay: Figures; hello: Figures; floor: Figures | null; shared: Figures | null } | null = null;
     if (MIXED && pages.length) {
       // Every connection clicks through all the pages in turn, each with its own session.
       const requests = pages.map((p) => ({ method: 'GET' as const, path: encodeURI(p.path), headers: { cookie: cookies[p.who] } }));
@@ -296,9 +322,11 @@ async function main() {
       const floorMixed = floor
         ? await load('floor, mixed', floor.child.pid!, { url: floorBase, requests: pages.map((p, i) => ({ method: 'GET' as const, path: `/${i}`, headers: { cookie: cookies[p.who] } })) })
         : null;
-      mixed = { portal: portalMixed, replay: sameMixed, hello, floor: floorMixed };
+      const sharedMixed = shared ? await load('shared path, mixed', shared.child.pid!, { url: sharedBase, requests }) : null;
+      mixed = { portal: portalMixed, replay: sameMixed, hello, floor: floorMixed, shared: sharedMixed };
       rows.push(hello, sameMixed, { ...portalMixed, ratio: `${((portalMixed.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
       if (floorMixed) rows.push({ ...floorMixed, ratio: `${((floorMixed.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
+      if (sharedMixed) rows.push({ ...sharedMixed, ratio: `${((sharedMixed.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
       if (other) {
         const was = await load('compared, mixed', other.pid, { url: other.base, requests });
         rows.push({ ...was, ratio: `${((was.requestsPerSec / sameMixed.requestsPerSec) * 100).toFixed(1)} %` });
@@ -314,6 +342,8 @@ async function main() {
     if (worst) process.stdout.write(`Lowest page ratio: ${worst.path} ${worst.ratioPct.toFixed(1)} % (goal ≥ ${GOAL.pageRatioPct} %); pages at or above the goal: ${ratios.filter((r) => r.ratioPct >= GOAL.pageRatioPct).length}/${ratios.length}\n`);
     const floors = ratios.filter((r) => r.floorPct !== null).map((r) => r.floorPct!);
     if (floors.length) process.stdout.write(`Floor (session read + the same bytes): ${Math.min(...floors).toFixed(1)}–${Math.max(...floors).toFixed(1)} % of the same bytes\n`);
+    const sharedPcts = ratios.filter((r) => r.sharedPct !== null).map((r) => r.sharedPct!);
+    if (sharedPcts.length) process.stdout.write(`Shared path (every shared step + the same bytes): ${Math.min(...sharedPcts).toFixed(1)}–${Math.max(...sharedPcts).toFixed(1)} % of the same bytes\n`);
     if (mixed) {
       const met = mixed.portal.requestsPerSec >= GOAL.mixedRps && mixed.portal.p95Ms <= GOAL.mixedP95Ms;
       process.stdout.write(

@@ -4,10 +4,11 @@
  * from the portal, byte for byte with their headers: the limit for those pages), `floor` (the
  * same captured pages, each sent only after the portal's own session middleware has read and
  * checked the signed-in session from PostgreSQL, as every signed-in page must: the least a
- * signed-in page costs with this stack) or `portal` (the whole app).
+ * signed-in page costs with this stack), `shared` (the whole app, answering each captured page
+ * where the pages' own routes start: the portal's shared path alone) or `portal` (the whole app).
  *
- *   BENCH_TARGET=bare|replay|floor|portal  BENCH_PORT=<port>  BENCH_DATABASE_URL=<url>  [BENCH_WORKERS=<n>]
- *   BENCH_REPLAY_FILE=<json>   for `replay`: [{ path, status, headers, bodyBase64 }]
+ *   BENCH_TARGET=bare|replay|floor|shared|portal  BENCH_PORT=<port>  BENCH_DATABASE_URL=<url>  [BENCH_WORKERS=<n>]
+ *   BENCH_REPLAY_FILE=<json>   for `replay`, `floor` and `shared`: [{ path, status, headers, bodyBase64 }]
  *
  * Tells its parent `{ ready: port }` over IPC once it listens; stops on SIGTERM.
  */
@@ -65,7 +66,7 @@ async function serve(): Promise<void> {
     process.on('SIGTERM', () => server.close(() => process.exit(0)));
     return;
   }
-  if (target !== 'portal') throw new Error(`unknown BENCH_TARGET ${target}`);
+  if (target !== 'portal' && target !== 'shared') throw new Error(`unknown BENCH_TARGET ${target}`);
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
   const config = portalConfig(databaseUrl);
@@ -73,14 +74,68 @@ async function serve(): Promise<void> {
   const db = createDb(databaseUrl);
   const services = createServices(db, config, logger);
   const app = createApp({ config, logger, services, databaseUrl });
+  if (target === 'shared') answerCapturedBeforePages(app, process.env.BENCH_REPLAY_FILE!);
+  const allocations = process.env.BENCH_ALLOC_PROF ? await sampleAllocations(process.env.BENCH_ALLOC_PROF === 'promoted') : null;
   const server = app.listen(port, '127.0.0.1', () => tellParent({ ready: port }));
   process.on('SIGTERM', () => {
     server.close();
-    void app
-      .close()
+    void Promise.resolve(allocations?.())
+      .then(() => app.close())
       .then(() => db.destroy())
       .finally(() => process.exit(0));
   });
+}
+
+/**
+ * The `shared` target: the whole portal, every step a signed-in page passes before the first
+ * area's routes (request log and metrics, security headers and the CSP nonce, the session read
+ * with its timeouts, the user, CSRF, the page's locals, the header's 網頁訊息 badge), and then,
+ * where the page's own routes would start, the captured page for that URL, its headers and
+ * bytes as they were. What the shared path costs on its own: the page's own work (its reads,
+ * its template) is the difference to the portal.
+ */
+function answerCapturedBeforePages(app: express.Express, replayFile: string): void {
+  const pages = JSON.parse(fs.readFileSync(replayFile, 'utf8')) as { path: string; status: number; headers: [string, string][]; bodyBase64: string }[];
+  const byUrl = new Map(pages.map((p) => [encodeURI(p.path), { ...p, body: Buffer.from(p.bodyBase64, 'base64') }]));
+  type Layer = { handle: express.RequestHandler & { stack?: Layer[] } };
+  const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
+  // The first pages are 網頁訊息's, behind the badge every page runs (src/portal/messages/routes.ts).
+  const at = stack.findIndex((layer) => layer.handle.stack?.[0]?.handle.name === 'badge');
+  if (at < 0) throw new Error('the layer of the 網頁訊息 badge was not found');
+  const badge = stack[at]!.handle.stack![0]!.handle;
+  const answer = express.Router();
+  answer.use((req, res, next) => {
+    const p = req.method === 'GET' && req.user ? byUrl.get(req.originalUrl) : undefined;
+    if (!p) return next();
+    badge(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      res.status(p.status);
+      for (const [name, value] of p.headers) res.setHeader(name, value);
+      res.end(p.body);
+    });
+  });
+  stack.splice(at, 0, (answer as unknown as { stack: Layer[] }).stack[0]!);
+}
+
+/**
+ * Samples where the portal allocates (BENCH_ALLOC_PROF=1), short-lived objects included: what
+ * the young generation's collections clean up is what a request allocated; with
+ * BENCH_ALLOC_PROF=promoted, only what outlived the young generation (copied to the old one,
+ * where only a full collection frees it). Returns a function
+ * that writes the profile (DevTools' .heapprofile) to bench/results/prof.
+ */
+async function sampleAllocations(promotedOnly: boolean): Promise<() => Promise<void>> {
+  const inspector = await import('node:inspector/promises');
+  const path = await import('node:path');
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promotedOnly } as object);
+  return async () => {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+    const dir = path.join(import.meta.dirname, 'results', 'prof');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `ALLOC.${process.pid}.heapprofile`), JSON.stringify(profile));
+  };
 }
 
 /** The portal's configuration for a benchmark run (production, on the run's database). */
