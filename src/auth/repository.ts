@@ -1,4 +1,5 @@
 import type { Db } from '../platform/database';
+import { keptRead } from '../platform/readCache';
 import type { RoleGrant } from '../platform/identity/sessionUser';
 
 export interface AccountRow {
@@ -24,6 +25,13 @@ export interface AccountRow {
   officePhone: string | null;
 }
 
+/** What 個人資料修改 shows and edits of one's account: no password hash, no national ID. */
+export interface ProfileRow {
+  username: string | null;
+  email: string | null;
+  phone: string | null;
+  egovOptIn: boolean;
+}
 
 const columns = [
   'a.id',
@@ -63,6 +71,12 @@ export function createAccountRepository(db: Db) {
     },
     async findById(id: number, trx?: Db): Promise<AccountRow | undefined> {
       return base(trx).where('a.id', id).first();
+    },
+    /** The account's 個人資料修改 fields, kept until that account's row changes (platform/readCache.ts). */
+    async profile(id: number): Promise<ProfileRow | undefined> {
+      return keptRead(db, `auth.profile:${id}`, [`account:${id}`], () =>
+        db('account').where({ id }).first('username', 'email', 'phone', 'egov_opt_in as egovOptIn'),
+      );
     },
     async findByPersonId(personId: number): Promise<AccountRow | undefined> {
       return base().where('a.person_id', personId).first();

@@ -78,7 +78,7 @@ export function authRoutes(services: AuthRouteDeps, passport: InstanceType<typeo
 
   // --- 個人資料修改 (also the first sign-in completion) ---
   const profileView = async (user: SessionUser) => {
-    const a = await auth.account(user.accountId);
+    const a = await auth.profile(user.accountId);
     return {
       title: '個人資料修改',
       account: a,

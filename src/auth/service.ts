@@ -161,6 +161,13 @@ export function createAuthService(deps: {
       return a;
     },
 
+    /** The fields 個人資料修改 shows and edits. */
+    async profile(accountId: number) {
+      const a = await accounts.profile(accountId);
+      if (!a) throw new NotFoundError();
+      return a;
+    },
+
     async changePassword(
       user: SessionUser,
       input: { currentPassword?: string; newPassword: string; confirmPassword: string },

@@ -7,8 +7,19 @@ export interface ReadCache {
    * change to it) or, for a table announced by a key column, the rows with one value of it
    * (`'pics_ticket:42'`: the rows of person 42). The value is shared by every request that
    * reads it: it is frozen when kept, and must be treated as read-only by callers.
+   *
+   * `rows`, for a read whose rows of keyed tables are known only once it has run (the people
+   * of one's 通訊錄): the tables (`of`) and, from the value, the keys it came from (`tags`,
+   * `'person:42'`). Such a read is kept only if none of those tables changed at all while it
+   * ran; it then stays kept until one of the rows named changes.
    */
-  read<T>(key: string, tables: readonly string[], load: () => Promise<T>): Promise<T>;
+  read<T>(key: string, tables: readonly string[], load: () => Promise<T>, rows?: KeyedRows<T>): Promise<T>;
+}
+
+/** The keyed tables a read depends on by rows it finds: see ReadCache.read. */
+export interface KeyedRows<T> {
+  of: readonly string[];
+  tags: (value: T) => readonly string[];
 }
 
 const MAX_ENTRIES = 50_000;
@@ -89,28 +100,39 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
 
   const current = (e: Entry) => e.tables.every((t, i) => versionOf(t) === e.versions[i]);
 
-  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>): Promise<T> {
+  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>, rows?: KeyedRows<T>): Promise<T> {
     opts.onRead?.('database');
     // Kept only if the feed was heard all along: a change made while it was down is never announced.
     const heardAllAlong = feed?.live() ?? false;
     const gen = generation;
     const at = tables.map(versionOf);
+    // Any change to these tables is counted under the table's name too (`any`).
+    const rowTablesAt = rows ? rows.of.map(versionOf) : [];
     const value = await fn();
-    if (heardAllAlong && feed?.live() && gen === generation) {
-      deepFreeze(value);
-      entries.delete(key);
-      if (entries.size >= MAX_ENTRIES) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
-      entries.set(key, { value, tables, versions: at });
+    if (!heardAllAlong || !feed?.live() || gen !== generation) return value;
+    let kept = tables;
+    let versions = at;
+    if (rows) {
+      // Nothing heard about these tables while the read ran: each row's count now is what it was
+      // when the read began, so it can stand for the rows the read found.
+      if (rows.of.some((t, i) => versionOf(t) !== rowTablesAt[i])) return value;
+      const found = rows.tags(value);
+      kept = [...tables, ...found];
+      versions = [...at, ...found.map(versionOf)];
     }
+    deepFreeze(value);
+    entries.delete(key);
+    if (entries.size >= MAX_ENTRIES) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
+    }
+    entries.set(key, { value, tables: kept, versions });
     return value;
   }
 
   return {
-    read<T>(key: string, tables: readonly string[], fn: () => Promise<T>): Promise<T> {
-      if (!feed?.live() || !entries.has(key)) return load(key, tables, fn);
+    read<T>(key: string, tables: readonly string[], fn: () => Promise<T>, rows?: KeyedRows<T>): Promise<T> {
+      if (!feed?.live() || !entries.has(key)) return load(key, tables, fn, rows);
       return new Promise<T>((resolve, reject) => {
         feed.whenHeard((heard) => {
           const e = heard ? entries.get(key) : undefined;
@@ -118,7 +140,7 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
             opts.onRead?.('kept');
             return resolve(e.value as T);
           }
-          load(key, tables, fn).then(resolve, reject);
+          load(key, tables, fn, rows).then(resolve, reject);
         });
       });
     },
@@ -138,7 +160,7 @@ export function keepReadsFor(db: object, cache: ReadCache): void {
  * for `db`, or straight to the database for a client without one, such as a transaction,
  * whose reads must see its own writes.
  */
-export function keptRead<T>(db: object, key: string, tables: readonly string[], load: () => Promise<T>): Promise<T> {
+export function keptRead<T>(db: object, key: string, tables: readonly string[], load: () => Promise<T>, rows?: KeyedRows<T>): Promise<T> {
   const cache = cacheOf.get(db);
-  return cache ? cache.read(key, tables, load) : load();
+  return cache ? cache.read(key, tables, load, rows) : load();
 }

@@ -49,6 +49,28 @@ async function countOf(q: Knex.QueryBuilder): Promise<number> {
 }
 
 export function createPortalRepository(db: Db) {
+  // 現職資料 shows the person's national ID, as the page does (never a password hash or a secret).
+  const readJob = (personId: number) =>
+    db('person as p')
+      .join('agency as g', 'g.id', 'p.agency_id')
+      .where('p.id', personId)
+      .select(
+        'p.national_id as nationalId',
+        'p.name',
+        'p.status',
+        'p.title',
+        'p.rank',
+        'p.series',
+        'p.unit',
+        'p.personnel_kind as personnelKind',
+        'p.appointed_on as appointedOn',
+        'p.office_phone as officePhone',
+        'g.code as agencyCode',
+        'g.name as agencyName',
+        'g.address as agencyAddress',
+      )
+      .first();
+
   return {
     // --- 應用系統 ---
     apps(includeInactive = false): Promise<readonly AppEntry[]> {
@@ -116,26 +138,9 @@ export function createPortalRepository(db: Db) {
     },
 
     // --- 現職資料 ---
+    /** 現職資料: kept until the person's row or any agency changes (platform/readCache.ts). */
     async currentJob(personId: number) {
-      return db('person as p')
-        .join('agency as g', 'g.id', 'p.agency_id')
-        .where('p.id', personId)
-        .select(
-          'p.national_id as nationalId',
-          'p.name',
-          'p.status',
-          'p.title',
-          'p.rank',
-          'p.series',
-          'p.unit',
-          'p.personnel_kind as personnelKind',
-          'p.appointed_on as appointedOn',
-          'p.office_phone as officePhone',
-          'g.code as agencyCode',
-          'g.name as agencyName',
-          'g.address as agencyAddress',
-        )
-        .first();
+      return keptRead(db, `portal.job:${personId}`, [`person:${personId}`, 'agency'], () => readJob(personId));
     },
 
     // --- 首頁 counters ---

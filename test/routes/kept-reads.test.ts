@@ -156,6 +156,102 @@ describe('reads kept between requests', () => {
     expect(loads).toEqual({ p: 2, q: 3 });
   });
 
+  it('a read whose keyed rows are known once it ran is kept per row it found, and not kept if its tables changed meanwhile', async () => {
+    await untilLive(a);
+    const [p, q, r] = [await makeAccount(a.db), await makeAccount(a.db), await makeAccount(a.db)];
+    let loads = 0;
+    const key = `test.rows:${p.personId}`;
+    const rows = { of: ['person'], tags: (ids: readonly number[]) => ids.map((id) => `person:${id}`) };
+    const read = () => keptRead(a.db, key, [], async () => (++loads, [p.personId, q.personId]), rows);
+    await read();
+    await read();
+    expect(loads).toBe(1);
+    // A person the read did not find changes: still kept.
+    await b.db('person').where({ id: r.personId }).update({ unit: '會計室' });
+    await read();
+    expect(loads).toBe(1);
+    // One it found changes: read again.
+    await b.db('person').where({ id: q.personId }).update({ unit: '會計室' });
+    await read();
+    expect(loads).toBe(2);
+    // Any person changed while the read ran: its rows' counts may be the new ones, so it is not kept.
+    let during = 0;
+    const racing = () =>
+      keptRead(a.db, `test.racing:${p.personId}`, [], async () => {
+        during++;
+        await b.db('person').where({ id: r.personId }).update({ unit: '人事室' });
+        // The change is heard before the read ends.
+        await a.db.raw('SELECT 1');
+        await new Promise((done) => setTimeout(done, 100));
+        return [p.personId];
+      }, rows);
+    await racing();
+    await racing();
+    expect(during).toBe(2);
+    await keptRead(a.db, `test.racing:${p.personId}`, [], async () => (during++, [p.personId]), rows);
+    await keptRead(a.db, `test.racing:${p.personId}`, [], async () => (during++, [p.personId]), rows);
+    expect(during).toBe(3);
+  });
+
+  it('個人資料修改 and 現職資料 are kept, and a change by hand on another instance shows on the very next page', async () => {
+    await untilLive(a);
+    const acct = await makeAccount(a.db);
+    const { agent } = await signIn(a.app, acct.login);
+    await agent.get('/my/profile');
+    let before = await reads(a);
+    expect((await agent.get('/my/profile')).text).toContain(acct.email!);
+    expect((await reads(a)).database).toBe(before.database);
+    const email = `kr${process.pid}@example.gov.tw`;
+    await b.db('account').where({ id: acct.accountId }).update({ email });
+    expect((await agent.get('/my/profile')).text).toContain(email);
+
+    await agent.get('/my/job');
+    before = await reads(a);
+    expect((await agent.get('/my/job')).text).toContain('人事室');
+    expect((await reads(a)).database).toBe(before.database);
+    await b.db('person').where({ id: acct.personId }).update({ unit: '秘書室' });
+    expect((await agent.get('/my/job')).text).toContain('秘書室');
+    const agency = await a.db('agency').where({ id: acct.agencyId }).first('address');
+    await b.db('agency').where({ id: acct.agencyId }).update({ address: `${agency.address}（保留讀取）` });
+    try {
+      expect((await agent.get('/my/job')).text).toContain('（保留讀取）');
+    } finally {
+      await a.db('agency').where({ id: acct.agencyId }).update({ address: agency.address });
+    }
+  });
+
+  it('通訊錄 is kept, and a contact added, a contact’s person or account row changed by hand on another instance shows on the very next page', async () => {
+    await untilLive(a);
+    const [owner, c1, c2, other] = [await makeAccount(a.db), await makeAccount(a.db), await makeAccount(a.db), await makeAccount(a.db)];
+    await a.db('account').where({ id: owner.accountId }).update({ egov_opt_in: true });
+    await a.db('message_contact').insert({ owner_person_id: owner.personId, person_id: c1.personId, note: '' });
+    const { agent } = await signIn(a.app, owner.login);
+    await agent.get('/my/contacts');
+    const before = await reads(a);
+    expect((await agent.get('/my/contacts')).text).toContain(c1.email!);
+    expect((await reads(a)).database).toBe(before.database);
+    // Someone else's rows change: still kept.
+    await b.db('person').where({ id: other.personId }).update({ unit: '會計室' });
+    await b.db('account').where({ id: other.accountId }).update({ phone: '02-1234' });
+    const still = await reads(a);
+    await agent.get('/my/contacts');
+    expect((await reads(a)).database).toBe(still.database);
+    // A contact's person row, its account's email, a contact added: each shows at once.
+    await b.db('person').where({ id: c1.personId }).update({ office_phone: '02-7777-1234' });
+    expect((await agent.get('/my/contacts')).text).toContain('02-7777-1234');
+    const email = `kc${process.pid}@example.gov.tw`;
+    await b.db('account').where({ id: c1.accountId }).update({ email });
+    expect((await agent.get('/my/contacts')).text).toContain(email);
+    await b.db('message_contact').insert({ owner_person_id: owner.personId, person_id: c2.personId, note: '保留讀取備註' });
+    expect((await agent.get('/my/contacts')).text).toContain('保留讀取備註');
+    // A contact without an account: the account made for them later shows its email at once.
+    await a.db('account').where({ id: c2.accountId }).delete();
+    await agent.get('/my/contacts');
+    const late = `kl${process.pid}@example.gov.tw`;
+    await b.db('account').insert({ person_id: c2.personId, username: null, email: late });
+    expect((await agent.get('/my/contacts')).text).toContain(late);
+  });
+
   it('a message written by hand shows in the inbox on the very next page of another instance', async () => {
     await untilLive(a);
     const acct = await makeAccount(a.db);

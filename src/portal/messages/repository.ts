@@ -159,14 +159,36 @@ export function createMessagesRepository(db: Db) {
     },
 
     // --- 通訊錄 ---
-    async contacts(owner: number, q = ''): Promise<Contact[]> {
-      const query = directory(db)
-        .join('message_contact as c', 'c.person_id', 'p.id')
-        .where('c.owner_person_id', owner)
-        .select([...directoryColumns, 'c.note'])
-        .orderBy(['p.name', 'p.id']);
-      if (q) query.andWhere((w) => w.whereILike('p.name', like(q)).orWhereILike('g.name', like(q)).orWhereILike('c.note', like(q)).orWhereILike('p.title', like(q)));
-      return (await query).map((r: Record<string, unknown>) => camelCased<Contact>(r));
+    /**
+     * One's 通訊錄, or the contacts matching `q`. The whole list is kept (platform/readCache.ts)
+     * until the owner's contacts, any agency, or the person or account row of one of them changes
+     * (any account, while one of them has none).
+     */
+    async contacts(owner: number, q = ''): Promise<readonly Contact[]> {
+      const read = async () => {
+        const query = directory(db)
+          .join('message_contact as c', 'c.person_id', 'p.id')
+          .where('c.owner_person_id', owner)
+          .select([...directoryColumns, 'c.note', 'a.id as account_id'])
+          .orderBy(['p.name', 'p.id']);
+        if (q) query.andWhere((w) => w.whereILike('p.name', like(q)).orWhereILike('g.name', like(q)).orWhereILike('c.note', like(q)).orWhereILike('p.title', like(q)));
+        const rows: Record<string, unknown>[] = await query;
+        return {
+          contacts: rows.map(({ account_id: _, ...r }) => camelCased<Contact>(r)),
+          accountIds: rows.map((r) => r.account_id).filter((id): id is number => typeof id === 'number'),
+        };
+      };
+      if (q) return (await read()).contacts;
+      const kept = await keptRead(db, `messages.contacts:${owner}`, [`message_contact:${owner}`, 'agency'], read, {
+        of: ['person', 'account'],
+        // A contact without an account yet would show the email of one made later: any account counts then.
+        tags: (v) => [
+          ...v.contacts.map((c) => `person:${c.personId}`),
+          ...v.accountIds.map((id) => `account:${id}`),
+          ...(v.accountIds.length < v.contacts.length ? ['account'] : []),
+        ],
+      });
+      return kept.contacts;
     },
     async contactIds(owner: number): Promise<Set<number>> {
       return new Set(await db('message_contact').where({ owner_person_id: owner }).pluck('person_id'));
