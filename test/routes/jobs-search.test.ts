@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import request from 'supertest';
 import type { Knex } from 'knex';
 import { buildApp, signIn } from '../support/app';
@@ -51,6 +51,35 @@ describe('查詢職缺資料 through the token index', () => {
     expect(mine.text).toContain('登出');
     // The signed-in session still carries its CSRF token: a form posts after the search.
     expect(mine.text).toContain(`value="${user.csrf}"`);
+  });
+
+  it('a kept broad result’s form and table are rendered once for signed-in visitors, each page with its visitor’s own header', async () => {
+    const search = t.services.jobs.search;
+    const real = await search.search(filter({ q: '行政' }), 1, 20);
+    // A broad result as the service keeps it (over the count cap): the same object for a while.
+    let current = { ...real, capped: true, total: 4321 };
+    const spy = vi.spyOn(search, 'search').mockImplementation(async () => current);
+    try {
+      const [wang, agent] = [await signIn(t.app, 'wang.xiaoming'), await signIn(t.app, 'cs.agent')];
+      const first = await wang.agent.get('/jobs').query({ q: '行政' });
+      expectZhPage(first, 200);
+      expect(first.text).toContain('超過 4,321 筆');
+      expect(first.text).toContain(`value="${wang.csrf}"`);
+      // The same kept result: its body is not rendered again (a change to the object would not show).
+      current.total = 9876;
+      const again = await agent.agent.get('/jobs').query({ q: '行政' });
+      expect(again.text).toContain('超過 4,321 筆');
+      expect(again.text).toContain(`value="${agent.csrf}"`);
+      expect(again.text).not.toContain(wang.csrf);
+      // Another URL of the same result has its own body (the form shows what was asked).
+      const other = await wang.agent.get('/jobs').query({ q: '行政', size: '50' });
+      expect(other.text).toContain('超過 9,876 筆');
+      // A new result (the service read again) is rendered anew.
+      current = { ...real, capped: true, total: 5555 };
+      expect((await wang.agent.get('/jobs').query({ q: '行政' })).text).toContain('超過 5,555 筆');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('finds the same vacancies as the plain column filters, in the same order', async () => {

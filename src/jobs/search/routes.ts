@@ -38,6 +38,13 @@ export function createSearchRouter(deps: Pick<JobsDeps, 'uploads'>, search: Sear
   const renderedPages = new WeakMap<object, Map<string, { html: string; body: Buffer | null; etag: string }>>();
   const NONCE_MARK = `jobs-nonce-${crypto.randomUUID()}`;
   const MAX_PAGES_PER_RESULT = 20;
+  /**
+   * For a signed-in visitor, whose header is their own, the same result's search form and
+   * result table (views/jobs/_search-body.ejs), by result and URL as above: they depend on
+   * nothing but the URL's values, the result and the day. The header, the menu and the footer
+   * are rendered for each request around them.
+   */
+  const renderedBodies = new WeakMap<object, Map<string, string>>();
 
   // ---------- public side ----------
   router.get('/jobs', async (req, res, next) => {
@@ -49,9 +56,20 @@ export function createSearchRouter(deps: Pick<JobsDeps, 'uploads'>, search: Sear
       const result = await search.search(f, f.page, f.size);
       const params = new URLSearchParams(Object.entries(values).filter(([k, v]) => v !== '' && k !== 'page'));
       const locals = { ...common, title: '查詢職缺資料', values, result, base: `/jobs?${params.toString()}`, searched: Object.keys(req.query).length > 0 };
-      if (!anonymous || !result.capped) return res.render('jobs/search', locals);
-      const nonce = String(res.locals.cspNonce ?? '');
+      if (!result.capped) return res.render('jobs/search', locals);
       const key = `${taipeiToday()} ${req.originalUrl}`;
+      if (!anonymous) {
+        let bodies = renderedBodies.get(result);
+        const searchBody = bodies?.get(key);
+        if (searchBody !== undefined) return res.render('jobs/search', { ...locals, searchBody });
+        return res.app.render('jobs/_search-body', { ...locals, _locals: res.locals }, (err: Error | null, html: string) => {
+          if (err) return next(err);
+          if (!bodies) renderedBodies.set(result, (bodies = new Map()));
+          if (bodies.size < MAX_PAGES_PER_RESULT) bodies.set(key, html);
+          res.render('jobs/search', { ...locals, searchBody: html });
+        });
+      }
+      const nonce = String(res.locals.cspNonce ?? '');
       const sendKept = (page: { html: string; body: Buffer | null; etag: string }) => {
         res.type('html');
         // A page without the nonce is the same bytes for everyone: sent as kept, with its ETag.
