@@ -45,7 +45,7 @@ export function createJobsServices(core: JobsDeps) {
   const newsletter = createNewsletterService(core, createNewsletterRepository(core.db, vacancyRepo));
   const publishing = createPublishingService(core, createPublishingRepository(core.db));
   return {
-    search: createSearchService({ vacancies, vacancyRepo, searchRepo: createSearchRepository(core.db) }),
+    search: createSearchService({ vacancies, searchRepo: createSearchRepository(core.db) }),
     newsletter,
     openData: createOpenDataService(vacancies, createOpenDataRepository(core.db, vacancyRepo)),
     apply: createApplyService(core, vacancies, applications),

@@ -98,17 +98,11 @@ export interface VacancyAttachment {
   size: number;
 }
 
-/**
- * jobs_vacancy and jobs_attachment: the vacancy every journey reads. One instance serves the
- * area, so `generation()` counts every write made through this process (the search cache keys on it).
- */
+/** jobs_vacancy and jobs_attachment: the vacancy every journey reads. */
 export function createVacancyRepository(db: Db) {
-  /** Bumped by every vacancy write through this repository (what the search cache keys on). */
-  let writes = 0;
   const vacancies = (trx: Db = db) => trx('jobs_vacancy as v').whereNull('v.deleted_at');
 
   return {
-    generation: () => writes,
     /** Not deleted vacancies, as a query for the area's other repositories to narrow. */
     vacancies,
     /** Approved public vacancies of `today` (or, with history, those past their 有效期間), in work_id order. */
@@ -121,7 +115,6 @@ export function createVacancyRepository(db: Db) {
     /** A new vacancy, pending review unless `publishedAt` says it is published at once. */
     async insert(data: VacancyData & { workId: number }, trx: Db = db, opts: { publishedAt?: Date } = {}): Promise<number> {
       const { workId, ...rest } = data;
-      writes++;
       const state = opts.publishedAt ? { status: 'approved', approved_at: opts.publishedAt } : { status: 'pending', approved_at: null };
       const [row] = await trx('jobs_vacancy').insert({ ...toColumns(rest), work_id: workId, ...state, source: 'form' }).returning('id');
       return (row as { id: number }).id;
@@ -135,11 +128,9 @@ export function createVacancyRepository(db: Db) {
           delete rest[k];
         }
       }
-      writes++;
       await trx('jobs_vacancy').where({ id }).update({ ...toColumns(rest as Partial<VacancyData>), ...state, updated_at: trx.fn.now() });
     },
     async remove(id: number, trx: Db = db) {
-      writes++;
       await trx('jobs_vacancy').where({ id }).update({ deleted_at: trx.fn.now(), updated_at: trx.fn.now() });
     },
     async byId(id: number, trx: Db = db): Promise<VacancyRow | undefined> {

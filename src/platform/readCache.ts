@@ -8,18 +8,21 @@ export interface ReadCache {
    * (`'pics_ticket:42'`: the rows of person 42). The value is shared by every request that
    * reads it: it is frozen when kept, and must be treated as read-only by callers.
    *
-   * `rows`, for a read whose rows of keyed tables are known only once it has run (the people
-   * of one's 通訊錄): the tables (`of`) and, from the value, the keys it came from (`tags`,
+   * `opts.rows`, for a read whose rows of keyed tables are known only once it has run (the
+   * people of one's 通訊錄): the tables (`of`) and, from the value, the keys it came from (`tags`,
    * `'person:42'`). Such a read is kept only if none of those tables changed at all while it
    * ran; it then stays kept until one of the rows named changes.
+   *
+   * `opts.group`, for reads of one kind with many possible keys (each search asked): at most
+   * `max` of them are kept, the oldest kept first to go.
    */
-  read<T>(key: string, tables: readonly string[], load: () => Promise<T>, rows?: KeyedRows<T>): Promise<T>;
+  read<T>(key: string, tables: readonly string[], load: () => Promise<T>, opts?: KeptReadOptions<T>): Promise<T>;
 }
 
-/** The keyed tables a read depends on by rows it finds: see ReadCache.read. */
-export interface KeyedRows<T> {
-  of: readonly string[];
-  tags: (value: T) => readonly string[];
+/** See ReadCache.read. */
+export interface KeptReadOptions<T> {
+  rows?: { of: readonly string[]; tags: (value: T) => readonly string[] };
+  group?: { name: string; max: number };
 }
 
 const MAX_ENTRIES = 50_000;
@@ -64,11 +67,14 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
   const keyed = new Map<string, number>();
   // Raised when the connection is lost: nothing read before it may be kept.
   let generation = 0;
+  // The keys kept of each group, oldest first (a key may outlive its entry: it then counts until it goes).
+  const groups = new Map<string, Set<string>>();
 
   const bump = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1);
   const dropAll = () => {
     generation++;
     entries.clear();
+    groups.clear();
   };
   /** The version of a table (any change) or of a table's rows with one key (their changes and the whole table's). */
   const versionOf = (tag: string) => {
@@ -100,7 +106,8 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
 
   const current = (e: Entry) => e.tables.every((t, i) => versionOf(t) === e.versions[i]);
 
-  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>, rows?: KeyedRows<T>): Promise<T> {
+  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options: KeptReadOptions<T> = {}): Promise<T> {
+    const { rows, group } = options;
     opts.onRead?.('database');
     // Kept only if the feed was heard all along: a change made while it was down is never announced.
     const heardAllAlong = feed?.live() ?? false;
@@ -127,12 +134,23 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
       if (oldest !== undefined) entries.delete(oldest);
     }
     entries.set(key, { value, tables: kept, versions });
+    if (group) {
+      let keys = groups.get(group.name);
+      if (!keys) groups.set(group.name, (keys = new Set()));
+      keys.delete(key);
+      keys.add(key);
+      if (keys.size > group.max) {
+        const oldest = keys.values().next().value!;
+        keys.delete(oldest);
+        entries.delete(oldest);
+      }
+    }
     return value;
   }
 
   return {
-    read<T>(key: string, tables: readonly string[], fn: () => Promise<T>, rows?: KeyedRows<T>): Promise<T> {
-      if (!feed?.live() || !entries.has(key)) return load(key, tables, fn, rows);
+    read<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options?: KeptReadOptions<T>): Promise<T> {
+      if (!feed?.live() || !entries.has(key)) return load(key, tables, fn, options);
       return new Promise<T>((resolve, reject) => {
         feed.whenHeard((heard) => {
           const e = heard ? entries.get(key) : undefined;
@@ -140,7 +158,7 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
             opts.onRead?.('kept');
             return resolve(e.value as T);
           }
-          load(key, tables, fn, rows).then(resolve, reject);
+          load(key, tables, fn, options).then(resolve, reject);
         });
       });
     },
@@ -160,7 +178,7 @@ export function keepReadsFor(db: object, cache: ReadCache): void {
  * for `db`, or straight to the database for a client without one, such as a transaction,
  * whose reads must see its own writes.
  */
-export function keptRead<T>(db: object, key: string, tables: readonly string[], load: () => Promise<T>, rows?: KeyedRows<T>): Promise<T> {
+export function keptRead<T>(db: object, key: string, tables: readonly string[], load: () => Promise<T>, opts?: KeptReadOptions<T>): Promise<T> {
   const cache = cacheOf.get(db);
-  return cache ? cache.read(key, tables, load, rows) : load();
+  return cache ? cache.read(key, tables, load, opts) : load();
 }

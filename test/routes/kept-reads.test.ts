@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keptRead } from '../../src/platform/readCache';
+import request from 'supertest';
 import { makeAccount, signIn, twoInstances, type TestApp } from '../support/app';
 
 // Two instances on one database, each keeping repository reads between requests (platform/readCache.ts).
@@ -161,7 +162,7 @@ describe('reads kept between requests', () => {
     const [p, q, r] = [await makeAccount(a.db), await makeAccount(a.db), await makeAccount(a.db)];
     let loads = 0;
     const key = `test.rows:${p.personId}`;
-    const rows = { of: ['person'], tags: (ids: readonly number[]) => ids.map((id) => `person:${id}`) };
+    const rows = { rows: { of: ['person'], tags: (ids: readonly number[]) => ids.map((id) => `person:${id}`) } };
     const read = () => keptRead(a.db, key, [], async () => (++loads, [p.personId, q.personId]), rows);
     await read();
     await read();
@@ -191,6 +192,23 @@ describe('reads kept between requests', () => {
     await keptRead(a.db, `test.racing:${p.personId}`, [], async () => (during++, [p.personId]), rows);
     await keptRead(a.db, `test.racing:${p.personId}`, [], async () => (during++, [p.personId]), rows);
     expect(during).toBe(3);
+  });
+
+  it('reads of one group are kept up to its bound, the oldest going first', async () => {
+    await untilLive(a);
+    const table = quiet();
+    const loads: Record<string, number> = {};
+    const read = (k: string) => keptRead(a.db, `test.group:${table}:${k}`, [table], async () => (loads[k] = (loads[k] ?? 0) + 1), { group: { name: `g${table}`, max: 2 } });
+    await read('x');
+    await read('y');
+    await read('x');
+    await read('y');
+    expect(loads).toEqual({ x: 1, y: 1 });
+    await read('z');
+    await read('y');
+    await read('z');
+    await read('x');
+    expect(loads).toEqual({ x: 2, y: 1, z: 1 });
   });
 
   it('個人資料修改 and 現職資料 are kept, and a change by hand on another instance shows on the very next page', async () => {
@@ -250,6 +268,33 @@ describe('reads kept between requests', () => {
     const late = `kl${process.pid}@example.gov.tw`;
     await b.db('account').insert({ person_id: c2.personId, username: null, email: late });
     expect((await agent.get('/my/contacts')).text).toContain(late);
+  });
+
+  it('a search of 事求人 is kept, and a vacancy added or withdrawn by hand on another instance shows on the very next search', async () => {
+    await untilLive(a);
+    const marker = `保留查詢${process.pid}`;
+    const search = () => request(a.app).get('/jobs').query({ q: marker });
+    expect((await search()).text).toContain('查詢結果 0 筆');
+    const before = await reads(a);
+    await search();
+    expect((await reads(a)).kept).toBeGreaterThan(before.kept);
+    const src = await b.db('jobs_vacancy').whereNull('deleted_at').where({ status: 'approved' }).first('id');
+    const workId = 97_000_000 + (process.pid % 1_000_000);
+    await b.db.raw(
+      `INSERT INTO jobs_vacancy (work_id, agency_id, org_id, org_name, agency_address, filler_name, filler_phone, person_kind, rank_from, rank_to, rank_text,
+         title_code, title, series_code, series_name, work_places, date_from, date_to, work_quality, work_item, work_address, contact_method, status, approved_at, source)
+       SELECT ?, agency_id, org_id, org_name, agency_address, filler_name, filler_phone, person_kind, rank_from, rank_to, rank_text,
+         title_code, title, series_code, series_name, work_places, current_date - 1, current_date + 30, ?, work_item, work_address, contact_method, 'approved', now(), 'test'
+       FROM jobs_vacancy WHERE id = ?`,
+      [workId, `${marker}資格`, src.id],
+    );
+    try {
+      expect((await search()).text).toContain(`work_id=${workId}`);
+      await b.db('jobs_vacancy').where({ work_id: workId }).update({ deleted_at: new Date() });
+      expect((await search()).text).not.toContain(`work_id=${workId}`);
+    } finally {
+      await a.db('jobs_vacancy').where({ work_id: workId }).delete();
+    }
   });
 
   it('a message written by hand shows in the inbox on the very next page of another instance', async () => {

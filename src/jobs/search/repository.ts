@@ -1,10 +1,13 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../platform/database';
+import { keptRead } from '../../platform/readCache';
 import { GRADES } from '../codes';
 import { SELECT_SQL, toVacancy, type VacancyRow } from '../vacancyRepository';
 
 /** The most matches a search counts. */
 export const SEARCH_COUNT_CAP = 1000;
+/** Different searches each instance keeps at most (a page of results is 10–100 vacancies). */
+const KEPT_SEARCHES = 500;
 
 export interface PublicFilter {
   q: string;
@@ -76,39 +79,46 @@ export function createSearchRepository(db: Db) {
     /**
      * 查詢職缺資料. Counting stops at SEARCH_COUNT_CAP matches (a common word can match most
      * vacancies; the page then says 「超過 N 筆」), so a search costs about the same for any word.
+     * Each page is kept by each instance (platform/readCache.ts) until any vacancy changes; at
+     * most KEPT_SEARCHES different searches at a time.
      */
-    async search(f: PublicFilter, opts: { page: number; size: number; today: string }) {
-      const base = applyPublic(vacancies(), f, opts.today);
-      const counted = (await db.count({ n: '*' }).from(base.clone().select(db.raw('1')).limit(SEARCH_COUNT_CAP + 1).as('s'))) as { n: string }[];
-      const n = Number(counted[0]?.n ?? 0);
-      const capped = n > SEARCH_COUNT_CAP;
-      const total = Math.min(n, SEARCH_COUNT_CAP);
-      const pages = Math.max(1, Math.ceil(total / opts.size));
-      const page = Math.min(opts.page, pages);
-      const rowsOf = (weeks: string[] | null) => {
-        const q = base.clone();
-        if (weeks) q.whereRaw('v.search_tokens && ?::text[]', [weeks]);
-        return q.select(db.raw(SELECT_SQL)).orderBy('v.date_from', 'desc').orderBy('v.id', 'desc').limit(opts.size).offset((page - 1) * opts.size);
-      };
-      let rows: Record<string, unknown>[] | null = null;
-      // A broad match found through the token index: rather than sorting thousands of
-      // matches (or walking the date order past them), look among those published in the
-      // this and last week, then 8, then 26 weeks. The rows of a window are the newest of all matches,
-      // so a full page inside it is the page; a short one means: look wider.
-      if (capped && hasTokens(f)) {
-        const week = weekOf(f.date || opts.today);
-        for (const span of [2, 8, 26]) {
-          const found = await rowsOf(Array.from({ length: span }, (_, i) => `f:${week - i}`));
-          if (found.length === opts.size) {
-            rows = found;
-            break;
-          }
-        }
-      }
-      const found: Record<string, unknown>[] = rows ?? (await rowsOf(null));
-      return { rows: found.map((r) => toVacancy(r)!), total, capped, pages, page, size: opts.size };
+    search(f: PublicFilter, opts: { page: number; size: number; today: string }): Promise<SearchResult> {
+      const key = `jobs.search:${JSON.stringify([f.q, f.agency, f.series, f.grade, f.county, f.kind, f.date, opts.today, opts.page, opts.size])}`;
+      return keptRead(db, key, ['jobs_vacancy'], () => readPage(f, opts), { group: { name: 'jobs.search', max: KEPT_SEARCHES } });
     },
   };
+
+  async function readPage(f: PublicFilter, opts: { page: number; size: number; today: string }): Promise<SearchResult> {
+    const base = applyPublic(vacancies(), f, opts.today);
+    const counted = (await db.count({ n: '*' }).from(base.clone().select(db.raw('1')).limit(SEARCH_COUNT_CAP + 1).as('s'))) as { n: string }[];
+    const n = Number(counted[0]?.n ?? 0);
+    const capped = n > SEARCH_COUNT_CAP;
+    const total = Math.min(n, SEARCH_COUNT_CAP);
+    const pages = Math.max(1, Math.ceil(total / opts.size));
+    const page = Math.min(opts.page, pages);
+    const rowsOf = (weeks: string[] | null) => {
+      const q = base.clone();
+      if (weeks) q.whereRaw('v.search_tokens && ?::text[]', [weeks]);
+      return q.select(db.raw(SELECT_SQL)).orderBy('v.date_from', 'desc').orderBy('v.id', 'desc').limit(opts.size).offset((page - 1) * opts.size);
+    };
+    let rows: Record<string, unknown>[] | null = null;
+    // A broad match found through the token index: rather than sorting thousands of
+    // matches (or walking the date order past them), look among those published in the
+    // this and last week, then 8, then 26 weeks. The rows of a window are the newest of all matches,
+    // so a full page inside it is the page; a short one means: look wider.
+    if (capped && hasTokens(f)) {
+      const week = weekOf(f.date || opts.today);
+      for (const span of [2, 8, 26]) {
+        const found = await rowsOf(Array.from({ length: span }, (_, i) => `f:${week - i}`));
+        if (found.length === opts.size) {
+          rows = found;
+          break;
+        }
+      }
+    }
+    const found: Record<string, unknown>[] = rows ?? (await rowsOf(null));
+    return { rows: found.map((r) => toVacancy(r)!), total, capped, pages, page, size: opts.size };
+  }
 }
 
 export type SearchResult = { rows: VacancyRow[]; total: number; capped: boolean; pages: number; page: number; size: number };

@@ -30,14 +30,14 @@ export function createSearchRouter(deps: Pick<JobsDeps, 'uploads'>, search: Sear
   }
 
   /**
-   * The page of a broad search result (one the service keeps for a while) as rendered for a
-   * visitor without a session, by result and URL: such a page depends on nothing else but the
-   * day shown in the header and the CSP nonce, which is put in per response. It lives as long
-   * as the service hands out the same result.
+   * The page of a search result (one each instance keeps until a vacancy changes) as rendered
+   * for a visitor without a session, by result and URL: such a page depends on nothing else but
+   * the day shown in the header and the CSP nonce, which is put in per response. It lives as
+   * long as the service hands out the same result.
    */
   const renderedPages = new WeakMap<object, Map<string, { html: string; body: Buffer | null; etag: string }>>();
   const NONCE_MARK = `jobs-nonce-${crypto.randomUUID()}`;
-  const MAX_PAGES_PER_RESULT = 20;
+  const MAX_PAGES_PER_RESULT = 4;
   /**
    * For a signed-in visitor, whose header is their own, the same result's search form and
    * result table (views/jobs/_search-body.ejs), by result and URL as above: they depend on
@@ -56,7 +56,6 @@ export function createSearchRouter(deps: Pick<JobsDeps, 'uploads'>, search: Sear
       const result = await search.search(f, f.page, f.size);
       const params = new URLSearchParams(Object.entries(values).filter(([k, v]) => v !== '' && k !== 'page'));
       const locals = { ...common, title: '查詢職缺資料', values, result, base: `/jobs?${params.toString()}`, searched: Object.keys(req.query).length > 0 };
-      if (!result.capped) return res.render('jobs/search', locals);
       const key = `${taipeiToday()} ${req.originalUrl}`;
       if (!anonymous) {
         let bodies = renderedBodies.get(result);

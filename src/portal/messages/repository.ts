@@ -180,13 +180,15 @@ export function createMessagesRepository(db: Db) {
       };
       if (q) return (await read()).contacts;
       const kept = await keptRead(db, `messages.contacts:${owner}`, [`message_contact:${owner}`, 'agency'], read, {
-        of: ['person', 'account'],
-        // A contact without an account yet would show the email of one made later: any account counts then.
-        tags: (v) => [
-          ...v.contacts.map((c) => `person:${c.personId}`),
-          ...v.accountIds.map((id) => `account:${id}`),
-          ...(v.accountIds.length < v.contacts.length ? ['account'] : []),
-        ],
+        rows: {
+          of: ['person', 'account'],
+          // A contact without an account yet would show the email of one made later: any account counts then.
+          tags: (v) => [
+            ...v.contacts.map((c) => `person:${c.personId}`),
+            ...v.accountIds.map((id) => `account:${id}`),
+            ...(v.accountIds.length < v.contacts.length ? ['account'] : []),
+          ],
+        },
       });
       return kept.contacts;
     },
