@@ -56,6 +56,7 @@ const hasTokens = (f: PublicFilter) => searchTokensOf(f).length > 0;
 
 export function createSearchRepository(db: Db) {
   const vacancies = () => db('jobs_vacancy as v').whereNull('v.deleted_at');
+  const searchRunning = new Map<string, Promise<SearchResult>>();
 
   /**
    * The public filter as one GIN lookup on search_tokens (see migration 20261125300100): the
@@ -80,11 +81,18 @@ export function createSearchRepository(db: Db) {
      * 查詢職缺資料. Counting stops at SEARCH_COUNT_CAP matches (a common word can match most
      * vacancies; the page then says 「超過 N 筆」), so a search costs about the same for any word.
      * Each page is kept by each instance (platform/readCache.ts) until any vacancy changes; at
-     * most KEPT_SEARCHES different searches at a time.
+     * most KEPT_SEARCHES different searches at a time. Identical searches asked at the same time
+     * share one read.
      */
     search(f: PublicFilter, opts: { page: number; size: number; today: string }): Promise<SearchResult> {
       const key = `jobs.search:${JSON.stringify([f.q, f.agency, f.series, f.grade, f.county, f.kind, f.date, opts.today, opts.page, opts.size])}`;
-      return keptRead(db, key, ['jobs_vacancy'], () => readPage(f, opts), { group: { name: 'jobs.search', max: KEPT_SEARCHES } });
+      const running = searchRunning.get(key);
+      if (running) return running;
+      const promise = keptRead(db, key, ['jobs_vacancy'], () => readPage(f, opts), { group: { name: 'jobs.search', max: KEPT_SEARCHES } }).finally(() =>
+        searchRunning.delete(key),
+      );
+      searchRunning.set(key, promise);
+      return promise;
     },
   };
 

@@ -10,6 +10,22 @@ import { common, notice } from '../pages';
 import { searchSchema } from './schemas';
 import type { SearchService } from './service';
 
+/** URLs rendered for one search result at most (the same search asked in a few ways). */
+const MAX_PAGES_PER_RESULT = 4;
+
+/** What was rendered for a search result, by URL; it goes when the result does. */
+function byResult<V>() {
+  const rendered = new WeakMap<object, Map<string, V>>();
+  return {
+    get: (result: object, url: string) => rendered.get(result)?.get(url),
+    set(result: object, url: string, value: V) {
+      let pages = rendered.get(result);
+      if (!pages) rendered.set(result, (pages = new Map()));
+      if (pages.size < MAX_PAGES_PER_RESULT) pages.set(url, value);
+    },
+  };
+}
+
 /** 查詢職缺資料, a vacancy's page and attachments, 求職SOP and the blank resume form. */
 export function createSearchRouter(deps: Pick<JobsDeps, 'uploads'>, search: SearchService): Router {
   const router = express.Router();
@@ -35,16 +51,15 @@ export function createSearchRouter(deps: Pick<JobsDeps, 'uploads'>, search: Sear
    * the day shown in the header and the CSP nonce, which is put in per response. It lives as
    * long as the service hands out the same result.
    */
-  const renderedPages = new WeakMap<object, Map<string, { html: string; body: Buffer | null; etag: string }>>();
+  const renderedPages = byResult<{ html: string; body: Buffer | null; etag: string }>();
   const NONCE_MARK = `jobs-nonce-${crypto.randomUUID()}`;
-  const MAX_PAGES_PER_RESULT = 4;
   /**
    * For a signed-in visitor, whose header is their own, the same result's search form and
    * result table (views/jobs/_search-body.ejs), by result and URL as above: they depend on
    * nothing but the URL's values, the result and the day. The header, the menu and the footer
    * are rendered for each request around them.
    */
-  const renderedBodies = new WeakMap<object, Map<string, string>>();
+  const renderedBodies = byResult<string>();
 
   // ---------- public side ----------
   router.get('/jobs', async (req, res, next) => {
@@ -58,13 +73,11 @@ export function createSearchRouter(deps: Pick<JobsDeps, 'uploads'>, search: Sear
       const locals = { ...common, title: '查詢職缺資料', values, result, base: `/jobs?${params.toString()}`, searched: Object.keys(req.query).length > 0 };
       const key = `${taipeiToday()} ${req.originalUrl}`;
       if (!anonymous) {
-        let bodies = renderedBodies.get(result);
-        const searchBody = bodies?.get(key);
+        const searchBody = renderedBodies.get(result, key);
         if (searchBody !== undefined) return res.render('jobs/search', { ...locals, searchBody });
         return res.app.render('jobs/_search-body', { ...locals, _locals: res.locals }, (err: Error | null, html: string) => {
           if (err) return next(err);
-          if (!bodies) renderedBodies.set(result, (bodies = new Map()));
-          if (bodies.size < MAX_PAGES_PER_RESULT) bodies.set(key, html);
+          renderedBodies.set(result, key, html);
           res.render('jobs/search', { ...locals, searchBody: html });
         });
       }
@@ -75,16 +88,14 @@ export function createSearchRouter(deps: Pick<JobsDeps, 'uploads'>, search: Sear
         if (page.body) return res.set('ETag', page.etag).send(page.body);
         return res.send(page.html.replaceAll(NONCE_MARK, nonce));
       };
-      const kept = renderedPages.get(result)?.get(key);
+      const kept = renderedPages.get(result, key);
       if (kept) return sendKept(kept);
       res.render('jobs/search', { ...locals, cspNonce: NONCE_MARK }, (err: Error | null, html: string) => {
         if (err) return next(err);
         const body = html.includes(NONCE_MARK) ? null : Buffer.from(html);
         const etag = body ? `W/"${body.length.toString(16)}-${crypto.createHash('sha1').update(body).digest('base64').slice(0, 27)}"` : '';
         const page = { html, body, etag };
-        let pages = renderedPages.get(result);
-        if (!pages) renderedPages.set(result, (pages = new Map()));
-        if (pages.size < MAX_PAGES_PER_RESULT) pages.set(key, page);
+        renderedPages.set(result, key, page);
         sendKept(page);
       });
     } catch (err) {

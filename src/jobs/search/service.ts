@@ -4,7 +4,6 @@ import type { PublicFilter, SearchRepository, SearchResult } from './repository'
 /** 查詢職缺資料 and the public vacancy pages. */
 export function createSearchService(deps: { vacancies: Vacancies; searchRepo: SearchRepository }) {
   const { vacancies, searchRepo } = deps;
-  const searchRunning = new Map<string, Promise<SearchResult>>();
 
   return {
     publicVacancy: vacancies.publicVacancy,
@@ -16,23 +15,9 @@ export function createSearchService(deps: { vacancies: Vacancies; searchRepo: Se
       return vacancies.attachment(v.id, id);
     },
 
-    /**
-     * 查詢職缺資料. Identical searches running at the same time share one read; each page is
-     * kept by the repository until a vacancy changes, on any instance (the same result object
-     * meanwhile, which the route's rendered pages key on).
-     */
-    async search(f: PublicFilter, page: number, size: number): Promise<SearchResult> {
-      const day = vacancies.today();
-      const key = JSON.stringify([f.q, f.agency, f.series, f.grade, f.county, f.kind, f.date, day, page, size]);
-      const running = searchRunning.get(key);
-      if (running) return running;
-      const promise = searchRepo.search(f, { page, size, today: day });
-      searchRunning.set(key, promise);
-      try {
-        return await promise;
-      } finally {
-        searchRunning.delete(key);
-      }
+    /** 查詢職缺資料 of today (see the repository: kept, identical searches at once share one read). */
+    search(f: PublicFilter, page: number, size: number): Promise<SearchResult> {
+      return searchRepo.search(f, { page, size, today: vacancies.today() });
     },
   };
 }
