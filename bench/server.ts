@@ -43,7 +43,7 @@ async function serve(): Promise<void> {
   }
   if (target === 'replay' || target === 'floor') {
     // GET /<i> answers the i-th captured page: its status, its headers and its body.
-    const pages = JSON.parse(fs.readFileSync(process.env.BENCH_REPLAY_FILE!, 'utf8')) as { status: number; headers: [string, string][]; bodyBase64: string }[];
+    const pages = readCaptures(process.env.BENCH_REPLAY_FILE!);
     const app = express();
     app.disable('x-powered-by');
     if (target === 'floor') {
@@ -54,14 +54,7 @@ async function serve(): Promise<void> {
       app.use(setUpSession(config, process.env.BENCH_DATABASE_URL!, undefined, { unreadBadgeSql: headerUnreadSql }).router);
       app.use((req, res, next) => (req.session.passport?.user ? next() : res.status(403).end()));
     }
-    pages.forEach((p, i) => {
-      const body = Buffer.from(p.bodyBase64, 'base64');
-      app.get(`/${i}`, (_req, res) => {
-        res.status(p.status);
-        for (const [name, value] of p.headers) res.setHeader(name, value);
-        res.end(body);
-      });
-    });
+    pages.forEach((p, i) => app.get(`/${i}`, (_req, res) => sendCaptured(res, p)));
     const server = app.listen(port, '127.0.0.1', () => tellParent({ ready: port }));
     process.on('SIGTERM', () => server.close(() => process.exit(0)));
     return;
@@ -86,6 +79,26 @@ async function serve(): Promise<void> {
   });
 }
 
+/** A page captured from the portal (bench/pages.ts): its path, status, headers and bytes. */
+interface Captured {
+  path: string;
+  status: number;
+  headers: [string, string][];
+  body: Buffer;
+}
+
+function readCaptures(file: string): Captured[] {
+  const pages = JSON.parse(fs.readFileSync(file, 'utf8')) as (Omit<Captured, 'body'> & { bodyBase64: string })[];
+  return pages.map(({ bodyBase64, ...p }) => ({ ...p, body: Buffer.from(bodyBase64, 'base64') }));
+}
+
+/** Answers with a captured page as it was: its status, its headers, its bytes. */
+function sendCaptured(res: express.Response, p: Captured): void {
+  res.status(p.status);
+  for (const [name, value] of p.headers) res.setHeader(name, value);
+  res.end(p.body);
+}
+
 /**
  * The `shared` target: the whole portal, every step a signed-in page passes before the first
  * area's routes (request log and metrics, security headers and the CSP nonce, the session read
@@ -95,8 +108,7 @@ async function serve(): Promise<void> {
  * its template) is the difference to the portal.
  */
 function answerCapturedBeforePages(app: express.Express, replayFile: string): void {
-  const pages = JSON.parse(fs.readFileSync(replayFile, 'utf8')) as { path: string; status: number; headers: [string, string][]; bodyBase64: string }[];
-  const byUrl = new Map(pages.map((p) => [encodeURI(p.path), { ...p, body: Buffer.from(p.bodyBase64, 'base64') }]));
+  const byUrl = new Map(readCaptures(replayFile).map((p) => [encodeURI(p.path), p]));
   type Layer = { handle: express.RequestHandler & { stack?: Layer[] } };
   const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
   // The first pages are 網頁訊息's, behind the badge every page runs (src/portal/messages/routes.ts).
@@ -107,12 +119,7 @@ function answerCapturedBeforePages(app: express.Express, replayFile: string): vo
   answer.use((req, res, next) => {
     const p = req.method === 'GET' && req.user ? byUrl.get(req.originalUrl) : undefined;
     if (!p) return next();
-    badge(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      res.status(p.status);
-      for (const [name, value] of p.headers) res.setHeader(name, value);
-      res.end(p.body);
-    });
+    badge(req, res, (err?: unknown) => (err ? next(err) : sendCaptured(res, p)));
   });
   stack.splice(at, 0, (answer as unknown as { stack: Layer[] }).stack[0]!);
 }
