@@ -130,20 +130,22 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
     next();
   };
   const csrf = setUpCsrf(config);
+  // Messages for the next page are taken when a page is rendered, so that a stray request
+  // (a 404, a prefetch) cannot swallow them. Set once on this app's response prototype, not
+  // wrapped around each response's render.
+  const render = app.response.render;
+  app.response.render = function (this: express.Response, ...args: unknown[]) {
+    const session = this.req.session;
+    if (session?.flash && this.statusCode < 400) {
+      this.locals.flash = session.flash;
+      delete session.flash;
+    }
+    return (render as (...a: unknown[]) => void).apply(this, args);
+  } as express.Response['render'];
   const pageLocals: RequestHandler = (req, res, next) => {
     res.locals.user = req.user;
     res.locals.path = req.path;
-    // Messages for the next page are taken when a page is rendered, so that a stray
-    // request (a 404, a prefetch) cannot swallow them.
     res.locals.flash = [];
-    const render = res.render.bind(res) as (...args: unknown[]) => void;
-    res.render = ((...args: unknown[]) => {
-      if (req.session?.flash && res.statusCode < 400) {
-        res.locals.flash = req.session.flash;
-        delete req.session.flash;
-      }
-      render(...args);
-    }) as typeof res.render;
     res.locals.values = {};
     res.locals.errors = {};
     next();

@@ -317,6 +317,19 @@ describe('簽名檔設定', () => {
     expect(page.text).toContain('王小明\n人事室</textarea>');
   });
 
+  it('shows the saved message on the next page rendered, once; a missing page in between does not take it', async () => {
+    const p = await person();
+    const SAVED = '簽名檔已儲存';
+    expect((await post(p, '/my/signature', { signature: '王小明', action: 'save' })).status).toBe(303);
+    const stray = await p.agent.get('/my/no-such-page');
+    expectZhPage(stray, 404);
+    expect(stray.text).not.toContain(SAVED);
+    const next = await p.agent.get('/my/signature');
+    expect(next.text).toContain(SAVED);
+    expect(next.text).toMatch(/class="notice notice-success" role="status">簽名檔已儲存/);
+    expect((await p.agent.get('/my/signature')).text).not.toContain(SAVED);
+  });
+
   it('refuses a signature of 6 lines, keeping it on the form', async () => {
     const p = await person();
     const six = '1\n2\n3\n4\n5\n6';

@@ -149,6 +149,12 @@ describe('NUL characters', () => {
     expect(key.text).toContain('不允許的控制字元');
     const path = await agent.get('/announcements%00');
     expect([400, 404]).toContain(path.status);
+    // In a query's name, where it may be written among other parameters.
+    for (const url of ['/agencies?q%00=1', '/agencies?page=1&%00=x', '/my?x=1&a%00b']) {
+      const named = await agent.get(url);
+      expect(named.status, url).toBe(400);
+      expect(named.text).toContain('不允許的控制字元');
+    }
   });
 
   it('in a multipart field is refused with a zh-TW 400 and no file is kept', async () => {

@@ -69,9 +69,10 @@ const COMPLETION_PATHS = ['/my/profile', '/my/password', '/logout'];
 export function enforceAccountCompletion(req: Request, res: Response, next: NextFunction) {
   const u = req.user;
   if (!u) return next();
+  const path = req.path;
   // An agency certificate session has no personal pages; it may reset its people's passwords.
-  if (u.kind === 'agency' && (req.path === '/my' || req.path.startsWith('/my/')) && !req.path.startsWith('/my/password-reset')) return res.redirect(303, '/agency');
-  if (COMPLETION_PATHS.includes(req.path)) return next();
+  if (u.kind === 'agency' && (path === '/my' || path.startsWith('/my/')) && !path.startsWith('/my/password-reset')) return res.redirect(303, '/agency');
+  if (COMPLETION_PATHS.includes(path)) return next();
   if (u.profileIncomplete) return res.redirect(303, '/my/profile');
   if (u.mustChangePassword) return res.redirect(303, '/my/password');
   next();

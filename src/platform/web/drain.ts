@@ -23,8 +23,9 @@ export function createDrain() {
       inFlight--;
       settle();
     };
-    res.once('finish', finish);
-    res.once('close', finish);
+    // Plain listeners (`finish` is guarded by `done`): `once` would wrap each in two more objects per request.
+    res.on('finish', finish);
+    res.on('close', finish);
     if (draining) res.setHeader('Connection', 'close');
     next();
   };

@@ -25,7 +25,11 @@ function keysContainNul(value: unknown, depth = 0): boolean {
  * fields are checked in the upload middleware, which runs later.
  */
 export function rejectNul(req: Request, _res: Response, next: NextFunction) {
-  if (req.path.includes('\u0000') || keysContainNul(req.query) || keysContainNul(req.body)) return next(new DomainError('bad_characters', NUL_MESSAGE, 400));
+  // A query's names can only hold a NUL written as `%00` (or as itself): any other address
+  // skips parsing its query here (Express parses it anew on each use of `req.query`).
+  const url = req.url;
+  const queryMayHoldNul = url.includes('%00') || url.includes('\u0000');
+  if (req.path.includes('\u0000') || (queryMayHoldNul && keysContainNul(req.query)) || keysContainNul(req.body)) return next(new DomainError('bad_characters', NUL_MESSAGE, 400));
   next();
 }
 

@@ -99,7 +99,8 @@ export const answerScriptedUploads: RequestHandler = (req, res, next) => {
  * it; after that the address leads to the form's page itself.
  */
 export const showStoredAnswers: RequestHandler = (req, res, next) => {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+  // Only an address with a query can name a stored answer (most pages have none to parse).
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url.includes('?')) return next();
   const id = req.query[STORED_ANSWER_PARAM];
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) return next();
   const now = Date.now();

@@ -54,6 +54,26 @@ export function setUpCsrf(config: Pick<Config, 'sessionSecret' | 'secureCookies'
     return sign(pre);
   }
 
+  /** A response's form token, worked out the first time it is printed (one object per response). */
+  class FormToken {
+    #token: string | undefined;
+    readonly #req: Request;
+    readonly #res: Response;
+    constructor(req: Request, res: Response) {
+      this.#req = req;
+      this.#res = res;
+    }
+    toString(): string {
+      return (this.#token ??= this.#req.user ? generateToken(this.#req) : preToken(this.#req, this.#res));
+    }
+    valueOf(): string {
+      return this.toString();
+    }
+    toJSON(): string {
+      return this.toString();
+    }
+  }
+
   /**
    * The token for the forms of this response, worked out only when a view prints it (so a
    * page without a form, a redirect or a download sets no cookie): a signed-in session's
@@ -62,9 +82,7 @@ export function setUpCsrf(config: Pick<Config, 'sessionSecret' | 'secureCookies'
    * `encodeURIComponent`), because Express copies the locals of every render eagerly.
    */
   const provideToken: RequestHandler = (req, res, next) => {
-    let token: string | undefined;
-    const value = () => (token ??= req.user ? generateToken(req) : preToken(req, res));
-    res.locals.csrfToken = { toString: value, valueOf: value, toJSON: value };
+    res.locals.csrfToken = new FormToken(req, res);
     next();
   };
 

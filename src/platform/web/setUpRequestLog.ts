@@ -37,7 +37,8 @@ export function setUpRequestLog(logger: Logger, metrics: Metrics): RequestHandle
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     req.id = requestId(req, res);
-    res.once('close', () => {
+    // A response closes once (after it finished, or when the client went away).
+    res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const route = routePattern(req);
       metrics.httpDuration.observe({ method: req.method, route, status_class: `${Math.floor(res.statusCode / 100)}xx` }, ms / 1000);
