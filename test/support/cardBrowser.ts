@@ -15,7 +15,20 @@ export { DEMO_PIN };
  * A browser app with the real card chain: the demo PKI as SoftHSM2 tokens and the bridge
  * answering this app's origin. `env` goes to the app (e.g. a second instance's settings).
  */
-export async function startCardBrowserApp(env: Record<string, string> = {}) {
+export async function startCardBrowserApp(env: Record<string, string> = {}): Promise<CardBrowserApp> {
+  // The bridge's port is chosen before the app starts (the app's CSP names it) and bound after
+  // (the bridge only answers the app's origin): meanwhile another process, or an outgoing
+  // connection given that port by the system, may take it. Then everything starts again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCardBrowserAppOnce(env);
+    } catch (err) {
+      if (attempt >= 3 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
+}
+
+async function startCardBrowserAppOnce(env: Record<string, string>) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpa-e2e-cards-'));
   const pki = createDemoPki(path.join(root, 'pki'), { softhsmDir: path.join(root, 'softhsm') });
   const bridgePort = await freePort();
@@ -28,7 +41,13 @@ export async function startCardBrowserApp(env: Record<string, string> = {}) {
       BRIDGE_PORT: String(bridgePort),
     }),
   );
-  await bridge.listen(bridgePort);
+  try {
+    await bridge.listen(bridgePort);
+  } catch (err) {
+    await b.close();
+    fs.rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
   return {
     ...b,
     pkiDir: path.join(root, 'pki'),
@@ -41,7 +60,7 @@ export async function startCardBrowserApp(env: Record<string, string> = {}) {
   };
 }
 
-export type CardBrowserApp = Awaited<ReturnType<typeof startCardBrowserApp>>;
+export type CardBrowserApp = Awaited<ReturnType<typeof startCardBrowserAppOnce>>;
 
 /**
  * Drives a card form on the current page (the 憑證登入 panel, or any page whose form has
