@@ -21,6 +21,7 @@ import { PgRateLimitStore } from './platform/web/rateLimitStore';
 import { formBody } from './platform/web/formBody';
 import { chain, routerOf } from './platform/web/routers';
 import { rejectNul } from './platform/web/rejectNul';
+import { parseQueryOnce } from './platform/web/queryOnce';
 import { answerScriptedUploads, showStoredAnswers } from './platform/web/scriptedUpload';
 import { enforceAccountCompletion, userFromSession } from './platform/identity/guards';
 import { errorHandler, notFound } from './platform/web/errorHandler';
@@ -63,6 +64,7 @@ export function createApp({ config, logger, services, databaseUrl }: AppDeps): E
   app.set('view engine', 'ejs');
   app.set('view cache', viewCache);
   app.disable('x-powered-by');
+  parseQueryOnce(app);
   // A rendered page carries its own CSP nonce, so its ETag could never match a later request:
   // it is not hashed. Other bodies sent whole (JSON, text) keep Express's weak ETag and 304.
   app.set('etag', 'weak');

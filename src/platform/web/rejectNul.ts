@@ -26,7 +26,7 @@ function keysContainNul(value: unknown, depth = 0): boolean {
  */
 export function rejectNul(req: Request, _res: Response, next: NextFunction) {
   // A query's names can only hold a NUL written as `%00` (or as itself): any other address
-  // skips parsing its query here (Express parses it anew on each use of `req.query`).
+  // skips parsing its query here (a page without parameters never parses it at all).
   const url = req.url;
   const queryMayHoldNul = url.includes('%00') || url.includes('\u0000');
   if (req.path.includes('\u0000') || (queryMayHoldNul && keysContainNul(req.query)) || keysContainNul(req.body)) return next(new DomainError('bad_characters', NUL_MESSAGE, 400));
