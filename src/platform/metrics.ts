@@ -198,7 +198,7 @@ export function createMetrics(src: MetricsSources) {
   });
   const keptReads = new Counter({
     name: 'ecpa_kept_reads_total',
-    help: 'Repository reads that may be kept between requests (platform/readCache.ts), by where they were answered from: kept (current to the last committed change) or database',
+    help: 'Repository reads that may be kept between requests (platform/readCache.ts), by where they were answered from: kept (current to the last committed change), shared (the same read from the database under way, nothing it depends on changed since it began) or database',
     labelNames: ['source'] as const,
     registers: [registry],
   });

@@ -35,6 +35,14 @@ interface Entry {
   versions: number[];
 }
 
+/** A read from the database under way: the tables it depends on (`watched`) and their versions when it began. */
+interface Running {
+  promise: Promise<unknown>;
+  gen: number;
+  watched: readonly string[];
+  at: number[];
+}
+
 /** Freezes plain objects and arrays all the way down (a shared value mutated by one request would show in every other). */
 function deepFreeze(value: unknown): void {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
@@ -56,10 +64,9 @@ function deepFreeze(value: unknown): void {
  *
  * While the feed is down nothing is kept and every read goes to the database; a read begun
  * while it was down is not kept either, even if it is back when the read ends. A load that
- * was under way while its table changed is kept at the versions taken before it began, so
- * the next request reads again.
+ * was under way while its table changed is not kept: it may be older than a read begun since.
  */
-export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (source: 'kept' | 'database') => void } = {}): ReadCache {
+export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (source: 'kept' | 'shared' | 'database') => void } = {}): ReadCache {
   const entries = new Map<string, Entry>();
   // Per table: changes of any kind (`any`), changes of the whole table (`whole`); per `table:key`: changes of those rows.
   const any = new Map<string, number>();
@@ -69,6 +76,8 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
   let generation = 0;
   // The keys kept of each group, oldest first (a key may outlive its entry: it then counts until it goes).
   const groups = new Map<string, Set<string>>();
+  // Reads from the database under way, by key: what they watch and its versions when they began.
+  const running = new Map<string, Running>();
 
   const bump = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1);
   const dropAll = () => {
@@ -106,7 +115,19 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
 
   const current = (e: Entry) => e.tables.every((t, i) => versionOf(t) === e.versions[i]);
 
-  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options: KeptReadOptions<T> = {}): Promise<T> {
+  /** Starts a read from the database, shared with the same reads asked while it runs (see `read`). */
+  function start<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options: KeptReadOptions<T> = {}): Promise<T> {
+    const watched = options.rows ? [...tables, ...options.rows.of] : tables;
+    const run: Running = { promise: null as unknown as Promise<unknown>, gen: generation, watched, at: watched.map(versionOf) };
+    const promise = load(key, tables, fn, options).finally(() => {
+      if (running.get(key) === run) running.delete(key);
+    });
+    run.promise = promise;
+    if (feed?.live()) running.set(key, run);
+    return promise;
+  }
+
+  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options: KeptReadOptions<T>): Promise<T> {
     const { rows, group } = options;
     opts.onRead?.('database');
     // Kept only if the feed was heard all along: a change made while it was down is never announced.
@@ -117,6 +138,9 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
     const rowTablesAt = rows ? rows.of.map(versionOf) : [];
     const value = await fn();
     if (!heardAllAlong || !feed?.live() || gen !== generation) return value;
+    // A table changed while the read ran: what it read may already be old, and must not take
+    // the place of a read made since.
+    if (tables.some((t, i) => versionOf(t) !== at[i])) return value;
     let kept = tables;
     let versions = at;
     if (rows) {
@@ -150,7 +174,11 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
 
   return {
     read<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options?: KeptReadOptions<T>): Promise<T> {
-      if (!feed?.live() || !entries.has(key)) return load(key, tables, fn, options);
+      if (!feed?.live() || (!entries.has(key) && !running.has(key))) return start(key, tables, fn, options);
+      // What is kept, or a read of the same key under way, is used only once every change
+      // committed before this request has been heard, and only if none of them touched what it
+      // was read from: a read under way began before this request, and its snapshot may
+      // predate a change this request must see.
       return new Promise<T>((resolve, reject) => {
         feed.whenHeard((heard) => {
           const e = heard ? entries.get(key) : undefined;
@@ -158,7 +186,12 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
             opts.onRead?.('kept');
             return resolve(e.value as T);
           }
-          load(key, tables, fn, options).then(resolve, reject);
+          const r = heard ? running.get(key) : undefined;
+          if (r && r.gen === generation && r.watched.every((t, i) => versionOf(t) === r.at[i])) {
+            opts.onRead?.('shared');
+            return (r.promise as Promise<T>).then(resolve, reject);
+          }
+          start(key, tables, fn, options).then(resolve, reject);
         });
       });
     },

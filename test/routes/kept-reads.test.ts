@@ -7,10 +7,17 @@ import { makeAccount, signIn, twoInstances, type TestApp } from '../support/app'
 const [a, b] = twoInstances();
 
 /** How many kept reads an instance answered, by where from (its `ecpa_kept_reads_total`). */
-async function reads(on: TestApp): Promise<{ kept: number; database: number }> {
+async function reads(on: TestApp): Promise<{ kept: number; shared: number; database: number }> {
   const { values } = await on.services.metrics.keptReads.get();
   const of = (source: string) => values.find((v) => v.labels.source === source)?.value ?? 0;
-  return { kept: of('kept'), database: of('database') };
+  return { kept: of('kept'), shared: of('shared'), database: of('database') };
+}
+
+/** A promise and the function that settles it. */
+function gate<T>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return { promise, open };
 }
 
 /** Waits until the instance hears changes (its change feed connects when it starts, and again after a loss). */
@@ -209,6 +216,43 @@ describe('reads kept between requests', () => {
     await read('z');
     await read('x');
     expect(loads).toEqual({ x: 2, y: 1, z: 1 });
+  });
+
+  it('a read asked while the same read is under way joins it, once every change before the request has been heard', async () => {
+    await untilLive(a);
+    const table = quiet();
+    const first = gate<{ rows: string[] }>();
+    let loads = 0;
+    const read = () => keptRead(a.db, `t:${table}`, [table], () => (++loads === 1 ? first.promise : Promise.resolve({ rows: ['again'] })));
+    const under = read();
+    const sharedBefore = (await reads(a)).shared;
+    const joined = read();
+    // The second request joins only after its barrier: wait until it has, then let the read end.
+    for (let i = 0; i < 200 && (await reads(a)).shared === sharedBefore; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await reads(a)).shared).toBe(sharedBefore + 1);
+    first.open({ rows: ['first'] });
+    expect(await joined).toBe(await under);
+    expect(loads).toBe(1);
+  });
+
+  it('a read under way is not joined by a request that comes after a change to what it reads: that request reads anew', async () => {
+    await untilLive(a);
+    const table = quiet();
+    const first = gate<string>();
+    let loads = 0;
+    const read = () => keptRead(a.db, `t:${table}`, [table], () => (++loads === 1 ? first.promise : Promise.resolve('after the change')));
+    // The first read has begun (its snapshot taken) when another instance changes the table.
+    const under = read();
+    await b.db.raw(`SELECT pg_notify('table_change', ?)`, [table]);
+    // The next request must see that change, though the read begun before it has not ended.
+    const next = read();
+    setTimeout(() => first.open('before the change'), 200);
+    expect(await next).toBe('after the change');
+    expect(await under).toBe('before the change');
+    expect(loads).toBe(2);
+    // What is kept is the read made after the change.
+    expect(await read()).toBe('after the change');
+    expect(loads).toBe(2);
   });
 
   it('個人資料修改 and 現職資料 are kept, and a change by hand on another instance shows on the very next page', async () => {

@@ -56,7 +56,6 @@ const hasTokens = (f: PublicFilter) => searchTokensOf(f).length > 0;
 
 export function createSearchRepository(db: Db) {
   const vacancies = () => db('jobs_vacancy as v').whereNull('v.deleted_at');
-  const searchRunning = new Map<string, Promise<SearchResult>>();
 
   /**
    * The public filter as one GIN lookup on search_tokens (see migration 20261125300100): the
@@ -82,17 +81,11 @@ export function createSearchRepository(db: Db) {
      * vacancies; the page then says 「超過 N 筆」), so a search costs about the same for any word.
      * Each page is kept by each instance (platform/readCache.ts) until any vacancy changes; at
      * most KEPT_SEARCHES different searches at a time. Identical searches asked at the same time
-     * share one read.
+     * share one read, unless a vacancy changed since it began (platform/readCache.ts).
      */
     search(f: PublicFilter, opts: { page: number; size: number; today: string }): Promise<SearchResult> {
       const key = `jobs.search:${JSON.stringify([f.q, f.agency, f.series, f.grade, f.county, f.kind, f.date, opts.today, opts.page, opts.size])}`;
-      const running = searchRunning.get(key);
-      if (running) return running;
-      const promise = keptRead(db, key, ['jobs_vacancy'], () => readPage(f, opts), { group: { name: 'jobs.search', max: KEPT_SEARCHES } }).finally(() =>
-        searchRunning.delete(key),
-      );
-      searchRunning.set(key, promise);
-      return promise;
+      return keptRead(db, key, ['jobs_vacancy'], () => readPage(f, opts), { group: { name: 'jobs.search', max: KEPT_SEARCHES } });
     },
   };
 
