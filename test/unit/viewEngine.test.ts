@@ -20,6 +20,8 @@ beforeAll(() => {
   write('partials/box.ejs', '<b><%= label %>:<%= locals.extra || "-" %>:<%= who %></b><% label = "changed in include" %><%- include("inner", { depth: 2 }) %>');
   write('partials/inner.ejs', '<i><%= depth %>/<%= who %></i>');
   write('page.ejs', '<p><%= who %></p><%- include("/partials/box", { label: "A" }) %><%- include("partials/box", { label: "B", extra: "x" }) %><p><%= typeof label %>|<%= typeof depth %></p>');
+  write('partials/plain.ejs', '[<%= who %>]<% who = "changed in include"; const mine = 1 %><%= mine %>');
+  write('plain-page.ejs', '<%- include("/partials/plain") %><%- include("partials/plain") %><%= who %>|<%= typeof mine %>');
   write('broken.ejs', 'line 1\nline 2 <%= missing.name %>\nline 3');
   write('escape.ejs', '<%= a %>|<%= b %>|<%= c %>|<%- a %>');
   write('outside.ejs', '<%- include("../../etc/passwd") %>');
@@ -39,6 +41,11 @@ describe.each([
     expect(html).toBe(
       '<p>王小明</p><b>A:-:王小明</b><i>2/王小明</i><b>B:x:王小明</b><i>2/王小明</i><p>undefined|undefined</p>',
     );
+  });
+
+  it('renders an include given no data with the page’s own locals; what it assigns or declares stays its own', () => {
+    const html = engine().render(path.join(dir, 'plain-page.ejs'), { who: '王小明' });
+    expect(html).toBe('[王小明]1[王小明]1王小明|undefined');
   });
 
   it('escapes as EJS does, byte for byte, and prints nothing for null and undefined', () => {

@@ -8,8 +8,10 @@
  * `include` (the form fields, the header, the pager…), and looks each include's path up again on
  * every call: about a tenth of the CPU a signed-in page took (BENCHMARKS.md, issue 19). Here a
  * page's locals are copied once, into an object without a prototype (so nothing on
- * `Object.prototype` is ever taken for a local), and an include sees them through its own
- * object whose prototype they are, holding only the names the include was given.
+ * `Object.prototype` is ever taken for a local); an include given data sees them through its
+ * own object whose prototype they are, holding only the names the include was given, and one
+ * given none (the header, the footer) reads the same object (a template never writes to its
+ * locals: an assignment changes only its own variable).
  *
  * A template reads its locals as plain variables, not through `with (locals)`: each name the
  * template's code reads (found once, at compile time, by tokenizing the code EJS generates) is
@@ -154,15 +156,11 @@ export function createViewEngine({ root, cache, debug }: ViewEngineOptions): Vie
   }
 
   function run(file: string, locals: object): string {
-    // An include sees the including template's locals through its prototype, and its own data.
+    // An include given data sees the including template's locals through its prototype.
     return load(file)(
       locals,
       escapeHtml,
-      (name, data) => {
-        const child = Object.create(locals) as Record<string, unknown>;
-        if (data) Object.assign(child, data);
-        return run(resolveInclude(file, name), child);
-      },
+      (name, data) => run(resolveInclude(file, name), data ? Object.assign(Object.create(locals) as object, data) : locals),
       rethrow,
     );
   }
