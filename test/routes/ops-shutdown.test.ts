@@ -77,6 +77,36 @@ describe('draining', () => {
   });
 });
 
+describe('requests in flight', () => {
+  /** Waits until the count is `n` (a response's end is told on the next tick), or 2 s. */
+  async function inFlightBecomes(n: number): Promise<number> {
+    for (let i = 0; i < 80 && a.app.drain.inFlight !== n; i++) await new Promise((r) => setTimeout(r, 25));
+    return a.app.drain.inFlight;
+  }
+
+  it('counts each request once, whether it is answered or its client goes away first', async () => {
+    const base = await inFlightBecomes(0);
+    expect(base).toBe(0);
+    for (let i = 0; i < 5; i++) expect((await request(a.base).get('/healthz')).status).toBe(200);
+    expect((await request(a.base).get('/no-such-page')).status).toBe(404);
+    expect(await inFlightBecomes(0)).toBe(0);
+
+    const left = http.request(`${a.base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' }, agent: false });
+    left.on('error', () => {});
+    left.write('a=');
+    expect(await inFlightBecomes(1)).toBe(1);
+    left.destroy();
+    expect(await inFlightBecomes(0)).toBe(0);
+    // Not counted down twice: the next request is counted from zero again.
+    const again = http.request(`${a.base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' }, agent: false });
+    again.on('error', () => {});
+    again.write('a=');
+    expect(await inFlightBecomes(1)).toBe(1);
+    again.destroy();
+    expect(await inFlightBecomes(0)).toBe(0);
+  });
+});
+
 describe('HTTP timeouts', () => {
   it("sets Node's keep-alive and header timeouts from the configuration, header timeout above keep-alive", () => {
     const server = http.createServer();

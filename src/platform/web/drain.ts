@@ -13,19 +13,16 @@ export function createDrain() {
   const settle = () => {
     if (inFlight === 0) for (const w of waiters) w();
   };
+  // A response closes once, after it finished or when the client went away (Node emits `close`
+  // for every response): one listener, the same function for every request.
+  const closed = () => {
+    inFlight--;
+    settle();
+  };
   const track: RequestHandler = (_req, res, next) => {
     inFlight++;
     lastStart = Date.now();
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      inFlight--;
-      settle();
-    };
-    // Plain listeners (`finish` is guarded by `done`): `once` would wrap each in two more objects per request.
-    res.on('finish', finish);
-    res.on('close', finish);
+    res.on('close', closed);
     if (draining) res.setHeader('Connection', 'close');
     next();
   };
