@@ -91,19 +91,16 @@ describe('requests in flight', () => {
     expect((await request(a.base).get('/no-such-page')).status).toBe(404);
     expect(await inFlightBecomes(0)).toBe(0);
 
-    const left = http.request(`${a.base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' }, agent: false });
-    left.on('error', () => {});
-    left.write('a=');
-    expect(await inFlightBecomes(1)).toBe(1);
-    left.destroy();
-    expect(await inFlightBecomes(0)).toBe(0);
-    // Not counted down twice: the next request is counted from zero again.
-    const again = http.request(`${a.base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' }, agent: false });
-    again.on('error', () => {});
-    again.write('a=');
-    expect(await inFlightBecomes(1)).toBe(1);
-    again.destroy();
-    expect(await inFlightBecomes(0)).toBe(0);
+    // A form whose body stops arriving, then its client goes away; twice, so that a request
+    // counted down twice would show as the next one counted from below zero.
+    for (let i = 0; i < 2; i++) {
+      const left = http.request(`${a.base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' }, agent: false });
+      left.on('error', () => {});
+      left.write('a=');
+      expect(await inFlightBecomes(1)).toBe(1);
+      left.destroy();
+      expect(await inFlightBecomes(0)).toBe(0);
+    }
   });
 });
 
