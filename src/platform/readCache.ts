@@ -119,11 +119,18 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
   function start<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options: KeptReadOptions<T> = {}): Promise<T> {
     const watched = options.rows ? [...tables, ...options.rows.of] : tables;
     const run: Running = { promise: null as unknown as Promise<unknown>, gen: generation, watched, at: watched.map(versionOf) };
-    const promise = load(key, tables, fn, options).finally(() => {
-      if (running.get(key) === run) running.delete(key);
-    });
+    const shared = feed?.live() ?? false;
+    const promise = load(key, tables, fn, options)
+      .then((value) => {
+        // Whoever joined holds the same value, kept or not: frozen as a kept one is.
+        if (shared) deepFreeze(value);
+        return value;
+      })
+      .finally(() => {
+        if (running.get(key) === run) running.delete(key);
+      });
     run.promise = promise;
-    if (feed?.live()) running.set(key, run);
+    if (shared) running.set(key, run);
     return promise;
   }
 
