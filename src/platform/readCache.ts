@@ -115,50 +115,43 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
 
   const current = (e: Entry) => e.tables.every((t, i) => versionOf(t) === e.versions[i]);
 
+  /** Whether nothing a read depends on has changed since it began, nor the feed been lost meanwhile. */
+  const unchanged = (r: Running) => r.gen === generation && r.watched.every((t, i) => versionOf(t) === r.at[i]);
+
   /** Starts a read from the database, shared with the same reads asked while it runs (see `read`). */
   function start<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options: KeptReadOptions<T> = {}): Promise<T> {
+    // Any change to a table is counted under the table's name too (`any`): the tables of `rows` are watched whole.
     const watched = options.rows ? [...tables, ...options.rows.of] : tables;
     const run: Running = { promise: null as unknown as Promise<unknown>, gen: generation, watched, at: watched.map(versionOf) };
-    const shared = feed?.live() ?? false;
-    const promise = load(key, tables, fn, options)
-      .then((value) => {
-        // Whoever joined holds the same value, kept or not: frozen as a kept one is.
-        if (shared) deepFreeze(value);
-        return value;
-      })
-      .finally(() => {
-        if (running.get(key) === run) running.delete(key);
-      });
+    // Kept or joined only if the feed is heard all along: a change made while it was down is never announced.
+    const heardAllAlong = feed?.live() ?? false;
+    const promise = load(key, tables, fn, options, run, heardAllAlong).finally(() => {
+      if (running.get(key) === run) running.delete(key);
+    });
     run.promise = promise;
-    if (shared) running.set(key, run);
+    if (heardAllAlong) running.set(key, run);
     return promise;
   }
 
-  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options: KeptReadOptions<T>): Promise<T> {
+  async function load<T>(key: string, tables: readonly string[], fn: () => Promise<T>, options: KeptReadOptions<T>, run: Running, heardAllAlong: boolean): Promise<T> {
     const { rows, group } = options;
     opts.onRead?.('database');
-    // Kept only if the feed was heard all along: a change made while it was down is never announced.
-    const heardAllAlong = feed?.live() ?? false;
-    const gen = generation;
-    const at = tables.map(versionOf);
-    // Any change to these tables is counted under the table's name too (`any`).
-    const rowTablesAt = rows ? rows.of.map(versionOf) : [];
     const value = await fn();
-    if (!heardAllAlong || !feed?.live() || gen !== generation) return value;
-    // A table changed while the read ran: what it read may already be old, and must not take
-    // the place of a read made since.
-    if (tables.some((t, i) => versionOf(t) !== at[i])) return value;
+    if (!heardAllAlong) return value;
+    // Whoever joined holds the same value, kept or not: frozen as a kept one is.
+    deepFreeze(value);
+    // A table changed while the read ran: what it read may already be old, and must not take the
+    // place of a read made since.
+    if (!feed?.live() || !unchanged(run)) return value;
     let kept = tables;
-    let versions = at;
+    let versions = run.at.slice(0, tables.length);
     if (rows) {
       // Nothing heard about these tables while the read ran: each row's count now is what it was
       // when the read began, so it can stand for the rows the read found.
-      if (rows.of.some((t, i) => versionOf(t) !== rowTablesAt[i])) return value;
       const found = rows.tags(value);
       kept = [...tables, ...found];
-      versions = [...at, ...found.map(versionOf)];
+      versions = [...versions, ...found.map(versionOf)];
     }
-    deepFreeze(value);
     entries.delete(key);
     if (entries.size >= MAX_ENTRIES) {
       const oldest = entries.keys().next().value;
@@ -194,7 +187,7 @@ export function createReadCache(feed: ChangeFeed | null, opts: { onRead?: (sourc
             return resolve(e.value as T);
           }
           const r = heard ? running.get(key) : undefined;
-          if (r && r.gen === generation && r.watched.every((t, i) => versionOf(t) === r.at[i])) {
+          if (r && unchanged(r)) {
             opts.onRead?.('shared');
             return (r.promise as Promise<T>).then(resolve, reject);
           }
