@@ -11,6 +11,7 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    setupFiles: ['test/support/pgWarnings.ts'],
     projects: [
       { extends: true, test: { name: 'unit', globalSetup, include: ['test/unit/**/*.test.ts'] } },
       // Tests that bind the demo person cards (activation) expect them unbound: they get a

@@ -110,6 +110,19 @@ export async function insertReturningId(trx: Db, table: string, row: Record<stri
   return Number((inserted as { id: number | string }).id);
 }
 
+/**
+ * Runs `reads` side by side on the pool, or one after the other in a transaction: a
+ * transaction holds one connection, and a connection runs one query at a time (pg queues
+ * a query sent while another runs, and will refuse it from pg@9).
+ */
+export async function readAll<T extends readonly (() => PromiseLike<unknown>)[]>(q: Db, reads: readonly [...T]): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  type Out = { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
+  if (!q.isTransaction) return (await Promise.all(reads.map((read) => read()))) as Out;
+  const out: unknown[] = [];
+  for (const read of reads) out.push(await read());
+  return out as Out;
+}
+
 export function createDb(url: string, poolMax = 10): Db {
   const db = knexFactory({
     client: 'pg',

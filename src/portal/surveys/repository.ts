@@ -1,4 +1,4 @@
-import { insertReturningId, type Db } from '../../platform/database';
+import { insertReturningId, readAll, type Db } from '../../platform/database';
 import type { QuestionKind } from './schemas';
 import { keptRead } from '../../platform/readCache';
 
@@ -66,10 +66,10 @@ export function createQuestionnaireRepository(db: Db) {
     if (lock === 'share') head.forShare();
     const row = (await head) as Omit<Questionnaire, 'audienceAgencies' | 'audienceRoles' | 'questions'> | undefined;
     if (!row) return undefined;
-    const [questions, agencies, roles] = await Promise.all([
-      q('questionnaire_question').where({ questionnaire_id: id }).orderBy(['position', 'id']).select(QUESTION),
-      q('questionnaire_audience_agency as a').join('agency as g', 'g.id', 'a.agency_id').where('a.questionnaire_id', id).orderBy('g.code').select('g.id', 'g.code', 'g.name'),
-      q('questionnaire_audience_role').where({ questionnaire_id: id }).orderBy('role').pluck('role'),
+    const [questions, agencies, roles] = await readAll(q, [
+      () => q('questionnaire_question').where({ questionnaire_id: id }).orderBy(['position', 'id']).select(QUESTION),
+      () => q('questionnaire_audience_agency as a').join('agency as g', 'g.id', 'a.agency_id').where('a.questionnaire_id', id).orderBy('g.code').select('g.id', 'g.code', 'g.name'),
+      () => q('questionnaire_audience_role').where({ questionnaire_id: id }).orderBy('role').pluck('role'),
     ]);
     return { ...row, questions: questions as Question[], audienceAgencies: agencies as Questionnaire['audienceAgencies'], audienceRoles: roles as string[] };
   }
