@@ -317,6 +317,30 @@ describe('reads kept between requests', () => {
     expect((await agent.get('/my/contacts')).text).toContain(late);
   });
 
+  it('the desk’s queue stays kept when others sign in, and an asker’s or assignee’s name changed by hand on another instance shows on the very next page', async () => {
+    await untilLive(a);
+    const [asker, staff, other] = [await makeAccount(a.db), await makeAccount(a.db, { roles: ['cs_agent'], agencyCode: '376470000A' }), await makeAccount(a.db)];
+    const filed = await a.services.pics.fileTicket(
+      { kind: '問題', appCode: 'A1', subject: '佇列保留讀取', description: '測試', phone: '02-23979108', email: asker.email!, personId: asker.personId, channel: 'W', files: [] },
+      { ip: null, requestId: 'kept-reads' },
+    );
+    await a.db('pics_ticket').where({ id: filed.id }).update({ assignee_account_id: staff.accountId });
+    const { agent } = await signIn(a.app, staff.login);
+    const queue = '/pics/desk?assignee=me&status=open';
+    expect((await agent.get(queue)).text).toContain(filed.receiptNo);
+    // Someone else signs in (their account row changes), on the other instance: still kept.
+    const kept = await reads(a);
+    await signIn(b.app, other.login);
+    expect((await agent.get(queue)).text).toContain(filed.receiptNo);
+    expect((await reads(a)).database).toBe(kept.database);
+    // The asker's name, then the assignee's, changed on the other instance: shown at once.
+    await b.db('person').where({ id: asker.personId }).update({ name: '改名提問人' });
+    expect((await agent.get(queue)).text).toContain('<td>改名提問人<br>');
+    await b.db('person').where({ id: staff.personId }).update({ name: '改名客服' });
+    // (In the queue's row, not only in the list of agents to assign to.)
+    expect((await agent.get(queue)).text).toContain('<td>改名客服</td>');
+  });
+
   it('a search of 事求人 is kept, and a vacancy added or withdrawn by hand on another instance shows on the very next search', async () => {
     await untilLive(a);
     const marker = `保留查詢${process.pid}`;

@@ -2,27 +2,27 @@ import type { Db } from '../../platform/database';
 import { taipeiStart } from '../tickets/repository';
 import { keptRead } from '../../platform/readCache';
 
-/** Who works the desk is read from these (a role granted or taken away, a name or address changed). */
-const STAFF_TABLES = ['role_grant', 'account', 'person'];
+/**
+ * Who works the desk is read from the grants (a role granted or taken away) and the account and
+ * person rows of those holding one (a name or address changed): kept until one of those changes,
+ * not when anyone else signs in or edits their profile.
+ */
+const STAFF_ROWS = {
+  of: ['account', 'person'],
+  tags: (staff: readonly { accountId: number; personId: number }[]) => staff.flatMap((s) => [`account:${s.accountId}`, `person:${s.personId}`]),
+};
 
 /** The desk's own reads: who works it, and the dashboard's counts. */
 export function createDeskRepository(db: Db) {
+  const staff = (role: string) =>
+    db('role_grant as g').join('account as a', 'a.id', 'g.account_id').join('person as p', 'p.id', 'a.person_id').where('g.role', role).orderBy('a.id');
   return {
-    agents(): Promise<readonly { accountId: number; name: string }[]> {
-      return keptRead(db, 'pics.agents', STAFF_TABLES, () =>
-        db('role_grant as g').join('account as a', 'a.id', 'g.account_id').join('person as p', 'p.id', 'a.person_id').where('g.role', 'cs_agent').distinct('a.id as accountId', 'p.name').orderBy('a.id'),
-      );
+    agents(): Promise<readonly { accountId: number; personId: number; name: string }[]> {
+      return keptRead(db, 'pics.agents', ['role_grant'], () => staff('cs_agent').distinct('a.id as accountId', 'p.id as personId', 'p.name'), { rows: STAFF_ROWS });
     },
 
-    supervisors(): Promise<readonly { accountId: number; name: string; email: string | null }[]> {
-      return keptRead(db, 'pics.supervisors', STAFF_TABLES, () =>
-        db('role_grant as g')
-          .join('account as a', 'a.id', 'g.account_id')
-          .join('person as p', 'p.id', 'a.person_id')
-          .where('g.role', 'cs_supervisor')
-          .distinct('a.id as accountId', 'p.name', 'a.email')
-          .orderBy('a.id'),
-      );
+    supervisors(): Promise<readonly { accountId: number; personId: number; name: string; email: string | null }[]> {
+      return keptRead(db, 'pics.supervisors', ['role_grant'], () => staff('cs_supervisor').distinct('a.id as accountId', 'p.id as personId', 'p.name', 'a.email'), { rows: STAFF_ROWS });
     },
 
     /** Tickets filed per Taipei day and channel since `first` ('YYYY-MM-DD'). */

@@ -20,6 +20,8 @@ export interface TicketRow {
   email: string;
   status: 'open' | 'closed';
   assigneeAccountId: number | null;
+  /** The assignee's person (whose name is shown). */
+  assigneePersonId: number | null;
   assigneeName: string | null;
   enteredByAccountId: number | null;
   chatId: number | null;
@@ -115,6 +117,7 @@ const TICKET_COLUMNS = [
   't.email',
   't.status',
   't.assignee_account_id as assigneeAccountId',
+  'aa.person_id as assigneePersonId',
   'ap.name as assigneeName',
   't.entered_by_account_id as enteredByAccountId',
   't.chat_id as chatId',
@@ -293,14 +296,25 @@ export function createTicketRepository(db: Db) {
     },
 
     /**
-     * The desk's queue with its filters. Kept until a ticket, or a name, agency or application it
-     * shows, changes; not with an age filter (the answer moves with the clock).
+     * The desk's queue with its filters. Kept until a ticket, an agency or an application changes,
+     * or the person or account row of someone it shows (an asker, an assignee): not when anyone
+     * else signs in or edits their profile. Not with an age filter (the answer moves with the clock).
      */
     queue(f: QueueFilter, me: number, now: Date, page: number): Promise<Page<TicketRow>> {
       const read = () => readQueue(f, me, now, page);
       if (f.age) return read();
       const key = `pics.queue:${JSON.stringify([f.app, f.status, f.channel, f.assignee, f.assignee === 'me' ? me : null, page])}`;
-      return keptRead(db, key, ['pics_ticket', 'person', 'agency', 'app_catalog', 'account'], read);
+      return keptRead(db, key, ['pics_ticket', 'agency', 'app_catalog'], read, {
+        rows: {
+          of: ['person', 'account'],
+          tags: (v) =>
+            v.rows.flatMap((t) => [
+              `person:${t.personId}`,
+              ...(t.assigneeAccountId === null ? [] : [`account:${t.assigneeAccountId}`]),
+              ...(t.assigneePersonId === null ? [] : [`person:${t.assigneePersonId}`]),
+            ]),
+        },
+      });
     },
 
     async overdue(today: string): Promise<TicketRow[]> {
