@@ -115,13 +115,15 @@ export async function insertReturningId(trx: Db, table: string, row: Record<stri
  * transaction holds one connection, and a connection runs one query at a time (pg queues
  * a query sent while another runs, and will refuse it from pg@9).
  */
-export async function readAll<T extends readonly (() => PromiseLike<unknown>)[]>(q: Db, reads: readonly [...T]): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
-  type Out = { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
-  if (!q.isTransaction) return (await Promise.all(reads.map((read) => read()))) as Out;
+export async function readAll<T extends readonly (() => PromiseLike<unknown>)[]>(q: Db, reads: readonly [...T]): Promise<ReadResults<T>> {
+  if (!q.isTransaction) return (await Promise.all(reads.map((read) => read()))) as ReadResults<T>;
   const out: unknown[] = [];
   for (const read of reads) out.push(await read());
-  return out as Out;
+  return out as ReadResults<T>;
 }
+
+/** What each of `readAll`'s reads gives, in their order. */
+type ReadResults<T extends readonly (() => PromiseLike<unknown>)[]> = { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
 
 export function createDb(url: string, poolMax = 10): Db {
   const db = knexFactory({

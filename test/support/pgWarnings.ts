@@ -8,14 +8,15 @@ import { afterEach } from 'vitest';
  */
 const KEY = Symbol.for('ecpa.test.pgQueuedQueryWarnings');
 const store = globalThis as unknown as { [KEY]?: Error[] };
-let seen = store[KEY];
-if (!seen) {
-  const found: Error[] = (store[KEY] = seen = []);
+const warnings = (store[KEY] ??= listen());
+
+function listen(): Error[] {
+  const found: Error[] = [];
   process.on('warning', (warning) => {
     if (warning.name === 'DeprecationWarning' && /client\.query\(\) when the client is already executing a query/.test(warning.message)) found.push(warning);
   });
+  return found;
 }
-const warnings = seen;
 
 afterEach(async () => {
   // Warnings are emitted on the next tick after the call that caused them.
